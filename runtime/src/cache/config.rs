@@ -1,0 +1,27 @@
+// Input: the user's choices for one cache.
+// Output: the settings the cache runs with, defaults filled in and clamped to be safe.
+
+use std::time::Duration;
+
+/// Settings of one [`TokenCache`](crate::TokenCache); made by
+/// [`TokenCacheBuilder`](crate::TokenCacheBuilder).
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) refresh_margin: Duration,
+    pub(crate) refresh_ahead: Duration,
+    pub(crate) refresh_timeout: Duration,
+    pub(crate) backoff_initial: Duration,
+    pub(crate) backoff_max: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            refresh_margin: Duration::from_secs(60),
+            refresh_ahead: Duration::from_secs(60),
+            refresh_timeout: Duration::from_secs(30),
+            backoff_initial: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+        }
+    }
+}

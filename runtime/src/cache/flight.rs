@@ -1,0 +1,136 @@
+// Input: a decision, taken under the cache's lock, that a refresh must run.
+// Output: a task that asks the token source once and tells every waiter the outcome.
+//
+// The task belongs to the cache, not to the caller that started it: callers only hold a
+// `watch::Receiver`, so dropping any of them cancels nothing. A guard finishes the flight even
+// if the source panics or the runtime drops the task, so the cache can never be left waiting
+// on a refresh that will not come.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::backoff::Failure;
+use super::{Shared, State};
+use crate::{AuthError, RefreshReason, Token, TokenSource};
+
+/// What one refresh gave: the new token or the error every waiter gets.
+pub(super) type Outcome = Result<Arc<Token>, AuthError>;
+
+/// Spawns the refresh and records it as the one under way. Called with the lock held.
+pub(super) fn start<S: TokenSource>(
+    shared: &Arc<Shared<S>>,
+    state: &mut State,
+    reason: RefreshReason,
+) -> Result<watch::Receiver<Option<Outcome>>, AuthError> {
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| AuthError::NoRuntime)?;
+    let (sender, receiver) = watch::channel(None);
+    let flight = Flight {
+        shared: Arc::clone(shared),
+        sender,
+        epoch: state.epoch,
+        finished: false,
+    };
+    let previous = state.last.clone();
+    runtime.spawn(flight.run(reason, previous));
+    state.flight = Some(receiver.clone());
+    Ok(receiver)
+}
+
+struct Flight<S> {
+    shared: Arc<Shared<S>>,
+    sender: watch::Sender<Option<Outcome>>,
+    epoch: u64,
+    finished: bool,
+}
+
+impl<S: TokenSource> Flight<S> {
+    async fn run(mut self, reason: RefreshReason, previous: Option<Arc<Token>>) {
+        let started = Instant::now();
+        let shared = Arc::clone(&self.shared);
+        shared.counters.refresh();
+        tracing::debug!(target: "freshtoken", %reason, "token refresh started");
+
+        let timeout = shared.config.refresh_timeout;
+        let fetched = tokio::time::timeout(timeout, shared.source.fetch(previous.as_deref()))
+            .await
+            .unwrap_or(Err(AuthError::Timeout(timeout)));
+        let outcome = fetched.and_then(|mut token| {
+            if token.is_expired() {
+                return Err(AuthError::invalid_token(
+                    "the token source returned a token that has already expired (expires_in \
+                     of 0, or a JWT `exp` in the past: check the token lifetime the server \
+                     issues and the clocks of both hosts)",
+                ));
+            }
+            if let Some(previous) = &previous {
+                token.inherit_refresh_token(previous);
+            }
+            Ok(Arc::new(token))
+        });
+
+        let elapsed_ms = started.elapsed().as_millis();
+        match &outcome {
+            Ok(token) => tracing::info!(
+                target: "freshtoken",
+                %reason,
+                elapsed_ms,
+                expires_in_s = token.lifetime().map(|d| d.as_secs()),
+                "token refreshed"
+            ),
+            Err(error) => tracing::warn!(
+                target: "freshtoken",
+                %reason,
+                elapsed_ms,
+                %error,
+                retryable = error.is_retryable(),
+                "token refresh failed"
+            ),
+        }
+        self.finish(outcome);
+    }
+}
+
+impl<S> Flight<S> {
+    /// Records the outcome, ends the flight and wakes every waiter.
+    fn finish(&mut self, outcome: Outcome) {
+        self.finished = true;
+        let shared = &self.shared;
+        {
+            let mut state = shared.lock();
+            // After `set_token` or `reset` this flight is stale: its waiters still get its
+            // outcome, but it must not overwrite what the user set.
+            if state.epoch == self.epoch {
+                state.flight = None;
+                match &outcome {
+                    Ok(token) => {
+                        state.failure = None;
+                        shared.install(&mut state, Arc::clone(token));
+                    }
+                    Err(error) => {
+                        let failure = Failure::after(
+                            state.failure.as_ref(),
+                            error.clone(),
+                            Instant::now(),
+                            &shared.config,
+                        );
+                        state.failure = Some(failure);
+                    }
+                }
+            }
+        }
+        if outcome.is_err() {
+            shared.counters.failure();
+        }
+        self.sender.send_replace(Some(outcome));
+    }
+}
+
+impl<S> Drop for Flight<S> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.finish(Err(AuthError::RefreshAborted));
+        }
+    }
+}

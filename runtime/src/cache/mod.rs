@@ -1,0 +1,363 @@
+// Input: callers that need a token, and a token source.
+// Output: a token for each caller, fetched once however many ask at the same moment.
+//
+// The token in service sits in an `ArcSwap`: the fast path loads it, compares one instant and
+// clones an `Arc`, with no lock and no await. Everything that changes state (starting a
+// refresh, recording a failure, invalidating) happens under a `std` mutex that is never held
+// across an await, and the refresh itself runs in a task of its own (see `flight.rs`).
+
+mod backoff;
+mod builder;
+mod config;
+mod flight;
+mod schedule;
+mod stats;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use arc_swap::ArcSwapOption;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use self::backoff::Failure;
+pub use self::builder::TokenCacheBuilder;
+use self::config::Config;
+use self::flight::Outcome;
+use self::schedule::{Freshness, Schedule};
+pub use self::stats::CacheStats;
+use self::stats::Counters;
+use crate::{AuthError, RefreshReason, Token, TokenSource};
+
+/// A shared, self-refreshing holder of one token.
+///
+/// Clone it freely: clones share one token, one refresh and one set of counters. Every
+/// caller asks [`token`](TokenCache::token); a fresh token comes back at once, without a lock
+/// or an await. When the token is missing, expired or within the refresh margin of its
+/// expiry, one refresh runs, in a task the cache owns, and every caller waiting meanwhile
+/// gets its result. When the token is merely ageing, it keeps serving while one refresh runs
+/// in the background.
+///
+/// After a server answers 401, [`invalidate`](TokenCache::invalidate) the token that was
+/// used; the next call refreshes. A failed refresh is retried only after a backoff; callers
+/// with no valid token meanwhile get the last error at once.
+///
+/// ```
+/// use std::time::Duration;
+/// use freshtoken::{Token, TokenCache, source_fn};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), freshtoken::AuthError> {
+/// let cache = TokenCache::new(source_fn(|_previous| async {
+///     Token::builder("access").expires_in(Duration::from_secs(3600)).build()
+/// }));
+/// let token = cache.token().await?;
+/// assert_eq!(token.authorization().to_str().unwrap(), "Bearer access");
+/// assert_eq!(cache.stats().refreshes, 1);
+///
+/// cache.token().await?; // served from the cache
+/// assert_eq!(cache.stats().refreshes, 1);
+/// # Ok(())
+/// # }
+/// ```
+pub struct TokenCache<S> {
+    shared: Arc<Shared<S>>,
+}
+
+struct Shared<S> {
+    source: S,
+    config: Config,
+    /// The token in service; `None` before the first token and after an invalidation.
+    current: ArcSwapOption<Current>,
+    state: Mutex<State>,
+    counters: Counters,
+}
+
+/// The token in service with its deadlines in this cache.
+struct Current {
+    token: Arc<Token>,
+    schedule: Option<Schedule>,
+}
+
+impl Current {
+    fn freshness(&self, now: Instant) -> Freshness {
+        self.schedule
+            .map_or(Freshness::Fresh, |schedule| schedule.freshness(now))
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// The last token obtained, kept after an invalidation for its refresh token.
+    last: Option<Arc<Token>>,
+    /// The refresh under way, if any; every caller that needs it subscribes.
+    flight: Option<watch::Receiver<Option<Outcome>>>,
+    /// The last refresh failure, until a refresh succeeds or a new token is set.
+    failure: Option<Failure>,
+    /// The token in service was dropped after a 401.
+    unauthorized: bool,
+    /// Bumped by `set_token` and `reset`, so a refresh started before them cannot overwrite
+    /// what they did.
+    epoch: u64,
+}
+
+/// What a caller does after looking at the state under the lock.
+enum Step {
+    Serve(Arc<Token>),
+    Wait(watch::Receiver<Option<Outcome>>),
+    Fail(AuthError),
+}
+
+/// What a caller asks of the slow path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// A usable token; the current one did not look usable.
+    Usable,
+    /// A new token whatever the current one's state.
+    New,
+}
+
+impl<S: TokenSource> TokenCache<S> {
+    /// A cache with default settings (60 s refresh margin, 60 s refresh-ahead window, 30 s
+    /// refresh timeout, backoff from 1 s to 60 s) that fetches its first token on first use.
+    pub fn new(source: S) -> Self {
+        Self::builder(source).build()
+    }
+
+    /// Configures a cache; see [`TokenCacheBuilder`].
+    pub fn builder(source: S) -> TokenCacheBuilder<S> {
+        TokenCacheBuilder::new(source)
+    }
+
+    fn from_parts(source: S, config: Config) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                source,
+                config,
+                current: ArcSwapOption::empty(),
+                state: Mutex::new(State::default()),
+                counters: Counters::default(),
+            }),
+        }
+    }
+
+    /// A usable token: the cached one if it is fresh, else the result of a refresh.
+    ///
+    /// # Errors
+    /// The refresh's error when no valid token is left: [`AuthError::RefreshFailed`] (and
+    /// the same error at once, without a new attempt, until the backoff has passed),
+    /// [`AuthError::ReauthenticationRequired`] until [`set_token`](Self::set_token) is
+    /// called, [`AuthError::Timeout`], and so on.
+    pub async fn token(&self) -> Result<Arc<Token>, AuthError> {
+        if let Some(token) = self.fresh_token() {
+            return Ok(token);
+        }
+        self.slow_path(Want::Usable).await
+    }
+
+    /// The cached token if it can be served without waiting, else `None`; never refreshes
+    /// except in the background when the token is ageing. Does not await.
+    #[must_use]
+    pub fn fresh_token(&self) -> Option<Arc<Token>> {
+        let guard = self.shared.current.load();
+        let current = guard.as_deref()?;
+        match current.freshness(Instant::now()) {
+            Freshness::Fresh => Some(Arc::clone(&current.token)),
+            Freshness::Ageing => {
+                let token = Arc::clone(&current.token);
+                drop(guard);
+                self.refresh_ahead();
+                Some(token)
+            }
+            Freshness::Stale | Freshness::Expired => None,
+        }
+    }
+
+    /// A new token, even if the cached one is fresh (for example after the user changed
+    /// permissions). Joins a refresh already under way rather than starting another.
+    ///
+    /// # Errors
+    /// As for [`token`](Self::token); during a backoff, the last error at once.
+    pub async fn refresh(&self) -> Result<Arc<Token>, AuthError> {
+        self.slow_path(Want::New).await
+    }
+
+    /// Drops `used` after the server rejected it (401), so the next call refreshes. Does
+    /// nothing if the cache already holds another token (a late 401 for an old token must not
+    /// discard a newer one). Returns whether `used` was dropped.
+    ///
+    /// The dropped token's refresh token is kept for the refresh.
+    pub fn invalidate(&self, used: &Token) -> bool {
+        let mut state = self.shared.lock();
+        let current = self.shared.current.load();
+        let is_current = current.as_deref().is_some_and(|c| c.token.is_same(used));
+        if is_current {
+            self.shared.current.store(None);
+            state.unauthorized = true;
+        }
+        is_current
+    }
+
+    /// Puts `token` in service, for example after the user logged in again. Clears any
+    /// failure, including dead credentials; a refresh under way no longer counts.
+    pub fn set_token(&self, token: Token) {
+        let mut state = self.shared.lock();
+        state.epoch += 1;
+        state.flight = None;
+        state.failure = None;
+        self.shared.install(&mut state, Arc::new(token));
+    }
+
+    /// Forgets the token, its refresh token and any failure: the next call asks the source
+    /// with no previous token (a full login, for sources that can do one).
+    pub fn reset(&self) {
+        let mut state = self.shared.lock();
+        *state = State {
+            epoch: state.epoch + 1,
+            ..State::default()
+        };
+        self.shared.current.store(None);
+    }
+
+    /// The token in service, whatever its state, without refreshing.
+    #[must_use]
+    pub fn cached(&self) -> Option<Arc<Token>> {
+        self.shared
+            .current
+            .load()
+            .as_ref()
+            .map(|c| Arc::clone(&c.token))
+    }
+
+    /// Counters of refreshes, failures and waiting callers since the cache was built.
+    #[must_use]
+    pub fn stats(&self) -> CacheStats {
+        self.shared.counters.snapshot()
+    }
+
+    async fn slow_path(&self, want: Want) -> Result<Arc<Token>, AuthError> {
+        match self.step(want) {
+            Step::Serve(token) => Ok(token),
+            Step::Fail(error) => Err(error),
+            Step::Wait(flight) => self.wait(flight, want).await,
+        }
+    }
+
+    /// Decides, under the lock, whether to serve, wait, fail or start a refresh.
+    fn step(&self, want: Want) -> Step {
+        let mut state = self.shared.lock();
+        let now = Instant::now();
+        let current = self.shared.current.load_full();
+        let freshness = current.as_ref().map(|c| c.freshness(now));
+
+        // Another caller may have refreshed between our first look and the lock.
+        if let (Want::Usable, Some(current)) = (want, &current) {
+            if matches!(freshness, Some(Freshness::Fresh | Freshness::Ageing)) {
+                return Step::Serve(Arc::clone(&current.token));
+            }
+        }
+        if let Some(flight) = &state.flight {
+            return Step::Wait(flight.clone());
+        }
+        if let Some(failure) = state.failure.as_ref().filter(|f| f.blocks(now)) {
+            let valid = current.filter(|_| freshness != Some(Freshness::Expired));
+            return match (want, valid) {
+                (Want::Usable, Some(current)) => Step::Serve(Arc::clone(&current.token)),
+                _ => Step::Fail(failure.error.clone()),
+            };
+        }
+
+        let reason = match (want, freshness) {
+            (Want::New, _) => RefreshReason::Forced,
+            (Want::Usable, None) if state.unauthorized => RefreshReason::Unauthorized,
+            (Want::Usable, None) => RefreshReason::NoToken,
+            (Want::Usable, Some(_)) => RefreshReason::Expired,
+        };
+        match flight::start(&self.shared, &mut state, reason) {
+            Ok(flight) => Step::Wait(flight),
+            Err(error) => Step::Fail(error),
+        }
+    }
+
+    /// Starts a background refresh of the ageing token, unless one is under way, a failure
+    /// is still backing off, or the token is no longer ageing.
+    fn refresh_ahead(&self) {
+        let mut state = self.shared.lock();
+        let now = Instant::now();
+        let ageing = self
+            .shared
+            .current
+            .load()
+            .as_deref()
+            .is_some_and(|c| c.freshness(now) == Freshness::Ageing);
+        let blocked =
+            state.flight.is_some() || state.failure.as_ref().is_some_and(|f| f.blocks(now));
+        if ageing && !blocked {
+            // Without a runtime the refresh simply does not start; the caller that needs a
+            // token once this one goes stale will get `NoRuntime`.
+            let _ = flight::start(&self.shared, &mut state, RefreshReason::RefreshAhead);
+        }
+    }
+
+    /// Waits for the refresh under way. A caller that only wanted a usable token gets the
+    /// still-valid current token rather than the refresh's error.
+    async fn wait(
+        &self,
+        mut flight: watch::Receiver<Option<Outcome>>,
+        want: Want,
+    ) -> Result<Arc<Token>, AuthError> {
+        self.shared.counters.wait();
+        let outcome = match flight.wait_for(Option::is_some).await {
+            Ok(outcome) => outcome.clone().unwrap_or(Err(AuthError::RefreshAborted)),
+            Err(_) => Err(AuthError::RefreshAborted),
+        };
+        outcome.or_else(|error| match (want, self.valid_token()) {
+            (Want::Usable, Some(token)) => Ok(token),
+            _ => Err(error),
+        })
+    }
+
+    fn valid_token(&self) -> Option<Arc<Token>> {
+        let current = self.shared.current.load();
+        let current = current.as_deref()?;
+        (current.freshness(Instant::now()) != Freshness::Expired)
+            .then(|| Arc::clone(&current.token))
+    }
+}
+
+impl<S> Shared<S> {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // No code panics while holding the lock; if some did, the state is still consistent
+        // field by field, so carry on rather than poison every caller.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Puts a token in service. Called with the lock held.
+    fn install(&self, state: &mut State, token: Arc<Token>) {
+        state.unauthorized = false;
+        state.last = Some(Arc::clone(&token));
+        let schedule = Schedule::of(&token, &self.config);
+        self.current
+            .store(Some(Arc::new(Current { token, schedule })));
+    }
+}
+
+impl<S> Clone for TokenCache<S> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<S> fmt::Debug for TokenCache<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let current = self.shared.current.load();
+        f.debug_struct("TokenCache")
+            .field("token", &current.as_deref().map(|c| &c.token))
+            .field("stats", &self.shared.counters.snapshot())
+            .finish_non_exhaustive()
+    }
+}

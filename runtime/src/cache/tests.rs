@@ -1,0 +1,672 @@
+// Input: a scripted token source and tokio's paused clock.
+// Output: evidence for each promise `TokenCache` makes, one test each.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use tokio::time::{advance, sleep};
+
+use crate::{AuthError, RefreshReason, Token, TokenCache, TokenSource};
+
+/// A source that counts its calls, takes `delay` to answer, hands out `access-N` /
+/// `refresh-N`, and fails while its script says so.
+#[derive(Clone)]
+struct Scripted(Arc<ScriptedInner>);
+
+struct ScriptedInner {
+    calls: AtomicU32,
+    delay: Mutex<Duration>,
+    lifetime: Duration,
+    rotate: bool,
+    script: Mutex<VecDeque<AuthError>>,
+    previous: Mutex<Vec<Option<String>>>,
+}
+
+impl Scripted {
+    fn new(lifetime: Duration) -> Self {
+        Self(Arc::new(ScriptedInner {
+            calls: AtomicU32::new(0),
+            delay: Mutex::new(Duration::ZERO),
+            lifetime,
+            rotate: true,
+            script: Mutex::new(VecDeque::new()),
+            previous: Mutex::new(Vec::new()),
+        }))
+    }
+
+    fn hourly() -> Self {
+        Self::new(Duration::from_secs(3600))
+    }
+
+    fn without_rotation(self) -> Self {
+        let inner = Arc::into_inner(self.0).unwrap();
+        Self(Arc::new(ScriptedInner {
+            rotate: false,
+            ..inner
+        }))
+    }
+
+    fn slow(self, delay: Duration) -> Self {
+        *self.0.delay.lock().unwrap() = delay;
+        self
+    }
+
+    fn then_fail(&self, error: AuthError) {
+        self.0.script.lock().unwrap().push_back(error);
+    }
+
+    fn calls(&self) -> u32 {
+        self.0.calls.load(Ordering::SeqCst)
+    }
+
+    /// The refresh token of `previous` at each call.
+    fn previous(&self) -> Vec<Option<String>> {
+        self.0.previous.lock().unwrap().clone()
+    }
+}
+
+impl TokenSource for Scripted {
+    async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+        let n = self.0.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        let previous = previous
+            .and_then(Token::refresh_token)
+            .map(|r| r.expose_secret().to_owned());
+        self.0.previous.lock().unwrap().push(previous);
+        let delay = *self.0.delay.lock().unwrap();
+        sleep(delay).await;
+        if let Some(error) = self.0.script.lock().unwrap().pop_front() {
+            return Err(error);
+        }
+        let mut token = Token::builder(format!("access-{n}")).expires_in(self.0.lifetime);
+        if self.0.rotate || n == 1 {
+            token = token.refresh_token(format!("refresh-{n}"));
+        }
+        token.build()
+    }
+}
+
+fn access(token: &Token) -> &str {
+    token.access_token().expose_secret()
+}
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// Polls a future once, the way a caller that never yields would see it.
+fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
+    pin!(future).poll(&mut Context::from_waker(Waker::noop()))
+}
+
+/// A cache without refresh-ahead, so that tests of the margin see only the margin.
+fn cache_without_ahead(source: &Scripted) -> TokenCache<Scripted> {
+    TokenCache::builder(source.clone())
+        .refresh_ahead(Duration::ZERO)
+        .build()
+}
+
+#[tokio::test(start_paused = true)]
+async fn first_call_fetches_and_later_calls_reuse() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::new(source.clone());
+    let first = cache.token().await.unwrap();
+    let second = cache.token().await.unwrap();
+    assert!(Arc::ptr_eq(&first, &second));
+    assert_eq!(source.calls(), 1);
+    assert_eq!(source.previous(), [None]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn fresh_token_is_read_in_one_poll_while_a_refresh_is_running() {
+    let source = Scripted::hourly().slow(secs(10));
+    let cache = TokenCache::new(source.clone());
+    cache.token().await.unwrap();
+    // Put a slow refresh in flight, then read: no waiting on it.
+    let forced = tokio::spawn({
+        let cache = cache.clone();
+        async move { cache.refresh().await }
+    });
+    tokio::task::yield_now().await;
+    assert_eq!(source.calls(), 2, "the forced refresh is under way");
+    let Poll::Ready(Ok(token)) = poll_once(cache.token()) else {
+        panic!("a fresh token must be ready on the first poll");
+    };
+    assert_eq!(access(&token), "access-1");
+    assert_eq!(access(&cache.fresh_token().unwrap()), "access-1");
+    assert_eq!(access(&forced.await.unwrap().unwrap()), "access-2");
+}
+
+#[tokio::test(start_paused = true)]
+async fn token_within_the_margin_is_refreshed_before_use() {
+    let source = Scripted::hourly();
+    let cache = cache_without_ahead(&source);
+    cache.token().await.unwrap();
+    advance(secs(3600 - 61)).await;
+    assert_eq!(access(&cache.token().await.unwrap()), "access-1");
+    advance(secs(2)).await; // now 59 s before expiry: inside the 60 s margin
+    assert_eq!(access(&cache.token().await.unwrap()), "access-2");
+    assert_eq!(source.calls(), 2);
+    assert_eq!(
+        cache.stats().waits,
+        2,
+        "the first call and the stale one waited"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn three_second_token_with_a_minute_margin_is_refreshed_every_one_and_a_half_seconds() {
+    let source = Scripted::new(secs(3));
+    let cache = TokenCache::builder(source.clone())
+        .refresh_margin(secs(60))
+        .build();
+    for _ in 0..150 {
+        cache.token().await.unwrap();
+        advance(Duration::from_millis(100)).await;
+    }
+    // 15 s of calls every 100 ms: one refresh per 1.5 s is 10, not 150.
+    let calls = source.calls();
+    assert!((9..=11).contains(&calls), "{calls} refreshes in 15 s");
+}
+
+#[tokio::test(start_paused = true)]
+async fn ageing_token_serves_while_one_background_refresh_runs() {
+    let source = Scripted::hourly().slow(secs(5));
+    let cache = TokenCache::new(source.clone()); // 60 s margin + 60 s ahead window
+    cache.token().await.unwrap();
+    advance(secs(3600 - 100)).await; // inside the window, outside the margin
+    for _ in 0..10 {
+        let Poll::Ready(Ok(token)) = poll_once(cache.token()) else {
+            panic!("an ageing token must be served without waiting");
+        };
+        assert_eq!(access(&token), "access-1");
+    }
+    tokio::task::yield_now().await;
+    assert_eq!(source.calls(), 2, "one background refresh for ten callers");
+    sleep(secs(6)).await;
+    assert_eq!(access(&cache.token().await.unwrap()), "access-2");
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn refresh_ahead_can_be_turned_off() {
+    let source = Scripted::hourly();
+    let cache = cache_without_ahead(&source);
+    cache.token().await.unwrap();
+    advance(secs(3600 - 100)).await;
+    cache.token().await.unwrap();
+    tokio::task::yield_now().await;
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn thousand_callers_at_expiry_cause_one_refresh_and_share_its_token() {
+    let source = Scripted::hourly().slow(Duration::from_millis(50));
+    let cache = TokenCache::new(source.clone());
+    cache.token().await.unwrap();
+    advance(secs(3600)).await;
+    let callers: Vec<_> = (0..1000)
+        .map(|_| {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.token().await })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for caller in callers {
+        tokens.push(caller.await.unwrap().unwrap());
+    }
+    assert_eq!(source.calls(), 2);
+    assert!(tokens.iter().all(|t| Arc::ptr_eq(t, &tokens[0])));
+    assert_eq!(access(&tokens[0]), "access-2");
+    assert_eq!(cache.stats().waits, 1001);
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_forced_refreshes_share_one() {
+    let source = Scripted::hourly().slow(secs(1));
+    let cache = TokenCache::new(source.clone());
+    let callers: Vec<_> = (0..100)
+        .map(|_| {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.refresh().await })
+        })
+        .collect();
+    for caller in callers {
+        assert_eq!(access(&caller.await.unwrap().unwrap()), "access-1");
+    }
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_refresh_fails_every_waiter_once_then_backs_off() {
+    let source = Scripted::hourly().slow(secs(1));
+    source.then_fail(AuthError::refresh_failed("token endpoint answered 503"));
+    let cache = TokenCache::builder(source.clone())
+        .backoff(secs(10), secs(60))
+        .build();
+    let callers: Vec<_> = (0..100)
+        .map(|_| {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.token().await })
+        })
+        .collect();
+    for caller in callers {
+        let error = caller.await.unwrap().unwrap_err();
+        assert!(error.to_string().contains("503"), "{error}");
+    }
+    assert_eq!(source.calls(), 1, "one attempt for 100 waiters");
+
+    // Within the backoff (jittered into [5 s, 10 s]): the last error at once, no attempt.
+    advance(Duration::from_millis(4900)).await;
+    let Poll::Ready(Err(error)) = poll_once(cache.token()) else {
+        panic!("during the backoff a caller must fail at once");
+    };
+    assert!(error.to_string().contains("503"));
+    assert_eq!(source.calls(), 1);
+
+    advance(Duration::from_millis(5100)).await;
+    assert_eq!(access(&cache.token().await.unwrap()), "access-2");
+    assert_eq!(source.calls(), 2);
+    assert_eq!(cache.stats().failures, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_hint_delays_the_next_attempt() {
+    let source = Scripted::hourly();
+    source.then_fail(AuthError::refresh_failed("429").with_retry_after(secs(30)));
+    let cache = TokenCache::builder(source.clone())
+        .backoff(secs(1), secs(1))
+        .build();
+    cache.token().await.unwrap_err();
+    advance(secs(29)).await;
+    cache.token().await.unwrap_err();
+    assert_eq!(source.calls(), 1, "no attempt before the hint");
+    advance(secs(1)).await;
+    cache.token().await.unwrap();
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn dead_credentials_stop_all_attempts_until_a_new_token_is_set() {
+    let source = Scripted::hourly();
+    source.then_fail(AuthError::reauthenticate("invalid_grant"));
+    let cache = TokenCache::new(source.clone());
+    let error = cache.token().await.unwrap_err();
+    assert!(error.needs_reauthentication());
+    advance(secs(86_400)).await;
+    let error = cache.token().await.unwrap_err();
+    assert!(matches!(error, AuthError::ReauthenticationRequired { .. }));
+    assert_eq!(source.calls(), 1);
+
+    cache.set_token(
+        Token::builder("after-login")
+            .expires_in(secs(1))
+            .refresh_token("login-refresh")
+            .build()
+            .unwrap(),
+    );
+    assert_eq!(access(&cache.token().await.unwrap()), "after-login");
+    advance(secs(1)).await;
+    assert_eq!(access(&cache.token().await.unwrap()), "access-2");
+    assert_eq!(source.previous()[1].as_deref(), Some("login-refresh"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelled_waiter_leaves_the_others_to_complete() {
+    let source = Scripted::hourly().slow(secs(10));
+    let cache = TokenCache::new(source.clone());
+    let callers: Vec<_> = (0..3)
+        .map(|_| {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.token().await })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    callers[1].abort();
+    let [first, second, third] = <[_; 3]>::try_from(callers).ok().unwrap();
+    assert!(second.await.unwrap_err().is_cancelled());
+    assert_eq!(access(&first.await.unwrap().unwrap()), "access-1");
+    assert_eq!(access(&third.await.unwrap().unwrap()), "access-1");
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_the_caller_that_started_the_refresh_does_not_abort_it() {
+    let source = Scripted::hourly().slow(secs(10));
+    let cache = TokenCache::new(source.clone());
+    let starter = tokio::spawn({
+        let cache = cache.clone();
+        async move { cache.token().await }
+    });
+    tokio::task::yield_now().await;
+    assert_eq!(source.calls(), 1);
+    let waiter = tokio::spawn({
+        let cache = cache.clone();
+        async move { cache.token().await }
+    });
+    starter.abort();
+    assert!(starter.await.unwrap_err().is_cancelled());
+    assert_eq!(access(&waiter.await.unwrap().unwrap()), "access-1");
+
+    // Even with every caller gone, the refresh completes and its token is kept.
+    let source = Scripted::hourly().slow(secs(10));
+    let cache = TokenCache::new(source.clone());
+    let lone = tokio::spawn({
+        let cache = cache.clone();
+        async move { cache.token().await }
+    });
+    tokio::task::yield_now().await;
+    lone.abort();
+    sleep(secs(11)).await;
+    assert_eq!(access(&cache.token().await.unwrap()), "access-1");
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failing_refresh_ahead_keeps_the_valid_token_in_service() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::builder(source.clone())
+        .backoff(secs(1), secs(1))
+        .build();
+    cache.token().await.unwrap();
+    for _ in 0..3 {
+        source.then_fail(AuthError::refresh_failed("token endpoint down"));
+    }
+    advance(secs(3600 - 100)).await; // ageing: background refresh, which fails
+    assert_eq!(access(&cache.token().await.unwrap()), "access-1");
+    tokio::task::yield_now().await;
+    assert_eq!(source.calls(), 2);
+    assert_eq!(access(&cache.token().await.unwrap()), "access-1");
+
+    // Even inside the margin, a failed refresh falls back to the still-valid token.
+    advance(secs(50)).await;
+    assert_eq!(access(&cache.token().await.unwrap()), "access-1");
+    advance(secs(5)).await;
+    assert_eq!(access(&cache.token().await.unwrap()), "access-1");
+    assert_eq!(source.calls(), 4);
+
+    // Once it has expired, the next attempt's token, or its error, is all there is.
+    advance(secs(60)).await;
+    assert_eq!(access(&cache.token().await.unwrap()), "access-5");
+}
+
+#[tokio::test(start_paused = true)]
+async fn invalidating_an_old_token_keeps_the_new_one() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::new(source.clone());
+    let old = cache.token().await.unwrap();
+    let new = cache.refresh().await.unwrap();
+    assert!(!cache.invalidate(&old), "a late 401 for the old token");
+    assert!(Arc::ptr_eq(&cache.token().await.unwrap(), &new));
+    assert_eq!(source.calls(), 2);
+
+    assert!(cache.invalidate(&new));
+    assert!(cache.cached().is_none());
+    assert_eq!(access(&cache.token().await.unwrap()), "access-3");
+    assert_eq!(
+        source.previous(),
+        [None, Some("refresh-1".into()), Some("refresh-2".into())],
+        "the invalidated token's refresh token is used"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_of_401s_causes_one_refresh() {
+    let source = Scripted::hourly().slow(secs(1));
+    let cache = TokenCache::new(source.clone());
+    let used = cache.token().await.unwrap();
+    let callers: Vec<_> = (0..100)
+        .map(|_| {
+            let (cache, used) = (cache.clone(), Arc::clone(&used));
+            tokio::spawn(async move {
+                cache.invalidate(&used);
+                cache.token().await
+            })
+        })
+        .collect();
+    for caller in callers {
+        assert_eq!(access(&caller.await.unwrap().unwrap()), "access-2");
+    }
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn refresh_token_is_kept_when_the_new_token_has_none() {
+    let source = Scripted::hourly().without_rotation();
+    let cache = TokenCache::new(source.clone());
+    cache.token().await.unwrap();
+    let second = cache.refresh().await.unwrap();
+    assert_eq!(second.refresh_token().unwrap().expose_secret(), "refresh-1");
+    cache.refresh().await.unwrap();
+    assert_eq!(
+        source.previous(),
+        [None, Some("refresh-1".into()), Some("refresh-1".into())]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn slow_source_times_out_at_the_refresh_timeout() {
+    let source = Scripted::hourly().slow(secs(3600));
+    let cache = TokenCache::builder(source.clone())
+        .refresh_timeout(secs(5))
+        .build();
+    let started = tokio::time::Instant::now();
+    let error = cache.token().await.unwrap_err();
+    assert!(
+        matches!(error, AuthError::Timeout(d) if d == secs(5)),
+        "{error}"
+    );
+    assert_eq!(started.elapsed(), secs(5));
+    assert_eq!(cache.stats().failures, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn panicking_source_fails_its_waiters_and_does_not_wedge_the_cache() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let source = crate::source_fn({
+        let calls = Arc::clone(&calls);
+        move |_previous| {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                assert!(n != 0, "the first call panics");
+                Token::builder("after-panic").build()
+            }
+        }
+    });
+    let cache = TokenCache::builder(source)
+        .backoff(secs(1), secs(1))
+        .build();
+    let error = cache.token().await.unwrap_err();
+    assert!(matches!(error, AuthError::RefreshAborted), "{error}");
+    advance(secs(1)).await;
+    assert_eq!(access(&cache.token().await.unwrap()), "after-panic");
+}
+
+#[tokio::test(start_paused = true)]
+async fn already_expired_token_from_the_source_is_an_error_not_a_refresh_loop() {
+    let source = crate::source_fn(|_previous| async {
+        Token::builder("dead-on-arrival")
+            .expires_in(Duration::ZERO)
+            .build()
+    });
+    let cache = TokenCache::new(source);
+    let error = cache.token().await.unwrap_err();
+    assert!(error.to_string().contains("already expired"), "{error}");
+    assert!(!error.to_string().contains("dead-on-arrival"));
+    cache.token().await.unwrap_err();
+    assert_eq!(
+        cache.stats().refreshes,
+        1,
+        "the backoff holds the next attempt"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn set_token_during_a_refresh_is_not_overwritten_by_it() {
+    let source = Scripted::hourly().slow(secs(10));
+    let cache = TokenCache::new(source.clone());
+    let waiter = tokio::spawn({
+        let cache = cache.clone();
+        async move { cache.token().await }
+    });
+    tokio::task::yield_now().await;
+    cache.set_token(Token::builder("logged-in").build().unwrap());
+    assert_eq!(access(&waiter.await.unwrap().unwrap()), "access-1");
+    assert_eq!(access(&cache.token().await.unwrap()), "logged-in");
+}
+
+#[tokio::test(start_paused = true)]
+async fn reset_forgets_the_refresh_token() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::new(source.clone());
+    cache.token().await.unwrap();
+    cache.reset();
+    assert!(cache.cached().is_none());
+    cache.token().await.unwrap();
+    assert_eq!(source.previous(), [None, None]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn saved_expired_token_is_refreshed_with_its_refresh_token() {
+    let source = Scripted::hourly();
+    let saved = Token::builder("saved")
+        .expires_in(Duration::ZERO)
+        .refresh_token("saved-refresh")
+        .build()
+        .unwrap();
+    let cache = TokenCache::builder(source.clone()).token(saved).build();
+    assert_eq!(access(&cache.token().await.unwrap()), "access-1");
+    assert_eq!(source.previous(), [Some("saved-refresh".into())]);
+}
+
+#[test]
+fn outside_a_runtime_the_error_says_so() {
+    let cache = TokenCache::new(Scripted::hourly());
+    let Poll::Ready(Err(error)) = poll_once(cache.token()) else {
+        panic!("expected an immediate error");
+    };
+    assert!(matches!(error, AuthError::NoRuntime), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn counters_count_refreshes_failures_and_waits() {
+    let source = Scripted::hourly();
+    source.then_fail(AuthError::refresh_failed("down"));
+    let cache = TokenCache::builder(source.clone())
+        .backoff(secs(1), secs(1))
+        .build();
+    cache.token().await.unwrap_err();
+    advance(secs(1)).await;
+    cache.token().await.unwrap();
+    cache.token().await.unwrap();
+    let stats = cache.stats();
+    assert_eq!((stats.refreshes, stats.failures, stats.waits), (2, 1, 2));
+}
+
+#[test]
+fn debug_output_holds_no_secret() {
+    let token = Token::builder("access-SECRET")
+        .refresh_token("refresh-SECRET")
+        .build()
+        .unwrap();
+    let cache = TokenCache::builder(Scripted::hourly()).token(token).build();
+    let debug = format!("{cache:?}");
+    assert!(!debug.contains("SECRET"), "{debug}");
+    assert!(debug.contains("refreshes"), "{debug}");
+}
+
+mod tracing_events {
+    use std::io::Write;
+
+    use tracing_subscriber::fmt::MakeWriter;
+
+    use super::*;
+
+    /// Collects formatted events in memory.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Self;
+        fn make_writer(&'a self) -> Self {
+            self.clone()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refresh_events_carry_reason_and_duration_but_no_secret() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(captured.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let source = Scripted::hourly().slow(Duration::from_millis(250));
+        source.then_fail(AuthError::refresh_failed("endpoint down"));
+        let cache = TokenCache::builder(source.clone())
+            .backoff(secs(1), secs(1))
+            .build();
+        cache.token().await.unwrap_err();
+        advance(secs(1)).await;
+        let token = cache.token().await.unwrap();
+        cache.invalidate(&token);
+        cache.token().await.unwrap();
+        cache.refresh().await.unwrap();
+
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("token refresh failed"), "{log}");
+        assert!(log.contains("reason=no_token"), "{log}");
+        assert!(log.contains("endpoint down"), "{log}");
+        assert!(log.contains("token refreshed"), "{log}");
+        assert!(log.contains("elapsed_ms=250"), "{log}");
+        assert!(log.contains("reason=unauthorized"), "{log}");
+        assert!(log.contains("reason=forced"), "{log}");
+        for secret in ["access-", "refresh-"] {
+            assert!(!log.contains(secret), "{secret} leaked into: {log}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn background_and_expiry_refreshes_are_named() {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let source = Scripted::hourly();
+        let cache = TokenCache::new(source.clone());
+        cache.token().await.unwrap();
+        advance(secs(3600 - 100)).await;
+        cache.token().await.unwrap();
+        tokio::task::yield_now().await;
+        advance(secs(3600)).await;
+        cache.token().await.unwrap();
+
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("reason=refresh_ahead"), "{log}");
+        assert!(log.contains("reason=expired"), "{log}");
+    }
+}
+
+#[test]
+fn reasons_have_stable_names() {
+    assert_eq!(RefreshReason::RefreshAhead.to_string(), "refresh_ahead");
+}

@@ -1,0 +1,92 @@
+// Input: the previous token, if any.
+// Output: a new token, from wherever the user gets them.
+
+use std::fmt;
+use std::future::Future;
+
+use crate::{AuthError, Token};
+
+/// Where tokens come from: a token endpoint, a login API, a file, a test double.
+///
+/// The cache calls [`fetch`](TokenSource::fetch) at most once at a time, in a task of its
+/// own, however many callers need a token. `previous` is the last token the cache held (also
+/// after a 401 made it drop that token), so a source can use its refresh token; it is `None`
+/// the first time, and after [`TokenCache::reset`](crate::TokenCache::reset).
+///
+/// Return [`AuthError::reauthenticate`] when the credentials are dead (the cache then stops
+/// trying), and [`AuthError::refresh_failed`] for failures that may pass (the cache retries
+/// with backoff).
+///
+/// ```
+/// use std::time::Duration;
+/// use freshtoken::{AuthError, Token, TokenSource};
+///
+/// struct Static;
+///
+/// impl TokenSource for Static {
+///     async fn fetch(&self, _previous: Option<&Token>) -> Result<Token, AuthError> {
+///         Token::builder("from-a-vault").expires_in(Duration::from_secs(60)).build()
+///     }
+/// }
+/// ```
+///
+/// For a quick source from a closure, see [`source_fn`].
+pub trait TokenSource: Send + Sync + 'static {
+    /// Obtains a new token. `previous` carries the refresh token to rotate, if there is one.
+    fn fetch(
+        &self,
+        previous: Option<&Token>,
+    ) -> impl Future<Output = Result<Token, AuthError>> + Send;
+}
+
+/// A [`TokenSource`] made from an async closure; see [`source_fn`].
+#[derive(Clone)]
+pub struct SourceFn<F> {
+    fetch: F,
+}
+
+/// Makes a [`TokenSource`] from a closure that takes the previous token (a clone, so the
+/// returned future owns it) and returns a future of the new one.
+///
+/// The closure's error type only needs to convert into [`AuthError`].
+///
+/// ```
+/// use std::time::Duration;
+/// use freshtoken::{AuthError, Token, TokenCache, source_fn};
+///
+/// let source = source_fn(|previous: Option<Token>| async move {
+///     let refresh = previous.as_ref().and_then(Token::refresh_token);
+///     // ...exchange `refresh` for a new token here...
+///     # let _ = refresh;
+///     Token::builder("new-access-token")
+///         .expires_in(Duration::from_secs(3600))
+///         .build()
+/// });
+/// let cache = TokenCache::new(source);
+/// # let _ = cache;
+/// ```
+pub fn source_fn<F, Fut, E>(fetch: F) -> SourceFn<F>
+where
+    F: Fn(Option<Token>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Token, E>> + Send,
+    E: Into<AuthError>,
+{
+    SourceFn { fetch }
+}
+
+impl<F, Fut, E> TokenSource for SourceFn<F>
+where
+    F: Fn(Option<Token>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Token, E>> + Send,
+    E: Into<AuthError>,
+{
+    async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+        (self.fetch)(previous.cloned()).await.map_err(Into::into)
+    }
+}
+
+impl<F> fmt::Debug for SourceFn<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceFn").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,354 @@
+// Input: what a token endpoint returned (access token, type, lifetime, refresh token, scope).
+// Output: a `Token` whose expiry is a monotonic deadline fixed at the moment it was built.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use http::HeaderValue;
+use tokio::time::Instant;
+
+use crate::authorization::header_value;
+use crate::{AccessToken, AuthError, RefreshToken, jwt};
+
+/// Tells tokens apart without comparing secrets, so a 401 for an old token cannot discard
+/// a newer one. Process-wide, so ids of tokens from different caches never collide.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// An access token with what is needed to use and renew it.
+///
+/// Built with [`Token::builder`], usually inside a [`TokenSource`](crate::TokenSource).
+/// The expiry is a deadline on the monotonic clock, computed when the token is built: from
+/// `expires_in` if the server sent it, else from the `exp` claim of a JWT access token (read
+/// without verifying the signature, only to schedule the refresh), else unknown: the token is
+/// then used until the server answers 401.
+///
+/// `Debug` shows the type, the time left and whether a refresh token is present, never a
+/// secret.
+///
+/// ```
+/// use std::time::Duration;
+/// use freshtoken::Token;
+///
+/// let token = Token::builder("access-secret")
+///     .expires_in(Duration::from_secs(3600))
+///     .refresh_token("refresh-secret")
+///     .build()?;
+/// assert_eq!(token.authorization().to_str().unwrap(), "Bearer access-secret");
+/// assert!(!format!("{token:?}").contains("secret"));
+/// # Ok::<(), freshtoken::AuthError>(())
+/// ```
+#[derive(Clone)]
+pub struct Token {
+    id: u64,
+    access_token: AccessToken,
+    token_type: String,
+    authorization: HeaderValue,
+    received_at: Instant,
+    expires_at: Option<Instant>,
+    refresh_token: Option<RefreshToken>,
+    scope: Option<String>,
+}
+
+impl Token {
+    /// Starts a token of type `Bearer` with the given access token.
+    pub fn builder(access_token: impl Into<AccessToken>) -> TokenBuilder {
+        TokenBuilder {
+            access_token: access_token.into(),
+            token_type: None,
+            expires_in: None,
+            refresh_token: None,
+            scope: None,
+        }
+    }
+
+    /// The access token.
+    #[must_use]
+    pub fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    /// The token type (`Bearer` unless the server said otherwise).
+    #[must_use]
+    pub fn token_type(&self) -> &str {
+        &self.token_type
+    }
+
+    /// The value of the `Authorization` header, `"Bearer <access token>"`, built once when the
+    /// token was built and marked sensitive (HTTP clients keep it out of their logs and out of
+    /// HPACK tables). Cloning it copies no bytes.
+    #[must_use]
+    pub fn authorization(&self) -> &HeaderValue {
+        &self.authorization
+    }
+
+    /// The refresh token, if the server issued one (or an earlier token's was carried over).
+    #[must_use]
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    /// The scope the server granted, if it said.
+    #[must_use]
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// When the token was built (received).
+    #[must_use]
+    pub fn received_at(&self) -> Instant {
+        self.received_at
+    }
+
+    /// When the token expires, or `None` if that is unknown.
+    #[must_use]
+    pub fn expires_at(&self) -> Option<Instant> {
+        self.expires_at
+    }
+
+    /// How long the token lives in all, from receipt to expiry, if known.
+    #[must_use]
+    pub fn lifetime(&self) -> Option<Duration> {
+        self.expires_at.map(|at| at - self.received_at)
+    }
+
+    /// Whether the expiry is known and has passed.
+    #[must_use]
+    pub fn is_expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| at <= Instant::now())
+    }
+
+    /// Whether `other` is this very token (or a clone of it), not merely an equal string.
+    pub(crate) fn is_same(&self, other: &Token) -> bool {
+        self.id == other.id
+    }
+
+    /// Keeps a refresh token that the server did not resend with this token.
+    pub(crate) fn inherit_refresh_token(&mut self, previous: &Token) {
+        if self.refresh_token.is_none() {
+            self.refresh_token.clone_from(&previous.refresh_token);
+        }
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let expires_in = self
+            .expires_at
+            .map(|at| at.saturating_duration_since(Instant::now()));
+        f.debug_struct("Token")
+            .field("token_type", &self.token_type)
+            .field("access_token", &self.access_token)
+            .field("expires_in", &expires_in)
+            .field("refresh_token", &self.refresh_token)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Token`]; see [`Token::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct TokenBuilder {
+    access_token: AccessToken,
+    token_type: Option<String>,
+    expires_in: Option<Duration>,
+    refresh_token: Option<RefreshToken>,
+    scope: Option<String>,
+}
+
+impl TokenBuilder {
+    /// The token type the server sent. `bearer` in any case becomes `Bearer`; other schemes
+    /// are kept as they are.
+    pub fn token_type(mut self, token_type: impl Into<String>) -> Self {
+        self.token_type = Some(token_type.into());
+        self
+    }
+
+    /// The lifetime the server sent (`expires_in`), counted from when `build` is called.
+    /// Takes precedence over a JWT `exp` claim.
+    pub fn expires_in(mut self, expires_in: Duration) -> Self {
+        self.expires_in = Some(expires_in);
+        self
+    }
+
+    /// The refresh token the server sent.
+    pub fn refresh_token(mut self, refresh_token: impl Into<RefreshToken>) -> Self {
+        self.refresh_token = Some(refresh_token.into());
+        self
+    }
+
+    /// The scope the server granted.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Fixes the expiry deadline and builds the `Authorization` header.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidToken`] when the access token is empty or holds characters that
+    /// an HTTP header cannot carry, or when the token type is not a single word.
+    pub fn build(self) -> Result<Token, AuthError> {
+        let secret = self.access_token.expose_secret();
+        if secret.is_empty() {
+            return Err(AuthError::invalid_token("the access token is empty"));
+        }
+        let token_type = normalize_token_type(self.token_type)?;
+        let authorization = header_value(&token_type, secret)?;
+
+        let received_at = Instant::now();
+        let time_left = self
+            .expires_in
+            .or_else(|| jwt::time_left(secret, SystemTime::now()));
+        // A lifetime too large for the clock means "no known expiry", not an overflow.
+        let expires_at = time_left.and_then(|left| received_at.checked_add(left));
+
+        Ok(Token {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            access_token: self.access_token,
+            token_type,
+            authorization,
+            received_at,
+            expires_at,
+            refresh_token: self.refresh_token,
+            scope: self.scope,
+        })
+    }
+}
+
+fn normalize_token_type(token_type: Option<String>) -> Result<String, AuthError> {
+    let Some(token_type) = token_type else {
+        return Ok("Bearer".to_owned());
+    };
+    if token_type.eq_ignore_ascii_case("bearer") {
+        return Ok("Bearer".to_owned());
+    }
+    let is_word = !token_type.is_empty()
+        && token_type
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if is_word {
+        Ok(token_type)
+    } else {
+        Err(AuthError::invalid_token(format!(
+            "token type {token_type:?} is not a valid HTTP authentication scheme (expected a \
+             single word such as \"Bearer\")"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+
+    fn jwt_expiring_in(secs: u64) -> String {
+        let exp = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + secs;
+        let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{exp}}}"#));
+        format!("eyJhbGciOiJIUzI1NiJ9.{payload}.sig")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expires_in_sets_a_monotonic_deadline() {
+        let token = Token::builder("a")
+            .expires_in(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        assert_eq!(token.lifetime(), Some(Duration::from_secs(60)));
+        assert!(!token.is_expired());
+        tokio::time::advance(Duration::from_secs(60)).await;
+        assert!(token.is_expired());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn jwt_exp_is_used_when_expires_in_is_absent() {
+        let token = Token::builder(jwt_expiring_in(300)).build().unwrap();
+        let lifetime = token.lifetime().unwrap();
+        // The wall clock may tick between making and reading the JWT.
+        assert!(lifetime <= Duration::from_secs(300) && lifetime > Duration::from_secs(298));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expires_in_wins_over_jwt_exp() {
+        let token = Token::builder(jwt_expiring_in(300))
+            .expires_in(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        assert_eq!(token.lifetime(), Some(Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn opaque_token_without_expires_in_has_unknown_expiry() {
+        let token = Token::builder("opaque").build().unwrap();
+        assert_eq!(token.expires_at(), None);
+        assert!(!token.is_expired());
+    }
+
+    #[test]
+    fn absurd_expires_in_means_unknown_expiry() {
+        let token = Token::builder("a")
+            .expires_in(Duration::MAX)
+            .build()
+            .unwrap();
+        assert_eq!(token.expires_at(), None);
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let token = Token::builder("access-SECRET-1")
+            .refresh_token("refresh-SECRET-2")
+            .scope("tasks:read")
+            .build()
+            .unwrap();
+        let debug = format!("{token:?} {:?}", token.authorization());
+        assert!(!debug.contains("SECRET"), "{debug}");
+        assert!(debug.contains("tasks:read"), "{debug}");
+    }
+
+    #[test]
+    fn token_type_is_normalized_and_validated() {
+        let token = Token::builder("a").token_type("bearer").build().unwrap();
+        assert_eq!(token.authorization().to_str().unwrap(), "Bearer a");
+        let token = Token::builder("a").token_type("DPoP").build().unwrap();
+        assert_eq!(token.authorization().to_str().unwrap(), "DPoP a");
+        for bad in ["", "Bearer x", "Bé"] {
+            let err = Token::builder("a").token_type(bad).build().unwrap_err();
+            assert!(err.to_string().contains("authentication scheme"), "{err}");
+        }
+    }
+
+    #[test]
+    fn empty_or_unsendable_access_tokens_are_rejected() {
+        let err = Token::builder("").build().unwrap_err();
+        assert!(err.to_string().contains("empty"), "{err}");
+        let err = Token::builder("line\r\nbreak").build().unwrap_err();
+        assert!(err.to_string().contains("HTTP header"), "{err}");
+        assert!(!err.to_string().contains("break"), "{err}");
+    }
+
+    #[test]
+    fn clones_are_the_same_token_and_rebuilds_are_not() {
+        let a = Token::builder("x").build().unwrap();
+        let b = Token::builder("x").build().unwrap();
+        assert!(a.is_same(&a.clone()));
+        assert!(!a.is_same(&b));
+    }
+
+    #[test]
+    fn refresh_token_is_inherited_only_when_missing() {
+        let old = Token::builder("1").refresh_token("r1").build().unwrap();
+        let mut without = Token::builder("2").build().unwrap();
+        without.inherit_refresh_token(&old);
+        assert_eq!(without.refresh_token().unwrap().expose_secret(), "r1");
+        let mut rotated = Token::builder("3").refresh_token("r2").build().unwrap();
+        rotated.inherit_refresh_token(&old);
+        assert_eq!(rotated.refresh_token().unwrap().expose_secret(), "r2");
+    }
+}
