@@ -86,6 +86,8 @@
 //! `reason` field ([`RefreshReason`]). No event or error message contains a secret.
 //! [`TokenCache::stats`] counts refreshes, failures and callers that waited.
 
+#![forbid(unsafe_code)]
+
 mod authorization;
 mod cache;
 mod error;
