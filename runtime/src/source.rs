@@ -45,10 +45,10 @@ pub struct SourceFn<F> {
     fetch: F,
 }
 
-/// Makes a [`TokenSource`] from a closure that takes the previous token (a clone, so the
-/// returned future owns it) and returns a future of the new one.
+/// Makes a [`TokenSource`] from a closure, an async closure or an async fn that takes the
+/// previous token (a clone, so the returned future owns it) and returns the new one.
 ///
-/// The closure's error type only needs to convert into [`AuthError`].
+/// The error type only needs to convert into [`AuthError`].
 ///
 /// ```
 /// use std::time::Duration;

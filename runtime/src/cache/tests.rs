@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use tokio::task::JoinHandle;
 use tokio::time::{advance, sleep};
 
 use crate::{AuthError, RefreshReason, Token, TokenCache, TokenSource};
@@ -103,6 +104,40 @@ fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
     pin!(future).poll(&mut Context::from_waker(Waker::noop()))
 }
 
+/// A caller's task, as the tests spawn them.
+type Call = JoinHandle<Result<Arc<Token>, AuthError>>;
+
+/// Starts `n` tasks, each running `call` on its own clone of the cache.
+fn spawn_calls<F, Fut>(n: usize, cache: &TokenCache<Scripted>, call: F) -> Vec<Call>
+where
+    F: Fn(TokenCache<Scripted>) -> Fut,
+    Fut: Future<Output = Result<Arc<Token>, AuthError>> + Send + 'static,
+{
+    (0..n).map(|_| tokio::spawn(call(cache.clone()))).collect()
+}
+
+/// Starts one task that asks for a token.
+fn spawn_token_call(cache: &TokenCache<Scripted>) -> Call {
+    tokio::spawn(token_of(cache.clone()))
+}
+
+async fn token_of(cache: TokenCache<Scripted>) -> Result<Arc<Token>, AuthError> {
+    cache.token().await
+}
+
+async fn refresh_of(cache: TokenCache<Scripted>) -> Result<Arc<Token>, AuthError> {
+    cache.refresh().await
+}
+
+/// Waits for every call and returns what each got.
+async fn outcomes(calls: Vec<Call>) -> Vec<Result<Arc<Token>, AuthError>> {
+    let mut outcomes = Vec::with_capacity(calls.len());
+    for call in calls {
+        outcomes.push(call.await.unwrap());
+    }
+    outcomes
+}
+
 /// A cache without refresh-ahead, so that tests of the margin see only the margin.
 fn cache_without_ahead(source: &Scripted) -> TokenCache<Scripted> {
     TokenCache::builder(source.clone())
@@ -127,10 +162,7 @@ async fn fresh_token_is_read_in_one_poll_while_a_refresh_is_running() {
     let cache = TokenCache::new(source.clone());
     cache.token().await.unwrap();
     // Put a slow refresh in flight, then read: no waiting on it.
-    let forced = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.refresh().await }
-    });
+    let forced = tokio::spawn(refresh_of(cache.clone()));
     tokio::task::yield_now().await;
     assert_eq!(source.calls(), 2, "the forced refresh is under way");
     let Poll::Ready(Ok(token)) = poll_once(cache.token()) else {
@@ -209,16 +241,12 @@ async fn thousand_callers_at_expiry_cause_one_refresh_and_share_its_token() {
     let cache = TokenCache::new(source.clone());
     cache.token().await.unwrap();
     advance(secs(3600)).await;
-    let callers: Vec<_> = (0..1000)
-        .map(|_| {
-            let cache = cache.clone();
-            tokio::spawn(async move { cache.token().await })
-        })
+    let calls = spawn_calls(1000, &cache, token_of);
+    let tokens: Vec<_> = outcomes(calls)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
         .collect();
-    let mut tokens = Vec::new();
-    for caller in callers {
-        tokens.push(caller.await.unwrap().unwrap());
-    }
     assert_eq!(source.calls(), 2);
     assert!(tokens.iter().all(|t| Arc::ptr_eq(t, &tokens[0])));
     assert_eq!(access(&tokens[0]), "access-2");
@@ -229,14 +257,8 @@ async fn thousand_callers_at_expiry_cause_one_refresh_and_share_its_token() {
 async fn concurrent_forced_refreshes_share_one() {
     let source = Scripted::hourly().slow(secs(1));
     let cache = TokenCache::new(source.clone());
-    let callers: Vec<_> = (0..100)
-        .map(|_| {
-            let cache = cache.clone();
-            tokio::spawn(async move { cache.refresh().await })
-        })
-        .collect();
-    for caller in callers {
-        assert_eq!(access(&caller.await.unwrap().unwrap()), "access-1");
+    for outcome in outcomes(spawn_calls(100, &cache, refresh_of)).await {
+        assert_eq!(access(&outcome.unwrap()), "access-1");
     }
     assert_eq!(source.calls(), 1);
 }
@@ -248,14 +270,8 @@ async fn failed_refresh_fails_every_waiter_once_then_backs_off() {
     let cache = TokenCache::builder(source.clone())
         .backoff(secs(10), secs(60))
         .build();
-    let callers: Vec<_> = (0..100)
-        .map(|_| {
-            let cache = cache.clone();
-            tokio::spawn(async move { cache.token().await })
-        })
-        .collect();
-    for caller in callers {
-        let error = caller.await.unwrap().unwrap_err();
+    for outcome in outcomes(spawn_calls(100, &cache, token_of)).await {
+        let error = outcome.unwrap_err();
         assert!(error.to_string().contains("503"), "{error}");
     }
     assert_eq!(source.calls(), 1, "one attempt for 100 waiters");
@@ -319,15 +335,9 @@ async fn dead_credentials_stop_all_attempts_until_a_new_token_is_set() {
 async fn cancelled_waiter_leaves_the_others_to_complete() {
     let source = Scripted::hourly().slow(secs(10));
     let cache = TokenCache::new(source.clone());
-    let callers: Vec<_> = (0..3)
-        .map(|_| {
-            let cache = cache.clone();
-            tokio::spawn(async move { cache.token().await })
-        })
-        .collect();
+    let [first, second, third] = [(); 3].map(|()| spawn_token_call(&cache));
     tokio::task::yield_now().await;
-    callers[1].abort();
-    let [first, second, third] = <[_; 3]>::try_from(callers).ok().unwrap();
+    second.abort();
     assert!(second.await.unwrap_err().is_cancelled());
     assert_eq!(access(&first.await.unwrap().unwrap()), "access-1");
     assert_eq!(access(&third.await.unwrap().unwrap()), "access-1");
@@ -338,16 +348,10 @@ async fn cancelled_waiter_leaves_the_others_to_complete() {
 async fn cancelling_the_caller_that_started_the_refresh_does_not_abort_it() {
     let source = Scripted::hourly().slow(secs(10));
     let cache = TokenCache::new(source.clone());
-    let starter = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.token().await }
-    });
+    let starter = spawn_token_call(&cache);
     tokio::task::yield_now().await;
     assert_eq!(source.calls(), 1);
-    let waiter = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.token().await }
-    });
+    let waiter = spawn_token_call(&cache);
     starter.abort();
     assert!(starter.await.unwrap_err().is_cancelled());
     assert_eq!(access(&waiter.await.unwrap().unwrap()), "access-1");
@@ -355,10 +359,7 @@ async fn cancelling_the_caller_that_started_the_refresh_does_not_abort_it() {
     // Even with every caller gone, the refresh completes and its token is kept.
     let source = Scripted::hourly().slow(secs(10));
     let cache = TokenCache::new(source.clone());
-    let lone = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.token().await }
-    });
+    let lone = spawn_token_call(&cache);
     tokio::task::yield_now().await;
     lone.abort();
     sleep(secs(11)).await;
@@ -419,17 +420,15 @@ async fn a_burst_of_401s_causes_one_refresh() {
     let source = Scripted::hourly().slow(secs(1));
     let cache = TokenCache::new(source.clone());
     let used = cache.token().await.unwrap();
-    let callers: Vec<_> = (0..100)
-        .map(|_| {
-            let (cache, used) = (cache.clone(), Arc::clone(&used));
-            tokio::spawn(async move {
-                cache.invalidate(&used);
-                cache.token().await
-            })
-        })
-        .collect();
-    for caller in callers {
-        assert_eq!(access(&caller.await.unwrap().unwrap()), "access-2");
+    let calls = spawn_calls(100, &cache, |cache| {
+        let used = Arc::clone(&used);
+        async move {
+            cache.invalidate(&used);
+            cache.token().await
+        }
+    });
+    for outcome in outcomes(calls).await {
+        assert_eq!(access(&outcome.unwrap()), "access-2");
     }
     assert_eq!(source.calls(), 2);
 }
@@ -509,10 +508,7 @@ async fn already_expired_token_from_the_source_is_an_error_not_a_refresh_loop() 
 async fn set_token_during_a_refresh_is_not_overwritten_by_it() {
     let source = Scripted::hourly().slow(secs(10));
     let cache = TokenCache::new(source.clone());
-    let waiter = tokio::spawn({
-        let cache = cache.clone();
-        async move { cache.token().await }
-    });
+    let waiter = spawn_token_call(&cache);
     tokio::task::yield_now().await;
     cache.set_token(Token::builder("logged-in").build().unwrap());
     assert_eq!(access(&waiter.await.unwrap().unwrap()), "access-1");
@@ -669,4 +665,67 @@ mod tracing_events {
 #[test]
 fn reasons_have_stable_names() {
     assert_eq!(RefreshReason::RefreshAhead.to_string(), "refresh_ahead");
+}
+
+#[test]
+fn cache_is_cloneable_send_and_sync() {
+    fn assert_shareable<T: Clone + Send + Sync + 'static>() {}
+    assert_shareable::<TokenCache<Scripted>>();
+}
+
+#[tokio::test(start_paused = true)]
+async fn async_fns_and_async_closures_are_sources() {
+    async fn login(_previous: Option<Token>) -> Result<Token, AuthError> {
+        Token::builder("from-an-async-fn").build()
+    }
+    let cache = TokenCache::new(crate::source_fn(login));
+    assert_eq!(access(&cache.token().await.unwrap()), "from-an-async-fn");
+
+    let cache = TokenCache::new(crate::source_fn(async |_previous: Option<Token>| {
+        Token::builder("from-an-async-closure").build()
+    }));
+    assert_eq!(
+        access(&cache.token().await.unwrap()),
+        "from-an-async-closure"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn attempts_against_a_failing_source_follow_the_backoff_schedule() {
+    let attempts = Arc::new(Mutex::new(Vec::new()));
+    let source = crate::source_fn({
+        let attempts = Arc::clone(&attempts);
+        move |_previous| {
+            attempts.lock().unwrap().push(tokio::time::Instant::now());
+            async { Err::<Token, _>(AuthError::refresh_failed("token endpoint down")) }
+        }
+    });
+    let cache = TokenCache::builder(source)
+        .backoff(secs(1), secs(8))
+        .build();
+    for _ in 0..300 {
+        cache.token().await.unwrap_err();
+        advance(Duration::from_millis(100)).await;
+    }
+    let attempts = attempts.lock().unwrap();
+    // Over 30 s: delays of 1, 2, 4, 8, 8... s, each jittered into its upper half.
+    assert!(
+        (6..=10).contains(&attempts.len()),
+        "{} attempts",
+        attempts.len()
+    );
+    for (k, pair) in attempts.windows(2).enumerate() {
+        let full = secs(1 << k.min(3));
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= full / 2,
+            "attempt {} came {gap:?} after the one before",
+            k + 2
+        );
+        assert!(
+            gap <= full + Duration::from_millis(100),
+            "attempt {} waited {gap:?}",
+            k + 2
+        );
+    }
 }
