@@ -1,6 +1,28 @@
-//! The procedural macros of [`freshtoken`](https://docs.rs/freshtoken).
+//! The `#[refresh_token]` attribute of [`freshtoken`](https://docs.rs/freshtoken).
 //!
-//! Do not depend on this crate directly: depend on `freshtoken`, which re-exports what it
-//! defines under the same version. The `#[refresh_token]` attribute is being built here
-//! (issue 3); until it lands this crate exports nothing, and clients call
-//! `TokenCache::token` themselves.
+//! Do not depend on this crate directly: depend on `freshtoken`, which re-exports the
+//! attribute under the same version and documents it with examples. The attribute expands into
+//! calls into `freshtoken::__private`, where the retry and token logic lives.
+
+mod args;
+mod expand;
+mod item;
+mod param;
+
+use proc_macro::TokenStream;
+
+/// Keeps a method's access token fresh and retries it once after a 401.
+///
+/// See the documentation of `freshtoken::refresh_token` for usage, options and examples.
+#[proc_macro_attribute]
+pub fn refresh_token(args: TokenStream, item: TokenStream) -> TokenStream {
+    item::expand(args.into(), item.into()).into()
+}
+
+/// All errors as one, or `None` when there are none.
+pub(crate) fn combine(errors: impl IntoIterator<Item = syn::Error>) -> Option<syn::Error> {
+    errors.into_iter().reduce(|mut all, error| {
+        all.combine(error);
+        all
+    })
+}

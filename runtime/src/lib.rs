@@ -88,6 +88,9 @@
 
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod authorization;
 mod cache;
 mod error;
@@ -96,6 +99,7 @@ mod reason;
 mod secret;
 mod source;
 mod token;
+mod unauthorized;
 
 pub use cache::{CacheStats, TokenCache, TokenCacheBuilder};
 pub use error::{AuthError, SourceError};
@@ -103,3 +107,7 @@ pub use reason::RefreshReason;
 pub use secret::{AccessToken, RefreshToken};
 pub use source::{SourceFn, TokenSource, source_fn};
 pub use token::{Token, TokenBuilder};
+pub use unauthorized::Unauthorized;
+
+#[doc(inline)]
+pub use freshtoken_macros::refresh_token;

@@ -1,0 +1,175 @@
+// Input: a checked async fn (signature and body) and its `Args`.
+// Output: the same fn without its `#[token]` parameter, whose body asks the runtime for a
+// token, runs the user's body, and lets the runtime decide whether a 401 earns one more run.
+//
+// Everything here but the user's own tokens is spanned `mixed_site`, so generated locals
+// cannot clash with the user's names and lints treat the scaffolding as macro code. The calls
+// whose trait bounds check the user's types are spanned at those types, so a wrong return or
+// token type is reported where the user wrote it.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Block, Ident, ReturnType, Signature, Type, parse_quote_spanned};
+
+use crate::args::Args;
+use crate::combine;
+use crate::param::{TokenParam, take_token_param};
+
+/// Checks `sig` and rewrites `sig` and `block` in place.
+pub(crate) fn wrap_fn(args: &Args, sig: &mut Signature, block: &mut Block) -> syn::Result<()> {
+    let mut errors = Vec::new();
+    if sig.asyncness.is_none() {
+        errors.push(syn::Error::new(
+            sig.fn_token.span,
+            format!(
+                "`#[refresh_token]` wraps async functions: write `async fn {}`",
+                sig.ident
+            ),
+        ));
+    }
+    if args.cache.is_none() {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "`#[refresh_token]` needs to know where the token cache is: write `#[refresh_token(cache = self.auth)]` (any expression that gives the `TokenCache`)",
+        ));
+    }
+    let param = take_token_param(sig)
+        .map_err(|error| errors.push(error))
+        .ok();
+    let (param, cache) = match (param, &args.cache, combine(errors)) {
+        (Some(param), Some(cache), None) => (param, cache),
+        (.., Some(error)) => return Err(error),
+        // Each missing part pushed an error above; this arm only completes the match.
+        _ => {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "invalid `#[refresh_token]`",
+            ));
+        }
+    };
+
+    let output: Type = match &sig.output {
+        ReturnType::Type(_, ty) => (**ty).clone(),
+        ReturnType::Default => parse_quote_spanned!(sig.ident.span()=> ()),
+    };
+    let parts = Parts::new(cache, &param, &output);
+    let body = if args.retry() {
+        parts.with_retry(block)
+    } else {
+        parts.without_retry(block)
+    };
+    *block = parse_quote_spanned!(block.span()=> { #body });
+    Ok(())
+}
+
+/// The pieces both expansions share.
+struct Parts {
+    cache: Ident,
+    call: Ident,
+    token: Ident,
+    prologue: TokenStream,
+    next_token: TokenStream,
+    bind_param: TokenStream,
+    output: Type,
+}
+
+impl Parts {
+    fn new(cache_expr: &syn::Expr, param: &TokenParam, output: &Type) -> Self {
+        let site = Span::mixed_site();
+        let cache = Ident::new("__refresh_token_cache", site);
+        let call = Ident::new("__refresh_token_call", site);
+        let token = Ident::new("__refresh_token_token", site);
+
+        let prologue = quote_spanned! {site=>
+            let #cache: &::freshtoken::TokenCache<_> = &(#cache_expr);
+        };
+        // `token` is spanned at the return type: a return type that is not a `Result` with an
+        // error convertible from `AuthError` is reported there.
+        let get = quote_spanned!(output.span()=> token);
+        let next_token = quote_spanned! {site=>
+            match #call.#get().await {
+                ::core::result::Result::Ok(token) => token,
+                ::core::result::Result::Err(failed) => return failed,
+            }
+        };
+        let TokenParam {
+            mutability,
+            ident,
+            ty,
+        } = param;
+        let bind_param = quote_spanned! {ty.span()=>
+            let #mutability #ident: #ty = ::freshtoken::__private::FromToken::from_token(&#token);
+        };
+        Self {
+            cache,
+            call,
+            token,
+            prologue,
+            next_token,
+            bind_param,
+            output: output.clone(),
+        }
+    }
+
+    /// The body runs in an `async` block inside a loop, so it can run twice; the runtime's
+    /// `finish` ends the loop after the first attempt unless it was a 401.
+    fn with_retry(&self, block: &Block) -> TokenStream {
+        let Self {
+            cache,
+            call,
+            token,
+            prologue,
+            next_token,
+            bind_param,
+            output,
+        } = self;
+        let site = Span::mixed_site();
+        let result = Ident::new("__refresh_token_result", site);
+        let stmts = &block.stmts;
+        let attempt = quote_spanned! {block.span()=>
+            async {
+                #bind_param
+                #(#stmts)*
+            }
+        };
+        // Spanned at the return type: an error type that cannot say "401" is reported there.
+        let finish = quote_spanned!(output.span()=> finish);
+        quote_spanned! {site=>
+            #prologue
+            let mut #call = ::freshtoken::__private::Call::new(#cache);
+            loop {
+                let #token = #next_token;
+                let #result: #output = #attempt.await;
+                if let ::core::ops::ControlFlow::Break(result) = #call.#finish(&#token, #result) {
+                    return result;
+                }
+            }
+        }
+    }
+
+    /// The body runs once, in place, after the token is bound.
+    fn without_retry(&self, block: &Block) -> TokenStream {
+        let Self {
+            cache,
+            call,
+            token,
+            prologue,
+            next_token,
+            bind_param,
+            ..
+        } = self;
+        let stmts = &block.stmts;
+        let site = Span::mixed_site();
+        let setup = quote_spanned! {site=>
+            #prologue
+            let #call = ::freshtoken::__private::Call::new(#cache);
+            let #token = #next_token;
+        };
+        quote! {
+            #setup
+            #bind_param
+            #(#stmts)*
+        }
+    }
+}

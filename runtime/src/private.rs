@@ -1,0 +1,270 @@
+// Input: a method wrapped by `#[refresh_token]`, one attempt at a time.
+// Output: the token for each attempt, and the decision to retry once after a 401.
+//
+// Not public API: only the code `#[refresh_token]` generates calls this, so the policy lives
+// here, as ordinary code with unit tests, and the expansion stays a few lines long.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use crate::{AccessToken, AuthError, Token, TokenCache, TokenSource, Unauthorized};
+
+/// The return type of a wrapped method: `Result<T, E>` under any alias.
+#[diagnostic::on_unimplemented(
+    message = "a function with `#[refresh_token]` must return `Result<T, E>`, not `{Self}`",
+    label = "expected `Result<T, E>` here",
+    note = "the token refresh can fail, and the method reports that through its error type `E` (which needs `From<freshtoken::AuthError>`)"
+)]
+pub trait MethodResult {
+    /// `E` in `Result<T, E>`.
+    type Error;
+
+    /// The error, if this is one.
+    fn error(&self) -> Option<&Self::Error>;
+
+    /// A failed result.
+    fn from_error(error: Self::Error) -> Self;
+}
+
+impl<T, E> MethodResult for Result<T, E> {
+    type Error = E;
+
+    fn error(&self) -> Option<&E> {
+        self.as_ref().err()
+    }
+
+    fn from_error(error: E) -> Self {
+        Err(error)
+    }
+}
+
+/// An error type that a failed token refresh converts into.
+#[diagnostic::on_unimplemented(
+    message = "the error type `{Self}` must implement `From<freshtoken::AuthError>`",
+    label = "the error type of this `#[refresh_token]` method",
+    note = "a failed token refresh is returned as this error: add a variant for it, e.g. `Auth(#[from] freshtoken::AuthError)` with thiserror, or `impl From<freshtoken::AuthError> for {Self}`"
+)]
+pub trait FromAuthError {
+    /// Converts the refresh failure.
+    fn from_auth_error(error: AuthError) -> Self;
+}
+
+impl<E: From<AuthError>> FromAuthError for E {
+    fn from_auth_error(error: AuthError) -> Self {
+        E::from(error)
+    }
+}
+
+/// What a `#[token]` parameter may be declared as.
+#[diagnostic::on_unimplemented(
+    message = "a `#[token]` parameter cannot be of type `{Self}`",
+    label = "the type of the `#[token]` parameter",
+    note = "declare it as `&AccessToken`, `AccessToken`, `&Token`, `Token` or `Arc<Token>` (from `freshtoken`)"
+)]
+pub trait FromToken<'a> {
+    /// Takes what the parameter needs from the fresh token.
+    fn from_token(token: &'a Arc<Token>) -> Self;
+}
+
+impl<'a> FromToken<'a> for &'a AccessToken {
+    fn from_token(token: &'a Arc<Token>) -> Self {
+        token.access_token()
+    }
+}
+
+impl FromToken<'_> for AccessToken {
+    fn from_token(token: &Arc<Token>) -> Self {
+        token.access_token().clone()
+    }
+}
+
+impl<'a> FromToken<'a> for &'a Token {
+    fn from_token(token: &'a Arc<Token>) -> Self {
+        token
+    }
+}
+
+impl FromToken<'_> for Token {
+    fn from_token(token: &Arc<Token>) -> Self {
+        Token::clone(token)
+    }
+}
+
+impl FromToken<'_> for Arc<Token> {
+    fn from_token(token: &Arc<Token>) -> Self {
+        Arc::clone(token)
+    }
+}
+
+/// One call of a wrapped method: at most two attempts, the second only after a 401.
+#[derive(Debug)]
+pub struct Call<'c, S> {
+    cache: &'c TokenCache<S>,
+    retried: bool,
+}
+
+impl<'c, S: TokenSource> Call<'c, S> {
+    /// Starts a call against `cache`.
+    #[must_use]
+    pub fn new(cache: &'c TokenCache<S>) -> Self {
+        Self {
+            cache,
+            retried: false,
+        }
+    }
+
+    /// The token for the next attempt, or the method's result when none can be had.
+    ///
+    /// # Errors
+    /// The cache's [`AuthError`], converted into the method's error type.
+    pub async fn token<R>(&self) -> Result<Arc<Token>, R>
+    where
+        R: MethodResult,
+        R::Error: FromAuthError,
+    {
+        self.cache
+            .token()
+            .await
+            .map_err(|error| R::from_error(R::Error::from_auth_error(error)))
+    }
+
+    /// Decides after an attempt made with `used`: `Continue` to run the body once more (the
+    /// first 401), `Break` with the result to return.
+    pub fn finish<R>(&mut self, used: &Token, result: R) -> ControlFlow<R>
+    where
+        R: MethodResult,
+        R::Error: Unauthorized,
+    {
+        let unauthorized = result.error().is_some_and(Unauthorized::is_unauthorized);
+        if !unauthorized {
+            return ControlFlow::Break(result);
+        }
+        // Rejected: make sure no caller gets this token again, whether or not we retry.
+        self.cache.invalidate(used);
+        if self.retried {
+            tracing::debug!(target: "freshtoken", "401 after a retry with a new token; giving up");
+            return ControlFlow::Break(result);
+        }
+        self.retried = true;
+        tracing::debug!(target: "freshtoken", "401: retrying once with a new token");
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use http::StatusCode;
+
+    use super::*;
+    use crate::source_fn;
+
+    type Outcome = Result<&'static str, StatusCodeError>;
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct StatusCodeError(StatusCode);
+
+    impl From<AuthError> for StatusCodeError {
+        fn from(_: AuthError) -> Self {
+            Self(StatusCode::SERVICE_UNAVAILABLE)
+        }
+    }
+
+    impl Unauthorized for StatusCodeError {
+        fn is_unauthorized(&self) -> bool {
+            self.0.is_unauthorized()
+        }
+    }
+
+    fn counting_cache() -> TokenCache<impl TokenSource> {
+        let issued = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        TokenCache::new(source_fn(move |_previous| {
+            let n = issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            async move {
+                Token::builder(format!("t{n}"))
+                    .expires_in(Duration::from_secs(3600))
+                    .build()
+            }
+        }))
+    }
+
+    /// Runs the attempts loop the macro generates, with `answers` as the body's results.
+    async fn run<S: TokenSource>(cache: &TokenCache<S>, answers: &[Outcome]) -> (Outcome, usize) {
+        let mut call = Call::new(cache);
+        let mut attempts = 0;
+        loop {
+            let token = match call.token::<Outcome>().await {
+                Ok(token) => token,
+                Err(failed) => break (failed, attempts),
+            };
+            let result = answers[attempts].clone();
+            attempts += 1;
+            match call.finish(&token, result) {
+                ControlFlow::Break(result) => break (result, attempts),
+                ControlFlow::Continue(()) => {}
+            }
+        }
+    }
+
+    const UNAUTHORIZED: Outcome = Err(StatusCodeError(StatusCode::UNAUTHORIZED));
+
+    #[tokio::test(start_paused = true)]
+    async fn success_and_other_errors_are_returned_after_one_attempt() {
+        let cache = counting_cache();
+        assert_eq!(run(&cache, &[Ok("tasks")]).await, (Ok("tasks"), 1));
+        let forbidden = Err(StatusCodeError(StatusCode::FORBIDDEN));
+        assert_eq!(
+            run(&cache, std::slice::from_ref(&forbidden)).await,
+            (forbidden, 1)
+        );
+        assert_eq!(cache.stats().refreshes, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_401_is_retried_once_with_a_new_token() {
+        let cache = counting_cache();
+        assert_eq!(
+            run(&cache, &[UNAUTHORIZED, Ok("tasks")]).await,
+            (Ok("tasks"), 2)
+        );
+        assert_eq!(cache.stats().refreshes, 2);
+        assert_eq!(cache.cached().unwrap().access_token().expose_secret(), "t2");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_second_401_is_returned_and_its_token_dropped() {
+        let cache = counting_cache();
+        assert_eq!(
+            run(&cache, &[UNAUTHORIZED, UNAUTHORIZED, Ok("never")]).await,
+            (UNAUTHORIZED, 2)
+        );
+        assert!(
+            cache.cached().is_none(),
+            "the rejected token is not served again"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refresh_failure_becomes_the_methods_error() {
+        let cache = TokenCache::new(source_fn(|_previous| async {
+            Err::<Token, _>(AuthError::refresh_failed("down"))
+        }));
+        let failed = Err(StatusCodeError(StatusCode::SERVICE_UNAVAILABLE));
+        assert_eq!(run(&cache, &[Ok("never")]).await, (failed, 0));
+    }
+
+    #[test]
+    fn token_parameters_take_what_they_need() {
+        let token = Arc::new(Token::builder("abc").build().unwrap());
+        let by_ref: &AccessToken = FromToken::from_token(&token);
+        let by_value: AccessToken = FromToken::from_token(&token);
+        let whole: &Token = FromToken::from_token(&token);
+        let shared: Arc<Token> = FromToken::from_token(&token);
+        let cloned: Token = FromToken::from_token(&token);
+        for secret in [by_ref.expose_secret(), by_value.expose_secret()] {
+            assert_eq!(secret, "abc");
+        }
+        assert!(Arc::ptr_eq(&shared, &token) && whole.is_same(&token) && cloned.is_same(&token));
+    }
+}

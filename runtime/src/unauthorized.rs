@@ -1,0 +1,92 @@
+// Input: the error a wrapped method returned.
+// Output: whether the server rejected the token (401), which is worth one retry.
+
+/// Says whether an error means the server rejected the access token (HTTP 401).
+///
+/// A method wrapped by [`refresh_token`](crate::refresh_token) needs its error type to
+/// implement this (unless it says `retry = false`): on an unauthorized error the used token is
+/// invalidated and the method body runs once more with a new one.
+///
+/// Implemented for `reqwest::Error` (from `error_for_status`), `http::StatusCode`,
+/// `http::Response`, and [`AuthError`](crate::AuthError) (never unauthorized: the token
+/// endpoint's own failures are not the API's 401). For your error type, delegate:
+///
+/// ```
+/// use freshtoken::{AuthError, Unauthorized};
+///
+/// #[derive(Debug)]
+/// enum ApiError {
+///     Auth(AuthError),
+///     Status(http::StatusCode),
+///     Decode(String),
+/// }
+///
+/// impl Unauthorized for ApiError {
+///     fn is_unauthorized(&self) -> bool {
+///         match self {
+///             ApiError::Status(status) => status.is_unauthorized(),
+///             ApiError::Auth(_) | ApiError::Decode(_) => false,
+///         }
+///     }
+/// }
+///
+/// assert!(ApiError::Status(http::StatusCode::UNAUTHORIZED).is_unauthorized());
+/// assert!(!ApiError::Decode("bad json".into()).is_unauthorized());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot tell whether a request was unauthorized (HTTP 401)",
+    label = "the error type of a method wrapped by `#[refresh_token]`",
+    note = "implement `freshtoken::Unauthorized` for `{Self}`, so that a 401 is retried once with a new token",
+    note = "or turn the retry off: `#[refresh_token(cache = ..., retry = false)]`"
+)]
+pub trait Unauthorized {
+    /// Whether the server answered 401 Unauthorized.
+    fn is_unauthorized(&self) -> bool;
+}
+
+impl Unauthorized for http::StatusCode {
+    fn is_unauthorized(&self) -> bool {
+        *self == http::StatusCode::UNAUTHORIZED
+    }
+}
+
+impl<B> Unauthorized for http::Response<B> {
+    fn is_unauthorized(&self) -> bool {
+        self.status().is_unauthorized()
+    }
+}
+
+impl Unauthorized for crate::AuthError {
+    fn is_unauthorized(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(feature = "reqwest")]
+impl Unauthorized for reqwest::Error {
+    fn is_unauthorized(&self) -> bool {
+        self.status() == Some(reqwest::StatusCode::UNAUTHORIZED)
+    }
+}
+
+impl<T: Unauthorized + ?Sized> Unauthorized for Box<T> {
+    fn is_unauthorized(&self) -> bool {
+        (**self).is_unauthorized()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_401_is_unauthorized() {
+        assert!(http::StatusCode::UNAUTHORIZED.is_unauthorized());
+        assert!(!http::StatusCode::FORBIDDEN.is_unauthorized());
+        let response = http::Response::builder().status(401).body(()).unwrap();
+        assert!(response.is_unauthorized());
+        assert!(!crate::AuthError::refresh_failed("401 from the token endpoint").is_unauthorized());
+        let boxed: Box<http::StatusCode> = Box::new(http::StatusCode::UNAUTHORIZED);
+        assert!(boxed.is_unauthorized());
+    }
+}

@@ -1,0 +1,252 @@
+//! `#[refresh_token]` methods against real HTTP: a token endpoint and an API, both httpmock
+//! servers on 127.0.0.1, counting every request they get.
+
+use std::time::Duration;
+
+use freshtoken::{AuthError, Token, TokenCache, Unauthorized, refresh_token, source_fn};
+use httpmock::Method::{GET, POST};
+use httpmock::MockServer;
+use reqwest::header::AUTHORIZATION;
+
+#[derive(Debug)]
+enum ApiError {
+    Auth(AuthError),
+    Http(reqwest::Error),
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        Self::Auth(error)
+    }
+}
+
+impl From<reqwest::Error> for ApiError {
+    fn from(error: reqwest::Error) -> Self {
+        Self::Http(error)
+    }
+}
+
+impl Unauthorized for ApiError {
+    fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Http(error) if error.is_unauthorized())
+    }
+}
+
+/// A token source that POSTs to the mock token endpoint and reads `access_token`.
+fn token_endpoint(url: String) -> impl freshtoken::TokenSource {
+    let http = reqwest::Client::new();
+    source_fn(move |_previous: Option<Token>| {
+        let request = http.post(url.clone()).send();
+        async move {
+            let response = request
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .map_err(AuthError::refresh_failed)?;
+            let body = response.bytes().await.map_err(AuthError::refresh_failed)?;
+            let body: serde_json::Value =
+                serde_json::from_slice(&body).map_err(AuthError::refresh_failed)?;
+            let access = body["access_token"].as_str().unwrap_or_default().to_owned();
+            Token::builder(access)
+                .expires_in(Duration::from_secs(3600))
+                .build()
+        }
+    })
+}
+
+struct TasksClient<S> {
+    http: reqwest::Client,
+    base_url: String,
+    auth: TokenCache<S>,
+}
+
+// By hand: `derive(Clone)` would require `S: Clone`, which a `TokenCache` does not need.
+impl<S> Clone for TasksClient<S> {
+    fn clone(&self) -> Self {
+        Self {
+            http: self.http.clone(),
+            base_url: self.base_url.clone(),
+            auth: self.auth.clone(),
+        }
+    }
+}
+
+impl<S: freshtoken::TokenSource> TasksClient<S> {
+    #[refresh_token(cache = self.auth)]
+    async fn list_tasks(&self, #[token] token: &Token, page: u32) -> Result<String, ApiError> {
+        let response = self
+            .http
+            .get(format!("{}/tasks?page={page}", self.base_url))
+            .header(AUTHORIZATION, token.authorization().clone())
+            .send()
+            .await?
+            .error_for_status()?;
+        Ok(response.text().await?)
+    }
+}
+
+/// A mock token endpoint that issues `access`, and a client whose cache starts with
+/// `initial` (if any).
+async fn setup<'s>(
+    server: &'s MockServer,
+    access: &str,
+    initial: Option<Token>,
+) -> (
+    httpmock::Mock<'s>,
+    TasksClient<impl freshtoken::TokenSource>,
+) {
+    let issue = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/token");
+            then.status(200)
+                .json_body(serde_json::json!({ "access_token": access, "token_type": "Bearer" }));
+        })
+        .await;
+    let mut cache = TokenCache::builder(token_endpoint(server.url("/token")));
+    if let Some(token) = initial {
+        cache = cache.token(token);
+    }
+    let client = TasksClient {
+        http: reqwest::Client::new(),
+        base_url: server.base_url(),
+        auth: cache.build(),
+    };
+    (issue, client)
+}
+
+fn token(access: &str, expires_in: Duration) -> Token {
+    Token::builder(access)
+        .expires_in(expires_in)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sends_the_token_as_a_bearer_header() {
+    let server = MockServer::start_async().await;
+    let api = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/tasks")
+                .query_param("page", "2")
+                .header("authorization", "Bearer first");
+            then.status(200).body("[]");
+        })
+        .await;
+    let (issue, client) = setup(&server, "first", None).await;
+    assert_eq!(client.list_tasks(2).await.unwrap(), "[]");
+    assert_eq!(client.list_tasks(2).await.unwrap(), "[]");
+    assert_eq!((issue.hits_async().await, api.hits_async().await), (1, 2));
+}
+
+#[tokio::test]
+async fn expired_token_is_refreshed_before_the_call() {
+    let server = MockServer::start_async().await;
+    let api = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/tasks")
+                .header("authorization", "Bearer fresh");
+            then.status(200).body("[]");
+        })
+        .await;
+    let expired = token("expired", Duration::ZERO);
+    let (issue, client) = setup(&server, "fresh", Some(expired)).await;
+    client.list_tasks(1).await.unwrap();
+    assert_eq!((issue.hits_async().await, api.hits_async().await), (1, 1));
+}
+
+#[tokio::test]
+async fn a_401_is_answered_by_one_refresh_and_one_retry() {
+    let server = MockServer::start_async().await;
+    let rejected = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/tasks")
+                .header("authorization", "Bearer revoked");
+            then.status(401)
+                .header("www-authenticate", "Bearer error=\"invalid_token\"");
+        })
+        .await;
+    let accepted = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/tasks")
+                .header("authorization", "Bearer fresh");
+            then.status(200).body("[\"task\"]");
+        })
+        .await;
+    // Revoked on the server while its expiry says it is good for an hour.
+    let revoked = token("revoked", Duration::from_secs(3600));
+    let (issue, client) = setup(&server, "fresh", Some(revoked)).await;
+    assert_eq!(client.list_tasks(1).await.unwrap(), "[\"task\"]");
+    assert_eq!(rejected.hits_async().await, 1);
+    assert_eq!(issue.hits_async().await, 1);
+    assert_eq!(accepted.hits_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_after_exactly_one_retry() {
+    let server = MockServer::start_async().await;
+    let api = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/tasks");
+            then.status(401);
+        })
+        .await;
+    let (issue, client) = setup(
+        &server,
+        "also-rejected",
+        Some(token("rejected", Duration::from_secs(3600))),
+    )
+    .await;
+    let error = client.list_tasks(1).await.unwrap_err();
+    assert!(error.is_unauthorized(), "{error:?}");
+    assert_eq!(api.hits_async().await, 2, "one call, one retry");
+    assert_eq!(issue.hits_async().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_calls_on_an_expired_token_make_one_refresh() {
+    let server = MockServer::start_async().await;
+    let api = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/tasks")
+                .header("authorization", "Bearer fresh");
+            then.status(200).body("[]");
+        })
+        .await;
+    let (issue, client) = setup(&server, "fresh", Some(token("expired", Duration::ZERO))).await;
+    let calls: Vec<_> = (0..50)
+        .map(|page| {
+            let client = client.clone();
+            tokio::spawn(async move { client.list_tasks(page).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(issue.hits_async().await, 1);
+    assert_eq!(api.hits_async().await, 50);
+}
+
+#[tokio::test]
+async fn token_endpoint_failure_is_the_methods_error() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/token");
+            then.status(503);
+        })
+        .await;
+    let client = TasksClient {
+        http: reqwest::Client::new(),
+        base_url: server.base_url(),
+        auth: TokenCache::new(token_endpoint(server.url("/token"))),
+    };
+    let error = client.list_tasks(1).await.unwrap_err();
+    assert!(
+        matches!(&error, ApiError::Auth(AuthError::RefreshFailed { .. })),
+        "{error:?}"
+    );
+}
