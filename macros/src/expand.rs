@@ -53,7 +53,7 @@ pub(crate) fn wrap_fn(args: &Args, sig: &mut Signature, block: &mut Block) -> sy
         ReturnType::Type(_, ty) => (**ty).clone(),
         ReturnType::Default => parse_quote_spanned!(sig.ident.span()=> ()),
     };
-    let parts = Parts::new(cache, &param, &output);
+    let parts = Parts::new(cache, &param, &output, args.retry());
     let body = if args.retry() {
         parts.with_retry(block)
     } else {
@@ -65,33 +65,33 @@ pub(crate) fn wrap_fn(args: &Args, sig: &mut Signature, block: &mut Block) -> sy
 
 /// The pieces both expansions share.
 struct Parts {
-    cache: Ident,
     call: Ident,
     token: Ident,
+    /// Binds the cache and starts the call.
     prologue: TokenStream,
-    next_token: TokenStream,
+    /// Binds the user's `#[token]` parameter from `token`.
     bind_param: TokenStream,
+    /// `finish` and `fail`, spanned at the return type: the method calls that check the
+    /// return type are reported there.
+    finish: Ident,
+    fail: Ident,
     output: Type,
 }
 
 impl Parts {
-    fn new(cache_expr: &syn::Expr, param: &TokenParam, output: &Type) -> Self {
+    fn new(cache_expr: &syn::Expr, param: &TokenParam, output: &Type, retry: bool) -> Self {
         let site = Span::mixed_site();
         let cache = Ident::new("__refresh_token_cache", site);
         let call = Ident::new("__refresh_token_call", site);
         let token = Ident::new("__refresh_token_token", site);
 
+        // Spanned at the expression: a value that is not a `TokenCache` is reported there.
+        let borrow_cache = quote_spanned!(cache_expr.span()=> &(#cache_expr));
+        // Only the retry loop records its attempts in the call.
+        let mutability = retry.then(|| quote_spanned!(site=> mut));
         let prologue = quote_spanned! {site=>
-            let #cache: &::freshtoken::TokenCache<_> = &(#cache_expr);
-        };
-        // `token` is spanned at the return type: a return type that is not a `Result` with an
-        // error convertible from `AuthError` is reported there.
-        let get = quote_spanned!(output.span()=> token);
-        let next_token = quote_spanned! {site=>
-            match #call.#get().await {
-                ::core::result::Result::Ok(token) => token,
-                ::core::result::Result::Err(failed) => return failed,
-            }
+            let #cache: &::freshtoken::TokenCache<_> = #borrow_cache;
+            let #mutability #call = ::freshtoken::__private::Call::new(#cache);
         };
         let TokenParam {
             mutability,
@@ -102,12 +102,12 @@ impl Parts {
             let #mutability #ident: #ty = ::freshtoken::__private::FromToken::from_token(&#token);
         };
         Self {
-            cache,
             call,
             token,
             prologue,
-            next_token,
             bind_param,
+            finish: Ident::new("finish", output.span()),
+            fail: Ident::new("fail", output.span()),
             output: output.clone(),
         }
     }
@@ -116,16 +116,16 @@ impl Parts {
     /// `finish` ends the loop after the first attempt unless it was a 401.
     fn with_retry(&self, block: &Block) -> TokenStream {
         let Self {
-            cache,
             call,
             token,
             prologue,
-            next_token,
             bind_param,
+            finish,
             output,
+            ..
         } = self;
         let site = Span::mixed_site();
-        let result = Ident::new("__refresh_token_result", site);
+        let outcome = Ident::new("outcome", site);
         let stmts = &block.stmts;
         let attempt = quote_spanned! {block.span()=>
             async {
@@ -133,15 +133,23 @@ impl Parts {
                 #(#stmts)*
             }
         };
-        // Spanned at the return type: an error type that cannot say "401" is reported there.
-        let finish = quote_spanned!(output.span()=> finish);
+        // rustc reports a failed bound of `finish` at its argument, and reports anything
+        // spanned `mixed_site` at the attribute; an identity call spanned at the return type
+        // moves the report to where the return type is written.
+        let finish_call = quote_spanned! {output.span()=>
+            #call.#finish(::core::convert::identity(#outcome))
+        };
         quote_spanned! {site=>
             #prologue
-            let mut #call = ::freshtoken::__private::Call::new(#cache);
             loop {
-                let #token = #next_token;
-                let #result: #output = #attempt.await;
-                if let ::core::ops::ControlFlow::Break(result) = #call.#finish(&#token, #result) {
+                let #outcome = match #call.token().await {
+                    ::core::result::Result::Ok(#token) => {
+                        let result: #output = #attempt.await;
+                        ::core::result::Result::Ok((#token, result))
+                    }
+                    ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
+                };
+                if let ::core::ops::ControlFlow::Break(result) = #finish_call {
                     return result;
                 }
             }
@@ -151,20 +159,22 @@ impl Parts {
     /// The body runs once, in place, after the token is bound.
     fn without_retry(&self, block: &Block) -> TokenStream {
         let Self {
-            cache,
             call,
             token,
             prologue,
-            next_token,
             bind_param,
+            fail,
             ..
         } = self;
         let stmts = &block.stmts;
         let site = Span::mixed_site();
+        let error = Ident::new("error", site.located_at(fail.span()));
         let setup = quote_spanned! {site=>
             #prologue
-            let #call = ::freshtoken::__private::Call::new(#cache);
-            let #token = #next_token;
+            let #token = match #call.token().await {
+                ::core::result::Result::Ok(token) => token,
+                ::core::result::Result::Err(#error) => return #call.#fail(#error),
+            };
         };
         quote! {
             #setup

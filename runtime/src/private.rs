@@ -97,6 +97,10 @@ impl FromToken<'_> for Arc<Token> {
 }
 
 /// One call of a wrapped method: at most two attempts, the second only after a 401.
+///
+/// The expansion asks [`token`](Call::token) for each attempt and hands the outcome to
+/// [`finish`](Call::finish), the one place that checks the method's types, so a wrong
+/// return type is reported once.
 #[derive(Debug)]
 pub struct Call<'c, S> {
     cache: &'c TokenCache<S>,
@@ -113,34 +117,32 @@ impl<'c, S: TokenSource> Call<'c, S> {
         }
     }
 
-    /// The token for the next attempt, or the method's result when none can be had.
+    /// The token for the next attempt.
     ///
     /// # Errors
-    /// The cache's [`AuthError`], converted into the method's error type.
-    pub async fn token<R>(&self) -> Result<Arc<Token>, R>
-    where
-        R: MethodResult,
-        R::Error: FromAuthError,
-    {
-        self.cache
-            .token()
-            .await
-            .map_err(|error| R::from_error(R::Error::from_auth_error(error)))
+    /// The cache's error, for [`finish`](Call::finish) or [`fail`](Call::fail) to convert.
+    pub async fn token(&self) -> Result<Arc<Token>, AuthError> {
+        self.cache.token().await
     }
 
-    /// Decides after an attempt made with `used`: `Continue` to run the body once more (the
-    /// first 401), `Break` with the result to return.
-    pub fn finish<R>(&mut self, used: &Token, result: R) -> ControlFlow<R>
+    /// Decides after an attempt: `Continue` to run the body once more (the first 401),
+    /// `Break` with the method's result. `attempt` is the token used and the body's result,
+    /// or the error that kept the body from running.
+    pub fn finish<R>(&mut self, attempt: Result<(Arc<Token>, R), AuthError>) -> ControlFlow<R>
     where
         R: MethodResult,
-        R::Error: Unauthorized,
+        R::Error: FromAuthError + Unauthorized,
     {
+        let (used, result) = match attempt {
+            Ok(attempt) => attempt,
+            Err(error) => return ControlFlow::Break(self.fail(error)),
+        };
         let unauthorized = result.error().is_some_and(Unauthorized::is_unauthorized);
         if !unauthorized {
             return ControlFlow::Break(result);
         }
         // Rejected: make sure no caller gets this token again, whether or not we retry.
-        self.cache.invalidate(used);
+        self.cache.invalidate(&used);
         if self.retried {
             tracing::debug!(target: "freshtoken", "401 after a retry with a new token; giving up");
             return ControlFlow::Break(result);
@@ -148,6 +150,17 @@ impl<'c, S: TokenSource> Call<'c, S> {
         self.retried = true;
         tracing::debug!(target: "freshtoken", "401: retrying once with a new token");
         ControlFlow::Continue(())
+    }
+
+    /// The method's result when no token could be had.
+    #[must_use]
+    #[allow(clippy::unused_self)] // a method, so the expansion's call needs no type arguments
+    pub fn fail<R>(&self, error: AuthError) -> R
+    where
+        R: MethodResult,
+        R::Error: FromAuthError,
+    {
+        R::from_error(R::Error::from_auth_error(error))
     }
 }
 
@@ -194,15 +207,12 @@ mod tests {
         let mut call = Call::new(cache);
         let mut attempts = 0;
         loop {
-            let token = match call.token::<Outcome>().await {
-                Ok(token) => token,
-                Err(failed) => break (failed, attempts),
-            };
-            let result = answers[attempts].clone();
-            attempts += 1;
-            match call.finish(&token, result) {
-                ControlFlow::Break(result) => break (result, attempts),
-                ControlFlow::Continue(()) => {}
+            let attempt = call.token().await.map(|token| {
+                attempts += 1;
+                (token, answers[attempts - 1].clone())
+            });
+            if let ControlFlow::Break(result) = call.finish(attempt) {
+                break (result, attempts);
             }
         }
     }

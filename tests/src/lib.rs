@@ -1,4 +1,6 @@
-//! Helpers shared by the integration tests in `tests/tests/`.
+//! Helpers shared by the integration tests in `tests/tests/` and the UI tests in `tests/ui/`.
+
+pub mod ui;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,0 +1,15 @@
+use freshtoken::{AccessToken, refresh_token};
+use freshtoken_tests::ui::{ApiError, Cache};
+
+struct Client {
+    auth: Cache,
+}
+
+impl Client {
+    #[refresh_token(cache = self.auth)]
+    fn list(&self, #[token] _token: &AccessToken) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+fn main() {}

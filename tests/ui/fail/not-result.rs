@@ -1,0 +1,15 @@
+use freshtoken::{AccessToken, refresh_token};
+use freshtoken_tests::ui::Cache;
+
+struct Client {
+    auth: Cache,
+}
+
+impl Client {
+    #[refresh_token(cache = self.auth)]
+    async fn list(&self, #[token] _token: &AccessToken) -> Option<u32> {
+        Some(1)
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use freshtoken::{AccessToken, refresh_token};
+use freshtoken_tests::ui::ApiError;
+
+#[refresh_token(cache = self.auth)]
+trait TasksApi {
+    async fn list(&self, #[token] token: &AccessToken) -> Result<(), ApiError>;
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use freshtoken::refresh_token;
+use freshtoken_tests::ui::{ApiError, Cache};
+
+struct Client {
+    auth: Cache,
+}
+
+impl Client {
+    #[refresh_token(cache = self.auth)]
+    async fn list(&self, #[token] token: &str) -> Result<usize, ApiError> {
+        Ok(token.len())
+    }
+}
+
+fn main() {}
