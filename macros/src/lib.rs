@@ -11,9 +11,8 @@ mod param;
 
 use proc_macro::TokenStream;
 
-/// Keeps a method's access token fresh and retries it once after a 401.
-///
-/// See the documentation of `freshtoken::refresh_token` for usage, options and examples.
+/// (Defined in the `freshtoken-macros` crate; `freshtoken` re-exports it with the
+/// documentation above.)
 #[proc_macro_attribute]
 pub fn refresh_token(args: TokenStream, item: TokenStream) -> TokenStream {
     item::expand(args.into(), item.into()).into()

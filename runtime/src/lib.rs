@@ -9,13 +9,14 @@
 //! refresh token is never lost, and secrets never reach `Debug` output or logs.
 //!
 //! Where tokens come from is a [`TokenSource`]: your own type, or a closure through
-//! [`source_fn`].
+//! [`source_fn`]. The [`refresh_token`] attribute writes the token and 401-retry code of each
+//! API method for you.
 //!
 //! # Example: a small API client
 //!
 //! ```
 //! use std::time::Duration;
-//! use freshtoken::{AuthError, Token, TokenCache, TokenSource};
+//! use freshtoken::{AuthError, Token, TokenCache, TokenSource, Unauthorized, refresh_token};
 //!
 //! /// Gets tokens from the service's login endpoint (a stand-in here).
 //! struct Login {
@@ -34,23 +35,40 @@
 //!     }
 //! }
 //!
-//! #[derive(Clone)]
+//! /// The SDK's error type: a failed refresh, or what the API answered.
+//! #[derive(Debug)]
+//! enum ApiError {
+//!     Auth(AuthError),
+//!     Status(http::StatusCode),
+//! }
+//!
+//! impl From<AuthError> for ApiError {
+//!     fn from(error: AuthError) -> Self {
+//!         ApiError::Auth(error)
+//!     }
+//! }
+//!
+//! impl Unauthorized for ApiError {
+//!     fn is_unauthorized(&self) -> bool {
+//!         matches!(self, ApiError::Status(status) if status.is_unauthorized())
+//!     }
+//! }
+//!
 //! struct TasksClient {
 //!     auth: TokenCache<Login>,
 //! }
 //!
 //! impl TasksClient {
-//!     async fn list_tasks(&self) -> Result<Vec<String>, AuthError> {
-//!         let token = self.auth.token().await?;
-//!         // http.get(url).header(AUTHORIZATION, token.authorization().clone()).send() ...
-//!         // and on a 401: `self.auth.invalidate(&token)`, then try once more.
+//!     #[refresh_token(cache = self.auth)]
+//!     async fn list_tasks(&self, #[token] token: &Token) -> Result<Vec<String>, ApiError> {
+//!         // http.get(url).header(AUTHORIZATION, token.authorization().clone()).send()...
 //!         assert_eq!(token.authorization().to_str().unwrap(), "Bearer issued-access-token");
 //!         Ok(vec![])
 //!     }
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), AuthError> {
+//! # async fn main() -> Result<(), ApiError> {
 //! let client = TasksClient {
 //!     auth: TokenCache::new(Login { api_key: "key".into() }),
 //! };
@@ -60,6 +78,9 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Without the attribute, a method calls [`TokenCache::token`] itself, and
+//! [`TokenCache::invalidate`] after a 401; [`refresh_token`] shows the code it writes.
 //!
 //! # Expiry, margin and refresh-ahead
 //!
@@ -109,5 +130,153 @@ pub use source::{SourceFn, TokenSource, source_fn};
 pub use token::{Token, TokenBuilder};
 pub use unauthorized::Unauthorized;
 
+/// Keeps a method's access token fresh and retries it once after a 401.
+///
+/// Put it on an `async fn` (a method or a free function) with a parameter marked `#[token]`.
+/// Before the body runs, the parameter receives a fresh access token from the
+/// [`TokenCache`] named by `cache = ...`; callers no longer pass it, because the parameter
+/// disappears from the signature. When the body returns an error that says the server
+/// answered 401 ([`Unauthorized`]), the token it used is
+/// [invalidated](TokenCache::invalidate) and the body runs once more with a new token.
+///
+/// ```no_run
+/// use freshtoken::{AuthError, Token, TokenCache, TokenSource, Unauthorized, refresh_token};
+/// use reqwest::header::AUTHORIZATION;
+///
+/// #[derive(Debug)]
+/// pub enum ApiError {
+///     Auth(AuthError),
+///     Http(reqwest::Error),
+/// }
+/// impl From<AuthError> for ApiError {
+///     fn from(error: AuthError) -> Self { ApiError::Auth(error) }
+/// }
+/// impl From<reqwest::Error> for ApiError {
+///     fn from(error: reqwest::Error) -> Self { ApiError::Http(error) }
+/// }
+/// impl Unauthorized for ApiError {
+///     fn is_unauthorized(&self) -> bool {
+///         matches!(self, ApiError::Http(error) if error.is_unauthorized())
+///     }
+/// }
+///
+/// pub struct TasksClient<S> {
+///     http: reqwest::Client,
+///     auth: TokenCache<S>,
+/// }
+///
+/// impl<S: TokenSource> TasksClient<S> {
+///     /// Lists one page of tasks.
+///     #[refresh_token(cache = self.auth)]
+///     pub async fn list_tasks(&self, #[token] token: &Token, page: u32) -> Result<String, ApiError> {
+///         let response = self.http
+///             .get(format!("https://tasks.example/tasks?page={page}"))
+///             .header(AUTHORIZATION, token.authorization().clone())
+///             .send()
+///             .await?
+///             .error_for_status()?; // a 401 becomes an error that `is_unauthorized`
+///         Ok(response.text().await?)
+///     }
+/// }
+///
+/// # async fn demo<S: TokenSource>(client: TasksClient<S>) -> Result<(), ApiError> {
+/// let page = client.list_tasks(2).await?; // no token argument
+/// # let _ = page; Ok(()) }
+/// ```
+///
+/// # Arguments
+///
+/// - `cache = EXPR` (required): any expression that gives a `TokenCache`, a reference to one,
+///   or an `Arc` of one. It may use `self` and the other parameters, and is evaluated once per
+///   call.
+/// - `retry = false`: no retry after a 401; the body runs exactly once, so it may consume its
+///   arguments, and the error type need not implement [`Unauthorized`].
+///
+/// On an `impl` block (inherent or trait impl), the attribute wraps every `async fn` in it
+/// that has a `#[token]` parameter and leaves the rest alone; a method's own
+/// `#[refresh_token(...)]` overrides the block's arguments.
+///
+/// # The `#[token]` parameter
+///
+/// Exactly one parameter, with a plain name, of type `&AccessToken`, `AccessToken`,
+/// `&Token`, `Token` or `Arc<Token>`. `&Token` gives the prebuilt `Authorization` header
+/// value.
+///
+/// # The return type
+///
+/// `Result<T, E>` (under any alias), where `E: From<AuthError>` (a failed refresh is returned
+/// as `E`) and, unless `retry = false`, `E: Unauthorized`.
+///
+/// # Equivalent code without `#[refresh_token]`
+///
+/// The attribute writes this loop for you; the retry policy itself lives in the runtime.
+///
+/// ```
+/// use freshtoken::{AccessToken, AuthError, TokenCache, TokenSource, Unauthorized};
+///
+/// async fn fetch<S: TokenSource>(auth: &TokenCache<S>, page: u32) -> Result<String, AuthError> {
+///     let mut retried = false;
+///     loop {
+///         let used = auth.token().await?;
+///         let token: &AccessToken = used.access_token();
+///         let result: Result<String, AuthError> = async {
+///             // ...the body, which may run twice...
+///             Ok(format!("page {page} with a {}-byte token", token.expose_secret().len()))
+///         }
+///         .await;
+///         match &result {
+///             Err(error) if error.is_unauthorized() => {
+///                 auth.invalidate(&used); // only if it is still the current token
+///                 if retried {
+///                     return result;
+///                 }
+///                 retried = true;
+///             }
+///             _ => return result,
+///         }
+///     }
+/// }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # let cache = TokenCache::new(freshtoken::source_fn(|_| async { freshtoken::Token::builder("t").build() }));
+/// # assert_eq!(fetch(&cache, 1).await.unwrap(), "page 1 with a 1-byte token");
+/// # }
+/// ```
+///
+/// # Limits
+///
+/// With retry on, the body may run twice, so it cannot move an argument out; clone it, or
+/// write `retry = false`:
+///
+/// ```compile_fail
+/// # use freshtoken::{AccessToken, AuthError, TokenCache, TokenSource, refresh_token};
+/// #[refresh_token(cache = auth)]
+/// async fn upload<S: TokenSource>(
+///     auth: &TokenCache<S>,
+///     body: Vec<u8>,
+///     #[token] token: &AccessToken,
+/// ) -> Result<Vec<u8>, AuthError> {
+///     Ok(body) // error: use of moved value `body` (in the previous iteration of the loop)
+/// }
+/// ```
+///
+/// Only `async fn`s can be wrapped:
+///
+/// ```compile_fail
+/// # use freshtoken::{AccessToken, AuthError, TokenCache, TokenSource, refresh_token};
+/// #[refresh_token(cache = auth)]
+/// fn blocking<S: TokenSource>(auth: &TokenCache<S>, #[token] token: &AccessToken) -> Result<(), AuthError> {
+///     Ok(())
+/// }
+/// ```
+///
+/// A `&mut self` method whose body calls another `&mut self` method cannot also borrow the
+/// cache from `self`: give the attribute a clone (`cache = self.auth.clone()`, one `Arc`
+/// increment) or hold the cache outside the mutable state.
 #[doc(inline)]
 pub use freshtoken_macros::refresh_token;
+
+/// Compiles the README's examples as doctests, so the front page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;
