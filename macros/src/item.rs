@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::parse::Parser;
 use syn::spanned::Spanned;
-use syn::{Attribute, ImplItem, ImplItemFn, Item, ItemFn, ItemImpl, Meta};
+use syn::{Attribute, ImplItem, ImplItemFn, Item, ItemFn, ItemImpl, Meta, TraitItem};
 
 use crate::args::Args;
 use crate::combine;
@@ -28,7 +28,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Item::Fn(item) => expand_fn(&parsed, item),
         Item::Impl(item) => expand_impl(&parsed, item),
         Item::Trait(item) => with_errors(
-            item.to_token_stream(),
+            strip_item(Item::Trait(item.clone())),
             Some(syn::Error::new(
                 item.trait_token.span,
                 "`#[refresh_token]` cannot go on a trait definition: put it on the `impl` of the trait for your client, or on the `async fn`s in that `impl`",
@@ -124,6 +124,13 @@ fn strip_item(mut item: Item) -> TokenStream {
         Item::Impl(item) => {
             for impl_item in &mut item.items {
                 if let ImplItem::Fn(method) = impl_item {
+                    strip_token_attrs(&mut method.sig);
+                }
+            }
+        }
+        Item::Trait(item) => {
+            for trait_item in &mut item.items {
+                if let TraitItem::Fn(method) = trait_item {
                     strip_token_attrs(&mut method.sig);
                 }
             }
