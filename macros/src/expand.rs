@@ -59,7 +59,7 @@ pub(crate) fn wrap_fn(args: &Args, sig: &mut Signature, block: &mut Block) -> sy
     } else {
         parts.without_retry(block)
     };
-    *block = parse_quote_spanned!(block.span()=> { #body });
+    *block = syn::parse2(quote_spanned!(block.span()=> { #body }))?;
     Ok(())
 }
 

@@ -120,6 +120,25 @@ fn token(access: &str, expires_in: Duration) -> Token {
         .unwrap()
 }
 
+/// The API's `GET /tasks`, answering `status` and `body` to requests that carry `bearer`
+/// (to every request when `None`).
+async fn tasks_api<'s>(
+    server: &'s MockServer,
+    bearer: Option<&str>,
+    status: u16,
+    body: &str,
+) -> httpmock::Mock<'s> {
+    server
+        .mock_async(|when, then| {
+            let when = when.method(GET).path("/tasks");
+            if let Some(bearer) = bearer {
+                when.header("authorization", format!("Bearer {bearer}"));
+            }
+            then.status(status).body(body);
+        })
+        .await
+}
+
 #[tokio::test]
 async fn sends_the_token_as_a_bearer_header() {
     let server = MockServer::start_async().await;
@@ -141,14 +160,7 @@ async fn sends_the_token_as_a_bearer_header() {
 #[tokio::test]
 async fn expired_token_is_refreshed_before_the_call() {
     let server = MockServer::start_async().await;
-    let api = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/tasks")
-                .header("authorization", "Bearer fresh");
-            then.status(200).body("[]");
-        })
-        .await;
+    let api = tasks_api(&server, Some("fresh"), 200, "[]").await;
     let expired = token("expired", Duration::ZERO);
     let (issue, client) = setup(&server, "fresh", Some(expired)).await;
     client.list_tasks(1).await.unwrap();
@@ -158,23 +170,8 @@ async fn expired_token_is_refreshed_before_the_call() {
 #[tokio::test]
 async fn a_401_is_answered_by_one_refresh_and_one_retry() {
     let server = MockServer::start_async().await;
-    let rejected = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/tasks")
-                .header("authorization", "Bearer revoked");
-            then.status(401)
-                .header("www-authenticate", "Bearer error=\"invalid_token\"");
-        })
-        .await;
-    let accepted = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/tasks")
-                .header("authorization", "Bearer fresh");
-            then.status(200).body("[\"task\"]");
-        })
-        .await;
+    let rejected = tasks_api(&server, Some("revoked"), 401, "").await;
+    let accepted = tasks_api(&server, Some("fresh"), 200, "[\"task\"]").await;
     // Revoked on the server while its expiry says it is good for an hour.
     let revoked = token("revoked", Duration::from_secs(3600));
     let (issue, client) = setup(&server, "fresh", Some(revoked)).await;
@@ -187,12 +184,7 @@ async fn a_401_is_answered_by_one_refresh_and_one_retry() {
 #[tokio::test]
 async fn a_second_401_is_returned_after_exactly_one_retry() {
     let server = MockServer::start_async().await;
-    let api = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/tasks");
-            then.status(401);
-        })
-        .await;
+    let api = tasks_api(&server, None, 401, "").await;
     let (issue, client) = setup(
         &server,
         "also-rejected",
@@ -208,14 +200,7 @@ async fn a_second_401_is_returned_after_exactly_one_retry() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_calls_on_an_expired_token_make_one_refresh() {
     let server = MockServer::start_async().await;
-    let api = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/tasks")
-                .header("authorization", "Bearer fresh");
-            then.status(200).body("[]");
-        })
-        .await;
+    let api = tasks_api(&server, Some("fresh"), 200, "[]").await;
     let (issue, client) = setup(&server, "fresh", Some(token("expired", Duration::ZERO))).await;
     let calls: Vec<_> = (0..50)
         .map(|page| {
