@@ -103,10 +103,10 @@ fn take_own_args(method: &mut ImplItemFn) -> syn::Result<Option<Args>> {
             continue;
         }
         let mut args = Args::default();
-        if let Meta::List(_) = &attr.meta {
-            if let Err(error) = attr.parse_nested_meta(|meta| args.parse(&meta)) {
-                errors.push(error);
-            }
+        if let Meta::List(_) = &attr.meta
+            && let Err(error) = attr.parse_nested_meta(|meta| args.parse(&meta))
+        {
+            errors.push(error);
         }
         own = Some(args);
     }

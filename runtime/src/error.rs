@@ -14,9 +14,10 @@ pub type SourceError = Arc<dyn StdError + Send + Sync + 'static>;
 /// clone. Messages never contain a token or a client secret.
 ///
 /// A [`TokenSource`](crate::TokenSource) builds its errors with
-/// [`AuthError::refresh_failed`] (may pass: network, 5xx, rate limit) or
-/// [`AuthError::reauthenticate`] (the credentials are dead: `invalid_grant`,
-/// `invalid_client`); the cache treats the two differently.
+/// [`AuthError::refresh_failed`] (may pass: network, 5xx, rate limit: the cache retries after
+/// a backoff), [`AuthError::reauthenticate`] (the credentials are dead: `invalid_grant`,
+/// `invalid_client`) or [`AuthError::rejected`] (the request itself is wrong); after the last
+/// two the cache makes no attempt until it is given a new token.
 ///
 /// ```
 /// use std::time::Duration;
@@ -51,6 +52,16 @@ pub enum AuthError {
     /// [`TokenCache::set_token`](crate::TokenCache::set_token).
     #[error("re-authentication required: {source}; log in again and give the cache the new token")]
     ReauthenticationRequired {
+        /// What the token source reported.
+        source: SourceError,
+    },
+
+    /// The token endpoint refused the request for a reason that retrying will not fix (an
+    /// RFC 6749 error such as `invalid_request`, `unauthorized_client` or `invalid_scope`, or
+    /// another 4xx). The configuration needs fixing; the cache makes no further attempt until
+    /// it is given a new token.
+    #[error("the token endpoint rejected the request: {source}; check the client configuration")]
+    Rejected {
         /// What the token source reported.
         source: SourceError,
     },
@@ -97,6 +108,13 @@ impl AuthError {
         }
     }
 
+    /// A request the token endpoint will not accept however often it is sent.
+    pub fn rejected(source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self::Rejected {
+            source: Arc::from(source.into()),
+        }
+    }
+
     /// A token that cannot be used; `reason` must not contain the token.
     pub fn invalid_token(reason: impl Into<String>) -> Self {
         Self::InvalidToken {
@@ -128,7 +146,7 @@ impl AuthError {
     pub fn is_retryable(&self) -> bool {
         !matches!(
             self,
-            Self::ReauthenticationRequired { .. } | Self::NoRuntime
+            Self::ReauthenticationRequired { .. } | Self::Rejected { .. } | Self::NoRuntime
         )
     }
 

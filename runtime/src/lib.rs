@@ -116,6 +116,8 @@ mod authorization;
 mod cache;
 mod error;
 mod jwt;
+#[cfg(feature = "reqwest")]
+pub mod oauth;
 mod reason;
 mod secret;
 mod source;
@@ -125,7 +127,7 @@ mod unauthorized;
 pub use cache::{CacheStats, TokenCache, TokenCacheBuilder};
 pub use error::{AuthError, SourceError};
 pub use reason::RefreshReason;
-pub use secret::{AccessToken, RefreshToken};
+pub use secret::{AccessToken, ClientSecret, RefreshToken};
 pub use source::{SourceFn, TokenSource, source_fn};
 pub use token::{Token, TokenBuilder};
 pub use unauthorized::Unauthorized;

@@ -84,3 +84,17 @@ secret_string! {
     /// ```
     RefreshToken
 }
+
+secret_string! {
+    /// An OAuth2 client secret, or any other credential a token source sends (a password).
+    ///
+    /// Same guarantees as [`AccessToken`]: redacted `Debug`, no `Display`, zeroed on drop.
+    ///
+    /// ```
+    /// use freshtoken::ClientSecret;
+    ///
+    /// let secret = ClientSecret::new("s3cr3t");
+    /// assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
+    /// ```
+    ClientSecret
+}

@@ -16,7 +16,8 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 pub(crate) struct Failure {
     pub(crate) error: AuthError,
     consecutive: u32,
-    /// `None` when the credentials are dead: no attempt until new ones are given.
+    /// `None` when retrying cannot help (dead credentials, a rejected request): no attempt
+    /// until a new token is given.
     not_before: Option<Instant>,
 }
 
@@ -30,12 +31,12 @@ impl Failure {
         config: &Config,
     ) -> Self {
         let consecutive = previous.map_or(0, |f| f.consecutive).saturating_add(1);
-        let not_before = if error.needs_reauthentication() {
-            None
-        } else {
+        let not_before = if error.is_retryable() {
             let hint = error.retry_after().unwrap_or_default().min(MAX_RETRY_AFTER);
             let delay = jittered(exponential(consecutive, config)).max(hint);
             Some(now.checked_add(delay).unwrap_or(now + MAX_RETRY_AFTER))
+        } else {
+            None
         };
         Self {
             error,

@@ -253,10 +253,10 @@ impl<S: TokenSource> TokenCache<S> {
         let freshness = current.as_ref().map(|c| c.freshness(now));
 
         // Another caller may have refreshed between our first look and the lock.
-        if let (Want::Usable, Some(current)) = (want, &current) {
-            if matches!(freshness, Some(Freshness::Fresh | Freshness::Ageing)) {
-                return Step::Serve(Arc::clone(&current.token));
-            }
+        if let (Want::Usable, Some(current)) = (want, &current)
+            && matches!(freshness, Some(Freshness::Fresh | Freshness::Ageing))
+        {
+            return Step::Serve(Arc::clone(&current.token));
         }
         if let Some(flight) = &state.flight {
             return Step::Wait(flight.clone());

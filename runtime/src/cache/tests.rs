@@ -729,3 +729,18 @@ async fn attempts_against_a_failing_source_follow_the_backoff_schedule() {
         );
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn rejected_request_is_not_retried_either() {
+    let source = Scripted::hourly();
+    source.then_fail(AuthError::rejected("invalid_scope"));
+    let cache = TokenCache::new(source.clone());
+    let error = cache.token().await.unwrap_err();
+    assert!(matches!(error, AuthError::Rejected { .. }) && !error.is_retryable());
+    advance(secs(86_400)).await;
+    assert!(matches!(
+        cache.token().await,
+        Err(AuthError::Rejected { .. })
+    ));
+    assert_eq!(source.calls(), 1);
+}
