@@ -121,6 +121,7 @@ pub mod oauth;
 mod reason;
 mod secret;
 mod source;
+mod store;
 mod token;
 mod unauthorized;
 
@@ -129,6 +130,7 @@ pub use error::{AuthError, SourceError};
 pub use reason::RefreshReason;
 pub use secret::{AccessToken, ClientSecret, RefreshToken};
 pub use source::{SourceFn, TokenSource, source_fn};
+pub use store::{FileStore, MemoryStore, StoreError, StoreLock, TokenStore};
 pub use token::{Token, TokenBuilder};
 pub use unauthorized::Unauthorized;
 

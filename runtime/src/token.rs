@@ -123,6 +123,24 @@ impl Token {
         self.id == other.id
     }
 
+    /// Whether `other` carries the same access and refresh tokens (a token read back from a
+    /// store is a new `Token` with the same secrets).
+    pub(crate) fn same_secrets(&self, other: &Token) -> bool {
+        fn refresh(token: &Token) -> Option<&str> {
+            token.refresh_token().map(RefreshToken::expose_secret)
+        }
+        self.access_token.expose_secret() == other.access_token.expose_secret()
+            && refresh(self) == refresh(other)
+    }
+
+    /// This token without its refresh token (after the server said the refresh token is dead).
+    pub(crate) fn without_refresh_token(&self) -> Token {
+        Token {
+            refresh_token: None,
+            ..self.clone()
+        }
+    }
+
     /// Keeps a refresh token that the server did not resend with this token.
     pub(crate) fn inherit_refresh_token(&mut self, previous: &Token) {
         if self.refresh_token.is_none() {

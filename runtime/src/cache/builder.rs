@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::TokenCache;
 use super::config::Config;
-use crate::{Token, TokenSource};
+use crate::store::DynStore;
+use crate::{Token, TokenSource, TokenStore};
 
 /// Configures a [`TokenCache`]; start with [`TokenCache::builder`].
 ///
@@ -22,12 +23,21 @@ use crate::{Token, TokenSource};
 ///     .build();
 /// # let _ = cache;
 /// ```
-#[derive(Debug)]
 #[must_use]
 pub struct TokenCacheBuilder<S> {
     source: S,
     config: Config,
     token: Option<Token>,
+    store: Option<Box<dyn DynStore>>,
+}
+
+impl<S> std::fmt::Debug for TokenCacheBuilder<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCacheBuilder")
+            .field("config", &self.config)
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: TokenSource> TokenCacheBuilder<S> {
@@ -36,6 +46,7 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
             source,
             config: Config::default(),
             token: None,
+            store: None,
         }
     }
 
@@ -78,9 +89,18 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
         self
     }
 
+    /// Where the cache keeps its token across restarts and shares it with other processes:
+    /// a [`FileStore`](crate::FileStore), or a store of your own. Default:
+    /// [`MemoryStore`](crate::MemoryStore) (nothing survives a restart). The store is first
+    /// read when the cache first needs a token.
+    pub fn store(mut self, store: impl TokenStore) -> Self {
+        self.store = Some(Box::new(store));
+        self
+    }
+
     /// Builds the cache. No token is fetched until the first caller asks.
     pub fn build(self) -> TokenCache<S> {
-        let cache = TokenCache::from_parts(self.source, self.config);
+        let cache = TokenCache::from_parts(self.source, self.config, self.store);
         if let Some(token) = self.token {
             cache.set_token(token);
         }

@@ -1,5 +1,5 @@
 // Input: a decision, taken under the cache's lock, that a refresh must run.
-// Output: a task that asks the token source once and tells every waiter the outcome.
+// Output: a task that runs the refresh once and tells every waiter the outcome.
 //
 // The task belongs to the cache, not to the caller that started it: callers only hold a
 // `watch::Receiver`, so dropping any of them cancels nothing. A guard finishes the flight even
@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::backoff::Failure;
+use super::refresh::{Plan, Refreshed, refresh};
 use super::{Shared, State};
 use crate::{AuthError, RefreshReason, Token, TokenSource};
 
@@ -30,10 +31,15 @@ pub(super) fn start<S: TokenSource>(
         shared: Arc::clone(shared),
         sender,
         epoch: state.epoch,
+        store_seen_before: state.store_seen.clone(),
         finished: false,
     };
-    let previous = state.last.clone();
-    runtime.spawn(flight.run(reason, previous));
+    let plan = Plan {
+        previous: state.last.clone(),
+        store_seen: state.store_seen.clone(),
+        consult_store: !std::mem::take(&mut state.skip_store),
+    };
+    runtime.spawn(flight.run(reason, plan));
     state.flight = Some(receiver.clone());
     Ok(receiver)
 }
@@ -42,41 +48,26 @@ struct Flight<S> {
     shared: Arc<Shared<S>>,
     sender: watch::Sender<Option<Outcome>>,
     epoch: u64,
+    /// Kept if the flight is aborted: what the store showed is then unchanged.
+    store_seen_before: Option<Arc<Token>>,
     finished: bool,
 }
 
 impl<S: TokenSource> Flight<S> {
-    async fn run(mut self, reason: RefreshReason, previous: Option<Arc<Token>>) {
+    async fn run(mut self, reason: RefreshReason, plan: Plan) {
         let started = Instant::now();
         let shared = Arc::clone(&self.shared);
-        shared.counters.refresh();
         tracing::debug!(target: "freshtoken", %reason, "token refresh started");
-
-        let timeout = shared.config.refresh_timeout;
-        let fetched = tokio::time::timeout(timeout, shared.source.fetch(previous.as_deref()))
-            .await
-            .unwrap_or(Err(AuthError::Timeout(timeout)));
-        let outcome = fetched.and_then(|mut token| {
-            if token.is_expired() {
-                return Err(AuthError::invalid_token(
-                    "the token source returned a token that has already expired (expires_in \
-                     of 0, or a JWT `exp` in the past: check the token lifetime the server \
-                     issues and the clocks of both hosts)",
-                ));
-            }
-            if let Some(previous) = &previous {
-                token.inherit_refresh_token(previous);
-            }
-            Ok(Arc::new(token))
-        });
+        let refreshed = refresh(&shared, plan).await;
 
         let elapsed_ms = started.elapsed().as_millis();
-        match &outcome {
+        match &refreshed.outcome {
             Ok(token) => tracing::info!(
                 target: "freshtoken",
                 %reason,
                 elapsed_ms,
                 expires_in_s = token.lifetime().map(|d| d.as_secs()),
+                from_store = refreshed.adopted,
                 "token refreshed"
             ),
             Err(error) => tracing::warn!(
@@ -88,14 +79,19 @@ impl<S: TokenSource> Flight<S> {
                 "token refresh failed"
             ),
         }
-        self.finish(outcome);
+        self.finish(refreshed);
     }
 }
 
 impl<S> Flight<S> {
     /// Records the outcome, ends the flight and wakes every waiter.
-    fn finish(&mut self, outcome: Outcome) {
+    fn finish(&mut self, refreshed: Refreshed) {
         self.finished = true;
+        let Refreshed {
+            outcome,
+            store_seen,
+            ..
+        } = refreshed;
         let shared = &self.shared;
         {
             let mut state = shared.lock();
@@ -103,6 +99,7 @@ impl<S> Flight<S> {
             // outcome, but it must not overwrite what the user set.
             if state.epoch == self.epoch {
                 state.flight = None;
+                state.store_seen = store_seen;
                 match &outcome {
                     Ok(token) => {
                         state.failure = None;
@@ -130,7 +127,12 @@ impl<S> Flight<S> {
 impl<S> Drop for Flight<S> {
     fn drop(&mut self) {
         if !self.finished {
-            self.finish(Err(AuthError::RefreshAborted));
+            let store_seen = self.store_seen_before.take();
+            self.finish(Refreshed {
+                outcome: Err(AuthError::RefreshAborted),
+                store_seen,
+                adopted: false,
+            });
         }
     }
 }

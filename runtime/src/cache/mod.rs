@@ -10,6 +10,7 @@ mod backoff;
 mod builder;
 mod config;
 mod flight;
+mod refresh;
 mod schedule;
 mod stats;
 #[cfg(test)]
@@ -29,6 +30,7 @@ use self::flight::Outcome;
 use self::schedule::{Freshness, Schedule};
 pub use self::stats::CacheStats;
 use self::stats::Counters;
+use crate::store::{DynStore, MemoryStore, StoreError};
 use crate::{AuthError, RefreshReason, Token, TokenSource};
 
 /// A shared, self-refreshing holder of one token.
@@ -69,6 +71,7 @@ pub struct TokenCache<S> {
 struct Shared<S> {
     source: S,
     config: Config,
+    store: Box<dyn DynStore>,
     /// The token in service; `None` before the first token and after an invalidation.
     current: ArcSwapOption<Current>,
     state: Mutex<State>,
@@ -101,6 +104,10 @@ struct State {
     /// Bumped by `set_token` and `reset`, so a refresh started before them cannot overwrite
     /// what they did.
     epoch: u64,
+    /// The last token this cache saved to or read from the store.
+    store_seen: Option<Arc<Token>>,
+    /// Set by `reset`: the next refresh ignores the store and asks the source afresh.
+    skip_store: bool,
 }
 
 /// What a caller does after looking at the state under the lock.
@@ -131,11 +138,12 @@ impl<S: TokenSource> TokenCache<S> {
         TokenCacheBuilder::new(source)
     }
 
-    fn from_parts(source: S, config: Config) -> Self {
+    fn from_parts(source: S, config: Config, store: Option<Box<dyn DynStore>>) -> Self {
         Self {
             shared: Arc::new(Shared {
                 source,
                 config,
+                store: store.unwrap_or_else(|| Box::new(MemoryStore::default())),
                 current: ArcSwapOption::empty(),
                 state: Mutex::new(State::default()),
                 counters: Counters::default(),
@@ -202,20 +210,45 @@ impl<S: TokenSource> TokenCache<S> {
 
     /// Puts `token` in service, for example after the user logged in again. Clears any
     /// failure, including dead credentials; a refresh under way no longer counts.
+    ///
+    /// The token is not written to the [`TokenStore`](crate::TokenStore); use
+    /// [`save_token`](Self::save_token) for a token that must survive a restart.
     pub fn set_token(&self, token: Token) {
+        self.put(Arc::new(token), false);
+    }
+
+    /// Saves `token` to the [`TokenStore`](crate::TokenStore), then puts it in service as
+    /// [`set_token`](Self::set_token) does: what a login should call.
+    ///
+    /// # Errors
+    /// The store's error; the token is then not put in service.
+    pub async fn save_token(&self, token: Token) -> Result<(), StoreError> {
+        let previous = self.shared.lock().last.clone();
+        self.shared.store.save(previous.as_deref(), &token).await?;
+        self.put(Arc::new(token), true);
+        Ok(())
+    }
+
+    fn put(&self, token: Arc<Token>, saved: bool) {
         let mut state = self.shared.lock();
         state.epoch += 1;
         state.flight = None;
         state.failure = None;
-        self.shared.install(&mut state, Arc::new(token));
+        state.skip_store = false;
+        if saved {
+            state.store_seen = Some(Arc::clone(&token));
+        }
+        self.shared.install(&mut state, token);
     }
 
     /// Forgets the token, its refresh token and any failure: the next call asks the source
-    /// with no previous token (a full login, for sources that can do one).
+    /// with no previous token (a full login, for sources that can do one), without adopting
+    /// what the store holds; the new token then replaces it there.
     pub fn reset(&self) {
         let mut state = self.shared.lock();
         *state = State {
             epoch: state.epoch + 1,
+            skip_store: true,
             ..State::default()
         };
         self.shared.current.store(None);

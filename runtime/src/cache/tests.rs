@@ -24,6 +24,8 @@ struct ScriptedInner {
     delay: Mutex<Duration>,
     lifetime: Duration,
     rotate: bool,
+    /// Put before `access-N` and `refresh-N`, to tell two sources' tokens apart.
+    prefix: &'static str,
     script: Mutex<VecDeque<AuthError>>,
     previous: Mutex<Vec<Option<String>>>,
 }
@@ -35,6 +37,7 @@ impl Scripted {
             delay: Mutex::new(Duration::ZERO),
             lifetime,
             rotate: true,
+            prefix: "",
             script: Mutex::new(VecDeque::new()),
             previous: Mutex::new(Vec::new()),
         }))
@@ -50,6 +53,11 @@ impl Scripted {
             rotate: false,
             ..inner
         }))
+    }
+
+    fn named(self, prefix: &'static str) -> Self {
+        let inner = Arc::into_inner(self.0).unwrap();
+        Self(Arc::new(ScriptedInner { prefix, ..inner }))
     }
 
     fn slow(self, delay: Duration) -> Self {
@@ -83,9 +91,10 @@ impl TokenSource for Scripted {
         if let Some(error) = self.0.script.lock().unwrap().pop_front() {
             return Err(error);
         }
-        let mut token = Token::builder(format!("access-{n}")).expires_in(self.0.lifetime);
+        let prefix = self.0.prefix;
+        let mut token = Token::builder(format!("{prefix}access-{n}")).expires_in(self.0.lifetime);
         if self.0.rotate || n == 1 {
-            token = token.refresh_token(format!("refresh-{n}"));
+            token = token.refresh_token(format!("{prefix}refresh-{n}"));
         }
         token.build()
     }
@@ -743,4 +752,226 @@ async fn rejected_request_is_not_retried_either() {
         Err(AuthError::Rejected { .. })
     ));
     assert_eq!(source.calls(), 1);
+}
+
+mod with_store {
+    use tokio::sync::Semaphore;
+
+    use super::*;
+    use crate::{FileStore, MemoryStore, StoreError, StoreLock, TokenStore};
+
+    /// Records every save, and holds each save until the test lets it finish.
+    struct GatedStore {
+        saved: Mutex<Vec<Token>>,
+        gate: Semaphore,
+    }
+
+    impl Default for GatedStore {
+        fn default() -> Self {
+            Self {
+                saved: Mutex::default(),
+                gate: Semaphore::new(0),
+            }
+        }
+    }
+
+    impl TokenStore for GatedStore {
+        async fn load(&self) -> Result<Option<Token>, StoreError> {
+            Ok(None)
+        }
+
+        async fn save(&self, _previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
+            self.saved.lock().unwrap().push(new.clone());
+            let _permit = self.gate.acquire().await.map_err(StoreError::other)?;
+            Ok(())
+        }
+    }
+
+    /// Fails at everything.
+    struct BrokenStore;
+
+    impl TokenStore for BrokenStore {
+        async fn load(&self) -> Result<Option<Token>, StoreError> {
+            Err(StoreError::other("disk on fire"))
+        }
+        async fn save(&self, _: Option<&Token>, _: &Token) -> Result<(), StoreError> {
+            Err(StoreError::other("disk on fire"))
+        }
+        async fn lock(&self) -> Result<StoreLock, StoreError> {
+            Err(StoreError::other("disk on fire"))
+        }
+    }
+
+    fn saved(access: &str, refresh: &str, lifetime: Duration) -> Token {
+        Token::builder(access)
+            .expires_in(lifetime)
+            .refresh_token(refresh)
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rotated_refresh_token_reaches_the_store_before_the_caller_gets_the_token() {
+        let store = Arc::new(GatedStore::default());
+        let cache = TokenCache::builder(Scripted::hourly())
+            .store(Arc::clone(&store))
+            .build();
+        let caller = spawn_token_call(&cache);
+        while store.saved.lock().unwrap().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        let in_store = store.saved.lock().unwrap()[0].clone();
+        assert_eq!(
+            in_store.refresh_token().unwrap().expose_secret(),
+            "refresh-1"
+        );
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            !caller.is_finished(),
+            "nobody gets the token before the store has it"
+        );
+        assert!(cache.fresh_token().is_none());
+
+        store.gate.add_permits(1);
+        let token = caller.await.unwrap().unwrap();
+        assert!(token.same_secrets(&in_store));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fresh_saved_token_is_used_without_calling_the_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("token.json"));
+        store
+            .save(None, &saved("from-last-run", "r0", secs(3600)))
+            .await
+            .unwrap();
+        let source = Scripted::hourly();
+        let cache = TokenCache::builder(source.clone()).store(store).build();
+        assert_eq!(access(&cache.token().await.unwrap()), "from-last-run");
+        assert_eq!(source.calls(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_expired_saved_token_is_refreshed_with_its_refresh_token_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("token.json"));
+        store
+            .save(None, &saved("old", "saved-refresh", Duration::ZERO))
+            .await
+            .unwrap();
+        let source = Scripted::hourly();
+        let cache = TokenCache::builder(source.clone())
+            .store(store.clone())
+            .build();
+        assert_eq!(access(&cache.token().await.unwrap()), "access-1");
+        assert_eq!(source.previous(), [Some("saved-refresh".into())]);
+        let on_disk = store.load().await.unwrap().unwrap();
+        assert_eq!(
+            on_disk.refresh_token().unwrap().expose_secret(),
+            "refresh-1"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn caches_sharing_a_store_adopt_each_others_tokens() {
+        let store = Arc::new(MemoryStore::default());
+        let (source_a, source_b) = (Scripted::hourly(), Scripted::hourly().named("b-"));
+        let a = TokenCache::builder(source_a.clone())
+            .store(Arc::clone(&store))
+            .build();
+        let b = TokenCache::builder(source_b.clone())
+            .store(Arc::clone(&store))
+            .build();
+
+        let first = a.token().await.unwrap();
+        assert!(
+            b.token().await.unwrap().same_secrets(&first),
+            "b adopts a's token"
+        );
+        assert_eq!((source_a.calls(), source_b.calls()), (1, 0));
+
+        let second = b.refresh().await.unwrap();
+        assert_eq!(source_b.previous(), [Some("refresh-1".into())]);
+        assert!(a.invalidate(&first));
+        assert!(
+            a.token().await.unwrap().same_secrets(&second),
+            "a adopts b's token"
+        );
+        assert_eq!((source_a.calls(), source_b.calls()), (1, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reset_ignores_the_store_and_replaces_its_token() {
+        let store = Arc::new(MemoryStore::default());
+        let source = Scripted::hourly();
+        let cache = TokenCache::builder(source.clone())
+            .store(Arc::clone(&store))
+            .build();
+        cache.token().await.unwrap();
+        cache.reset();
+        assert_eq!(access(&cache.token().await.unwrap()), "access-2");
+        assert_eq!(
+            source.previous(),
+            [None, None],
+            "a full login, not the stored token"
+        );
+        let stored = store.load().await.unwrap().unwrap();
+        assert_eq!(stored.access_token().expose_secret(), "access-2");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_broken_store_never_fails_the_caller() {
+        let source = Scripted::hourly();
+        let cache = TokenCache::builder(source.clone())
+            .store(BrokenStore)
+            .build();
+        assert_eq!(access(&cache.token().await.unwrap()), "access-1");
+        assert_eq!(access(&cache.refresh().await.unwrap()), "access-2");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_corrupt_file_is_reported_and_then_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token.json");
+        std::fs::write(&path, "not json").unwrap();
+        let store = FileStore::new(&path);
+        let cache = TokenCache::builder(Scripted::hourly())
+            .store(store.clone())
+            .build();
+        assert_eq!(access(&cache.token().await.unwrap()), "access-1");
+        let on_disk = store.load().await.unwrap().unwrap();
+        assert_eq!(on_disk.access_token().expose_secret(), "access-1");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rejected_refresh_token_is_forgotten_by_the_store() {
+        let store = Arc::new(MemoryStore::default());
+        let source = Scripted::new(secs(60));
+        let cache = TokenCache::builder(source.clone())
+            .store(Arc::clone(&store))
+            .build();
+        cache.token().await.unwrap();
+        source.then_fail(AuthError::reauthenticate("invalid_grant"));
+        cache.refresh().await.unwrap_err();
+        assert!(store.load().await.unwrap().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn save_token_persists_a_login() {
+        let store = Arc::new(MemoryStore::default());
+        let source = Scripted::hourly();
+        let cache = TokenCache::builder(source.clone())
+            .store(Arc::clone(&store))
+            .build();
+        cache
+            .save_token(saved("logged-in", "login-refresh", secs(3600)))
+            .await
+            .unwrap();
+        assert_eq!(access(&cache.token().await.unwrap()), "logged-in");
+        let stored = store.load().await.unwrap().unwrap();
+        assert_eq!(stored.access_token().expose_secret(), "logged-in");
+        assert_eq!(source.calls(), 0);
+    }
 }

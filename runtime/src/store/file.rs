@@ -1,0 +1,188 @@
+// Input: tokens to keep across restarts, and other processes that share the same file.
+// Output: one JSON file, readable by its owner only, replaced atomically, and a lock file
+// that serialises refreshes across processes.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use super::saved;
+use super::{StoreError, StoreLock, TokenStore};
+use crate::Token;
+
+/// Keeps the token in a JSON file, so a CLI or a service that restarts does not log in again,
+/// and several processes on one host share one token without spending a single-use refresh
+/// token twice.
+///
+/// - The file is created with mode `0600` (owner only) and replaced atomically: written to a
+///   temporary file beside it, synced, then renamed over it, so a crash never leaves half a
+///   file.
+/// - Around each refresh the cache takes an exclusive OS lock on `<file>.lock` and re-reads the
+///   file: a token another process saved meanwhile is adopted instead of refreshed again.
+/// - A missing file means "no token yet"; a corrupt one is reported (naming the path) and
+///   overwritten by the next token.
+///
+/// ```no_run
+/// use freshtoken::{FileStore, TokenCache, Token, source_fn};
+///
+/// let store = FileStore::new("/home/me/.config/tasks-cli/token.json");
+/// let cache = TokenCache::builder(source_fn(|_previous| async { Token::builder("t").build() }))
+///     .store(store)
+///     .build();
+/// # let _ = cache;
+/// ```
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    path: PathBuf,
+}
+
+impl FileStore {
+    /// A store in the file at `path`. Nothing is touched until the cache first needs a token;
+    /// the parent directory must exist.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The file the token is kept in.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(super) fn lock_path(&self) -> PathBuf {
+        let mut name = self.path.clone().into_os_string();
+        name.push(".lock");
+        PathBuf::from(name)
+    }
+
+    fn io_error(&self, source: io::Error) -> StoreError {
+        StoreError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn read(&self) -> Result<Option<Token>, StoreError> {
+        let json = match fs::read(&self.path) {
+            Ok(json) => Zeroizing::new(json),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(self.io_error(error)),
+        };
+        saved::from_json(&json)
+            .map(Some)
+            .map_err(|reason| StoreError::Corrupt {
+                path: self.path.clone(),
+                reason,
+            })
+    }
+
+    fn write(&self, token: &Token) -> Result<(), StoreError> {
+        let json = saved::to_json(token);
+        let temp = self.temp_path();
+        let written = write_private(&temp, &json).and_then(|()| fs::rename(&temp, &self.path));
+        if let Err(error) = written {
+            let _ = fs::remove_file(&temp);
+            return Err(self.io_error(error));
+        }
+        // Make the rename itself durable; a failure here loses nothing already written.
+        if let Some(dir) = self.path.parent().filter(|dir| !dir.as_os_str().is_empty())
+            && let Ok(dir) = File::open(dir)
+        {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+
+    /// A temporary file in the same directory (so the rename is atomic), unique to this
+    /// process and call.
+    fn temp_path(&self) -> PathBuf {
+        let name = self
+            .path
+            .file_name()
+            .map_or_else(|| "token".into(), |name| name.to_string_lossy());
+        let unique = format!(
+            ".{name}.{}.{:016x}.tmp",
+            std::process::id(),
+            fastrand::u64(..)
+        );
+        self.path.with_file_name(unique)
+    }
+
+    fn lock_blocking(&self) -> Result<File, StoreError> {
+        let path = self.lock_path();
+        let file = private_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| StoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        file.lock()
+            .map_err(|source| StoreError::Io { path, source })?;
+        Ok(file)
+    }
+}
+
+/// Writes `bytes` to a new file at `path`, readable and writable by the owner only, and syncs
+/// it to disk.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = private_options().write(true).create_new(true).open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Runs blocking file work off the async threads.
+async fn blocking<T: Send + 'static>(
+    store: &FileStore,
+    work: impl FnOnce(&FileStore) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    let path = store.path.clone();
+    tokio::task::spawn_blocking(move || work(&store))
+        .await
+        .map_err(|join| StoreError::Io {
+            path,
+            source: io::Error::other(join.to_string()),
+        })?
+}
+
+impl TokenStore for FileStore {
+    async fn load(&self) -> Result<Option<Token>, StoreError> {
+        blocking(self, FileStore::read).await
+    }
+
+    async fn save(&self, _previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
+        let new = new.clone();
+        blocking(self, move |store| store.write(&new)).await
+    }
+
+    async fn refresh_token_rejected(&self, token: &Token) -> Result<(), StoreError> {
+        let token = token.clone();
+        blocking(self, move |store| match store.read() {
+            // Keep the access token while it lasts; only the dead refresh token goes.
+            Ok(Some(saved)) if saved.same_secrets(&token) => {
+                store.write(&saved.without_refresh_token())
+            }
+            Ok(_) | Err(StoreError::Corrupt { .. }) => Ok(()),
+            Err(error) => Err(error),
+        })
+        .await
+    }
+
+    async fn lock(&self) -> Result<StoreLock, StoreError> {
+        let file = blocking(self, FileStore::lock_blocking).await?;
+        Ok(StoreLock::new(file))
+    }
+}

@@ -1,0 +1,51 @@
+// Input: the tokens one process obtains.
+// Output: the latest of them, in memory (nothing survives a restart).
+
+use std::sync::{Mutex, PoisonError};
+
+use super::{StoreError, TokenStore};
+use crate::Token;
+
+/// Keeps the latest token in memory: the default store. Nothing survives a restart; use
+/// [`FileStore`](crate::FileStore) for that.
+///
+/// One `MemoryStore` can be given to several caches (through an `Arc`) so that they share
+/// one token.
+///
+/// ```
+/// use freshtoken::{MemoryStore, TokenCache, source_fn, Token};
+///
+/// let cache = TokenCache::builder(source_fn(|_previous| async { Token::builder("t").build() }))
+///     .store(MemoryStore::default())
+///     .build();
+/// # let _ = cache;
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    token: Mutex<Option<Token>>,
+}
+
+impl MemoryStore {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Token>> {
+        self.token.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl TokenStore for MemoryStore {
+    async fn load(&self) -> Result<Option<Token>, StoreError> {
+        Ok(self.slot().clone())
+    }
+
+    async fn save(&self, _previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
+        *self.slot() = Some(new.clone());
+        Ok(())
+    }
+
+    async fn refresh_token_rejected(&self, token: &Token) -> Result<(), StoreError> {
+        let mut slot = self.slot();
+        if slot.as_ref().is_some_and(|saved| saved.same_secrets(token)) {
+            *slot = None;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,169 @@
+// Input: tokens the cache obtains, and the question "is there a newer one?" before each refresh.
+// Output: a place that keeps them across restarts (and processes), behind one trait.
+
+mod error;
+mod file;
+mod memory;
+mod saved;
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use self::error::StoreError;
+pub use self::file::FileStore;
+pub use self::memory::MemoryStore;
+use crate::Token;
+
+/// Where a [`TokenCache`](crate::TokenCache) keeps its token, so that a rotated refresh token
+/// survives a restart and several processes can share one token.
+///
+/// The cache calls the store only around refreshes, never on the fast path:
+/// 1. [`lock`](TokenStore::lock), so that no other process refreshes the same token at the
+///    same time (single-use refresh tokens must not be spent twice);
+/// 2. [`load`](TokenStore::load): if the store holds a token the cache has not seen and it is
+///    still usable, the cache adopts it instead of refreshing (another process, or an earlier
+///    run, already did); otherwise its refresh token is used;
+/// 3. [`save`](TokenStore::save) with the new token, *before* any caller receives it;
+/// 4. [`refresh_token_rejected`](TokenStore::refresh_token_rejected) when the token endpoint
+///    said the refresh token is dead.
+///
+/// A failing store never takes the client down: the cache logs the error (target
+/// `freshtoken`) and carries on with the token it has.
+///
+/// Built in: [`MemoryStore`] (the default) and [`FileStore`].
+///
+/// ```
+/// use freshtoken::{StoreError, Token, TokenStore};
+///
+/// /// Keeps nothing: every process starts from a login.
+/// struct Forgetful;
+///
+/// impl TokenStore for Forgetful {
+///     async fn load(&self) -> Result<Option<Token>, StoreError> {
+///         Ok(None)
+///     }
+///     async fn save(&self, _previous: Option<&Token>, _new: &Token) -> Result<(), StoreError> {
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait TokenStore: Send + Sync + 'static {
+    /// The saved token, or `None` when nothing is saved yet.
+    fn load(&self) -> impl Future<Output = Result<Option<Token>, StoreError>> + Send;
+
+    /// Saves `new`, which replaces `previous` (the token the cache refreshed, if any: a store
+    /// shared by many hosts can compare-and-swap on it). Called before `new` is handed out.
+    fn save(
+        &self,
+        previous: Option<&Token>,
+        new: &Token,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The token endpoint rejected the refresh token of `token` as dead. The default does
+    /// nothing; a persistent store should forget that refresh token.
+    fn refresh_token_rejected(
+        &self,
+        token: &Token,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = token;
+        async { Ok(()) }
+    }
+
+    /// Keeps other processes sharing this store from refreshing until the returned guard is
+    /// dropped. The default excludes nothing (enough for a store used by one process).
+    fn lock(&self) -> impl Future<Output = Result<StoreLock, StoreError>> + Send {
+        async { Ok(StoreLock::none()) }
+    }
+}
+
+/// Held while a refresh runs; dropping it lets other processes refresh. See
+/// [`TokenStore::lock`].
+pub struct StoreLock {
+    _held: Option<Box<dyn Send + Sync>>,
+}
+
+impl StoreLock {
+    /// A guard that excludes nothing.
+    #[must_use]
+    pub fn none() -> Self {
+        Self { _held: None }
+    }
+
+    /// A guard that releases the lock when `held` is dropped (for example an open, locked
+    /// file).
+    #[must_use]
+    pub fn new(held: impl Send + Sync + 'static) -> Self {
+        Self {
+            _held: Some(Box::new(held)),
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreLock").finish_non_exhaustive()
+    }
+}
+
+/// A shared store: one `Arc<FileStore>` or `Arc<MemoryStore>` can serve several caches.
+impl<T: TokenStore> TokenStore for std::sync::Arc<T> {
+    async fn load(&self) -> Result<Option<Token>, StoreError> {
+        (**self).load().await
+    }
+
+    async fn save(&self, previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
+        (**self).save(previous, new).await
+    }
+
+    async fn refresh_token_rejected(&self, token: &Token) -> Result<(), StoreError> {
+        (**self).refresh_token_rejected(token).await
+    }
+
+    async fn lock(&self) -> Result<StoreLock, StoreError> {
+        (**self).lock().await
+    }
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// [`TokenStore`] made object-safe, so the cache holds any store without a type parameter.
+pub(crate) trait DynStore: Send + Sync {
+    fn load(&self) -> BoxFuture<'_, Result<Option<Token>, StoreError>>;
+    fn save<'a>(
+        &'a self,
+        previous: Option<&'a Token>,
+        new: &'a Token,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn refresh_token_rejected<'a>(
+        &'a self,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn lock(&self) -> BoxFuture<'_, Result<StoreLock, StoreError>>;
+}
+
+impl<T: TokenStore> DynStore for T {
+    fn load(&self) -> BoxFuture<'_, Result<Option<Token>, StoreError>> {
+        Box::pin(TokenStore::load(self))
+    }
+
+    fn save<'a>(
+        &'a self,
+        previous: Option<&'a Token>,
+        new: &'a Token,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(TokenStore::save(self, previous, new))
+    }
+
+    fn refresh_token_rejected<'a>(
+        &'a self,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(TokenStore::refresh_token_rejected(self, token))
+    }
+
+    fn lock(&self) -> BoxFuture<'_, Result<StoreLock, StoreError>> {
+        Box::pin(TokenStore::lock(self))
+    }
+}
