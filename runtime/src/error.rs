@@ -73,10 +73,10 @@ pub enum AuthError {
         reason: String,
     },
 
-    /// The token source did not answer within the cache's refresh timeout.
+    /// The token request, or the token source as a whole, took longer than its timeout.
     #[error(
-        "token refresh timed out after {0:?}; the token endpoint may be down (the timeout is \
-         set with `TokenCacheBuilder::refresh_timeout`)"
+        "token refresh timed out after {0:?}; the token endpoint may be down or slow (the \
+         limits are `TokenCacheBuilder::refresh_timeout` and the sources' own `timeout`)"
     )]
     Timeout(Duration),
 

@@ -1,1 +1,75 @@
 //! Token sources for OAuth2 token endpoints and login-style APIs, over `reqwest`.
+//!
+//! - [`RefreshTokenGrant`]: renews a token with its refresh token (RFC 6749 section 6), for
+//!   clients that got their first token from a login flow.
+//! - [`ClientCredentials`]: a service's own token (RFC 6749 section 4.4), no user involved.
+//! - [`PasswordLogin`]: a JSON login API: username and password first, then its refresh
+//!   endpoint, every field name configurable.
+//!
+//! Each is a [`TokenSource`](crate::TokenSource) to give a [`TokenCache`](crate::TokenCache).
+//!
+//! # What the errors mean
+//!
+//! | The endpoint answered | Error | The cache |
+//! |---|---|---|
+//! | `invalid_grant`, `invalid_client`, or 401 | [`AuthError::ReauthenticationRequired`] | stops until given a new token |
+//! | 5xx, 408, 429, no answer | [`AuthError::RefreshFailed`], with `Retry-After` on 429 and 503 | retries after a backoff |
+//! | no answer within the timeout | [`AuthError::Timeout`] | retries after a backoff |
+//! | any other 4xx or 3xx (`invalid_scope`, `invalid_request`...) | [`AuthError::Rejected`] | stops: the configuration needs fixing |
+//! | 2xx without a usable `access_token`, or not JSON | [`AuthError::InvalidToken`] | retries after a backoff |
+//!
+//! [`PasswordLogin`] also counts a 403 as a refusal. The `source` of the first three is an
+//! [`EndpointError`] with the status and the RFC 6749 error code.
+//!
+//! Every message names the endpoint (scheme, host, port and path, never the query string)
+//! and the status, and never contains a token, a refresh token, a client secret or a
+//! password: bodies sent are zeroed when dropped, bodies received are described, not quoted,
+//! and a server's `error_description` is repeated only with those secrets cut out.
+//!
+//! # Reading answers
+//!
+//! Lenient where servers differ: `expires_in` may be an integer, a float or a string holding
+//! a number (negative means already expired; absurdly large means unknown), `token_type` may
+//! be in any case, and unknown fields are ignored. Strict where a wrong guess would hurt: a
+//! 2xx answer must be a JSON object with a non-empty string access token.
+//!
+//! `Retry-After` is read as delta-seconds or as an HTTP-date (all three formats of
+//! RFC 9110).
+//!
+//! # HTTP
+//!
+//! Each request has a timeout (default 30 s, set with the sources' `timeout`). The default
+//! client follows no redirects, so that secrets are never re-sent elsewhere; pass your own
+//! with `http_client`. This crate enables no TLS backend of `reqwest`: for `https` token
+//! endpoints, enable one (for example `reqwest`'s `rustls-tls` feature) in your own crate.
+//!
+//! [`AuthError::ReauthenticationRequired`]: crate::AuthError::ReauthenticationRequired
+//! [`AuthError::RefreshFailed`]: crate::AuthError::RefreshFailed
+//! [`AuthError::Timeout`]: crate::AuthError::Timeout
+//! [`AuthError::Rejected`]: crate::AuthError::Rejected
+//! [`AuthError::InvalidToken`]: crate::AuthError::InvalidToken
+
+mod client_auth;
+mod client_credentials;
+mod endpoint;
+mod endpoint_error;
+mod error_response;
+mod exchange;
+mod login;
+mod refresh_grant;
+mod request_body;
+mod response_fields;
+mod retry_after;
+mod token_request;
+mod token_response;
+
+pub use client_auth::ClientAuth;
+pub use client_credentials::ClientCredentials;
+pub use endpoint_error::EndpointError;
+pub use login::PasswordLogin;
+pub use refresh_grant::RefreshTokenGrant;
+pub use response_fields::TokenResponseFields;
+
+/// The URL type the sources take (re-exported from `reqwest`, so callers need no direct
+/// dependency on it).
+pub use reqwest::Url;

@@ -1,0 +1,169 @@
+// Input: the OAuth2 client's id and, for a confidential client, its secret and where to send it.
+// Output: the `Authorization: Basic` header or the form fields that authenticate the client
+// to the token endpoint (RFC 6749 section 2.3.1), and a public client's `client_id`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http::HeaderValue;
+use zeroize::Zeroizing;
+
+use super::request_body::form_urlencode;
+use crate::{AuthError, ClientSecret};
+
+/// How an OAuth2 client proves who it is to the token endpoint (RFC 6749 section 2.3).
+///
+/// `Debug` never shows the secret.
+///
+/// ```
+/// use freshtoken::oauth::ClientAuth;
+///
+/// // `client_secret_basic`: the most widely supported, and what RFC 6749 requires servers
+/// // to accept.
+/// let basic = ClientAuth::basic("my-app", "client-secret");
+/// // `client_secret_post`: for servers that want the secret in the form body.
+/// let body = ClientAuth::body("my-app", "client-secret");
+/// // A public client (a CLI, a mobile app) has no secret and sends only its id.
+/// let public = ClientAuth::public("my-cli");
+/// assert_eq!(public.client_id(), "my-cli");
+/// assert!(!format!("{basic:?} {body:?}").contains("client-secret"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientAuth {
+    client_id: String,
+    method: Method,
+}
+
+#[derive(Debug, Clone)]
+enum Method {
+    Basic(ClientSecret),
+    Body(ClientSecret),
+    Public,
+}
+
+impl ClientAuth {
+    /// HTTP Basic authentication with the client id and secret, each form-urlencoded first as
+    /// RFC 6749 section 2.3.1 requires (`client_secret_basic`).
+    pub fn basic(client_id: impl Into<String>, client_secret: impl Into<ClientSecret>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            method: Method::Basic(client_secret.into()),
+        }
+    }
+
+    /// `client_id` and `client_secret` as fields of the form body (`client_secret_post`).
+    pub fn body(client_id: impl Into<String>, client_secret: impl Into<ClientSecret>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            method: Method::Body(client_secret.into()),
+        }
+    }
+
+    /// A public client: no secret, `client_id` in the form body.
+    pub fn public(client_id: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            method: Method::Public,
+        }
+    }
+
+    /// The client id.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The secret, to be kept out of error messages.
+    pub(crate) fn secret(&self) -> Option<&str> {
+        match &self.method {
+            Method::Basic(secret) | Method::Body(secret) => Some(secret.expose_secret()),
+            Method::Public => None,
+        }
+    }
+
+    /// The form fields that identify the client: none for Basic, where the header does.
+    pub(crate) fn form_fields(&self) -> Vec<(&'static str, &str)> {
+        match &self.method {
+            Method::Basic(_) => Vec::new(),
+            Method::Body(secret) => vec![
+                ("client_id", self.client_id.as_str()),
+                ("client_secret", secret.expose_secret()),
+            ],
+            Method::Public => vec![("client_id", self.client_id.as_str())],
+        }
+    }
+
+    /// The `Authorization` header for Basic authentication, marked sensitive and zeroed on
+    /// drop; `None` for the other methods.
+    pub(crate) fn authorization(&self) -> Result<Option<HeaderValue>, AuthError> {
+        let Method::Basic(secret) = &self.method else {
+            return Ok(None);
+        };
+        basic_authorization(&self.client_id, secret.expose_secret()).map(Some)
+    }
+}
+
+fn basic_authorization(client_id: &str, secret: &str) -> Result<HeaderValue, AuthError> {
+    // Sized up front: a reallocation would leave an unzeroed copy of the secret.
+    let mut credentials =
+        Zeroizing::new(Vec::with_capacity(3 * (client_id.len() + secret.len()) + 1));
+    form_urlencode(&mut credentials, client_id);
+    credentials.push(b':');
+    form_urlencode(&mut credentials, secret);
+
+    let prefix = "Basic ";
+    let mut header = Zeroizing::new(String::with_capacity(
+        prefix.len() + credentials.len().div_ceil(3) * 4,
+    ));
+    header.push_str(prefix);
+    STANDARD.encode_string(credentials.as_slice(), &mut header);
+
+    let bytes = Bytes::from_owner(Zeroizing::new(std::mem::take(&mut *header).into_bytes()));
+    let mut value = HeaderValue::from_maybe_shared(bytes).map_err(|_| {
+        // Base64 is always a valid header value; this only guards against a broken encoder.
+        AuthError::rejected("the Basic authorization header could not be built")
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_urlencoded_before_base64() {
+        let auth = ClientAuth::basic("my client", "s3cr:t/+");
+        let value = auth.authorization().unwrap().unwrap();
+        assert!(value.is_sensitive());
+        let encoded = value.to_str().unwrap().strip_prefix("Basic ").unwrap();
+        let decoded = STANDARD.decode(encoded).unwrap();
+        assert_eq!(decoded, b"my+client:s3cr%3At%2F%2B");
+        assert!(
+            auth.form_fields().is_empty(),
+            "Basic sends nothing in the body"
+        );
+        assert_eq!(auth.secret(), Some("s3cr:t/+"));
+    }
+
+    #[test]
+    fn body_and_public_send_form_fields_and_no_header() {
+        let body = ClientAuth::body("id", "secret");
+        assert!(body.authorization().unwrap().is_none());
+        assert_eq!(
+            body.form_fields(),
+            [("client_id", "id"), ("client_secret", "secret")]
+        );
+        let public = ClientAuth::public("cli");
+        assert!(public.authorization().unwrap().is_none());
+        assert_eq!(public.form_fields(), [("client_id", "cli")]);
+        assert_eq!(public.secret(), None);
+    }
+
+    #[test]
+    fn debug_hides_the_secret() {
+        let debug = format!("{:?}", ClientAuth::basic("id", "SECRET"));
+        assert!(!debug.contains("SECRET"), "{debug}");
+        assert!(debug.contains("id"), "{debug}");
+    }
+}

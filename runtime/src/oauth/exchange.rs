@@ -1,0 +1,270 @@
+// Input: a token request (endpoint, body, optional Basic header) and a source's HTTP settings
+// (client, timeout).
+// Output: the endpoint's answer (status, content type, `Retry-After`, body read up to a size
+// limit into memory that is zeroed on drop), or the `AuthError` for a request that got none.
+
+use std::error::Error as StdError;
+use std::time::Duration;
+
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use zeroize::Zeroizing;
+
+use super::endpoint::Endpoint;
+use super::endpoint_error::EndpointError;
+use super::request_body::RequestBody;
+use crate::AuthError;
+
+/// How long a token request may take when the user does not say.
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A token response is a few kilobytes; more than this is not one, and is not read further.
+pub(crate) const MAX_BODY: usize = 1024 * 1024;
+
+/// The HTTP client and timeout that one source uses.
+#[derive(Debug, Clone)]
+pub(crate) struct Http {
+    pub(crate) client: reqwest::Client,
+    pub(crate) timeout: Duration,
+}
+
+impl Http {
+    /// A client that does not follow redirects, with the default timeout.
+    ///
+    /// A token request carries secrets in its body: following a 307 or 308 would send them
+    /// to wherever the `Location` header points, so a redirect is reported instead.
+    pub(crate) fn new() -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect(
+                "a reqwest client without redirects builds wherever `reqwest::Client::new` does",
+            );
+        Self {
+            client,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// What an endpoint answered.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    /// The media type (`text/html`), lowercased, if the endpoint sent a printable one.
+    pub(crate) content_type: Option<String>,
+    /// The raw `Retry-After` header, if any.
+    pub(crate) retry_after: Option<String>,
+    /// The body, or its first `MAX_BODY` bytes.
+    pub(crate) body: Zeroizing<Vec<u8>>,
+    /// Whether the body was longer than `MAX_BODY`.
+    pub(crate) truncated: bool,
+}
+
+impl Answer {
+    /// `content type text/html, 52 bytes`: what an error message may say about a body that
+    /// is not what was expected, without quoting it.
+    pub(crate) fn describe_body(&self) -> String {
+        let content_type = match &self.content_type {
+            Some(content_type) => format!("content type {content_type}"),
+            None => "no content type".to_owned(),
+        };
+        let more = if self.truncated { " or more" } else { "" };
+        format!("{content_type}, {} bytes{more}", self.body.len())
+    }
+}
+
+/// POSTs `body` to `endpoint` and reads the whole answer within `http.timeout`.
+pub(crate) async fn post(
+    http: &Http,
+    endpoint: &Endpoint,
+    body: RequestBody,
+    authorization: Option<HeaderValue>,
+) -> Result<Answer, AuthError> {
+    let mut request = http
+        .client
+        .post(endpoint.url().clone())
+        .timeout(http.timeout)
+        .header(CONTENT_TYPE, body.content_type)
+        .header(ACCEPT, "application/json")
+        .body(body.bytes);
+    if let Some(authorization) = authorization {
+        request = request.header(AUTHORIZATION, authorization);
+    }
+    let failed = |error| transport_error(endpoint, error, http.timeout);
+
+    let mut response = request.send().await.map_err(failed)?;
+    let status = response.status();
+    let content_type = media_type(response.headers());
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let (body, truncated) = read_body(&mut response).await.map_err(failed)?;
+    Ok(Answer {
+        status,
+        content_type,
+        retry_after,
+        body,
+        truncated,
+    })
+}
+
+/// Reads at most `MAX_BODY` bytes. The buffer grows by copying into a new zeroizing one, so
+/// no freed allocation keeps a copy of the token.
+async fn read_body(
+    response: &mut reqwest::Response,
+) -> Result<(Zeroizing<Vec<u8>>, bool), reqwest::Error> {
+    let expected = response
+        .content_length()
+        .and_then(|length| usize::try_from(length).ok())
+        .unwrap_or(4096)
+        .min(MAX_BODY);
+    let mut body = Zeroizing::new(Vec::with_capacity(expected));
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BODY - body.len();
+        if chunk.len() > room {
+            append(&mut body, &chunk[..room]);
+            return Ok((body, true));
+        }
+        append(&mut body, &chunk);
+    }
+    Ok((body, false))
+}
+
+fn append(body: &mut Zeroizing<Vec<u8>>, data: &[u8]) {
+    let needed = body.len() + data.len();
+    if needed > body.capacity() {
+        let mut grown = Zeroizing::new(Vec::with_capacity(needed.max(2 * body.capacity())));
+        grown.extend_from_slice(body);
+        *body = grown; // the old buffer is zeroed as it drops
+    }
+    body.extend_from_slice(data);
+}
+
+/// The media type of `Content-Type`, without parameters, if it looks like one.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    let media_type = value.split(';').next()?.trim();
+    let printable = !media_type.is_empty()
+        && media_type.len() <= 100
+        && media_type
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+/".contains(&b));
+    printable.then(|| media_type.to_ascii_lowercase())
+}
+
+/// A request that got no answer: a timeout, a connection failure (retryable), or a request
+/// that could not even be built (a configuration error, not retryable).
+fn transport_error(endpoint: &Endpoint, error: reqwest::Error, timeout: Duration) -> AuthError {
+    if error.is_timeout() {
+        // `AuthError::Timeout` has no room for the endpoint; say it here, without secrets.
+        tracing::debug!(
+            target: "freshtoken",
+            endpoint = endpoint.name(),
+            timeout_ms = timeout.as_millis(),
+            "token endpoint did not answer in time"
+        );
+        return AuthError::Timeout(timeout);
+    }
+    let is_builder = error.is_builder();
+    // reqwest prints the full URL, query string included; the endpoint's name replaces it.
+    let detail = chain(&error.without_url());
+    if is_builder {
+        return AuthError::rejected(EndpointError::unanswered(
+            endpoint,
+            format!("the request could not be built: {detail}"),
+        ));
+    }
+    // This crate turns on no TLS backend, and hyper-util then refuses `https` with this
+    // message. Retrying cannot fix a missing feature, so say what can. (Matching the text
+    // only sharpens the diagnosis: any other failure stays retryable.)
+    if endpoint.url().scheme() == "https" && detail.contains("scheme is not http") {
+        return AuthError::rejected(EndpointError::unanswered(
+            endpoint,
+            format!(
+                "{detail}; reqwest has no TLS backend in this build: enable one of its TLS \
+                 features (for example `rustls-tls`) to reach https endpoints"
+            ),
+        ));
+    }
+    AuthError::refresh_failed(EndpointError::unanswered(
+        endpoint,
+        format!("no answer: {detail}"),
+    ))
+}
+
+/// An error and its causes, `a: b: c`, each cause once.
+fn chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_type_drops_parameters_and_unprintable_values() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(media_type(&headers), None);
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("Text/HTML; charset=utf-8"),
+        );
+        assert_eq!(media_type(&headers).as_deref(), Some("text/html"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("a b <script>"));
+        assert_eq!(media_type(&headers), None);
+    }
+
+    #[test]
+    fn a_body_is_described_by_type_and_size() {
+        let mut answer = Answer {
+            status: StatusCode::OK,
+            content_type: Some("text/html".to_owned()),
+            retry_after: None,
+            body: Zeroizing::new(b"<html>".to_vec()),
+            truncated: false,
+        };
+        assert_eq!(answer.describe_body(), "content type text/html, 6 bytes");
+        answer.content_type = None;
+        answer.truncated = true;
+        assert_eq!(answer.describe_body(), "no content type, 6 bytes or more");
+    }
+
+    #[test]
+    fn append_grows_into_a_new_buffer_and_keeps_the_bytes() {
+        let mut body = Zeroizing::new(Vec::with_capacity(2));
+        append(&mut body, b"ab");
+        append(&mut body, b"cde");
+        append(&mut body, b"");
+        assert_eq!(body.as_slice(), b"abcde");
+    }
+
+    #[test]
+    fn the_chain_lists_each_cause_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("error sending request")
+            }
+        }
+        impl StdError for Outer {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let error = Outer(std::io::Error::other("connection refused"));
+        assert_eq!(chain(&error), "error sending request: connection refused");
+    }
+}

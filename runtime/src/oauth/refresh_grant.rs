@@ -1,0 +1,152 @@
+// Input: the previous token's refresh token and the OAuth2 client's credentials.
+// Output: a new token from the token endpoint's refresh token grant (RFC 6749 section 6).
+
+use std::time::Duration;
+
+use reqwest::Url;
+
+use super::client_auth::ClientAuth;
+use super::endpoint::Endpoint;
+use super::endpoint_error::EndpointError;
+use super::error_response::oauth_remedy;
+use super::exchange::Http;
+use super::request_body::RequestBody;
+use super::response_fields::TokenResponseFields;
+use super::token_request::TokenRequest;
+use crate::{AuthError, Token, TokenSource};
+
+/// Renews tokens at an OAuth2 token endpoint with the refresh token grant (RFC 6749
+/// section 6).
+///
+/// Each fetch POSTs `grant_type=refresh_token` and the previous token's refresh token,
+/// form-urlencoded, authenticated as [`ClientAuth`] says. A rotated refresh token in the
+/// answer replaces the old one; when the answer has none, the cache keeps the old one.
+///
+/// It cannot log in: give the cache a first token (with a refresh token) from your login
+/// flow, with [`TokenCacheBuilder::token`](crate::TokenCacheBuilder::token) or
+/// [`TokenCache::set_token`](crate::TokenCache::set_token). Without one, and after the
+/// server answers `invalid_grant`, fetching fails with
+/// [`AuthError::ReauthenticationRequired`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use freshtoken::{Token, TokenCache};
+/// use freshtoken::oauth::{ClientAuth, RefreshTokenGrant};
+///
+/// # async fn demo(saved: Token) -> Result<(), Box<dyn std::error::Error>> {
+/// let source = RefreshTokenGrant::new(
+///     "https://auth.example/oauth/token".parse()?,
+///     ClientAuth::basic("my-app", std::env::var("CLIENT_SECRET")?),
+/// )
+/// .timeout(Duration::from_secs(10));
+///
+/// // `saved` came from your login flow and carries a refresh token.
+/// let cache = TokenCache::builder(source).token(saved).build();
+/// let token = cache.token().await?; // refreshed when needed
+/// # let _ = token;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct RefreshTokenGrant {
+    endpoint: Endpoint,
+    client: ClientAuth,
+    scope: Option<String>,
+    params: Vec<(String, String)>,
+    fields: TokenResponseFields,
+    http: Http,
+}
+
+impl RefreshTokenGrant {
+    /// A source that refreshes at `token_url`, authenticating as `client`.
+    ///
+    /// # Panics
+    /// Like `reqwest::Client::new`, if the HTTP client cannot be initialized (no TLS backend
+    /// or system resolver configuration); pass your own with
+    /// [`http_client`](Self::http_client) to choose.
+    #[must_use]
+    pub fn new(token_url: Url, client: ClientAuth) -> Self {
+        Self {
+            endpoint: Endpoint::new(token_url),
+            client,
+            scope: None,
+            params: Vec::new(),
+            fields: TokenResponseFields::default(),
+            http: Http::new(),
+        }
+    }
+
+    /// Asks for these scopes (sent space-separated as `scope`), which must not exceed the
+    /// ones originally granted. By default no `scope` is sent and the server keeps the
+    /// original scopes.
+    #[must_use]
+    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        self.scope = Some(scopes.join(" "));
+        self
+    }
+
+    /// Adds a form parameter to every request (for example `resource`). Its value is not
+    /// treated as a secret.
+    #[must_use]
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push((name.into(), value.into()));
+        self
+    }
+
+    /// How long one request may take, from connecting to the last byte of the answer.
+    /// Default 30 s; past it, the fetch fails with [`AuthError::Timeout`]. The cache's
+    /// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout) bounds the fetch as
+    /// well.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.timeout = timeout;
+        self
+    }
+
+    /// Sends requests with this client (proxies, TLS roots, connection pool shared with the
+    /// API client). The default client follows no redirects, so that the request's secrets
+    /// never go to another URL; consider doing the same.
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http.client = client;
+        self
+    }
+}
+
+impl TokenSource for RefreshTokenGrant {
+    async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+        let Some(refresh_token) = previous.and_then(Token::refresh_token) else {
+            return Err(AuthError::reauthenticate(EndpointError::unanswered(
+                &self.endpoint,
+                "not sent: there is no refresh token to renew; log in first and give the \
+                 cache the token with `TokenCacheBuilder::token` or `TokenCache::set_token`"
+                    .to_owned(),
+            )));
+        };
+        let refresh_token = refresh_token.expose_secret();
+
+        let mut fields = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ];
+        if let Some(scope) = &self.scope {
+            fields.push(("scope", scope));
+        }
+        fields.extend(self.client.form_fields());
+        fields.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+
+        let mut secrets = vec![refresh_token];
+        secrets.extend(self.client.secret());
+        TokenRequest {
+            endpoint: &self.endpoint,
+            body: RequestBody::form(&fields),
+            authorization: self.client.authorization()?,
+            fields: &self.fields,
+            secrets,
+            judge: |status, code| (oauth_remedy(status, code), None),
+        }
+        .send(&self.http)
+        .await
+    }
+}

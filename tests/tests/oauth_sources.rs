@@ -1,0 +1,1039 @@
+//! The token sources of `freshtoken::oauth` against httpmock servers on 127.0.0.1: the exact
+//! requests they send, how they read answers, and what each failure becomes.
+//!
+//! Every secret used here contains `SECRET`, so one substring check proves that no error
+//! message, `Display` or `Debug`, leaks any of them.
+
+use std::time::{Duration, Instant};
+
+use freshtoken::oauth::{
+    ClientAuth, ClientCredentials, PasswordLogin, RefreshTokenGrant, TokenResponseFields,
+};
+use freshtoken::{AuthError, Token, TokenCache, TokenSource};
+use httpmock::Method::POST;
+use httpmock::prelude::HttpMockRequest;
+use httpmock::{Mock, MockServer};
+use serde_json::json;
+
+const CLIENT_ID: &str = "my app";
+/// Has characters that Basic credentials must form-urlencode (RFC 6749 section 2.3.1).
+const CLIENT_SECRET: &str = "client-SECRET:c/+";
+/// base64 of `my+app:client-SECRET%3Ac%2F%2B`.
+const BASIC: &str = "Basic bXkrYXBwOmNsaWVudC1TRUNSRVQlM0FjJTJGJTJC";
+const REFRESH_TOKEN: &str = "refresh-SECRET-1";
+const USERNAME: &str = "alice@example.com";
+const PASSWORD: &str = "password-SECRET-p";
+
+const TOKEN_PATH: &str = "/oauth/token";
+const LOGIN_PATH: &str = "/auth/login";
+const REFRESH_PATH: &str = "/auth/refresh";
+
+/// A source's timeout in the test of a server that never answers.
+const SHORT_TIMEOUT: Duration = Duration::from_millis(200);
+
+/// The cache's backoff in the test that waits for it (on a paused clock).
+const BACKOFF: Duration = Duration::from_secs(10);
+
+// ----- helpers -----
+
+fn url(server: &MockServer, path: &str) -> reqwest::Url {
+    server.url(path).parse().unwrap()
+}
+
+/// A token the cache got earlier, with the refresh token the sources should send.
+fn previous() -> Token {
+    Token::builder("access-SECRET-0")
+        .expires_in(Duration::from_secs(3600))
+        .refresh_token(REFRESH_TOKEN)
+        .build()
+        .unwrap()
+}
+
+fn assert_no_secrets(error: &AuthError) {
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("SECRET"), "a secret leaked: {shown}");
+}
+
+/// The form fields of a request body, decoded and sorted.
+fn form(request: &HttpMockRequest) -> Vec<(String, String)> {
+    let body = request.body.as_deref().unwrap_or_default();
+    let mut fields: Vec<(String, String)> = std::str::from_utf8(body)
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (form_decode(name), form_decode(value))
+        })
+        .collect();
+    fields.sort();
+    fields
+}
+
+fn form_decode(text: &str) -> String {
+    let mut bytes = Vec::new();
+    let mut rest = text.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        match byte {
+            b'+' => bytes.push(b' '),
+            b'%' if tail.len() >= 2 => {
+                let hex = std::str::from_utf8(&tail[..2]).unwrap_or("zz");
+                bytes.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                rest = &tail[2..];
+                continue;
+            }
+            _ => bytes.push(byte),
+        }
+        rest = tail;
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn fields(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = expected
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    fields.sort();
+    fields
+}
+
+fn has_header(request: &HttpMockRequest, name: &str) -> bool {
+    request
+        .headers
+        .iter()
+        .flatten()
+        .any(|(header, _)| header.eq_ignore_ascii_case(name))
+}
+
+/// A token endpoint answering `body` as JSON to any POST at `path`.
+async fn answer_json<'s>(server: &'s MockServer, path: &str, body: serde_json::Value) -> Mock<'s> {
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(path);
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(body);
+        })
+        .await
+}
+
+// ----- the three sources behind one type, for the failures they share -----
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    RefreshGrant,
+    ClientCredentials,
+    PasswordLogin,
+}
+
+const KINDS: [Kind; 3] = [
+    Kind::RefreshGrant,
+    Kind::ClientCredentials,
+    Kind::PasswordLogin,
+];
+
+impl Kind {
+    /// Where the source POSTs when the cache holds `previous()`.
+    fn path(self) -> &'static str {
+        match self {
+            Kind::RefreshGrant | Kind::ClientCredentials => TOKEN_PATH,
+            Kind::PasswordLogin => REFRESH_PATH,
+        }
+    }
+
+    /// A secret that this source sends along with `previous()`, for servers to echo.
+    fn sent_secret(self) -> &'static str {
+        match self {
+            Kind::RefreshGrant | Kind::PasswordLogin => REFRESH_TOKEN,
+            Kind::ClientCredentials => CLIENT_SECRET,
+        }
+    }
+
+    fn source(self, server: &MockServer) -> AnySource {
+        match self {
+            Kind::RefreshGrant => AnySource::RefreshGrant(RefreshTokenGrant::new(
+                url(server, TOKEN_PATH),
+                ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+            )),
+            Kind::ClientCredentials => AnySource::ClientCredentials(ClientCredentials::new(
+                url(server, TOKEN_PATH),
+                ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+            )),
+            Kind::PasswordLogin => AnySource::PasswordLogin(PasswordLogin::new(
+                url(server, LOGIN_PATH),
+                url(server, REFRESH_PATH),
+                USERNAME,
+                PASSWORD,
+            )),
+        }
+    }
+
+    fn source_with_timeout(self, server: &MockServer, timeout: Duration) -> AnySource {
+        match self.source(server) {
+            AnySource::RefreshGrant(s) => AnySource::RefreshGrant(s.timeout(timeout)),
+            AnySource::ClientCredentials(s) => AnySource::ClientCredentials(s.timeout(timeout)),
+            AnySource::PasswordLogin(s) => AnySource::PasswordLogin(s.timeout(timeout)),
+        }
+    }
+
+    /// Fetches once, as the cache would with `previous()` in hand.
+    async fn fetch(self, server: &MockServer) -> Result<Token, AuthError> {
+        self.source(server).fetch(Some(&previous())).await
+    }
+}
+
+enum AnySource {
+    RefreshGrant(RefreshTokenGrant),
+    ClientCredentials(ClientCredentials),
+    PasswordLogin(PasswordLogin),
+}
+
+impl TokenSource for AnySource {
+    async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+        match self {
+            AnySource::RefreshGrant(source) => source.fetch(previous).await,
+            AnySource::ClientCredentials(source) => source.fetch(previous).await,
+            AnySource::PasswordLogin(source) => source.fetch(previous).await,
+        }
+    }
+}
+
+// ----- RefreshTokenGrant -----
+
+#[tokio::test]
+async fn refresh_grant_sends_the_refresh_token_with_basic_auth() {
+    let server = MockServer::start_async().await;
+    let endpoint = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("authorization", BASIC)
+                .matches(|request| {
+                    form(request)
+                        == fields(&[
+                            ("grant_type", "refresh_token"),
+                            ("refresh_token", REFRESH_TOKEN),
+                            ("scope", "tasks:read tasks:write"),
+                        ])
+                });
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "access_token": "access-SECRET-2",
+                    "token_type": "bearer",
+                    "expires_in": 3600,
+                    "refresh_token": "refresh-SECRET-2",
+                    "scope": "tasks:read tasks:write",
+                    "id_token": "ignored",
+                }));
+        })
+        .await;
+    let source = RefreshTokenGrant::new(
+        url(&server, TOKEN_PATH),
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    )
+    .scopes(["tasks:read", "tasks:write"]);
+
+    let token = source.fetch(Some(&previous())).await.unwrap();
+    assert_eq!(endpoint.hits_async().await, 1);
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
+    assert_eq!(
+        token.authorization().to_str().unwrap(),
+        "Bearer access-SECRET-2"
+    );
+    assert_eq!(token.lifetime(), Some(Duration::from_secs(3600)));
+    assert_eq!(
+        token.refresh_token().unwrap().expose_secret(),
+        "refresh-SECRET-2"
+    );
+    assert_eq!(token.scope(), Some("tasks:read tasks:write"));
+}
+
+#[tokio::test]
+async fn refresh_grant_sends_a_body_secret_in_the_form_and_no_authorization() {
+    let server = MockServer::start_async().await;
+    let endpoint = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .matches(|request| {
+                    !has_header(request, "authorization")
+                        && form(request)
+                            == fields(&[
+                                ("grant_type", "refresh_token"),
+                                ("refresh_token", REFRESH_TOKEN),
+                                ("client_id", CLIENT_ID),
+                                ("client_secret", CLIENT_SECRET),
+                                ("resource", "https://api.example"),
+                            ])
+                });
+            then.status(200)
+                .json_body(json!({ "access_token": "access-SECRET-2" }));
+        })
+        .await;
+    let source = RefreshTokenGrant::new(
+        url(&server, TOKEN_PATH),
+        ClientAuth::body(CLIENT_ID, CLIENT_SECRET),
+    )
+    .param("resource", "https://api.example");
+
+    source.fetch(Some(&previous())).await.unwrap();
+    assert_eq!(endpoint.hits_async().await, 1);
+}
+
+#[tokio::test]
+async fn refresh_grant_as_a_public_client_sends_only_its_id() {
+    let server = MockServer::start_async().await;
+    let endpoint = server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH).matches(|request| {
+                !has_header(request, "authorization")
+                    && form(request)
+                        == fields(&[
+                            ("grant_type", "refresh_token"),
+                            ("refresh_token", REFRESH_TOKEN),
+                            ("client_id", "my-cli"),
+                        ])
+            });
+            then.status(200)
+                .json_body(json!({ "access_token": "access-SECRET-2" }));
+        })
+        .await;
+    let source = RefreshTokenGrant::new(url(&server, TOKEN_PATH), ClientAuth::public("my-cli"));
+
+    source.fetch(Some(&previous())).await.unwrap();
+    assert_eq!(endpoint.hits_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_the_one_the_next_refresh_sends() {
+    let server = MockServer::start_async().await;
+    let first = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .x_www_form_urlencoded_tuple("refresh_token", REFRESH_TOKEN);
+            then.status(200).json_body(json!({
+                "access_token": "access-SECRET-1",
+                "expires_in": 3600,
+                "refresh_token": "refresh-SECRET-2",
+            }));
+        })
+        .await;
+    let second = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .x_www_form_urlencoded_tuple("refresh_token", "refresh-SECRET-2");
+            then.status(200).json_body(json!({
+                "access_token": "access-SECRET-2",
+                "expires_in": 3600,
+                "refresh_token": "refresh-SECRET-3",
+            }));
+        })
+        .await;
+    let source = RefreshTokenGrant::new(
+        url(&server, TOKEN_PATH),
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    );
+    let cache = TokenCache::builder(source).token(previous()).build();
+
+    let token = cache.refresh().await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
+    let token = cache.refresh().await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
+    assert_eq!(
+        token.refresh_token().unwrap().expose_secret(),
+        "refresh-SECRET-3"
+    );
+    assert_eq!(
+        (first.hits_async().await, second.hits_async().await),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_token_not_resent_is_carried_over_by_the_cache() {
+    let server = MockServer::start_async().await;
+    let endpoint = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .x_www_form_urlencoded_tuple("refresh_token", REFRESH_TOKEN);
+            then.status(200)
+                .json_body(json!({ "access_token": "access-SECRET-2", "expires_in": 3600 }));
+        })
+        .await;
+    let source = RefreshTokenGrant::new(
+        url(&server, TOKEN_PATH),
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    );
+
+    // The source itself reports what the server sent: no refresh token...
+    let fetched = source.fetch(Some(&previous())).await.unwrap();
+    assert!(fetched.refresh_token().is_none());
+
+    // ...and the cache keeps the old one, so the next refresh still has it to send.
+    let cache = TokenCache::builder(source).token(previous()).build();
+    cache.refresh().await.unwrap();
+    let token = cache.refresh().await.unwrap();
+    assert_eq!(
+        token.refresh_token().unwrap().expose_secret(),
+        REFRESH_TOKEN
+    );
+    assert_eq!(endpoint.hits_async().await, 3);
+}
+
+#[tokio::test]
+async fn refresh_grant_without_a_refresh_token_asks_to_log_in_first() {
+    let server = MockServer::start_async().await;
+    let endpoint = answer_json(&server, TOKEN_PATH, json!({ "access_token": "a" })).await;
+    let source = RefreshTokenGrant::new(
+        url(&server, TOKEN_PATH),
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    );
+    let no_refresh_token = Token::builder("access-SECRET-0").build().unwrap();
+
+    for previous in [None, Some(&no_refresh_token)] {
+        let error = source.fetch(previous).await.unwrap_err();
+        assert!(error.needs_reauthentication(), "{error:?}");
+        assert!(error.to_string().contains("log in first"), "{error}");
+        assert!(
+            error.to_string().contains(&server.url(TOKEN_PATH)),
+            "{error}"
+        );
+        assert_no_secrets(&error);
+    }
+    let cache = TokenCache::new(source);
+    let error = cache.token().await.unwrap_err();
+    assert!(error.needs_reauthentication(), "{error:?}");
+    assert_eq!(endpoint.hits_async().await, 0);
+}
+
+#[tokio::test]
+async fn a_closed_port_is_a_retryable_failure_that_names_the_endpoint_without_its_query() {
+    // Bind and drop a listener: the port is then closed, so the connection is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let token_url = format!("http://127.0.0.1:{port}/oauth/token?api_key=key-SECRET-q");
+    let source = RefreshTokenGrant::new(
+        token_url.parse().unwrap(),
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    );
+    let error = source.fetch(Some(&previous())).await.unwrap_err();
+    assert!(
+        matches!(error, AuthError::RefreshFailed { .. }),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!(
+            "POST http://127.0.0.1:{port}/oauth/token: no answer"
+        )),
+        "{message}"
+    );
+    assert_no_secrets(&error);
+}
+
+#[tokio::test]
+async fn https_without_a_tls_backend_is_rejected_with_the_fix() {
+    // This workspace builds reqwest without TLS, as freshtoken itself does; the port is
+    // closed anyway, so nothing is contacted whatever the build.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let source = ClientCredentials::new(
+        format!("https://127.0.0.1:{port}/oauth/token")
+            .parse()
+            .unwrap(),
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    );
+    let error = source.fetch(None).await.unwrap_err();
+    assert!(matches!(error, AuthError::Rejected { .. }), "{error:?}");
+    assert!(error.to_string().contains("rustls-tls"), "{error}");
+    assert_no_secrets(&error);
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_so_the_secrets_stay_put() {
+    let server = MockServer::start_async().await;
+    let elsewhere = answer_json(&server, "/elsewhere", json!({ "access_token": "a" })).await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH);
+            then.status(307)
+                .header("location", server.url("/elsewhere"));
+        })
+        .await;
+    let error = Kind::RefreshGrant.fetch(&server).await.unwrap_err();
+    assert!(matches!(error, AuthError::Rejected { .. }), "{error:?}");
+    assert!(error.to_string().contains("must not redirect"), "{error}");
+    assert_no_secrets(&error);
+    assert_eq!(elsewhere.hits_async().await, 0);
+}
+
+// ----- ClientCredentials -----
+
+#[tokio::test]
+async fn client_credentials_sends_scopes_and_parameters_with_basic_auth() {
+    let server = MockServer::start_async().await;
+    let endpoint = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("authorization", BASIC)
+                .matches(|request| {
+                    // No refresh token: the previous token plays no part.
+                    form(request)
+                        == fields(&[
+                            ("grant_type", "client_credentials"),
+                            ("scope", "invoices:read invoices:write"),
+                            ("audience", "https://api.example"),
+                        ])
+                });
+            then.status(200).json_body(json!({
+                "access_token": "access-SECRET-2",
+                "token_type": "Bearer",
+                "expires_in": 600,
+            }));
+        })
+        .await;
+    let source = ClientCredentials::new(
+        url(&server, TOKEN_PATH),
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    )
+    .scopes(["invoices:read", "invoices:write"])
+    .param("audience", "https://api.example");
+
+    let token = source.fetch(None).await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
+    assert_eq!(token.lifetime(), Some(Duration::from_secs(600)));
+    source.fetch(Some(&previous())).await.unwrap();
+    assert_eq!(endpoint.hits_async().await, 2);
+}
+
+#[tokio::test]
+async fn client_credentials_with_a_body_secret_and_the_users_http_client() {
+    let server = MockServer::start_async().await;
+    let endpoint = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .header("x-sdk", "tasks/1.0")
+                .matches(|request| {
+                    !has_header(request, "authorization")
+                        && form(request)
+                            == fields(&[
+                                ("grant_type", "client_credentials"),
+                                ("client_id", CLIENT_ID),
+                                ("client_secret", CLIENT_SECRET),
+                            ])
+                });
+            then.status(200)
+                .json_body(json!({ "access_token": "access-SECRET-2" }));
+        })
+        .await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-sdk", "tasks/1.0".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let source = ClientCredentials::new(
+        url(&server, TOKEN_PATH),
+        ClientAuth::body(CLIENT_ID, CLIENT_SECRET),
+    )
+    .http_client(http);
+
+    source.fetch(None).await.unwrap();
+    assert_eq!(endpoint.hits_async().await, 1);
+}
+
+#[tokio::test]
+async fn client_credentials_invalid_client_needs_reauthentication() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH);
+            then.status(401).json_body(json!({
+                "error": "invalid_client",
+                "error_description": format!("bad secret {CLIENT_SECRET}"),
+            }));
+        })
+        .await;
+    let error = Kind::ClientCredentials.fetch(&server).await.unwrap_err();
+    assert!(error.needs_reauthentication(), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .contains("401 Unauthorized: invalid_client"),
+        "{error}"
+    );
+    assert_no_secrets(&error);
+}
+
+// ----- PasswordLogin -----
+
+#[tokio::test]
+async fn password_login_logs_in_with_json_then_refreshes_with_the_refresh_token() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(LOGIN_PATH)
+                .header("content-type", "application/json")
+                .json_body(json!({ "username": USERNAME, "password": PASSWORD }))
+                .matches(|request| !has_header(request, "authorization"));
+            then.status(200).json_body(json!({
+                "access_token": "access-SECRET-1",
+                "refresh_token": "refresh-SECRET-1",
+                "expires_in": 3600,
+            }));
+        })
+        .await;
+    let rotate = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(REFRESH_PATH)
+                .header("content-type", "application/json")
+                .json_body(json!({ "refresh_token": "refresh-SECRET-1" }))
+                .matches(|request| !has_header(request, "authorization"));
+            then.status(200).json_body(json!({
+                "access_token": "access-SECRET-2",
+                "refresh_token": "refresh-SECRET-2",
+                "expires_in": 3600,
+            }));
+        })
+        .await;
+    let keep = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(REFRESH_PATH)
+                .json_body(json!({ "refresh_token": "refresh-SECRET-2" }));
+            then.status(200)
+                .json_body(json!({ "access_token": "access-SECRET-3", "expires_in": 3600 }));
+        })
+        .await;
+    let source = PasswordLogin::new(
+        url(&server, LOGIN_PATH),
+        url(&server, REFRESH_PATH),
+        USERNAME,
+        PASSWORD,
+    );
+    let cache = TokenCache::new(source);
+
+    let token = cache.token().await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
+    let token = cache.refresh().await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
+    let token = cache.refresh().await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-3");
+    let token = cache.refresh().await.unwrap();
+    assert_eq!(
+        token.refresh_token().unwrap().expose_secret(),
+        "refresh-SECRET-2",
+        "carried over"
+    );
+    assert_eq!(login.hits_async().await, 1);
+    assert_eq!(rotate.hits_async().await, 1);
+    assert_eq!(keep.hits_async().await, 2);
+}
+
+#[tokio::test]
+async fn password_login_field_names_are_configurable() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(LOGIN_PATH)
+                .json_body(json!({ "email": USERNAME, "pass": PASSWORD }));
+            then.status(200).json_body(json!({
+                "data": { "token": "access-SECRET-1" },
+                "refreshToken": "refresh-SECRET-1",
+                "expiresIn": "900",
+                "kind": "BEARER",
+            }));
+        })
+        .await;
+    let refresh = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(REFRESH_PATH)
+                .json_body(json!({ "refreshToken": "refresh-SECRET-1" }));
+            then.status(200)
+                .json_body(json!({ "data": { "token": "access-SECRET-2" }, "expiresIn": 900.5 }));
+        })
+        .await;
+    let source = PasswordLogin::new(
+        url(&server, LOGIN_PATH),
+        url(&server, REFRESH_PATH),
+        USERNAME,
+        PASSWORD,
+    )
+    .username_field("email")
+    .password_field("pass")
+    .refresh_token_field("refreshToken")
+    .response_fields(
+        TokenResponseFields::default()
+            .access_token("/data/token")
+            .refresh_token("refreshToken")
+            .expires_in("expiresIn")
+            .token_type("kind"),
+    );
+
+    let token = source.fetch(None).await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
+    assert_eq!(
+        token.refresh_token().unwrap().expose_secret(),
+        "refresh-SECRET-1"
+    );
+    assert_eq!(token.lifetime(), Some(Duration::from_secs(900)));
+    assert_eq!(token.token_type(), "Bearer");
+    let token = source.fetch(Some(&token)).await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
+    assert_eq!(token.lifetime(), Some(Duration::from_millis(900_500)));
+    assert_eq!(
+        (login.hits_async().await, refresh.hits_async().await),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_asks_to_log_in_again_and_never_falls_back_to_the_password() {
+    let server = MockServer::start_async().await;
+    let login = answer_json(
+        &server,
+        LOGIN_PATH,
+        json!({ "access_token": "access-SECRET-2", "refresh_token": "refresh-SECRET-2" }),
+    )
+    .await;
+    let refresh = server
+        .mock_async(|when, then| {
+            when.method(POST).path(REFRESH_PATH);
+            then.status(401)
+                .json_body(json!({ "message": format!("session {REFRESH_TOKEN} revoked") }));
+        })
+        .await;
+    let source = PasswordLogin::new(
+        url(&server, LOGIN_PATH),
+        url(&server, REFRESH_PATH),
+        USERNAME,
+        PASSWORD,
+    );
+    let cache = TokenCache::builder(source).token(previous()).build();
+
+    let error = cache.refresh().await.unwrap_err();
+    assert!(error.needs_reauthentication(), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("session [redacted] revoked"), "{message}");
+    assert!(message.contains("TokenCache::reset"), "{message}");
+    assert_no_secrets(&error);
+    assert_eq!(login.hits_async().await, 0, "no silent password login");
+
+    // The SDK's answer to "log in again": reset, after which the source logs in.
+    cache.reset();
+    let token = cache.token().await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
+    assert_eq!(
+        (login.hits_async().await, refresh.hits_async().await),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_forbidden_or_invalid_grant_refresh_needs_reauthentication() {
+    for (status, body) in [(403, json!({})), (400, json!({ "error": "invalid_grant" }))] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(REFRESH_PATH);
+                then.status(status).json_body(body);
+            })
+            .await;
+        let error = Kind::PasswordLogin.fetch(&server).await.unwrap_err();
+        assert!(error.needs_reauthentication(), "{status}: {error:?}");
+        assert_no_secrets(&error);
+    }
+}
+
+#[tokio::test]
+async fn a_refused_login_needs_reauthentication_and_never_shows_the_password() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST).path(LOGIN_PATH);
+            then.status(401)
+                .json_body(json!({ "message": format!("wrong password {PASSWORD}") }));
+        })
+        .await;
+    let source = PasswordLogin::new(
+        url(&server, LOGIN_PATH),
+        url(&server, REFRESH_PATH),
+        USERNAME,
+        PASSWORD,
+    );
+    let error = source.fetch(None).await.unwrap_err();
+    assert!(error.needs_reauthentication(), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("check the username and password"),
+        "{message}"
+    );
+    assert!(message.contains(&server.url(LOGIN_PATH)), "{message}");
+    assert_no_secrets(&error);
+    assert_eq!(login.hits_async().await, 1);
+}
+
+// ----- answers and failures, for every source -----
+
+#[tokio::test]
+async fn expires_in_as_a_string_sets_the_lifetime() {
+    for kind in KINDS {
+        let server = MockServer::start_async().await;
+        answer_json(
+            &server,
+            kind.path(),
+            json!({ "access_token": "access-SECRET-2", "expires_in": "3600" }),
+        )
+        .await;
+        let token = kind.fetch(&server).await.unwrap();
+        assert_eq!(
+            token.lifetime(),
+            Some(Duration::from_secs(3600)),
+            "{kind:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_answer_without_an_access_token_is_an_invalid_token() {
+    for kind in KINDS {
+        let server = MockServer::start_async().await;
+        answer_json(
+            &server,
+            kind.path(),
+            json!({ "token_type": "Bearer", "refresh_token": "refresh-SECRET-9" }),
+        )
+        .await;
+        let error = kind.fetch(&server).await.unwrap_err();
+        assert!(
+            matches!(error, AuthError::InvalidToken { .. }),
+            "{kind:?}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.contains(&server.url(kind.path())), "{message}");
+        assert!(message.contains("`access_token` is missing"), "{message}");
+        assert_no_secrets(&error);
+    }
+}
+
+#[tokio::test]
+async fn an_html_answer_is_an_invalid_token_naming_status_and_content_type() {
+    for kind in KINDS {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(kind.path());
+                then.status(200)
+                    .header("content-type", "text/html; charset=utf-8")
+                    .body("<html><body>Sign in (SECRET portal)</body></html>");
+            })
+            .await;
+        let error = kind.fetch(&server).await.unwrap_err();
+        assert!(
+            matches!(error, AuthError::InvalidToken { .. }),
+            "{kind:?}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.contains(&server.url(kind.path())), "{message}");
+        assert!(message.contains("200 OK"), "{message}");
+        assert!(message.contains("text/html"), "{message}");
+        assert!(!message.contains("<html"), "{message}");
+        assert_no_secrets(&error);
+    }
+}
+
+#[tokio::test]
+async fn an_empty_answer_is_an_invalid_token() {
+    for kind in KINDS {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(kind.path());
+                then.status(200).header("content-type", "application/json");
+            })
+            .await;
+        let error = kind.fetch(&server).await.unwrap_err();
+        assert!(
+            matches!(error, AuthError::InvalidToken { .. }),
+            "{kind:?}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.contains("empty"), "{message}");
+        assert!(message.contains(&server.url(kind.path())), "{message}");
+        assert_no_secrets(&error);
+    }
+}
+
+#[tokio::test]
+async fn invalid_grant_needs_reauthentication_and_echoed_secrets_are_cut() {
+    for kind in KINDS {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(kind.path());
+                then.status(400).json_body(json!({
+                    "error": "invalid_grant",
+                    "error_description": format!("{} was revoked", kind.sent_secret()),
+                }));
+            })
+            .await;
+        let error = kind.fetch(&server).await.unwrap_err();
+        assert!(
+            matches!(error, AuthError::ReauthenticationRequired { .. }),
+            "{kind:?}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.contains(&server.url(kind.path())), "{message}");
+        assert!(
+            message.contains("400 Bad Request: invalid_grant ([redacted] was revoked)"),
+            "{message}"
+        );
+        assert_no_secrets(&error);
+    }
+}
+
+#[tokio::test]
+async fn invalid_scope_is_rejected() {
+    for kind in KINDS {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(kind.path());
+                then.status(400)
+                    .json_body(json!({ "error": "invalid_scope" }));
+            })
+            .await;
+        let error = kind.fetch(&server).await.unwrap_err();
+        assert!(
+            matches!(error, AuthError::Rejected { .. }),
+            "{kind:?}: {error:?}"
+        );
+        assert!(!error.is_retryable());
+        assert!(error.to_string().contains("invalid_scope"), "{error}");
+        assert_no_secrets(&error);
+    }
+}
+
+#[tokio::test]
+async fn a_503_with_retry_after_is_retryable_no_sooner_than_it_says() {
+    for kind in KINDS {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(kind.path());
+                then.status(503).header("retry-after", "30");
+            })
+            .await;
+        let error = kind.fetch(&server).await.unwrap_err();
+        assert!(
+            matches!(error, AuthError::RefreshFailed { .. }),
+            "{kind:?}: {error:?}"
+        );
+        assert_eq!(
+            error.retry_after(),
+            Some(Duration::from_secs(30)),
+            "{kind:?}"
+        );
+        assert!(
+            error.to_string().contains("503 Service Unavailable"),
+            "{error}"
+        );
+        assert_no_secrets(&error);
+    }
+}
+
+#[tokio::test]
+async fn a_500_is_retried_through_the_cache_once_the_backoff_has_passed() {
+    for kind in KINDS {
+        let server = MockServer::start_async().await;
+        let failing = server
+            .mock_async(|when, then| {
+                when.method(POST).path(kind.path());
+                then.status(500);
+            })
+            .await;
+        let cache = TokenCache::builder(kind.source(&server))
+            .token(previous())
+            .backoff(BACKOFF, BACKOFF)
+            .build();
+
+        let error = cache.refresh().await.unwrap_err();
+        assert!(
+            matches!(error, AuthError::RefreshFailed { .. }),
+            "{kind:?}: {error:?}"
+        );
+        assert_no_secrets(&error);
+        // The clock stands still between the real requests: no timing in this test.
+        tokio::time::pause();
+        // Within the backoff the cache answers with the same error, without a request.
+        let again = cache.refresh().await.unwrap_err();
+        assert!(
+            matches!(again, AuthError::RefreshFailed { .. }),
+            "{again:?}"
+        );
+        assert_eq!(failing.hits_async().await, 1, "{kind:?}");
+
+        failing.delete_async().await;
+        let healthy = answer_json(
+            &server,
+            kind.path(),
+            json!({ "access_token": "access-SECRET-2", "expires_in": 3600 }),
+        )
+        .await;
+        // Jitter keeps each wait within the backoff, so this is always enough.
+        tokio::time::advance(BACKOFF).await;
+        tokio::time::resume();
+
+        let token = cache.refresh().await.unwrap();
+        assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
+        assert_eq!(healthy.hits_async().await, 1, "{kind:?}");
+        assert_eq!(cache.stats().failures, 1, "{kind:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out() {
+    for kind in KINDS {
+        let server = MockServer::start_async().await;
+        let endpoint = server
+            .mock_async(|when, then| {
+                when.method(POST).path(kind.path());
+                then.status(200)
+                    .delay(Duration::from_secs(30))
+                    .json_body(json!({ "access_token": "access-SECRET-2" }));
+            })
+            .await;
+        let source = kind.source_with_timeout(&server, SHORT_TIMEOUT);
+
+        let started = Instant::now();
+        let error = source.fetch(Some(&previous())).await.unwrap_err();
+        assert!(
+            matches!(error, AuthError::Timeout(timeout) if timeout == SHORT_TIMEOUT),
+            "{kind:?}: {error:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{kind:?}");
+        assert!(error.is_retryable());
+        assert_no_secrets(&error);
+        assert_eq!(endpoint.hits_async().await, 1, "{kind:?}");
+    }
+}
