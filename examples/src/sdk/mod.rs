@@ -1,0 +1,1 @@
+//! A Tasks API client written with freshtoken: the template to copy.
