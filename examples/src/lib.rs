@@ -4,3 +4,4 @@
 
 pub mod sdk;
 pub mod server;
+pub mod walkthrough;

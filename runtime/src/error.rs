@@ -50,7 +50,7 @@ pub enum AuthError {
     /// token expired or was revoked). Trying again will not help; the cache makes no further
     /// attempt until it is given a new token with
     /// [`TokenCache::set_token`](crate::TokenCache::set_token).
-    #[error("re-authentication required: {source}; log in again and give the cache the new token")]
+    #[error("re-authentication required (log in again): {source}")]
     ReauthenticationRequired {
         /// What the token source reported.
         source: SourceError,

@@ -1,0 +1,83 @@
+// Input: what the person starting the server chooses: token lifetimes and demo users.
+// Output: `ServerConfig`, its defaults, and the lifetimes rounded to whole seconds.
+
+use std::fmt;
+use std::time::Duration;
+
+/// What the reference server is started with.
+///
+/// Build it with struct update syntax to keep the other defaults:
+///
+/// ```
+/// use std::time::Duration;
+/// use freshtoken_examples::server::ServerConfig;
+///
+/// let config = ServerConfig { access_ttl: Duration::from_secs(2), ..ServerConfig::default() };
+/// assert_eq!(config.users[0].0, "alice");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// How long an access token lives. JWT times are whole seconds: the lifetime is rounded
+    /// up to whole seconds, and anything below 1 s becomes 1 s.
+    pub access_ttl: Duration,
+    /// How long a refresh token lives from its own issue (each rotation starts a new
+    /// lifetime). Rounded like [`access_ttl`](Self::access_ttl).
+    pub refresh_ttl: Duration,
+    /// The accounts that can log in, as `(username, password)`. When a username appears
+    /// twice, the last password wins.
+    pub users: Vec<(String, String)>,
+}
+
+impl Default for ServerConfig {
+    /// Access tokens for 15 minutes, refresh tokens for 7 days, and two demo users:
+    /// `alice` / `wonderland` and `bob` / `builder`.
+    fn default() -> Self {
+        Self {
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(7 * 24 * 60 * 60),
+            users: vec![
+                ("alice".to_owned(), "wonderland".to_owned()),
+                ("bob".to_owned(), "builder".to_owned()),
+            ],
+        }
+    }
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let usernames: Vec<&str> = self.users.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("ServerConfig")
+            .field("access_ttl", &self.access_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .field("users", &usernames)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `ttl` in whole seconds, rounded up, at least 1.
+pub(crate) fn whole_seconds(ttl: Duration) -> u64 {
+    ttl.as_secs()
+        .saturating_add(u64::from(ttl.subsec_nanos() > 0))
+        .max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_round_up_to_at_least_one_second() {
+        assert_eq!(whole_seconds(Duration::ZERO), 1);
+        assert_eq!(whole_seconds(Duration::from_millis(300)), 1);
+        assert_eq!(whole_seconds(Duration::from_secs(1)), 1);
+        assert_eq!(whole_seconds(Duration::from_millis(1500)), 2);
+        assert_eq!(whole_seconds(Duration::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn debug_hides_passwords() {
+        let debug = format!("{:?}", ServerConfig::default());
+        assert!(debug.contains("alice"), "{debug}");
+        assert!(!debug.contains("wonderland"), "{debug}");
+    }
+}

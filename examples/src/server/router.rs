@@ -1,0 +1,31 @@
+// Input: the shared state.
+// Output: the axum `Router` of every route, with JSON 404 and 405 answers for the rest.
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use super::errors::ApiError;
+use super::state::Shared;
+use super::{admin_routes, auth_routes, task_routes};
+
+pub(crate) fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/auth/login", post(auth_routes::login))
+        .route("/auth/refresh", post(auth_routes::refresh))
+        .route("/auth/logout", post(auth_routes::logout))
+        .route("/tasks", get(task_routes::list).post(task_routes::create))
+        .route("/tasks/{id}", axum::routing::delete(task_routes::delete))
+        .route("/tasks/{id}/complete", post(task_routes::complete))
+        .route(
+            "/admin/revoke-access/{username}",
+            post(admin_routes::revoke_access),
+        )
+        .route(
+            "/admin/revoke-refresh/{username}",
+            post(admin_routes::revoke_refresh),
+        )
+        .route("/admin/stats", get(admin_routes::stats))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .with_state(state)
+}

@@ -1,0 +1,132 @@
+// Input: a configuration, an address to bind, and a clock.
+// Output: `RunningServer`, the server serving on its own task until shut down or dropped.
+
+use std::fmt;
+use std::future::IntoFuture;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::clock::Clock;
+use super::config::ServerConfig;
+use super::router::router;
+use super::state::{AppState, Shared};
+use super::stats::ServerStats;
+
+/// How long [`RunningServer::shutdown`] waits for open requests before it stops anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Starts the server on `127.0.0.1` with a port the operating system picks.
+///
+/// # Errors
+/// When the port cannot be bound or the operating system's random number generator fails.
+pub async fn start(config: ServerConfig) -> io::Result<RunningServer> {
+    start_with_clock(config, Clock::system()).await
+}
+
+/// Starts the server on `addr`.
+///
+/// The admin routes need no authentication: bind a loopback address (`127.0.0.1` or
+/// `[::1]`), never one that other hosts reach.
+///
+/// # Errors
+/// When `addr` cannot be bound or the operating system's random number generator fails.
+pub async fn start_on(config: ServerConfig, addr: SocketAddr) -> io::Result<RunningServer> {
+    serve(config, addr, Clock::system()).await
+}
+
+/// Like [`start`], with the time read from `clock`: give it a [`Clock::manual`] to expire
+/// tokens in tests without sleeping.
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_with_clock(config: ServerConfig, clock: Clock) -> io::Result<RunningServer> {
+    serve(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), clock).await
+}
+
+async fn serve(config: ServerConfig, addr: SocketAddr, clock: Clock) -> io::Result<RunningServer> {
+    let state = AppState::new(&config, clock)?;
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(async {
+        // A dropped sender stops the server too.
+        let _ = stopped.await;
+    });
+    let task = tokio::spawn(server.into_future());
+    tracing::info!(%addr, "reference auth server listening");
+    Ok(RunningServer {
+        addr,
+        state,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+/// The server, serving on a task of the current Tokio runtime.
+///
+/// Dropping it stops the server: it takes no new connections, finishes the requests in
+/// flight and closes. [`shutdown`](Self::shutdown) does the same and waits for it.
+pub struct RunningServer {
+    addr: SocketAddr,
+    state: Shared,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// The server's URL, `http://127.0.0.1:PORT`, without a trailing slash.
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the server listens on.
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The counters, read in process (`GET /admin/stats` answers the same).
+    #[must_use]
+    pub fn stats(&self) -> ServerStats {
+        self.state.counters.snapshot()
+    }
+
+    /// Stops the server and waits until it has closed, at most 5 s for requests still in
+    /// flight.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+        tracing::info!(addr = %self.addr, "reference auth server stopped");
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("addr", &self.addr)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}

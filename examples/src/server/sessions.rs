@@ -1,0 +1,189 @@
+// Input: verified claims of tokens presented to the server, and revocation requests.
+// Output: new token pairs (login, rotation), reuse detection, and which tokens are revoked.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::tokens::{Claims, Signer, TokenType};
+
+/// A freshly issued access token and refresh token.
+pub(crate) struct TokenPair {
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: String,
+}
+
+/// Why a verified refresh token is refused.
+#[derive(Debug)]
+pub(crate) enum RefreshError {
+    /// Its family was revoked (logout, an admin, or an earlier reuse), or it is unknown.
+    /// Checked first: a reuse in a revoked family is not detected again.
+    Revoked,
+    /// It was used before: its family is now revoked.
+    Reused,
+    /// Signing the new tokens failed.
+    Signing(jsonwebtoken::errors::Error),
+}
+
+/// Every unexpired token the server issued, and what has been revoked. Each login starts a
+/// refresh family; each refresh spends one refresh token of a family and adds the next.
+#[derive(Debug, Default)]
+pub(crate) struct Sessions {
+    access: HashMap<String, AccessRecord>,
+    refresh: HashMap<String, RefreshRecord>,
+    families: HashMap<String, Family>,
+}
+
+#[derive(Debug)]
+struct AccessRecord {
+    user: String,
+    family: String,
+    exp: u64,
+    revoked: bool,
+}
+
+#[derive(Debug)]
+struct RefreshRecord {
+    family: String,
+    exp: u64,
+    used: bool,
+}
+
+#[derive(Debug)]
+struct Family {
+    user: String,
+    /// The `exp` of its newest refresh token: after it, the family can be forgotten.
+    exp: u64,
+    revoked: bool,
+}
+
+impl Sessions {
+    /// Starts a new family for `user` and issues its first pair.
+    pub(crate) fn login(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+    ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
+        self.prune(signer.now());
+        let family = signer.new_id();
+        self.families.insert(
+            family.clone(),
+            Family {
+                user: user.to_owned(),
+                exp: 0,
+                revoked: false,
+            },
+        );
+        self.issue_pair(signer, user, &family)
+    }
+
+    /// Spends the refresh token with `claims` (verified by [`Signer::verify`]) and issues
+    /// the next pair of its family. A token spent before revokes the family.
+    pub(crate) fn refresh(
+        &mut self,
+        signer: &Signer,
+        claims: &Claims,
+    ) -> Result<TokenPair, RefreshError> {
+        self.prune(signer.now());
+        let Some(record) = self.refresh.get_mut(&claims.jti) else {
+            return Err(RefreshError::Revoked);
+        };
+        let Some(family) = self.families.get_mut(&record.family) else {
+            return Err(RefreshError::Revoked);
+        };
+        if family.revoked || family.user != claims.sub {
+            return Err(RefreshError::Revoked);
+        }
+        if record.used {
+            family.revoked = true;
+            return Err(RefreshError::Reused);
+        }
+        record.used = true;
+        let (user, family_id) = (family.user.clone(), record.family.clone());
+        self.issue_pair(signer, &user, &family_id)
+            .map_err(RefreshError::Signing)
+    }
+
+    /// Whether the access token with `claims` (verified by [`Signer::verify`]) is still
+    /// honoured: issued here and not revoked.
+    pub(crate) fn access_is_live(&self, claims: &Claims) -> bool {
+        self.access
+            .get(&claims.jti)
+            .is_some_and(|record| !record.revoked && record.user == claims.sub)
+    }
+
+    /// Revokes the access token `jti` and the refresh family it was issued in.
+    pub(crate) fn logout(&mut self, jti: &str) {
+        if let Some(record) = self.access.get_mut(jti) {
+            record.revoked = true;
+            if let Some(family) = self.families.get_mut(&record.family) {
+                family.revoked = true;
+            }
+        }
+    }
+
+    /// Revokes every access token issued to `user` so far; returns how many were live.
+    pub(crate) fn revoke_access_of(&mut self, user: &str) -> usize {
+        let mut revoked = 0;
+        for record in self.access.values_mut() {
+            if record.user == user && !record.revoked {
+                record.revoked = true;
+                revoked += 1;
+            }
+        }
+        revoked
+    }
+
+    /// Revokes every refresh family of `user`; returns how many were live.
+    pub(crate) fn revoke_refresh_of(&mut self, user: &str) -> usize {
+        let mut revoked = 0;
+        for family in self.families.values_mut() {
+            if family.user == user && !family.revoked {
+                family.revoked = true;
+                revoked += 1;
+            }
+        }
+        revoked
+    }
+
+    fn issue_pair(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        family: &str,
+    ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
+        let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
+        let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
+        self.access.insert(
+            access.jti,
+            AccessRecord {
+                user: user.to_owned(),
+                family: family.to_owned(),
+                exp: access.exp,
+                revoked: false,
+            },
+        );
+        if let Some(family) = self.families.get_mut(family) {
+            family.exp = family.exp.max(refresh.exp);
+        }
+        self.refresh.insert(
+            refresh.jti,
+            RefreshRecord {
+                family: family.to_owned(),
+                exp: refresh.exp,
+                used: false,
+            },
+        );
+        Ok(TokenPair {
+            access_token,
+            refresh_token,
+        })
+    }
+
+    /// Forgets expired tokens and families: their `exp` rejects them without a record.
+    fn prune(&mut self, now: Duration) {
+        let live = |exp: u64| now < Duration::from_secs(exp);
+        self.access.retain(|_, record| live(record.exp));
+        self.refresh.retain(|_, record| live(record.exp));
+        self.families.retain(|_, family| live(family.exp));
+    }
+}

@@ -1,0 +1,65 @@
+// Input: the configuration and clock the server starts with.
+// Output: `AppState`, everything the handlers share: accounts, signer, sessions, tasks and
+// counters.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use super::clock::Clock;
+use super::config::ServerConfig;
+use super::sessions::Sessions;
+use super::stats::Counters;
+use super::tasks::Tasks;
+use super::tokens::Signer;
+
+/// What the handlers share, behind an `Arc`.
+pub(crate) type Shared = Arc<AppState>;
+
+/// The server's state. Locks are held for a few map operations and a signature, never
+/// across an `.await`.
+pub(crate) struct AppState {
+    users: HashMap<String, String>,
+    pub(crate) signer: Signer,
+    sessions: Mutex<Sessions>,
+    tasks: Mutex<Tasks>,
+    pub(crate) counters: Counters,
+}
+
+impl AppState {
+    /// New keys from the operating system's CSPRNG; fails only if that is unavailable.
+    pub(crate) fn new(config: &ServerConfig, clock: Clock) -> io::Result<Shared> {
+        Ok(Arc::new(Self {
+            users: config.users.iter().cloned().collect(),
+            signer: Signer::new(config, clock)?,
+            sessions: Mutex::default(),
+            tasks: Mutex::default(),
+            counters: Counters::default(),
+        }))
+    }
+
+    /// Whether `username` exists and `password` is its password (compared without an early
+    /// exit, so the time taken does not tell how much of a guess was right).
+    pub(crate) fn password_matches(&self, username: &str, password: &str) -> bool {
+        self.users.get(username).is_some_and(|expected| {
+            expected.len() == password.len()
+                && expected
+                    .bytes()
+                    .zip(password.bytes())
+                    .fold(0, |differ, (a, b)| differ | (a ^ b))
+                    == 0
+        })
+    }
+
+    pub(crate) fn user_exists(&self, username: &str) -> bool {
+        self.users.contains_key(username)
+    }
+
+    pub(crate) fn sessions(&self) -> MutexGuard<'_, Sessions> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn tasks(&self) -> MutexGuard<'_, Tasks> {
+        self.tasks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

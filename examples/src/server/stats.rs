@@ -1,0 +1,69 @@
+// Input: events counted by the handlers as they happen.
+// Output: `ServerStats`, a snapshot of the counters (in process and at `GET /admin/stats`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+/// What the server has done since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerStats {
+    /// Successful logins (`POST /auth/login` answered 200).
+    pub logins: u64,
+    /// Successful refreshes (`POST /auth/refresh` answered 200).
+    pub refreshes: u64,
+    /// Access tokens issued, by logins and refreshes.
+    pub access_tokens_issued: u64,
+    /// Refresh tokens issued, by logins and refreshes.
+    pub refresh_tokens_issued: u64,
+    /// 401 answers to requests that needed a bearer token (the Tasks API and logout): a
+    /// missing, malformed, wrongly signed, expired or revoked access token. Refused logins
+    /// and refreshes (`invalid_grant`) are not counted here.
+    pub unauthorized_responses: u64,
+    /// Refresh tokens presented a second time; each revoked its whole family.
+    pub reuse_detected: u64,
+}
+
+/// The live counters behind [`ServerStats`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    logins: AtomicU64,
+    refreshes: AtomicU64,
+    access_tokens_issued: AtomicU64,
+    refresh_tokens_issued: AtomicU64,
+    unauthorized_responses: AtomicU64,
+    reuse_detected: AtomicU64,
+}
+
+impl Counters {
+    /// A login or a refresh issued one access and one refresh token.
+    pub(crate) fn issued_pair(&self, by_login: bool) {
+        let counter = if by_login {
+            &self.logins
+        } else {
+            &self.refreshes
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.access_tokens_issued.fetch_add(1, Ordering::Relaxed);
+        self.refresh_tokens_issued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn unauthorized(&self) {
+        self.unauthorized_responses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn reuse_detected(&self) {
+        self.reuse_detected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> ServerStats {
+        ServerStats {
+            logins: self.logins.load(Ordering::Relaxed),
+            refreshes: self.refreshes.load(Ordering::Relaxed),
+            access_tokens_issued: self.access_tokens_issued.load(Ordering::Relaxed),
+            refresh_tokens_issued: self.refresh_tokens_issued.load(Ordering::Relaxed),
+            unauthorized_responses: self.unauthorized_responses.load(Ordering::Relaxed),
+            reuse_detected: self.reuse_detected.load(Ordering::Relaxed),
+        }
+    }
+}
