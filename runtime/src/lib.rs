@@ -125,7 +125,7 @@ mod store;
 mod token;
 mod unauthorized;
 
-pub use cache::{CacheStats, TokenCache, TokenCacheBuilder};
+pub use cache::{CacheStats, TokenCache, TokenCacheBuilder, TokenFuture};
 pub use error::{AuthError, SourceError};
 pub use reason::RefreshReason;
 pub use secret::{AccessToken, ClientSecret, RefreshToken};

@@ -7,7 +7,7 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use crate::{AccessToken, AuthError, Token, TokenCache, TokenSource, Unauthorized};
+use crate::{AccessToken, AuthError, Token, TokenCache, TokenFuture, TokenSource, Unauthorized};
 
 /// The return type of a wrapped method: `Result<T, E>` under any alias.
 #[diagnostic::on_unimplemented(
@@ -121,8 +121,8 @@ impl<'c, S: TokenSource> Call<'c, S> {
     ///
     /// # Errors
     /// The cache's error, for [`finish`](Call::finish) or [`fail`](Call::fail) to convert.
-    pub async fn token(&self) -> Result<Arc<Token>, AuthError> {
-        self.cache.token().await
+    pub fn token(&self) -> TokenFuture<'c> {
+        self.cache.token()
     }
 
     /// Decides after an attempt: `Continue` to run the body once more (the first 401),

@@ -15,6 +15,7 @@ mod schedule;
 mod stats;
 #[cfg(test)]
 mod tests;
+mod token_future;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -30,6 +31,7 @@ use self::flight::Outcome;
 use self::schedule::{Freshness, Schedule};
 pub use self::stats::CacheStats;
 use self::stats::Counters;
+pub use self::token_future::TokenFuture;
 use crate::store::{DynStore, MemoryStore, StoreError};
 use crate::{AuthError, RefreshReason, Token, TokenSource};
 
@@ -153,16 +155,20 @@ impl<S: TokenSource> TokenCache<S> {
 
     /// A usable token: the cached one if it is fresh, else the result of a refresh.
     ///
+    /// The cache is consulted when `token()` is called: a fresh token makes a future that is
+    /// ready at once, with no lock and no allocation.
+    ///
     /// # Errors
-    /// The refresh's error when no valid token is left: [`AuthError::RefreshFailed`] (and
+    /// The future gives the refresh's error when no valid token is left: [`AuthError::RefreshFailed`] (and
     /// the same error at once, without a new attempt, until the backoff has passed),
     /// [`AuthError::ReauthenticationRequired`] until [`set_token`](Self::set_token) is
     /// called, [`AuthError::Timeout`], and so on.
-    pub async fn token(&self) -> Result<Arc<Token>, AuthError> {
-        if let Some(token) = self.fresh_token() {
-            return Ok(token);
+    #[inline]
+    pub fn token(&self) -> TokenFuture<'_> {
+        match self.fresh_token() {
+            Some(token) => TokenFuture::ready(Ok(token)),
+            None => self.slow_path(Want::Usable),
         }
-        self.slow_path(Want::Usable).await
     }
 
     /// The cached token if it can be served without waiting, else `None`; never refreshes
@@ -188,8 +194,8 @@ impl<S: TokenSource> TokenCache<S> {
     ///
     /// # Errors
     /// As for [`token`](Self::token); during a backoff, the last error at once.
-    pub async fn refresh(&self) -> Result<Arc<Token>, AuthError> {
-        self.slow_path(Want::New).await
+    pub fn refresh(&self) -> TokenFuture<'_> {
+        self.slow_path(Want::New)
     }
 
     /// Drops `used` after the server rejected it (401), so the next call refreshes. Does
@@ -270,11 +276,11 @@ impl<S: TokenSource> TokenCache<S> {
         self.shared.counters.snapshot()
     }
 
-    async fn slow_path(&self, want: Want) -> Result<Arc<Token>, AuthError> {
+    fn slow_path(&self, want: Want) -> TokenFuture<'_> {
         match self.step(want) {
-            Step::Serve(token) => Ok(token),
-            Step::Fail(error) => Err(error),
-            Step::Wait(flight) => self.wait(flight, want).await,
+            Step::Serve(token) => TokenFuture::ready(Ok(token)),
+            Step::Fail(error) => TokenFuture::ready(Err(error)),
+            Step::Wait(flight) => TokenFuture::waiting(self.wait(flight, want)),
         }
     }
 

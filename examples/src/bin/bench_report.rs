@@ -1,0 +1,535 @@
+//! A quick benchmark report of freshtoken's token fast path (issue 6), in well under two
+//! minutes: reduced versions of the criterion benchmarks in `runtime/benches/`, run on one
+//! multi-thread tokio runtime with 2 workers, each measurement repeated and its median kept.
+//!
+//! ```sh
+//! cargo run --release -p freshtoken-examples --bin bench_report
+//! ```
+//!
+//! Prints markdown tables (ratios to the floor and to the baselines), whether each target of
+//! the issue was met, and writes the figures to `target/bench-report.json` at the workspace
+//! root. The workloads are the benchmark's own (`runtime/benches/workloads/`), included here
+//! so both measure the same code. This crate builds tokio without `test-util`.
+
+#[path = "../../../runtime/benches/workloads/mod.rs"]
+mod workloads;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::runtime::Runtime;
+
+use workloads::herd::{self, Herd, Moment};
+use workloads::subjects::{
+    ByHand, ByHandNoRetry, Cache, CacheSync, Client, Floor, MutexBaseline, RwLockBaseline, Subject,
+    TokioFloor, Wrapped, fresh_cache,
+};
+use workloads::{alloc, run};
+
+/// Repetitions of every timing; the report keeps the median.
+const ROUNDS: usize = 5;
+/// Reads per single-task timing.
+const SINGLE_CALLS: u64 = 2_000_000;
+/// Reads per contended timing, shared out among the tasks.
+const CONTENDED_CALLS: u64 = 2_000_000;
+/// Reads counted for allocations.
+const ALLOC_CALLS: u64 = 100_000;
+/// Callers in a herd, and how long their token source takes.
+const HERD_CALLERS: usize = 10_000;
+const SOURCE_LATENCY: Duration = Duration::from_millis(50);
+const HERD_ROUNDS: usize = 5;
+
+fn main() {
+    let started = Instant::now();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+
+    eprintln!("warming up...");
+    rounds(&rt, 1, SINGLE_CALLS / 10, CONTENDED_CALLS / 10);
+    eprintln!("fast path and contention, {ROUNDS} rounds...");
+    let timings = rounds(&rt, ROUNDS, SINGLE_CALLS, CONTENDED_CALLS);
+    eprintln!("herds, {HERD_ROUNDS} rounds each...");
+    let hard = herds(&rt, Moment::HardExpiry);
+    let ahead = herds(&rt, Moment::RefreshAhead);
+    let herd_floor_ms = median(
+        (0..HERD_ROUNDS)
+            .map(|_| rt.block_on(herd::floor(HERD_CALLERS)).as_secs_f64() * 1e3)
+            .collect(),
+    );
+    let allocs = Allocs {
+        token: rt.block_on(alloc::per_call(Cache(fresh_cache()), ALLOC_CALLS)),
+        fresh_token: rt.block_on(alloc::per_call(CacheSync(fresh_cache()), ALLOC_CALLS)),
+        wrapped: rt.block_on(alloc::per_call(Wrapped(Client::new()), ALLOC_CALLS)),
+    };
+
+    let figures = Figures::new(&timings, &hard, &ahead, &allocs, herd_floor_ms);
+    print!("{}", figures.tables(&hard, &ahead, &allocs));
+    let targets = figures.targets();
+    println!("\n| target | measured | met |\n|---|---|---|");
+    for target in &targets {
+        let met = if target.met { "met" } else { "**not met**" };
+        println!("| {} | {} | {met} |", target.name, target.measured);
+    }
+    let met = targets.iter().filter(|t| t.met).count();
+    println!("\n{met} of {} targets met.", targets.len());
+
+    let path = write_json(&figures, &hard, &ahead, &allocs, &targets);
+    println!(
+        "\nRun in {:.0?} ({ROUNDS} rounds, medians; 2 tokio workers). Figures written to {}.",
+        started.elapsed(),
+        path.display()
+    );
+}
+
+/// The median of some samples.
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    let mid = samples.len() / 2;
+    if samples.len() % 2 == 1 {
+        samples[mid]
+    } else {
+        f64::midpoint(samples[mid - 1], samples[mid])
+    }
+}
+
+/// Nanoseconds per call of one single-task timing.
+fn ns_per_call(elapsed: Duration, calls: u64) -> f64 {
+    #[allow(clippy::cast_precision_loss)] // call counts far below 2^52
+    let calls = calls as f64;
+    elapsed.as_secs_f64() * 1e9 / calls
+}
+
+/// Calls per second of one contended timing.
+fn calls_per_s(elapsed: Duration, calls: u64) -> f64 {
+    #[allow(clippy::cast_precision_loss)] // call counts far below 2^52
+    let calls = calls as f64;
+    calls / elapsed.as_secs_f64()
+}
+
+/// Medians of every timing of sections 1 to 3.
+#[derive(Debug, Default)]
+struct Timings {
+    floor_ns: f64,
+    floor_tokio_ns: f64,
+    fast_path_ns: f64,
+    fresh_token_ns: f64,
+    mutex_ns: f64,
+    rwlock_ns: f64,
+    wrapped_ns: f64,
+    by_hand_ns: f64,
+    by_hand_no_retry_ns: f64,
+    /// Calls per second with 2 and with 64 tasks.
+    contended: [Contended; 2],
+}
+
+/// Calls per second of every subject with some number of tasks.
+#[derive(Debug, Default, Clone, Copy)]
+struct Contended {
+    tasks: u64,
+    floor: f64,
+    cache: f64,
+    mutex: f64,
+    rwlock: f64,
+}
+
+/// Every subject measured once per round, interleaved so that noise from the shared machine
+/// falls on all of them alike; medians over the rounds.
+fn rounds(rt: &Runtime, rounds: usize, single_calls: u64, contended_calls: u64) -> Timings {
+    // One closure per subject keeps every subject's type concrete.
+    fn timed<T: Subject>(rt: &Runtime, subject: T) -> Box<dyn Fn(u64) -> Duration + '_> {
+        Box::new(move |calls| rt.block_on(run::single(subject.clone(), calls)))
+    }
+    let client = Client::new();
+    let subjects = [
+        timed(rt, Floor::new()),
+        timed(rt, TokioFloor::new()),
+        timed(rt, Cache(fresh_cache())),
+        timed(rt, CacheSync(fresh_cache())),
+        timed(rt, MutexBaseline::new()),
+        timed(rt, RwLockBaseline::new()),
+        timed(rt, Wrapped(client.clone())),
+        timed(rt, ByHand(client.clone())),
+        timed(rt, ByHandNoRetry(client)),
+    ];
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); subjects.len()];
+    for _ in 0..rounds {
+        for (subject, samples) in subjects.iter().zip(&mut samples) {
+            samples.push(ns_per_call(subject(single_calls), single_calls));
+        }
+    }
+    let mut medians = samples.into_iter().map(median);
+    let mut next = || medians.next().expect("one median per subject");
+    let mut timings = Timings {
+        floor_ns: next(),
+        floor_tokio_ns: next(),
+        fast_path_ns: next(),
+        fresh_token_ns: next(),
+        mutex_ns: next(),
+        rwlock_ns: next(),
+        wrapped_ns: next(),
+        by_hand_ns: next(),
+        by_hand_no_retry_ns: next(),
+        ..Timings::default()
+    };
+    for (slot, tasks) in timings.contended.iter_mut().zip([2, 64]) {
+        *slot = contended(rt, rounds, tasks, contended_calls);
+    }
+    timings
+}
+
+/// Calls per second with `tasks` tasks hammering each subject, medians over `rounds`.
+fn contended(rt: &Runtime, rounds: usize, tasks: u64, calls: u64) -> Contended {
+    let floor = Floor::new();
+    let cache = Cache(fresh_cache());
+    let mutex = MutexBaseline::new();
+    let rwlock = RwLockBaseline::new();
+    let mut samples: [Vec<f64>; 4] = Default::default();
+    for _ in 0..rounds {
+        let times = [
+            rt.block_on(run::contended(floor.clone(), tasks, calls)),
+            rt.block_on(run::contended(cache.clone(), tasks, calls)),
+            rt.block_on(run::contended(mutex.clone(), tasks, calls)),
+            rt.block_on(run::contended(rwlock.clone(), tasks, calls)),
+        ];
+        for (samples, time) in samples.iter_mut().zip(times) {
+            samples.push(calls_per_s(time, calls));
+        }
+    }
+    let [floor, cache, mutex, rwlock] = samples.map(median);
+    Contended {
+        tasks,
+        floor,
+        cache,
+        mutex,
+        rwlock,
+    }
+}
+
+/// Medians of herd runs; source calls as the largest seen (every run must make one).
+#[derive(Debug)]
+struct HerdFigures {
+    source_calls_max: usize,
+    source_calls_min: usize,
+    all_done_ms: f64,
+    refresh_ms: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    served_new: usize,
+}
+
+fn herds(rt: &Runtime, moment: Moment) -> HerdFigures {
+    let runs: Vec<Herd> = (0..HERD_ROUNDS)
+        .map(|_| rt.block_on(herd::run(moment, HERD_CALLERS, SOURCE_LATENCY)))
+        .collect();
+    let ms =
+        |f: fn(&Herd) -> Duration| median(runs.iter().map(|h| f(h).as_secs_f64() * 1e3).collect());
+    HerdFigures {
+        source_calls_max: runs.iter().map(|h| h.source_calls).max().unwrap_or(0),
+        source_calls_min: runs.iter().map(|h| h.source_calls).min().unwrap_or(0),
+        all_done_ms: ms(|h| h.all_done),
+        refresh_ms: ms(|h| h.refresh),
+        p50_ms: ms(|h| h.p50),
+        p99_ms: ms(|h| h.p99),
+        served_new: runs.iter().map(|h| h.served_new).max().unwrap_or(0),
+    }
+}
+
+/// Allocations per call.
+#[derive(Debug)]
+struct Allocs {
+    token: f64,
+    fresh_token: f64,
+    wrapped: f64,
+}
+
+/// The figures the targets are judged by.
+#[derive(Debug)]
+struct Figures {
+    t: Timings,
+    macro_overhead: f64,
+    herd_source_calls: usize,
+    herd_all_done_ms: f64,
+    ahead_source_calls: usize,
+    ahead_all_done_ms: f64,
+    fast_path_allocs: f64,
+    /// All done for the same herd reading the floor: the cost of waking the callers alone.
+    herd_floor_ms: f64,
+}
+
+/// One target of the issue and whether this run met it.
+#[derive(Debug)]
+struct Target {
+    name: &'static str,
+    measured: String,
+    met: bool,
+}
+
+impl Figures {
+    fn new(
+        t: &Timings,
+        hard: &HerdFigures,
+        ahead: &HerdFigures,
+        allocs: &Allocs,
+        herd_floor_ms: f64,
+    ) -> Self {
+        // A herd that ever made other than one call reports the worst count it made.
+        let calls = |h: &HerdFigures| {
+            if h.source_calls_min == 1 {
+                h.source_calls_max
+            } else {
+                h.source_calls_min
+            }
+        };
+        Self {
+            t: Timings {
+                contended: t.contended,
+                ..*t
+            },
+            macro_overhead: t.wrapped_ns / t.by_hand_ns,
+            herd_source_calls: calls(hard),
+            herd_all_done_ms: hard.all_done_ms,
+            ahead_source_calls: calls(ahead),
+            ahead_all_done_ms: ahead.all_done_ms,
+            fast_path_allocs: allocs.token,
+            herd_floor_ms,
+        }
+    }
+
+    fn c64(&self) -> Contended {
+        self.t.contended[1]
+    }
+
+    /// The tables of sections 1 to 3 and 5 (fast path, contention, macro, allocations).
+    fn tables(&self, hard: &HerdFigures, ahead: &HerdFigures, allocs: &Allocs) -> String {
+        let t = &self.t;
+        let mut lines = vec![
+            "| measurement | value | vs floor | vs tokio Mutex baseline | vs tokio RwLock baseline |"
+                .to_owned(),
+            "|---|---:|---:|---:|---:|".to_owned(),
+        ];
+        let single = |name: &str, ns: f64| {
+            format!(
+                "| 1 task: {name} | {ns:.1} ns/call | {:.2}x the time | {:.1}x faster | {:.1}x faster |",
+                ns / t.floor_ns,
+                t.mutex_ns / ns,
+                t.rwlock_ns / ns,
+            )
+        };
+        lines.push(single(
+            "floor (std `Instant::now()` + compare + `Arc` clone)",
+            t.floor_ns,
+        ));
+        lines.push(single(
+            "floor with tokio's `Instant::now()`",
+            t.floor_tokio_ns,
+        ));
+        lines.push(single("freshtoken `token().await`", t.fast_path_ns));
+        lines.push(single("freshtoken `fresh_token()`", t.fresh_token_ns));
+        lines.push(single(
+            "`tokio::sync::Mutex<Option<_>>` baseline",
+            t.mutex_ns,
+        ));
+        lines.push(single(
+            "`tokio::sync::RwLock` double-check baseline",
+            t.rwlock_ns,
+        ));
+        for c in &t.contended {
+            let many = |name: &str, calls: f64| {
+                format!(
+                    "| {} tasks: {name} | {:.1} M calls/s | {:.2}x the throughput | {:.1}x faster | {:.1}x faster |",
+                    c.tasks,
+                    calls / 1e6,
+                    calls / c.floor,
+                    calls / c.mutex,
+                    calls / c.rwlock,
+                )
+            };
+            lines.push(many("floor", c.floor));
+            lines.push(many("freshtoken `token().await`", c.cache));
+            lines.push(many("Mutex baseline", c.mutex));
+            lines.push(many("RwLock baseline", c.rwlock));
+        }
+        lines.push(single("method with `#[refresh_token]`", t.wrapped_ns));
+        lines.push(single("same method by hand (401 retry too)", t.by_hand_ns));
+        lines.push(single(
+            "same method by hand, no retry",
+            t.by_hand_no_retry_ns,
+        ));
+        lines.push(format!(
+            "\nMacro overhead: {:.3}x the hand-written method with the same retry ({:.3}x the one \
+             without). Allocations per call: `token()` {}, `fresh_token()` {}, wrapped method {}.",
+            self.macro_overhead,
+            t.wrapped_ns / t.by_hand_no_retry_ns,
+            allocs.token,
+            allocs.fresh_token,
+            allocs.wrapped,
+        ));
+        lines.push(self.herd_table(hard, ahead));
+        lines.join("\n")
+    }
+
+    /// The table of section 4 (herds).
+    fn herd_table(&self, hard: &HerdFigures, ahead: &HerdFigures) -> String {
+        let latency_ms = SOURCE_LATENCY.as_secs_f64() * 1e3;
+        let mut lines = vec![
+            format!(
+                "\n| herd: {HERD_CALLERS} callers, {latency_ms:.0} ms source | source calls | all done | \
+                 ÷ source latency | refresh took | p50 per caller | p99 per caller | callers given the new token |"
+            ),
+            "|---|---:|---:|---:|---:|---:|---:|---:|".to_owned(),
+        ];
+        for (name, h) in [
+            ("at hard expiry", hard),
+            ("at the refresh-ahead point", ahead),
+        ] {
+            let calls = if h.source_calls_min == h.source_calls_max {
+                h.source_calls_max.to_string()
+            } else {
+                format!("{} to {}", h.source_calls_min, h.source_calls_max)
+            };
+            lines.push(format!(
+                "| {name} | {calls} | {:.1} ms | {:.2}x | {:.1} ms | {:.3} ms | {:.3} ms | {} of {HERD_CALLERS} |",
+                h.all_done_ms,
+                h.all_done_ms / latency_ms,
+                h.refresh_ms,
+                h.p50_ms,
+                h.p99_ms,
+                h.served_new,
+            ));
+        }
+        lines.push(format!(
+            "| floor: callers only wake and read the floor | 0 | {:.1} ms | {:.2}x | | | | |\n",
+            self.herd_floor_ms,
+            self.herd_floor_ms / latency_ms,
+        ));
+        lines.join("\n")
+    }
+
+    fn targets(&self) -> Vec<Target> {
+        let t = &self.t;
+        let c64 = self.c64();
+        let latency_ms = SOURCE_LATENCY.as_secs_f64() * 1e3;
+        let fast_vs_floor = t.fast_path_ns / t.floor_ns;
+        let tput_vs_floor = c64.cache / c64.floor;
+        let vs_mutex = t.mutex_ns / t.fast_path_ns;
+        let vs_mutex64 = c64.cache / c64.mutex;
+        vec![
+            Target {
+                name: "fast path <= 1.5x the floor, 1 task",
+                measured: format!("{fast_vs_floor:.2}x"),
+                met: fast_vs_floor <= 1.5,
+            },
+            Target {
+                name: "fast path >= 0.85x the floor's throughput, 64 tasks",
+                measured: format!("{tput_vs_floor:.2}x"),
+                met: tput_vs_floor >= 0.85,
+            },
+            Target {
+                name: ">= 2x faster than the Mutex baseline, 1 task",
+                measured: format!("{vs_mutex:.1}x"),
+                met: vs_mutex >= 2.0,
+            },
+            Target {
+                name: ">= 5x faster than the Mutex baseline, 64 tasks",
+                measured: format!("{vs_mutex64:.1}x"),
+                met: vs_mutex64 >= 5.0,
+            },
+            Target {
+                name: "0 allocations per fast-path call",
+                measured: format!("{}", self.fast_path_allocs),
+                met: self.fast_path_allocs == 0.0,
+            },
+            Target {
+                name: "macro overhead <= 1.15x",
+                measured: format!("{:.3}x", self.macro_overhead),
+                met: self.macro_overhead <= 1.15,
+            },
+            Target {
+                name: "herd at hard expiry: exactly 1 source call",
+                measured: self.herd_source_calls.to_string(),
+                met: self.herd_source_calls == 1,
+            },
+            Target {
+                name: "herd at hard expiry: all done within 1.2x the source latency",
+                measured: format!("{:.2}x", self.herd_all_done_ms / latency_ms),
+                met: self.herd_all_done_ms <= 1.2 * latency_ms,
+            },
+            Target {
+                name: "herd at the refresh-ahead point: exactly 1 source call",
+                measured: self.ahead_source_calls.to_string(),
+                met: self.ahead_source_calls == 1,
+            },
+            Target {
+                name: "herd at the refresh-ahead point: all done within 0.1x the source latency",
+                measured: format!("{:.3}x", self.ahead_all_done_ms / latency_ms),
+                met: self.ahead_all_done_ms <= 0.1 * latency_ms,
+            },
+        ]
+    }
+}
+
+/// Writes the figures to `target/bench-report.json` at the workspace root.
+fn write_json(
+    f: &Figures,
+    hard: &HerdFigures,
+    ahead: &HerdFigures,
+    allocs: &Allocs,
+    targets: &[Target],
+) -> PathBuf {
+    let t = &f.t;
+    let [c2, c64] = t.contended;
+    let targets: Vec<Value> = targets
+        .iter()
+        .map(|t| json!({ "target": t.name, "measured": t.measured, "met": t.met }))
+        .collect();
+    let report = json!({
+        "floor_ns": t.floor_ns,
+        "floor_tokio_clock_ns": t.floor_tokio_ns,
+        "fast_path_ns": t.fast_path_ns,
+        "fresh_token_ns": t.fresh_token_ns,
+        "mutex_baseline_ns": t.mutex_ns,
+        "rwlock_baseline_ns": t.rwlock_ns,
+        "contended2_floor_calls_per_s": c2.floor,
+        "contended2_calls_per_s": c2.cache,
+        "contended2_mutex_calls_per_s": c2.mutex,
+        "contended2_rwlock_calls_per_s": c2.rwlock,
+        "contended64_floor_calls_per_s": c64.floor,
+        "contended64_calls_per_s": c64.cache,
+        "contended64_mutex_calls_per_s": c64.mutex,
+        "contended64_rwlock_calls_per_s": c64.rwlock,
+        "macro_wrapped_ns": t.wrapped_ns,
+        "macro_by_hand_ns": t.by_hand_ns,
+        "macro_by_hand_no_retry_ns": t.by_hand_no_retry_ns,
+        "macro_overhead_ratio": f.macro_overhead,
+        "herd_callers": HERD_CALLERS,
+        "herd_source_latency_ms": SOURCE_LATENCY.as_secs_f64() * 1e3,
+        "herd_source_calls": f.herd_source_calls,
+        "herd_all_done_ms": hard.all_done_ms,
+        "herd_refresh_latency_ms": hard.refresh_ms,
+        "herd_p50_ms": hard.p50_ms,
+        "herd_p99_ms": hard.p99_ms,
+        "ahead_herd_source_calls": f.ahead_source_calls,
+        "ahead_herd_all_done_ms": ahead.all_done_ms,
+        "ahead_herd_refresh_latency_ms": ahead.refresh_ms,
+        "ahead_herd_p50_ms": ahead.p50_ms,
+        "ahead_herd_p99_ms": ahead.p99_ms,
+        "ahead_herd_served_new_token": ahead.served_new,
+        "herd_floor_all_done_ms": f.herd_floor_ms,
+        "fast_path_allocs": allocs.token,
+        "fresh_token_allocs": allocs.fresh_token,
+        "macro_wrapped_allocs": allocs.wrapped,
+        "rounds": ROUNDS,
+        "worker_threads": 2,
+        "targets": targets,
+    });
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target"));
+    std::fs::create_dir_all(&dir).expect("the workspace's target directory can be created");
+    let path = dir.join("bench-report.json");
+    let text = serde_json::to_string_pretty(&report).expect("figures serialize");
+    std::fs::write(&path, text + "\n").expect("the report can be written");
+    path.canonicalize().unwrap_or(path)
+}
