@@ -1,4 +1,5 @@
-// Input: a token type and an access token.
+// Input: an authentication scheme and its credentials (a token type and an access token, or
+// `Basic` and encoded client credentials).
 // Output: the `Authorization` header value, built once per token, marked sensitive, and
 // zeroed when the last clone of it is dropped.
 
@@ -8,12 +9,12 @@ use zeroize::Zeroizing;
 
 use crate::AuthError;
 
-/// Builds `"{scheme} {access_token}"` without leaving an unzeroed copy behind.
-pub(crate) fn header_value(scheme: &str, access_token: &str) -> Result<HeaderValue, AuthError> {
-    let mut buf = Zeroizing::new(Vec::with_capacity(scheme.len() + 1 + access_token.len()));
+/// Builds `"{scheme} {credentials}"` without leaving an unzeroed copy behind.
+pub(crate) fn header_value(scheme: &str, credentials: &str) -> Result<HeaderValue, AuthError> {
+    let mut buf = Zeroizing::new(Vec::with_capacity(scheme.len() + 1 + credentials.len()));
     buf.extend_from_slice(scheme.as_bytes());
     buf.push(b' ');
-    buf.extend_from_slice(access_token.as_bytes());
+    buf.extend_from_slice(credentials.as_bytes());
     // `Bytes::from_owner` keeps the zeroizing buffer as the header's storage: no copy is made,
     // and the buffer is wiped when the last `HeaderValue` clone goes away.
     let mut value = HeaderValue::from_maybe_shared(Bytes::from_owner(buf)).map_err(|_| {

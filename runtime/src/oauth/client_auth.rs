@@ -4,7 +4,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use bytes::Bytes;
 use http::HeaderValue;
 use zeroize::Zeroizing;
 
@@ -111,20 +110,10 @@ fn basic_authorization(client_id: &str, secret: &str) -> Result<HeaderValue, Aut
     credentials.push(b':');
     form_urlencode(&mut credentials, secret);
 
-    let prefix = "Basic ";
-    let mut header = Zeroizing::new(String::with_capacity(
-        prefix.len() + credentials.len().div_ceil(3) * 4,
-    ));
-    header.push_str(prefix);
-    STANDARD.encode_string(credentials.as_slice(), &mut header);
-
-    let bytes = Bytes::from_owner(Zeroizing::new(std::mem::take(&mut *header).into_bytes()));
-    let mut value = HeaderValue::from_maybe_shared(bytes).map_err(|_| {
-        // Base64 is always a valid header value; this only guards against a broken encoder.
-        AuthError::rejected("the Basic authorization header could not be built")
-    })?;
-    value.set_sensitive(true);
-    Ok(value)
+    // Base64 of the credentials, sized up front, then the shared header builder.
+    let mut encoded = Zeroizing::new(String::with_capacity(credentials.len().div_ceil(3) * 4));
+    STANDARD.encode_string(credentials.as_slice(), &mut encoded);
+    crate::authorization::header_value("Basic", &encoded)
 }
 
 #[cfg(test)]

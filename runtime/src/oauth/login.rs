@@ -3,11 +3,10 @@
 // Output: a new token: from the login URL when there is no refresh token to use, from the
 // refresh URL when there is one.
 
-use std::time::Duration;
-
 use http::StatusCode;
 use reqwest::Url;
 
+use super::builder_methods::http_methods;
 use super::endpoint::Endpoint;
 use super::error_response::{Remedy, oauth_remedy};
 use super::exchange::Http;
@@ -138,25 +137,6 @@ impl PasswordLogin {
         self
     }
 
-    /// How long one request may take, from connecting to the last byte of the answer.
-    /// Default 30 s; past it, the fetch fails with [`AuthError::Timeout`]. The cache's
-    /// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout) bounds the fetch as
-    /// well.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
-    /// Sends requests with this client (proxies, TLS roots, connection pool shared with the
-    /// API client). The default client follows no redirects, so that the password never goes
-    /// to another URL; consider doing the same.
-    #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http.client = client;
-        self
-    }
-
     async fn log_in(&self) -> Result<Token, AuthError> {
         let password = self.password.expose_secret();
         TokenRequest {
@@ -211,6 +191,8 @@ fn refused(status: StatusCode, error_code: Option<&str>) -> Remedy {
         oauth_remedy(status, error_code)
     }
 }
+
+http_methods!(PasswordLogin);
 
 impl TokenSource for PasswordLogin {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {

@@ -49,6 +49,7 @@
 //! [`AuthError::Rejected`]: crate::AuthError::Rejected
 //! [`AuthError::InvalidToken`]: crate::AuthError::InvalidToken
 
+mod builder_methods;
 mod client_auth;
 mod client_credentials;
 mod endpoint;

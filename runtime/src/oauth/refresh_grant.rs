@@ -1,10 +1,9 @@
 // Input: the previous token's refresh token and the OAuth2 client's credentials.
 // Output: a new token from the token endpoint's refresh token grant (RFC 6749 section 6).
 
-use std::time::Duration;
-
 use reqwest::Url;
 
+use super::builder_methods::{extra_fields, grant_methods, http_methods};
 use super::client_auth::ClientAuth;
 use super::endpoint::Endpoint;
 use super::endpoint_error::EndpointError;
@@ -75,44 +74,10 @@ impl RefreshTokenGrant {
             http: Http::new(),
         }
     }
-
-    /// Asks for these scopes (sent space-separated as `scope`), which must not exceed the
-    /// ones originally granted. By default no `scope` is sent and the server keeps the
-    /// original scopes.
-    #[must_use]
-    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
-        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
-        self.scope = Some(scopes.join(" "));
-        self
-    }
-
-    /// Adds a form parameter to every request (for example `resource`). Its value is not
-    /// treated as a secret.
-    #[must_use]
-    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.params.push((name.into(), value.into()));
-        self
-    }
-
-    /// How long one request may take, from connecting to the last byte of the answer.
-    /// Default 30 s; past it, the fetch fails with [`AuthError::Timeout`]. The cache's
-    /// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout) bounds the fetch as
-    /// well.
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
-    /// Sends requests with this client (proxies, TLS roots, connection pool shared with the
-    /// API client). The default client follows no redirects, so that the request's secrets
-    /// never go to another URL; consider doing the same.
-    #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http.client = client;
-        self
-    }
 }
+
+grant_methods!(RefreshTokenGrant);
+http_methods!(RefreshTokenGrant);
 
 impl TokenSource for RefreshTokenGrant {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
@@ -130,11 +95,8 @@ impl TokenSource for RefreshTokenGrant {
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
         ];
-        if let Some(scope) = &self.scope {
-            fields.push(("scope", scope));
-        }
         fields.extend(self.client.form_fields());
-        fields.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        fields.extend(extra_fields(self.scope.as_deref(), &self.params));
 
         let mut secrets = vec![refresh_token];
         secrets.extend(self.client.secret());

@@ -1,0 +1,69 @@
+// Input: a source type with an `http: Http` field (and, for the OAuth2 grants, `scope` and
+// `params` fields).
+// Output: the builder methods and form fields the sources share, written once.
+
+/// `timeout` and `http_client` for a source with an `http: Http` field.
+macro_rules! http_methods {
+    ($source:ty) => {
+        impl $source {
+            /// How long one request may take, from connecting to the last byte of the answer.
+            /// Default 30 s; past it, the fetch fails with
+            /// [`AuthError::Timeout`](crate::AuthError::Timeout). The cache's
+            /// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout) bounds the
+            /// fetch as well.
+            #[must_use]
+            pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.http.timeout = timeout;
+                self
+            }
+
+            /// Sends requests with this client (proxies, TLS roots, connection pool shared
+            /// with the API client). The default client follows no redirects, so that the
+            /// request's secrets never go to another URL; consider doing the same.
+            #[must_use]
+            pub fn http_client(mut self, client: reqwest::Client) -> Self {
+                self.http.client = client;
+                self
+            }
+        }
+    };
+}
+
+/// `scopes` and `param` for an OAuth2 grant with `scope` and `params` fields.
+macro_rules! grant_methods {
+    ($source:ty) => {
+        impl $source {
+            /// Asks for these scopes (sent space-separated as `scope`). By default no `scope`
+            /// is sent and the server grants its default (or, on a refresh, keeps the
+            /// original scope).
+            #[must_use]
+            pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+                let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+                self.scope = Some(scopes.join(" "));
+                self
+            }
+
+            /// Adds a form parameter to every request (for example `audience` or
+            /// `resource`). Its value is not treated as a secret.
+            #[must_use]
+            pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+                self.params.push((name.into(), value.into()));
+                self
+            }
+        }
+    };
+}
+
+pub(super) use {grant_methods, http_methods};
+
+/// The form fields a grant adds after its own: `scope`, if any, then the extra parameters.
+pub(super) fn extra_fields<'a>(
+    scope: Option<&'a str>,
+    params: &'a [(String, String)],
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    scope.map(|scope| ("scope", scope)).into_iter().chain(
+        params
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    )
+}
