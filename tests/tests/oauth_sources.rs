@@ -12,7 +12,7 @@ use freshtoken::oauth::{
 use freshtoken::{AuthError, Token, TokenCache, TokenSource};
 use httpmock::Method::POST;
 use httpmock::prelude::HttpMockRequest;
-use httpmock::{Mock, MockServer};
+use httpmock::{Mock, MockServer, Then};
 use serde_json::json;
 
 const CLIENT_ID: &str = "my app";
@@ -107,6 +107,20 @@ fn has_header(request: &HttpMockRequest, name: &str) -> bool {
 }
 
 /// A token endpoint answering `body` as JSON to any POST at `path`.
+/// A token endpoint for `kind` that answers as `answer` says, and the error a fetch from it
+/// gives.
+async fn failed_fetch(kind: Kind, answer: impl FnOnce(Then)) -> (MockServer, AuthError) {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(kind.path());
+            answer(then);
+        })
+        .await;
+    let error = kind.fetch(&server).await.unwrap_err();
+    (server, error)
+}
+
 async fn answer_json<'s>(server: &'s MockServer, path: &str, body: serde_json::Value) -> Mock<'s> {
     server
         .mock_async(|when, then| {
@@ -839,16 +853,12 @@ async fn an_answer_without_an_access_token_is_an_invalid_token() {
 #[tokio::test]
 async fn an_html_answer_is_an_invalid_token_naming_status_and_content_type() {
     for kind in KINDS {
-        let server = MockServer::start_async().await;
-        server
-            .mock_async(|when, then| {
-                when.method(POST).path(kind.path());
-                then.status(200)
-                    .header("content-type", "text/html; charset=utf-8")
-                    .body("<html><body>Sign in (SECRET portal)</body></html>");
-            })
-            .await;
-        let error = kind.fetch(&server).await.unwrap_err();
+        let (server, error) = failed_fetch(kind, |then| {
+            then.status(200)
+                .header("content-type", "text/html; charset=utf-8")
+                .body("<html><body>Sign in (SECRET portal)</body></html>");
+        })
+        .await;
         assert!(
             matches!(error, AuthError::InvalidToken { .. }),
             "{kind:?}: {error:?}"
@@ -865,14 +875,10 @@ async fn an_html_answer_is_an_invalid_token_naming_status_and_content_type() {
 #[tokio::test]
 async fn an_empty_answer_is_an_invalid_token() {
     for kind in KINDS {
-        let server = MockServer::start_async().await;
-        server
-            .mock_async(|when, then| {
-                when.method(POST).path(kind.path());
-                then.status(200).header("content-type", "application/json");
-            })
-            .await;
-        let error = kind.fetch(&server).await.unwrap_err();
+        let (server, error) = failed_fetch(kind, |then| {
+            then.status(200).header("content-type", "application/json");
+        })
+        .await;
         assert!(
             matches!(error, AuthError::InvalidToken { .. }),
             "{kind:?}: {error:?}"
@@ -887,17 +893,13 @@ async fn an_empty_answer_is_an_invalid_token() {
 #[tokio::test]
 async fn invalid_grant_needs_reauthentication_and_echoed_secrets_are_cut() {
     for kind in KINDS {
-        let server = MockServer::start_async().await;
-        server
-            .mock_async(|when, then| {
-                when.method(POST).path(kind.path());
-                then.status(400).json_body(json!({
-                    "error": "invalid_grant",
-                    "error_description": format!("{} was revoked", kind.sent_secret()),
-                }));
-            })
-            .await;
-        let error = kind.fetch(&server).await.unwrap_err();
+        let (server, error) = failed_fetch(kind, |then| {
+            then.status(400).json_body(json!({
+                "error": "invalid_grant",
+                "error_description": format!("{} was revoked", kind.sent_secret()),
+            }));
+        })
+        .await;
         assert!(
             matches!(error, AuthError::ReauthenticationRequired { .. }),
             "{kind:?}: {error:?}"
@@ -915,15 +917,11 @@ async fn invalid_grant_needs_reauthentication_and_echoed_secrets_are_cut() {
 #[tokio::test]
 async fn invalid_scope_is_rejected() {
     for kind in KINDS {
-        let server = MockServer::start_async().await;
-        server
-            .mock_async(|when, then| {
-                when.method(POST).path(kind.path());
-                then.status(400)
-                    .json_body(json!({ "error": "invalid_scope" }));
-            })
-            .await;
-        let error = kind.fetch(&server).await.unwrap_err();
+        let (_server, error) = failed_fetch(kind, |then| {
+            then.status(400)
+                .json_body(json!({ "error": "invalid_scope" }));
+        })
+        .await;
         assert!(
             matches!(error, AuthError::Rejected { .. }),
             "{kind:?}: {error:?}"
@@ -937,14 +935,10 @@ async fn invalid_scope_is_rejected() {
 #[tokio::test]
 async fn a_503_with_retry_after_is_retryable_no_sooner_than_it_says() {
     for kind in KINDS {
-        let server = MockServer::start_async().await;
-        server
-            .mock_async(|when, then| {
-                when.method(POST).path(kind.path());
-                then.status(503).header("retry-after", "30");
-            })
-            .await;
-        let error = kind.fetch(&server).await.unwrap_err();
+        let (_server, error) = failed_fetch(kind, |then| {
+            then.status(503).header("retry-after", "30");
+        })
+        .await;
         assert!(
             matches!(error, AuthError::RefreshFailed { .. }),
             "{kind:?}: {error:?}"
