@@ -97,7 +97,7 @@
 //! A failure starts a backoff (1 s doubling up to 60 s by default, jittered, and never
 //! shorter than a retry-after hint from the source): until it passes, callers holding no
 //! valid token get the last error at once, and a still-valid token keeps serving.
-//! [`AuthError::ReauthenticationRequired`] stops all attempts until
+//! [`AuthErrorKind::ReauthenticationRequired`] stops all attempts until
 //! [`TokenCache::set_token`] gives the cache new credentials.
 //!
 //! # Observability
@@ -126,7 +126,7 @@ mod token;
 mod unauthorized;
 
 pub use cache::{CacheStats, TokenCache, TokenCacheBuilder, TokenFuture};
-pub use error::{AuthError, SourceError};
+pub use error::{AuthError, AuthErrorKind, SourceError};
 pub use reason::RefreshReason;
 pub use secret::{AccessToken, ClientSecret, RefreshToken};
 pub use source::{SourceFn, TokenSource, source_fn};

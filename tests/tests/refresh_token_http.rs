@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use freshtoken::{AuthError, Token, TokenCache, Unauthorized, refresh_token, source_fn};
+use freshtoken::{
+    AuthError, AuthErrorKind, Token, TokenCache, Unauthorized, refresh_token, source_fn,
+};
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use reqwest::header::AUTHORIZATION;
@@ -231,7 +233,7 @@ async fn token_endpoint_failure_is_the_methods_error() {
     };
     let error = client.list_tasks(1).await.unwrap_err();
     assert!(
-        matches!(&error, ApiError::Auth(AuthError::RefreshFailed { .. })),
+        matches!(&error, ApiError::Auth(e) if matches!(e.kind(), AuthErrorKind::RefreshFailed { .. })),
         "{error:?}"
     );
 }

@@ -67,7 +67,7 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
     }
 
     /// How long one call to the token source may take before it counts as failed
-    /// ([`AuthError::Timeout`](crate::AuthError::Timeout)). Default 30 s.
+    /// ([`AuthErrorKind::Timeout`](crate::AuthErrorKind::Timeout)). Default 30 s.
     pub fn refresh_timeout(mut self, timeout: Duration) -> Self {
         self.config.refresh_timeout = timeout;
         self

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use super::backoff::Failure;
 use super::refresh::{Plan, Refreshed, refresh};
 use super::{Shared, State};
-use crate::{AuthError, RefreshReason, Token, TokenSource};
+use crate::{AuthError, AuthErrorKind, RefreshReason, Token, TokenSource};
 
 /// What one refresh gave: the new token or the error every waiter gets.
 pub(super) type Outcome = Result<Arc<Token>, AuthError>;
@@ -25,7 +25,8 @@ pub(super) fn start<S: TokenSource>(
     state: &mut State,
     reason: RefreshReason,
 ) -> Result<watch::Receiver<Option<Outcome>>, AuthError> {
-    let runtime = tokio::runtime::Handle::try_current().map_err(|_| AuthError::NoRuntime)?;
+    let runtime = tokio::runtime::Handle::try_current()
+        .map_err(|_| AuthError::from(AuthErrorKind::NoRuntime))?;
     let (sender, receiver) = watch::channel(None);
     let flight = Flight {
         shared: Arc::clone(shared),
@@ -129,7 +130,7 @@ impl<S> Drop for Flight<S> {
         if !self.finished {
             let store_seen = self.store_seen_before.take();
             self.finish(Refreshed {
-                outcome: Err(AuthError::RefreshAborted),
+                outcome: Err(AuthErrorKind::RefreshAborted.into()),
                 store_seen,
                 adopted: false,
             });

@@ -33,7 +33,7 @@ pub use self::stats::CacheStats;
 use self::stats::Counters;
 pub use self::token_future::TokenFuture;
 use crate::store::{DynStore, MemoryStore, StoreError};
-use crate::{AuthError, RefreshReason, Token, TokenSource};
+use crate::{AuthError, AuthErrorKind, RefreshReason, Token, TokenSource};
 
 /// A shared, self-refreshing holder of one token.
 ///
@@ -159,10 +159,10 @@ impl<S: TokenSource> TokenCache<S> {
     /// ready at once, with no lock and no allocation.
     ///
     /// # Errors
-    /// The future gives the refresh's error when no valid token is left: [`AuthError::RefreshFailed`] (and
+    /// The future gives the refresh's error when no valid token is left: [`AuthErrorKind::RefreshFailed`] (and
     /// the same error at once, without a new attempt, until the backoff has passed),
-    /// [`AuthError::ReauthenticationRequired`] until [`set_token`](Self::set_token) is
-    /// called, [`AuthError::Timeout`], and so on.
+    /// [`AuthErrorKind::ReauthenticationRequired`] until [`set_token`](Self::set_token) is
+    /// called, [`AuthErrorKind::Timeout`], and so on.
     #[inline]
     pub fn token(&self) -> TokenFuture<'_> {
         match self.fresh_token() {
@@ -349,8 +349,10 @@ impl<S: TokenSource> TokenCache<S> {
     ) -> Result<Arc<Token>, AuthError> {
         self.shared.counters.wait();
         let outcome = match flight.wait_for(Option::is_some).await {
-            Ok(outcome) => outcome.clone().unwrap_or(Err(AuthError::RefreshAborted)),
-            Err(_) => Err(AuthError::RefreshAborted),
+            Ok(outcome) => outcome
+                .clone()
+                .unwrap_or_else(|| Err(AuthErrorKind::RefreshAborted.into())),
+            Err(_) => Err(AuthErrorKind::RefreshAborted.into()),
         };
         outcome.or_else(|error| match (want, self.valid_token()) {
             (Want::Usable, Some(token)) => Ok(token),

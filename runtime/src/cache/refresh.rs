@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::Shared;
 use super::schedule::{Freshness, Schedule};
-use crate::{AuthError, Token, TokenSource};
+use crate::{AuthError, AuthErrorKind, Token, TokenSource};
 
 /// What a refresh starts from, read under the cache's lock.
 pub(super) struct Plan {
@@ -42,7 +42,7 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
 
     // Held until the new token is saved.
     let _lock = match tokio::time::timeout(timeout, shared.store.lock()).await {
-        Err(_) => return failed(AuthError::Timeout(timeout), store_seen),
+        Err(_) => return failed(AuthErrorKind::Timeout(timeout).into(), store_seen),
         Ok(Ok(lock)) => Some(lock),
         Ok(Err(error)) => {
             tracing::warn!(target: "freshtoken", %error, "could not lock the token store; refreshing without the lock");
@@ -81,7 +81,7 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
     shared.counters.refresh();
     let fetched = tokio::time::timeout(timeout, shared.source.fetch(previous.as_deref()))
         .await
-        .unwrap_or(Err(AuthError::Timeout(timeout)));
+        .unwrap_or_else(|_| Err(AuthErrorKind::Timeout(timeout).into()));
     let mut token = match fetched {
         Ok(token) if token.is_expired() => {
             return failed(

@@ -8,7 +8,7 @@ macro_rules! http_methods {
         impl $source {
             /// How long one request may take, from connecting to the last byte of the answer.
             /// Default 30 s; past it, the fetch fails with
-            /// [`AuthError::Timeout`](crate::AuthError::Timeout). The cache's
+            /// [`AuthErrorKind::Timeout`](crate::AuthErrorKind::Timeout). The cache's
             /// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout) bounds the
             /// fetch as well.
             #[must_use]

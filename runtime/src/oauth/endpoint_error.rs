@@ -19,15 +19,15 @@ use super::endpoint::Endpoint;
 /// SDK code can look inside, for example to tell a locked account from a wrong password:
 ///
 /// ```
-/// use freshtoken::AuthError;
+/// use freshtoken::{AuthError, AuthErrorKind};
 /// use freshtoken::oauth::EndpointError;
 ///
 /// /// The RFC 6749 error code the endpoint answered, if that is why the refresh failed.
 /// fn error_code(error: &AuthError) -> Option<&str> {
-///     let source = match error {
-///         AuthError::RefreshFailed { source, .. }
-///         | AuthError::ReauthenticationRequired { source }
-///         | AuthError::Rejected { source } => source,
+///     let source = match error.kind() {
+///         AuthErrorKind::RefreshFailed { source, .. }
+///         | AuthErrorKind::ReauthenticationRequired { source }
+///         | AuthErrorKind::Rejected { source } => source,
 ///         _ => return None,
 ///     };
 ///     source.downcast_ref::<EndpointError>()?.error_code()

@@ -15,6 +15,8 @@ use super::endpoint_error::EndpointError;
 use super::exchange::Answer;
 use super::retry_after::retry_after;
 use crate::AuthError;
+#[cfg(test)]
+use crate::AuthErrorKind;
 
 /// A server's description is kept to this many characters.
 const MAX_DESCRIPTION_CHARS: usize = 200;
@@ -291,7 +293,7 @@ mod tests {
     #[test]
     fn the_source_of_the_error_can_be_inspected() {
         let error = error(400, None, r#"{"error":"invalid_scope"}"#);
-        let AuthError::Rejected { source } = &error else {
+        let AuthErrorKind::Rejected { source } = error.kind() else {
             panic!("{error:?}");
         };
         let endpoint_error = source.downcast_ref::<EndpointError>().unwrap();
@@ -302,7 +304,10 @@ mod tests {
     #[test]
     fn a_redirect_says_so() {
         let error = error(302, None, "");
-        assert!(matches!(error, AuthError::Rejected { .. }), "{error:?}");
+        assert!(
+            matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+            "{error:?}"
+        );
         assert!(error.to_string().contains("must not redirect"), "{error}");
     }
 

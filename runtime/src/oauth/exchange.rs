@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use super::endpoint::Endpoint;
 use super::endpoint_error::EndpointError;
 use super::request_body::RequestBody;
-use crate::AuthError;
+use crate::{AuthError, AuthErrorKind};
 
 /// How long a token request may take when the user does not say.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -158,14 +158,14 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
 /// that could not even be built (a configuration error, not retryable).
 fn transport_error(endpoint: &Endpoint, error: reqwest::Error, timeout: Duration) -> AuthError {
     if error.is_timeout() {
-        // `AuthError::Timeout` has no room for the endpoint; say it here, without secrets.
+        // `AuthErrorKind::Timeout` has no room for the endpoint; say it here, without secrets.
         tracing::debug!(
             target: "freshtoken",
             endpoint = endpoint.name(),
             timeout_ms = timeout.as_millis(),
             "token endpoint did not answer in time"
         );
-        return AuthError::Timeout(timeout);
+        return AuthErrorKind::Timeout(timeout).into();
     }
     let is_builder = error.is_builder();
     // reqwest prints the full URL, query string included; the endpoint's name replaces it.

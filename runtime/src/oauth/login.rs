@@ -25,7 +25,7 @@ use crate::{AuthError, ClientSecret, Token, TokenSource};
 /// answers, is configurable, so an API with its own names needs no request code.
 ///
 /// A refused refresh (401, 403, or `invalid_grant`) is
-/// [`AuthError::ReauthenticationRequired`]: it never falls back to the password by itself,
+/// [`AuthErrorKind::ReauthenticationRequired`]: it never falls back to the password by itself,
 /// so a revoked session reaches the application, which decides whether to log in again
 /// (with [`TokenCache::reset`](crate::TokenCache::reset), after which the next fetch does).
 /// A refused login (401 or 403) is the same error: the password is wrong or the account
@@ -57,7 +57,7 @@ use crate::{AuthError, ClientSecret, Token, TokenSource};
 /// let cache = TokenCache::new(source);
 /// match cache.token().await {
 ///     Ok(_token) => { /* call the API with the token */ }
-///     Err(AuthError::ReauthenticationRequired { .. }) => {
+///     Err(error) if error.needs_reauthentication() => {
 ///         // The session was revoked: log in with the password again.
 ///         cache.reset();
 ///         cache.token().await?;

@@ -12,11 +12,11 @@
 //!
 //! | The endpoint answered | Error | The cache |
 //! |---|---|---|
-//! | `invalid_grant`, `invalid_client`, or 401 | [`AuthError::ReauthenticationRequired`] | stops until given a new token |
-//! | 5xx, 408, 429, no answer | [`AuthError::RefreshFailed`], with `Retry-After` on 429 and 503 | retries after a backoff |
-//! | no answer within the timeout | [`AuthError::Timeout`] | retries after a backoff |
-//! | any other 4xx or 3xx (`invalid_scope`, `invalid_request`...) | [`AuthError::Rejected`] | stops: the configuration needs fixing |
-//! | 2xx without a usable `access_token`, or not JSON | [`AuthError::InvalidToken`] | retries after a backoff |
+//! | `invalid_grant`, `invalid_client`, or 401 | [`AuthErrorKind::ReauthenticationRequired`] | stops until given a new token |
+//! | 5xx, 408, 429, no answer | [`AuthErrorKind::RefreshFailed`], with `Retry-After` on 429 and 503 | retries after a backoff |
+//! | no answer within the timeout | [`AuthErrorKind::Timeout`] | retries after a backoff |
+//! | any other 4xx or 3xx (`invalid_scope`, `invalid_request`...) | [`AuthErrorKind::Rejected`] | stops: the configuration needs fixing |
+//! | 2xx without a usable `access_token`, or not JSON | [`AuthErrorKind::InvalidToken`] | retries after a backoff |
 //!
 //! [`PasswordLogin`] also counts a 403 as a refusal. The `source` of the first three is an
 //! [`EndpointError`] with the status and the RFC 6749 error code.
@@ -43,11 +43,11 @@
 //! with `http_client`. This crate enables no TLS backend of `reqwest`: for `https` token
 //! endpoints, enable one (for example `reqwest`'s `rustls-tls` feature) in your own crate.
 //!
-//! [`AuthError::ReauthenticationRequired`]: crate::AuthError::ReauthenticationRequired
-//! [`AuthError::RefreshFailed`]: crate::AuthError::RefreshFailed
-//! [`AuthError::Timeout`]: crate::AuthError::Timeout
-//! [`AuthError::Rejected`]: crate::AuthError::Rejected
-//! [`AuthError::InvalidToken`]: crate::AuthError::InvalidToken
+//! [`AuthErrorKind::ReauthenticationRequired`]: crate::AuthErrorKind::ReauthenticationRequired
+//! [`AuthErrorKind::RefreshFailed`]: crate::AuthErrorKind::RefreshFailed
+//! [`AuthErrorKind::Timeout`]: crate::AuthErrorKind::Timeout
+//! [`AuthErrorKind::Rejected`]: crate::AuthErrorKind::Rejected
+//! [`AuthErrorKind::InvalidToken`]: crate::AuthErrorKind::InvalidToken
 
 mod builder_methods;
 mod client_auth;

@@ -1,5 +1,5 @@
 // Input: a 2xx answer from a token or login endpoint, and the names of its fields.
-// Output: a `Token`, or `AuthError::InvalidToken` that says what is wrong with the answer
+// Output: a `Token`, or `AuthErrorKind::InvalidToken` that says what is wrong with the answer
 // (naming the endpoint, the status and the content type, never echoing the body).
 //
 // Lenient where servers differ (`expires_in` as a number or a string, `token_type` in any
@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::exchange::{Answer, MAX_BODY};
 use super::response_fields::{TokenResponseFields, take};
-use crate::{AuthError, Token};
+use crate::{AuthError, AuthErrorKind, Token};
 
 /// A lifetime longer than a century is no lifetime: treat it as unknown.
 const MAX_EXPIRES_IN_SECS: f64 = 100.0 * 365.25 * 86_400.0;
@@ -71,9 +71,9 @@ pub(crate) fn token_from_answer(
     if let Some(Value::String(scope)) = take(&mut body, &fields.scope) {
         token = token.scope(scope);
     }
-    token.build().map_err(|error| match error {
-        AuthError::InvalidToken { reason } => invalid(reason),
-        other => other,
+    token.build().map_err(|error| match error.kind() {
+        AuthErrorKind::InvalidToken { reason } => invalid(reason.clone()),
+        _ => error,
     })
 }
 
@@ -162,9 +162,9 @@ mod tests {
         )
     }
 
-    fn reason(error: AuthError) -> String {
-        match error {
-            AuthError::InvalidToken { reason } => reason,
+    fn reason(error: &AuthError) -> String {
+        match error.kind() {
+            AuthErrorKind::InvalidToken { reason } => reason.clone(),
             other => panic!("expected InvalidToken, got {other:?}"),
         }
     }
@@ -245,7 +245,7 @@ mod tests {
                 "is an array instead of a string",
             ),
         ] {
-            let reason = reason(parse(&body).unwrap_err());
+            let reason = reason(&parse(&body).unwrap_err());
             assert!(reason.contains(ENDPOINT), "{reason}");
             assert!(reason.contains("200 OK"), "{reason}");
             assert!(reason.contains("`access_token`"), "{reason}");
@@ -278,14 +278,14 @@ mod tests {
                 &TokenResponseFields::default(),
             )
             .unwrap_err();
-            let reason = reason(error);
+            let reason = reason(&error);
             assert!(reason.contains(expected), "{reason}");
             assert!(reason.contains(ENDPOINT), "{reason}");
             assert!(reason.contains("200 OK"), "{reason}");
             assert!(!reason.contains("SECRET"), "{reason}");
         }
         let reason = reason(
-            token_from_answer(
+            &token_from_answer(
                 ENDPOINT,
                 &answer(Some("text/html"), html),
                 &TokenResponseFields::default(),
@@ -300,15 +300,16 @@ mod tests {
         let mut too_large = answer(Some("application/json"), b"{");
         too_large.truncated = true;
         let reason = reason(
-            token_from_answer(ENDPOINT, &too_large, &TokenResponseFields::default()).unwrap_err(),
+            &token_from_answer(ENDPOINT, &too_large, &TokenResponseFields::default()).unwrap_err(),
         );
         assert!(reason.contains("larger than 1024 KiB"), "{reason}");
     }
 
     #[test]
     fn a_bad_token_type_names_the_endpoint() {
-        let reason =
-            reason(parse(&json!({ "access_token": "at", "token_type": "two words" })).unwrap_err());
+        let reason = reason(
+            &parse(&json!({ "access_token": "at", "token_type": "two words" })).unwrap_err(),
+        );
         assert!(reason.contains(ENDPOINT), "{reason}");
         assert!(reason.contains("authentication scheme"), "{reason}");
     }
@@ -336,7 +337,7 @@ mod tests {
         assert_eq!(token.lifetime(), Some(Duration::from_secs(90)));
         assert_eq!(token.token_type(), "Bearer");
         assert_eq!(token.scope(), Some("a b"));
-        let reason = reason(parse_with(&fields, &json!({ "data": "flat" })).unwrap_err());
+        let reason = reason(&parse_with(&fields, &json!({ "data": "flat" })).unwrap_err());
         assert!(reason.contains("`/data/token` is missing"), "{reason}");
     }
 
