@@ -19,7 +19,7 @@ use tokio::runtime::Runtime;
 use workloads::herd::{self, Moment};
 use workloads::run;
 use workloads::subjects::{
-    ByHand, ByHandNoRetry, Cache, CacheSync, Client, Floor, MutexBaseline, RwLockBaseline, Subject,
+    ByHand, Cache, CacheSync, Client, Floor, MutexBaseline, OutOfLine, RwLockBaseline, Subject,
     TokioFloor, Wrapped, fresh_cache,
 };
 
@@ -136,7 +136,18 @@ fn macro_overhead(c: &mut Criterion, rt: &Runtime) {
         "by hand, with 401 retry",
         &ByHand(client.clone()),
     );
-    bench_single(&mut group, rt, "by hand, no retry", &ByHandNoRetry(client));
+    bench_single(
+        &mut group,
+        rt,
+        "#[refresh_token] method, polled out of line",
+        &OutOfLine(Wrapped(client.clone())),
+    );
+    bench_single(
+        &mut group,
+        rt,
+        "by hand, with 401 retry, polled out of line",
+        &OutOfLine(ByHand(client)),
+    );
     group.finish();
 }
 
