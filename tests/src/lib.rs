@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests in `tests/tests/` and the UI tests in `tests/ui/`.
 
+pub mod faults;
+pub mod scripted;
 pub mod ui;
 
 use std::sync::Arc;
