@@ -304,6 +304,11 @@ impl SecretWatch {
         self.shown.push(format!("{error} / {error:?} / {error:#?}"));
     }
 
+    /// Records how `value` debug-prints (a client, a cache, a token).
+    pub fn show_debug(&mut self, value: &impl std::fmt::Debug) {
+        self.shown.push(format!("{value:?} / {value:#?}"));
+    }
+
     /// The captured log text.
     #[must_use]
     pub fn logs(&self) -> String {

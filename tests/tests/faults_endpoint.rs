@@ -106,6 +106,9 @@ async fn endpoint_down_then_back_follows_the_backoff_and_recovers_without_a_new_
     assert!(attempts[attempts_before] <= recovered_at);
     assert_eq!(server.token_hits().len(), 1);
     assert_all_succeeded(&burst(&client).await);
+    // The client, its cache, its source and the token in service print without secrets.
+    watch.show_debug(&client);
+    watch.show_debug(&client.auth.cached());
     watch.assert_no_secret();
 }
 
