@@ -38,6 +38,10 @@ fn exp_claim(token: &str) -> Option<f64> {
 }
 
 #[cfg(test)]
+#[path = "jwt_tests.rs"]
+mod hostile_input_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

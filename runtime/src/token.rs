@@ -15,6 +15,11 @@ use crate::{AccessToken, AuthError, RefreshToken, jwt};
 /// a newer one. Process-wide, so ids of tokens from different caches never collide.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A lifetime longer than a century is no lifetime: the expiry is then unknown. This also
+/// keeps every deadline far from the clocks' limits, so converting one from the monotonic
+/// clock to the wall clock (as a store does) cannot overflow.
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(3_155_760_000);
+
 /// An access token with what is needed to use and renew it.
 ///
 /// Built with [`Token::builder`], usually inside a [`TokenSource`](crate::TokenSource).
@@ -184,7 +189,7 @@ impl TokenBuilder {
     }
 
     /// The lifetime the server sent (`expires_in`), counted from when `build` is called.
-    /// Takes precedence over a JWT `exp` claim.
+    /// Takes precedence over a JWT `exp` claim. More than a century counts as unknown.
     pub fn expires_in(mut self, expires_in: Duration) -> Self {
         self.expires_in = Some(expires_in);
         self
@@ -219,8 +224,10 @@ impl TokenBuilder {
         let time_left = self
             .expires_in
             .or_else(|| jwt::time_left(secret, SystemTime::now()));
-        // A lifetime too large for the clock means "no known expiry", not an overflow.
-        let expires_at = time_left.and_then(|left| received_at.checked_add(left));
+        // An absurd lifetime means "no known expiry", not an overflow.
+        let expires_at = time_left
+            .filter(|left| *left <= MAX_LIFETIME)
+            .and_then(|left| received_at.checked_add(left));
 
         Ok(Token {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -316,6 +323,25 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(token.expires_at(), None);
+    }
+
+    #[test]
+    fn a_lifetime_beyond_a_century_means_unknown_expiry() {
+        let century = Token::builder("a")
+            .expires_in(MAX_LIFETIME)
+            .build()
+            .unwrap();
+        assert_eq!(century.lifetime(), Some(MAX_LIFETIME));
+        // Past i64::MAX seconds since 1970: the monotonic clock can hold it, the wall clock
+        // cannot, and saving the token converted it.
+        let exp = 9_223_372_037_854_775_807_u64;
+        let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{exp}}}"#));
+        for builder in [
+            Token::builder("a").expires_in(MAX_LIFETIME + Duration::from_secs(1)),
+            Token::builder(format!("eyJhbGciOiJIUzI1NiJ9.{payload}.sig")),
+        ] {
+            assert_eq!(builder.build().unwrap().expires_at(), None);
+        }
     }
 
     #[test]

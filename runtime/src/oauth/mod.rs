@@ -56,6 +56,8 @@ mod endpoint;
 mod endpoint_error;
 mod error_response;
 mod exchange;
+#[cfg(test)]
+mod hostile_input_tests;
 mod login;
 mod refresh_grant;
 mod request_body;

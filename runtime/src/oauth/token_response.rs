@@ -11,10 +11,8 @@ use serde_json::Value;
 
 use super::exchange::{Answer, MAX_BODY};
 use super::response_fields::{TokenResponseFields, take};
+use crate::token::MAX_LIFETIME;
 use crate::{AuthError, AuthErrorKind, Token};
-
-/// A lifetime longer than a century is no lifetime: treat it as unknown.
-const MAX_EXPIRES_IN_SECS: f64 = 100.0 * 365.25 * 86_400.0;
 
 /// Builds the token from a 2xx answer of `endpoint` (a printable name).
 pub(crate) fn token_from_answer(
@@ -124,7 +122,7 @@ pub(crate) fn expires_in(value: &Value) -> Option<Duration> {
         Value::String(text) => text.trim().parse::<f64>().ok()?,
         _ => return None,
     };
-    if seconds.is_nan() || seconds > MAX_EXPIRES_IN_SECS {
+    if seconds.is_nan() || seconds > MAX_LIFETIME.as_secs_f64() {
         return None;
     }
     if seconds <= 0.0 {
