@@ -184,6 +184,8 @@ impl ScriptedServer {
             let mut connections = JoinSet::new();
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
+                    // Out of file descriptors, say: let the open connections finish first.
+                    tokio::task::yield_now().await;
                     continue;
                 };
                 connections.spawn(answer(stream, Arc::clone(&shared)));
