@@ -210,7 +210,7 @@ impl TokenBuilder {
     /// Fixes the expiry deadline and builds the `Authorization` header.
     ///
     /// # Errors
-    /// [`AuthErrorKind::InvalidToken`] when the access token is empty or holds characters that
+    /// [`AuthErrorKind::InvalidToken`](crate::AuthErrorKind::InvalidToken) when the access token is empty or holds characters that
     /// an HTTP header cannot carry, or when the token type is not a single word.
     pub fn build(self) -> Result<Token, AuthError> {
         let secret = self.access_token.expose_secret();

@@ -25,7 +25,7 @@ use crate::{AuthError, ClientSecret, Token, TokenSource};
 /// answers, is configurable, so an API with its own names needs no request code.
 ///
 /// A refused refresh (401, 403, or `invalid_grant`) is
-/// [`AuthErrorKind::ReauthenticationRequired`]: it never falls back to the password by itself,
+/// [`AuthErrorKind::ReauthenticationRequired`](crate::AuthErrorKind::ReauthenticationRequired): it never falls back to the password by itself,
 /// so a revoked session reaches the application, which decides whether to log in again
 /// (with [`TokenCache::reset`](crate::TokenCache::reset), after which the next fetch does).
 /// A refused login (401 or 403) is the same error: the password is wrong or the account

@@ -25,7 +25,7 @@ use crate::{AuthError, Token, TokenSource};
 /// flow, with [`TokenCacheBuilder::token`](crate::TokenCacheBuilder::token) or
 /// [`TokenCache::set_token`](crate::TokenCache::set_token). Without one, and after the
 /// server answers `invalid_grant`, fetching fails with
-/// [`AuthErrorKind::ReauthenticationRequired`].
+/// [`AuthErrorKind::ReauthenticationRequired`](crate::AuthErrorKind::ReauthenticationRequired).
 ///
 /// ```no_run
 /// use std::time::Duration;
