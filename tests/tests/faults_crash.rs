@@ -5,9 +5,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use freshtoken::{FileStore, Token, TokenStore};
+use freshtoken::{FileStore, TokenStore};
+use freshtoken_tests::faults::expired_token;
 use freshtoken_tests::scripted::{ACCESS_TOKEN_PREFIX, Reply, ScriptedServer};
 
 /// The client process of `tests/src/bin/file_store_client.rs`, told what to do after its
@@ -28,12 +28,7 @@ async fn a_process_killed_right_after_a_refresh_restarts_from_the_rotated_refres
     let server = ScriptedServer::start(Reply::issue()).await;
     let dir = tempfile::tempdir().unwrap();
     let store = FileStore::new(dir.path().join("token.json"));
-    let expired = Token::builder(format!("{ACCESS_TOKEN_PREFIX}seed"))
-        .expires_in(Duration::ZERO)
-        .refresh_token(ScriptedServer::first_refresh_token())
-        .build()
-        .unwrap();
-    store.save(None, &expired).await.unwrap();
+    store.save(None, &expired_token()).await.unwrap();
 
     // The first process refreshes (spending the first refresh token), prints the new access
     // token, and is killed the moment it has.
