@@ -245,8 +245,8 @@ impl Default for ClockHold {
     }
 }
 
-/// Every log line at TRACE level and every error shown, for the current thread (a
-/// `current_thread` test runtime runs all its tasks there).
+/// Every log line at TRACE level (`tracing` events and `log` records) and every error shown,
+/// for the current thread (a `current_thread` test runtime runs all its tasks there).
 #[derive(Debug)]
 pub struct SecretWatch {
     logs: Arc<Mutex<Vec<u8>>>,
@@ -272,9 +272,13 @@ impl Write for Buffer {
 }
 
 impl SecretWatch {
-    /// Starts capturing every `tracing` event on this thread.
+    /// Starts capturing every `tracing` event on this thread, and every `log` record (reqwest
+    /// logs through `log`).
     #[must_use]
     pub fn start() -> Self {
+        // Global, once per process: a later call fails harmlessly, the first bridge serves
+        // every test, each record reaching the subscriber of the thread that logged it.
+        let _ = tracing_log::LogTracer::init();
         let logs = Arc::new(Mutex::new(Vec::new()));
         let writer = Buffer(Arc::clone(&logs));
         let subscriber = tracing_subscriber::fmt()
