@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use tracing::subscriber::DefaultGuard;
 
 use crate::scripted::{ACCESS_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX, ScriptedServer};
+use crate::{ApiError, lock};
 
 /// How many callers every fault test runs at once.
 pub const CALLERS: usize = 1_000;
@@ -41,45 +42,19 @@ impl<S> Recorded<S> {
     /// The instants at which the cache asked this source, in order.
     #[must_use]
     pub fn calls(&self) -> Vec<Instant> {
-        self.calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        lock(&self.calls).clone()
     }
 }
 
 impl<S: TokenSource> TokenSource for Recorded<S> {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
-        self.calls
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Instant::now());
+        lock(&self.calls).push(Instant::now());
         self.inner.fetch(previous).await
     }
 }
 
 /// The source of every fault test: the refresh-token grant against the scripted server.
 pub type FaultSource = Recorded<RefreshTokenGrant>;
-
-/// An SDK's error.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// No token could be had.
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    /// The API answered with this status.
-    #[error("the API answered {0}")]
-    Status(StatusCode),
-    /// The request failed.
-    #[error("the API request failed: {0}")]
-    Http(#[source] reqwest::Error),
-}
-
-impl freshtoken::Unauthorized for ApiError {
-    fn is_unauthorized(&self) -> bool {
-        matches!(self, Self::Status(StatusCode::UNAUTHORIZED))
-    }
-}
 
 /// An SDK client of the scripted server's API.
 #[derive(Debug, Clone)]
@@ -175,6 +150,16 @@ pub struct Outcome {
     pub took: Duration,
 }
 
+/// Asserts that every caller of a burst got its answer.
+///
+/// # Panics
+/// If one did not.
+pub fn assert_all_succeeded(outcomes: &[Outcome]) {
+    for outcome in outcomes {
+        assert!(outcome.result.is_ok(), "{:?}", outcome.result);
+    }
+}
+
 /// Runs [`CALLERS`] calls of [`FaultClient::list`] at once and returns what each saw.
 ///
 /// Under tokio's paused clock, the clock stands still meanwhile (see [`ClockHold`]): only the
@@ -259,10 +244,7 @@ struct Buffer(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Buffer {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(bytes);
+        lock(&self.0).extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
@@ -316,8 +298,7 @@ impl SecretWatch {
     /// The captured log text.
     #[must_use]
     pub fn logs(&self) -> String {
-        let logs = self.logs.lock().unwrap_or_else(PoisonError::into_inner);
-        String::from_utf8_lossy(&logs).into_owned()
+        String::from_utf8_lossy(&lock(&self.logs)).into_owned()
     }
 
     /// Asserts that no log line and no error shown contains a token or the client secret

@@ -1,15 +1,23 @@
 //! Helpers shared by the integration tests in `tests/tests/` and the UI tests in `tests/ui/`.
 
+mod api_error;
 pub mod faults;
 pub mod scripted;
 pub mod ui;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use freshtoken::{AuthError, Token, TokenSource};
 use tokio::sync::Semaphore;
+
+pub use api_error::ApiError;
+
+/// Locks `mutex`; a test that panicked while holding it leaves data worth reading still.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// A token source that counts its calls and answers only when the test opens its gate, so a
 /// test can gather any number of callers behind one refresh without relying on timing.

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use freshtoken::{AuthError, TokenCache, Unauthorized};
-use http::StatusCode;
+use freshtoken::TokenCache;
 
+pub use crate::ApiError;
 use crate::GatedSource;
 
 /// The cache type of the UI tests' clients.
@@ -14,25 +14,4 @@ pub type Cache = TokenCache<GatedSource>;
 #[must_use]
 pub fn cache() -> Cache {
     TokenCache::new(GatedSource::open(Duration::from_secs(3600)))
-}
-
-/// An SDK's error type: refresh failures and HTTP statuses.
-#[derive(Debug)]
-pub enum ApiError {
-    /// The token could not be had.
-    Auth(AuthError),
-    /// The API answered with this status.
-    Status(StatusCode),
-}
-
-impl From<AuthError> for ApiError {
-    fn from(error: AuthError) -> Self {
-        Self::Auth(error)
-    }
-}
-
-impl Unauthorized for ApiError {
-    fn is_unauthorized(&self) -> bool {
-        matches!(self, Self::Status(status) if status.is_unauthorized())
-    }
 }

@@ -6,7 +6,9 @@
 use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
-use freshtoken_tests::faults::{CALLERS, ClockHold, FaultClient, SecretWatch, burst};
+use freshtoken_tests::faults::{
+    CALLERS, ClockHold, FaultClient, SecretWatch, assert_all_succeeded, burst,
+};
 use freshtoken_tests::scripted::{Reply, ScriptedServer};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, advance};
@@ -59,9 +61,7 @@ async fn cancel_callers(watch: &mut SecretWatch, drop_at: impl Fn(usize) -> Dura
         "one refresh, finished for nobody"
     );
     let outcomes = burst(&client).await;
-    for outcome in &outcomes {
-        assert!(outcome.result.is_ok(), "{:?}", outcome.result);
-    }
+    assert_all_succeeded(&outcomes);
     assert_eq!(
         server.token_hits().len(),
         1,

@@ -7,9 +7,10 @@
 use std::time::Duration;
 
 use freshtoken::AuthErrorKind;
+use freshtoken_tests::ApiError;
 use freshtoken_tests::faults::{
-    ApiError, CALLERS, ClockHold, FaultClient, Outcome, SOURCE_TIMEOUT, SecretWatch, burst,
-    burst_letting_time_run,
+    CALLERS, ClockHold, FaultClient, Outcome, SOURCE_TIMEOUT, SecretWatch, assert_all_succeeded,
+    burst, burst_letting_time_run,
 };
 use freshtoken_tests::scripted::{Reply, ScriptedServer};
 use tokio::time::{Instant, advance};
@@ -27,12 +28,6 @@ fn auth_errors(outcomes: &[Outcome]) -> Vec<&freshtoken::AuthError> {
             other => panic!("expected a refresh error, got {other:?}"),
         })
         .collect()
-}
-
-fn assert_all_succeeded(outcomes: &[Outcome]) {
-    for outcome in outcomes {
-        assert!(outcome.result.is_ok(), "{:?}", outcome.result);
-    }
 }
 
 /// Bursts of callers every `every` until one succeeds; the instant of the first success.

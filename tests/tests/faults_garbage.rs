@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use freshtoken::oauth::{ClientAuth, ClientCredentials};
 use freshtoken::{AuthError, AuthErrorKind, Token, TokenCache, TokenSource, refresh_token};
-use freshtoken_tests::ui::ApiError;
+use freshtoken_tests::ApiError;
 use httpmock::Method::POST;
 use httpmock::MockServer;
 use tokio::sync::Semaphore;
