@@ -44,8 +44,20 @@ pub type SourceError = Arc<dyn StdError + Send + Sync + 'static>;
 /// ```
 #[derive(Clone)]
 pub struct AuthError {
-    kind: Arc<AuthErrorKind>,
+    inner: Arc<Inner>,
 }
+
+#[derive(Clone)]
+struct Inner {
+    kind: AuthErrorKind,
+    /// Set when the cache hands out a failure again during its backoff: how long until the
+    /// next attempt, from when it was handed out.
+    repeated: Option<Duration>,
+}
+
+/// A `Retry-After` longer than this is capped, so one odd header cannot stop a cache for a day
+/// (and adding it to an `Instant` cannot overflow).
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// What an [`AuthError`] is, with its details; see [`AuthError::kind`].
 #[derive(Debug, Clone, thiserror::Error)]
@@ -103,9 +115,45 @@ pub enum AuthErrorKind {
     )]
     RefreshAborted,
 
-    /// The cache was used outside a tokio runtime, which it needs to run refreshes.
-    #[error("freshtoken needs a tokio runtime to refresh tokens; call it from within one")]
+    /// The cache was used outside a tokio runtime, and was built outside one too, so it has
+    /// nowhere to run refreshes.
+    #[error(
+        "freshtoken needs a tokio runtime to refresh tokens: call it from within one, or build \
+         the cache inside one (or give it one with `TokenCacheBuilder::runtime`)"
+    )]
     NoRuntime,
+
+    /// The token store did not answer in time, or could not be locked; the refresh did not
+    /// run. The cache tries again after a backoff.
+    #[error("{source}")]
+    Store {
+        /// What the store reported; it names the store.
+        source: Arc<crate::StoreError>,
+    },
+
+    /// [`TokenCache::close`](crate::TokenCache::close) was called: the cache hands out no
+    /// more tokens.
+    #[error(
+        "the token cache was closed (`TokenCache::close`) and hands out no more tokens; build a \
+         new cache if the program goes on"
+    )]
+    Closed,
+
+    /// The token source asked the very cache it fills for a token, which would wait for the
+    /// refresh that is running it.
+    #[error(
+        "the token source asked the cache it fills for a token (it would wait for itself); a \
+         source must reach the token endpoint directly, not through a client that uses this \
+         cache"
+    )]
+    SourceUsesOwnCache,
+
+    /// The tokio runtime has no time driver, which the cache needs for its timeouts.
+    #[error(
+        "freshtoken needs tokio's time driver: build the runtime with `enable_time()` (or \
+         `enable_all()`)"
+    )]
+    NoTimeDriver,
 }
 
 impl AuthError {
@@ -145,25 +193,48 @@ impl AuthError {
     /// What went wrong, with its details.
     #[must_use]
     pub fn kind(&self) -> &AuthErrorKind {
-        &self.kind
+        &self.inner.kind
     }
 
     /// Adds the endpoint's hint of when to try again. Only a
     /// [`AuthErrorKind::RefreshFailed`] carries it; other errors are returned unchanged.
     #[must_use]
     pub fn with_retry_after(mut self, delay: Duration) -> Self {
-        if let AuthErrorKind::RefreshFailed { retry_after, .. } = Arc::make_mut(&mut self.kind) {
+        if let AuthErrorKind::RefreshFailed { retry_after, .. } =
+            &mut Arc::make_mut(&mut self.inner).kind
+        {
             *retry_after = Some(delay);
         }
         self
     }
 
-    /// The endpoint's hint of when to try again, if it gave one.
+    /// The endpoint's hint of when to try again, if it gave one, at most an hour (so that
+    /// `Instant::now() + delay` cannot overflow whatever the endpoint sent).
     #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {
         match self.kind() {
-            AuthErrorKind::RefreshFailed { retry_after, .. } => *retry_after,
+            AuthErrorKind::RefreshFailed { retry_after, .. } => {
+                retry_after.map(|delay| delay.min(MAX_RETRY_AFTER))
+            }
             _ => None,
+        }
+    }
+
+    /// When the cache hands out this failure again during its backoff rather than making a
+    /// new attempt: how long, from then, until the next attempt. `None` for a fresh failure.
+    #[must_use]
+    pub fn next_attempt_in(&self) -> Option<Duration> {
+        self.inner.repeated
+    }
+
+    /// This failure, handed out again during the backoff, with the time left until the next
+    /// attempt.
+    pub(crate) fn repeated(&self, next_attempt_in: Duration) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                kind: self.inner.kind.clone(),
+                repeated: Some(next_attempt_in),
+            }),
         }
     }
 
@@ -175,6 +246,9 @@ impl AuthError {
             AuthErrorKind::ReauthenticationRequired { .. }
                 | AuthErrorKind::Rejected { .. }
                 | AuthErrorKind::NoRuntime
+                | AuthErrorKind::Closed
+                | AuthErrorKind::SourceUsesOwnCache
+                | AuthErrorKind::NoTimeDriver
         )
     }
 
@@ -188,27 +262,50 @@ impl AuthError {
 impl From<AuthErrorKind> for AuthError {
     fn from(kind: AuthErrorKind) -> Self {
         Self {
-            kind: Arc::new(kind),
+            inner: Arc::new(Inner {
+                kind,
+                repeated: None,
+            }),
         }
+    }
+}
+
+/// A store that failed (for example in [`TokenCache::save_token`](crate::TokenCache::save_token))
+/// is an [`AuthErrorKind::Store`], which may pass.
+impl From<crate::StoreError> for AuthError {
+    fn from(error: crate::StoreError) -> Self {
+        AuthErrorKind::Store {
+            source: Arc::new(error),
+        }
+        .into()
     }
 }
 
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.kind, f)
+        fmt::Display::fmt(&self.inner.kind, f)?;
+        if let Some(next) = self.inner.repeated {
+            write!(
+                f,
+                " (the last failure, repeated without a new attempt; the next attempt is in \
+                 {:.1} s)",
+                next.as_secs_f64()
+            )?;
+        }
+        Ok(())
     }
 }
 
 /// Shows the kind alone, as if the error were the enum.
 impl fmt::Debug for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.kind, f)
+        fmt::Debug::fmt(&self.inner.kind, f)
     }
 }
 
 impl StdError for AuthError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.kind.source()
+        self.inner.kind.source()
     }
 }
 
@@ -232,6 +329,36 @@ mod tests {
         assert_eq!(format!("{error:?}"), format!("{:?}", error.kind()));
         let source = error.source().expect("a refresh failure has a source");
         assert_eq!(source.to_string(), "endpoint answered 503");
+    }
+
+    #[test]
+    fn an_absurd_retry_after_is_handed_out_capped_at_an_hour() {
+        let error = AuthError::refresh_failed("busy").with_retry_after(Duration::MAX);
+        let delay = error.retry_after().expect("a hint was given");
+        assert_eq!(delay, MAX_RETRY_AFTER);
+        // What callers do with it must not panic.
+        let _ = std::time::Instant::now() + delay;
+    }
+
+    #[test]
+    fn a_repeated_failure_says_so_and_when_the_next_attempt_is() {
+        let error = AuthError::refresh_failed("endpoint answered 503");
+        assert_eq!(error.next_attempt_in(), None);
+        let repeated = error.repeated(Duration::from_millis(12_340));
+        assert_eq!(
+            repeated.next_attempt_in(),
+            Some(Duration::from_millis(12_340))
+        );
+        assert!(matches!(
+            repeated.kind(),
+            AuthErrorKind::RefreshFailed { .. }
+        ));
+        let message = repeated.to_string();
+        assert!(message.starts_with(&error.to_string()), "{message}");
+        assert!(
+            message.contains("the last failure, repeated") && message.contains("in 12.3 s"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -7,9 +7,7 @@ use tokio::time::Instant;
 
 use super::config::Config;
 use crate::AuthError;
-
-/// A `Retry-After` longer than this is capped, so one odd header cannot stop a cache for a day.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+use crate::error::MAX_RETRY_AFTER;
 
 /// The last failed refresh, remembered until a refresh succeeds or new credentials arrive.
 #[derive(Debug, Clone)]
@@ -32,7 +30,7 @@ impl Failure {
     ) -> Self {
         let consecutive = previous.map_or(0, |f| f.consecutive).saturating_add(1);
         let not_before = if error.is_retryable() {
-            let hint = error.retry_after().unwrap_or_default().min(MAX_RETRY_AFTER);
+            let hint = error.retry_after().unwrap_or_default();
             let delay = jittered(exponential(consecutive, config)).max(hint);
             Some(now.checked_add(delay).unwrap_or(now + MAX_RETRY_AFTER))
         } else {
@@ -42,6 +40,15 @@ impl Failure {
             error,
             consecutive,
             not_before,
+        }
+    }
+
+    /// The error to hand out at `now`, while this failure blocks new attempts: it says that
+    /// it is the last failure repeated, and when the next attempt is (if there will be one).
+    pub(crate) fn served_again(&self, now: Instant) -> AuthError {
+        match self.not_before {
+            Some(at) => self.error.repeated(at.saturating_duration_since(now)),
+            None => self.error.clone(),
         }
     }
 

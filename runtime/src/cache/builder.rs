@@ -1,12 +1,15 @@
 // Input: a token source and the user's settings.
 // Output: a `TokenCache`.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::runtime::Handle;
 
 use super::TokenCache;
 use super::config::Config;
 use crate::store::DynStore;
-use crate::{Token, TokenSource, TokenStore};
+use crate::{RefreshToken, Token, TokenSource, TokenStore};
 
 /// Configures a [`TokenCache`]; start with [`TokenCache::builder`].
 ///
@@ -19,7 +22,9 @@ use crate::{Token, TokenSource, TokenStore};
 ///     .refresh_margin(Duration::from_secs(30))
 ///     .refresh_ahead(Duration::ZERO) // no background refresh
 ///     .refresh_timeout(Duration::from_secs(10))
+///     .store_timeout(Duration::from_secs(2))
 ///     .backoff(Duration::from_millis(500), Duration::from_secs(30))
+///     .min_refresh_interval(Duration::from_secs(1))
 ///     .build();
 /// # let _ = cache;
 /// ```
@@ -27,15 +32,16 @@ use crate::{Token, TokenSource, TokenStore};
 pub struct TokenCacheBuilder<S> {
     source: S,
     config: Config,
-    token: Option<Token>,
+    given: Option<Token>,
     store: Option<Box<dyn DynStore>>,
+    runtime: Option<Handle>,
 }
 
 impl<S> std::fmt::Debug for TokenCacheBuilder<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCacheBuilder")
             .field("config", &self.config)
-            .field("token", &self.token)
+            .field("token", &self.given)
             .finish_non_exhaustive()
     }
 }
@@ -45,8 +51,9 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
         Self {
             source,
             config: Config::default(),
-            token: None,
+            given: None,
             store: None,
+            runtime: None,
         }
     }
 
@@ -73,6 +80,17 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
         self
     }
 
+    /// How long each call to the [`TokenStore`] may take (`lock`, `load`, `save`, ...).
+    /// Default 10 s. A lock or load that takes longer fails the refresh with
+    /// [`AuthErrorKind::Store`](crate::AuthErrorKind::Store) naming the store (the cache
+    /// tries again after a backoff); a save that takes longer is logged and the new token is
+    /// used anyway. So a refresh keeps a caller waiting at most three store timeouts (lock,
+    /// load, save), the minimum refresh interval and the refresh timeout.
+    pub fn store_timeout(mut self, timeout: Duration) -> Self {
+        self.config.store_timeout = timeout;
+        self
+    }
+
     /// The wait after a failed refresh: `initial`, doubling with each further failure up to
     /// `max`, with jitter (each wait falls between half and all of the computed delay).
     /// Default 1 s up to 60 s. A `max` below `initial` is raised to `initial`.
@@ -82,10 +100,53 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
         self
     }
 
-    /// A token to start with, for example one saved by an earlier run; if it has expired,
-    /// its refresh token is used for the first refresh.
+    /// The shortest time between two calls to the token source, whatever the tokens'
+    /// lifetimes: a server that issues 2 ms tokens makes the cache ask at most once per
+    /// interval, not in a loop. Callers that need a new token sooner wait. Default 1 s;
+    /// `Duration::ZERO` turns the limit off.
+    pub fn min_refresh_interval(mut self, interval: Duration) -> Self {
+        self.config.min_refresh_interval = interval;
+        self
+    }
+
+    /// A token to start with, for example one the program was handed or saved by an earlier
+    /// run. It is newer than what the store holds: on first use it is saved to the store
+    /// (under the store's lock) and served, or, if it has expired, its refresh token is used
+    /// for the first refresh. Replaces an earlier [`refresh_token`](Self::refresh_token).
     pub fn token(mut self, token: Token) -> Self {
-        self.token = Some(token);
+        self.given = Some(token);
+        self
+    }
+
+    /// Starts from a refresh token alone (no access token yet): the first call refreshes
+    /// with it, and the result is saved to the store. Replaces an earlier
+    /// [`token`](Self::token).
+    ///
+    /// ```
+    /// use freshtoken::{Token, TokenCache, source_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), freshtoken::AuthError> {
+    /// let source = source_fn(|previous: Option<Token>| async move {
+    ///     let refresh = previous.and_then(|p| p.refresh_token().cloned());
+    ///     assert_eq!(refresh.unwrap().expose_secret(), "saved-refresh-token");
+    ///     Token::builder("access").refresh_token("rotated").build()
+    /// });
+    /// let cache = TokenCache::builder(source)
+    ///     .refresh_token("saved-refresh-token")
+    ///     .build();
+    /// cache.token().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn refresh_token(mut self, refresh_token: impl Into<RefreshToken>) -> Self {
+        // An access token that has already expired: never served, only its refresh token is
+        // used. `build` cannot fail on this fixed, valid access token.
+        self.given = Token::builder("refresh-only")
+            .expires_in(Duration::ZERO)
+            .refresh_token(refresh_token)
+            .build()
+            .ok();
         self
     }
 
@@ -98,12 +159,24 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
         self
     }
 
-    /// Builds the cache. No token is fetched until the first caller asks.
+    /// The tokio runtime that runs refreshes for callers that have none (a plain thread
+    /// polling [`TokenCache::token`] with another executor). Default: the runtime `build` is
+    /// called in, if any. Callers inside a tokio runtime always run refreshes on their own.
+    pub fn runtime(mut self, runtime: Handle) -> Self {
+        self.runtime = Some(runtime);
+        self
+    }
+
+    /// Builds the cache. No token is fetched, and the store is not touched, until the first
+    /// caller asks.
     pub fn build(self) -> TokenCache<S> {
-        let cache = TokenCache::from_parts(self.source, self.config, self.store);
-        if let Some(token) = self.token {
-            cache.set_token(token);
-        }
-        cache
+        let runtime = self.runtime.or_else(|| Handle::try_current().ok());
+        TokenCache::from_parts(
+            self.source,
+            self.config,
+            self.store,
+            runtime,
+            self.given.map(Arc::new),
+        )
     }
 }

@@ -12,6 +12,8 @@ pub(crate) struct Config {
     pub(crate) refresh_timeout: Duration,
     pub(crate) backoff_initial: Duration,
     pub(crate) backoff_max: Duration,
+    pub(crate) store_timeout: Duration,
+    pub(crate) min_refresh_interval: Duration,
 }
 
 impl Default for Config {
@@ -22,6 +24,8 @@ impl Default for Config {
             refresh_timeout: Duration::from_secs(30),
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
+            store_timeout: Duration::from_secs(10),
+            min_refresh_interval: Duration::from_secs(1),
         }
     }
 }

@@ -7,7 +7,9 @@
 // on a refresh that will not come.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -19,37 +21,97 @@ use crate::{AuthError, AuthErrorKind, RefreshReason, Token, TokenSource};
 /// What one refresh gave: the new token or the error every waiter gets.
 pub(super) type Outcome = Result<Arc<Token>, AuthError>;
 
+tokio::task_local! {
+    /// The cache whose refresh the current task runs (its `Shared`'s address), so a source
+    /// that asks its own cache for a token is caught instead of waiting for itself.
+    static REFRESHING: usize;
+}
+
+/// Whether the current task is running a refresh of `shared`.
+pub(super) fn is_running_in<S>(shared: &Arc<Shared<S>>) -> bool {
+    REFRESHING
+        .try_with(|refreshing| *refreshing == address(shared))
+        .unwrap_or(false)
+}
+
+fn address<S>(shared: &Arc<Shared<S>>) -> usize {
+    Arc::as_ptr(shared).cast::<()>() as usize
+}
+
 /// Spawns the refresh and records it as the one under way. Called with the lock held.
 pub(super) fn start<S: TokenSource>(
     shared: &Arc<Shared<S>>,
     state: &mut State,
     reason: RefreshReason,
 ) -> Result<watch::Receiver<Option<Outcome>>, AuthError> {
-    let runtime = tokio::runtime::Handle::try_current()
-        .map_err(|_| AuthError::from(AuthErrorKind::NoRuntime))?;
+    launch(shared, state, reason, None)
+}
+
+/// Spawns a look at the store while the credentials are dead (`dead` is why): a login saved
+/// there by another process is adopted; otherwise every waiter gets `dead` again. Called
+/// with the lock held.
+pub(super) fn check_store<S: TokenSource>(
+    shared: &Arc<Shared<S>>,
+    state: &mut State,
+    dead: AuthError,
+) -> Result<watch::Receiver<Option<Outcome>>, AuthError> {
+    launch(shared, state, RefreshReason::NoToken, Some(dead))
+}
+
+fn launch<S: TokenSource>(
+    shared: &Arc<Shared<S>>,
+    state: &mut State,
+    reason: RefreshReason,
+    dead: Option<AuthError>,
+) -> Result<watch::Receiver<Option<Outcome>>, AuthError> {
+    // The caller's runtime first: a cache shared by several runtimes (a `static` client in
+    // tests) must not depend on one that may have shut down. Without one (a plain thread),
+    // the runtime the cache was built on or given.
+    let runtime = Handle::try_current()
+        .ok()
+        .or_else(|| shared.runtime.clone())
+        .ok_or_else(|| AuthError::from(AuthErrorKind::NoRuntime))?;
+    if !has_time_driver(&runtime) {
+        return Err(AuthErrorKind::NoTimeDriver.into());
+    }
     let (sender, receiver) = watch::channel(None);
+    state.flight_id += 1;
     let flight = Flight {
         shared: Arc::clone(shared),
         sender,
+        id: state.flight_id,
         epoch: state.epoch,
         store_seen_before: state.store_seen.clone(),
         finished: false,
     };
     let plan = Plan {
-        previous: state.last.clone(),
+        previous: state.given.clone().or_else(|| state.last.clone()),
+        given: state.given.is_some(),
         store_seen: state.store_seen.clone(),
-        consult_store: !std::mem::take(&mut state.skip_store),
+        consult_store: !state.skip_store && state.given.is_none(),
+        dead,
+        epoch: state.epoch,
     };
     runtime.spawn(flight.run(reason, plan));
     state.flight = Some(receiver.clone());
     Ok(receiver)
 }
 
+/// Whether `runtime` has tokio's time driver, which every refresh needs for its timeouts.
+/// Tokio offers no way to ask, and panics when a timer is made without it: make one here,
+/// where the panic is caught, rather than inside the refresh task.
+fn has_time_driver(runtime: &Handle) -> bool {
+    let _entered = runtime.enter();
+    std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO))).is_ok()
+}
+
 struct Flight<S> {
     shared: Arc<Shared<S>>,
     sender: watch::Sender<Option<Outcome>>,
+    /// Tells this flight from later ones in `State::flight_id`.
+    id: u64,
     epoch: u64,
-    /// Kept if the flight is aborted: what the store showed is then unchanged.
+    /// Kept if the source panics: what the store showed is then unchanged.
     store_seen_before: Option<Arc<Token>>,
     finished: bool,
 }
@@ -58,8 +120,13 @@ impl<S: TokenSource> Flight<S> {
     async fn run(mut self, reason: RefreshReason, plan: Plan) {
         let started = Instant::now();
         let shared = Arc::clone(&self.shared);
-        tracing::debug!(target: "freshtoken", %reason, "token refresh started");
-        let refreshed = refresh(&shared, plan).await;
+        let checking_store = plan.dead.is_some();
+        if !checking_store {
+            tracing::debug!(target: "freshtoken", %reason, "token refresh started");
+        }
+        let refreshed = REFRESHING
+            .scope(address(&shared), refresh(&shared, plan))
+            .await;
 
         let elapsed_ms = started.elapsed().as_millis();
         match &refreshed.outcome {
@@ -70,6 +137,10 @@ impl<S: TokenSource> Flight<S> {
                 expires_in_s = token.lifetime().map(|d| d.as_secs()),
                 from_store = refreshed.adopted,
                 "token refreshed"
+            ),
+            Err(_) if refreshed.repeated => tracing::debug!(
+                target: "freshtoken",
+                "the store holds no newer login; re-authentication is still required"
             ),
             Err(error) => tracing::warn!(
                 target: "freshtoken",
@@ -91,21 +162,30 @@ impl<S> Flight<S> {
         let Refreshed {
             outcome,
             store_seen,
+            repeated,
             ..
         } = refreshed;
         let shared = &self.shared;
         {
             let mut state = shared.lock();
-            // After `set_token` or `reset` this flight is stale: its waiters still get its
-            // outcome, but it must not overwrite what the user set.
+            self.end(&mut state);
+            // After `set_token`, `save_token` or `reset` this flight is stale: its waiters
+            // still get its outcome, but it must not overwrite what the user set.
             if state.epoch == self.epoch {
-                state.flight = None;
                 state.store_seen = store_seen;
                 match &outcome {
                     Ok(token) => {
                         state.failure = None;
-                        shared.install(&mut state, Arc::clone(token));
+                        state.given = None;
+                        state.skip_store = false;
+                        if state.closed {
+                            state.last = Some(Arc::clone(token));
+                        } else {
+                            shared.install(&mut state, Arc::clone(token));
+                        }
                     }
+                    // Dead credentials, confirmed: the failure stands as it was.
+                    Err(_) if repeated => {}
                     Err(error) => {
                         let failure = Failure::after(
                             state.failure.as_ref(),
@@ -118,22 +198,40 @@ impl<S> Flight<S> {
                 }
             }
         }
-        if outcome.is_err() {
+        if outcome.is_err() && !repeated {
             shared.counters.failure();
         }
         self.sender.send_replace(Some(outcome));
+    }
+
+    /// Stops new callers from joining this flight, unless a newer one has replaced it.
+    fn end(&self, state: &mut State) {
+        if state.flight_id == self.id {
+            state.flight = None;
+        }
     }
 }
 
 impl<S> Drop for Flight<S> {
     fn drop(&mut self) {
-        if !self.finished {
-            let store_seen = self.store_seen_before.take();
-            self.finish(Refreshed {
-                outcome: Err(AuthErrorKind::RefreshAborted.into()),
-                store_seen,
-                adopted: false,
-            });
+        if self.finished {
+            return;
         }
+        if std::thread::panicking() {
+            // The source panicked: a failure of the source like any other, with a backoff.
+            let store_seen = self.store_seen_before.take();
+            self.finish(Refreshed::failed(
+                AuthErrorKind::RefreshAborted.into(),
+                store_seen,
+            ));
+            return;
+        }
+        // The runtime running the refresh shut down (or dropped the task). That says nothing
+        // about the token endpoint: record no failure, and let each waiter start a new refresh
+        // on its own runtime.
+        self.finished = true;
+        self.end(&mut self.shared.lock());
+        self.sender
+            .send_replace(Some(Err(AuthErrorKind::RefreshAborted.into())));
     }
 }

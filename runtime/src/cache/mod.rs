@@ -13,6 +13,7 @@ mod flight;
 mod refresh;
 mod schedule;
 mod stats;
+mod store_calls;
 #[cfg(test)]
 mod tests;
 mod token_future;
@@ -21,6 +22,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arc_swap::ArcSwapOption;
+use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -31,8 +33,9 @@ use self::flight::Outcome;
 use self::schedule::{Freshness, Schedule};
 pub use self::stats::CacheStats;
 use self::stats::Counters;
+use self::store_calls::{bounded, store_call};
 pub use self::token_future::TokenFuture;
-use crate::store::{DynStore, MemoryStore, StoreError};
+use crate::store::{DynStore, MemoryStore};
 use crate::{AuthError, AuthErrorKind, RefreshReason, Token, TokenSource};
 
 /// A shared, self-refreshing holder of one token.
@@ -74,6 +77,8 @@ struct Shared<S> {
     source: S,
     config: Config,
     store: Box<dyn DynStore>,
+    /// Runs refreshes for callers outside any tokio runtime.
+    runtime: Option<Handle>,
     /// The token in service; `None` before the first token and after an invalidation.
     current: ArcSwapOption<Current>,
     state: Mutex<State>,
@@ -99,6 +104,8 @@ struct State {
     last: Option<Arc<Token>>,
     /// The refresh under way, if any; every caller that needs it subscribes.
     flight: Option<watch::Receiver<Option<Outcome>>>,
+    /// Numbers the flights, so a flight that ends clears `flight` only if it is still its own.
+    flight_id: u64,
     /// The last refresh failure, until a refresh succeeds or a new token is set.
     failure: Option<Failure>,
     /// The token in service was dropped after a 401.
@@ -110,6 +117,13 @@ struct State {
     store_seen: Option<Arc<Token>>,
     /// Set by `reset`: the next refresh ignores the store and asks the source afresh.
     skip_store: bool,
+    /// A token given to the builder, newer than the store: the next refresh saves it (or
+    /// renews it if it has expired) instead of looking at the store.
+    given: Option<Arc<Token>>,
+    /// When the source was last asked (or will be, by the refresh under way).
+    last_fetch: Option<Instant>,
+    /// Set by `close`: no more tokens.
+    closed: bool,
 }
 
 /// What a caller does after looking at the state under the lock.
@@ -140,14 +154,25 @@ impl<S: TokenSource> TokenCache<S> {
         TokenCacheBuilder::new(source)
     }
 
-    fn from_parts(source: S, config: Config, store: Option<Box<dyn DynStore>>) -> Self {
+    fn from_parts(
+        source: S,
+        config: Config,
+        store: Option<Box<dyn DynStore>>,
+        runtime: Option<Handle>,
+        given: Option<Arc<Token>>,
+    ) -> Self {
         Self {
             shared: Arc::new(Shared {
                 source,
                 config,
                 store: store.unwrap_or_else(|| Box::new(MemoryStore::default())),
+                runtime,
                 current: ArcSwapOption::empty(),
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State {
+                    last: given.clone(),
+                    given,
+                    ..State::default()
+                }),
                 counters: Counters::default(),
             }),
         }
@@ -215,49 +240,135 @@ impl<S: TokenSource> TokenCache<S> {
     }
 
     /// Puts `token` in service, for example after the user logged in again. Clears any
-    /// failure, including dead credentials; a refresh under way no longer counts.
+    /// failure, including dead credentials; a refresh under way no longer counts (it neither
+    /// replaces this token nor saves its own). Does nothing after [`close`](Self::close).
     ///
     /// The token is not written to the [`TokenStore`](crate::TokenStore); use
     /// [`save_token`](Self::save_token) for a token that must survive a restart.
     pub fn set_token(&self, token: Token) {
-        self.put(Arc::new(token), false);
+        let mut state = self.shared.lock();
+        self.shared.put(&mut state, Arc::new(token), false);
     }
 
     /// Saves `token` to the [`TokenStore`](crate::TokenStore), then puts it in service as
     /// [`set_token`](Self::set_token) does: what a login should call.
     ///
+    /// It takes the store's lock, as a refresh does, so a refresh under way here or in
+    /// another process sharing the store cannot save its older token over this one: after a
+    /// restart the program is still on the new login.
+    ///
     /// # Errors
-    /// The store's error; the token is then not put in service.
-    pub async fn save_token(&self, token: Token) -> Result<(), StoreError> {
-        let previous = self.shared.lock().last.clone();
-        self.shared.store.save(previous.as_deref(), &token).await?;
-        self.put(Arc::new(token), true);
-        Ok(())
-    }
-
-    fn put(&self, token: Arc<Token>, saved: bool) {
+    /// [`AuthErrorKind::Store`] when the store cannot be locked or written within the store
+    /// timeout (the token is then not put in service), [`AuthErrorKind::Closed`] after
+    /// [`close`](Self::close).
+    pub async fn save_token(&self, token: Token) -> Result<(), AuthError> {
+        let token = Arc::new(token);
+        let previous = {
+            let mut state = self.shared.lock();
+            if state.closed {
+                return Err(AuthErrorKind::Closed.into());
+            }
+            // From here on a refresh under way is stale: it will not save its token.
+            state.epoch += 1;
+            state.flight = None;
+            state.last.clone()
+        };
+        let shared = &self.shared;
+        let lock_timeout = shared
+            .config
+            .refresh_timeout
+            .max(shared.config.store_timeout);
+        let _lock = bounded(shared, "lock", lock_timeout, shared.store.lock()).await?;
+        store_call(
+            shared,
+            "save",
+            shared.store.save(previous.as_deref(), &token),
+        )
+        .await?;
         let mut state = self.shared.lock();
-        state.epoch += 1;
-        state.flight = None;
-        state.failure = None;
-        state.skip_store = false;
-        if saved {
-            state.store_seen = Some(Arc::clone(&token));
-        }
-        self.shared.install(&mut state, token);
+        self.shared.put(&mut state, token, true);
+        Ok(())
     }
 
     /// Forgets the token, its refresh token and any failure: the next call asks the source
     /// with no previous token (a full login, for sources that can do one), without adopting
-    /// what the store holds; the new token then replaces it there.
+    /// what the store holds; the new token then replaces it there. A refresh under way no
+    /// longer counts.
     pub fn reset(&self) {
         let mut state = self.shared.lock();
         *state = State {
             epoch: state.epoch + 1,
+            flight_id: state.flight_id,
+            last_fetch: state.last_fetch,
+            closed: state.closed,
             skip_store: true,
             ..State::default()
         };
         self.shared.current.store(None);
+    }
+
+    /// Makes the token in service count as expired, so the next call refreshes it (with its
+    /// refresh token). For tests of code that uses the cache, and for a program that knows
+    /// its token went bad; a token the server rejected is better passed to
+    /// [`invalidate`](Self::invalidate).
+    ///
+    /// ```
+    /// use freshtoken::{Token, TokenCache, source_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), freshtoken::AuthError> {
+    /// let cache = TokenCache::new(source_fn(|_previous| async { Token::builder("t").build() }));
+    /// cache.token().await?;
+    /// cache.expire_now();
+    /// cache.token().await?;
+    /// assert_eq!(cache.stats().refreshes, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn expire_now(&self) {
+        let _state = self.shared.lock();
+        if let Some(current) = self.shared.current.load_full() {
+            let expired = Current {
+                token: Arc::clone(&current.token),
+                schedule: Some(Schedule::expired_at(Instant::now())),
+            };
+            self.shared.current.store(Some(Arc::new(expired)));
+        }
+    }
+
+    /// Finishes in-flight work before the program exits: waits for a refresh under way and
+    /// its save to the store, so a refresh token the server has just rotated (the old one
+    /// already dead) is not lost with the process. From then on every call fails with
+    /// [`AuthErrorKind::Closed`].
+    ///
+    /// Call it last, after the work that needs tokens: in a service, after the server has
+    /// drained (for example after axum's graceful shutdown); in a CLI, before `main` returns.
+    /// The wait is bounded by the refresh's own limits (the store timeout for each store
+    /// call, the refresh timeout for the token source).
+    ///
+    /// ```
+    /// use freshtoken::{AuthErrorKind, Token, TokenCache, source_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cache = TokenCache::new(source_fn(|_previous| async { Token::builder("t").build() }));
+    /// // ... the program's work ...
+    /// cache.close().await;
+    /// let error = cache.token().await.unwrap_err();
+    /// assert!(matches!(error.kind(), AuthErrorKind::Closed));
+    /// # }
+    /// ```
+    pub async fn close(&self) {
+        let flight = {
+            let mut state = self.shared.lock();
+            state.closed = true;
+            self.shared.current.store(None);
+            state.flight.clone()
+        };
+        if let Some(mut flight) = flight {
+            // An error here means the refresh's runtime dropped it: nothing left to wait for.
+            let _ = flight.wait_for(Option::is_some).await;
+        }
     }
 
     /// The token in service, whatever its state, without refreshing.
@@ -287,6 +398,9 @@ impl<S: TokenSource> TokenCache<S> {
     /// Decides, under the lock, whether to serve, wait, fail or start a refresh.
     fn step(&self, want: Want) -> Step {
         let mut state = self.shared.lock();
+        if state.closed {
+            return Step::Fail(AuthErrorKind::Closed.into());
+        }
         let now = Instant::now();
         let current = self.shared.current.load_full();
         let freshness = current.as_ref().map(|c| c.freshness(now));
@@ -298,14 +412,25 @@ impl<S: TokenSource> TokenCache<S> {
             return Step::Serve(Arc::clone(&current.token));
         }
         if let Some(flight) = &state.flight {
+            if flight::is_running_in(&self.shared) {
+                return Step::Fail(AuthErrorKind::SourceUsesOwnCache.into());
+            }
             return Step::Wait(flight.clone());
         }
         if let Some(failure) = state.failure.as_ref().filter(|f| f.blocks(now)) {
             let valid = current.filter(|_| freshness != Some(Freshness::Expired));
-            return match (want, valid) {
-                (Want::Usable, Some(current)) => Step::Serve(Arc::clone(&current.token)),
-                _ => Step::Fail(failure.error.clone()),
-            };
+            if let (Want::Usable, Some(current)) = (want, valid) {
+                return Step::Serve(Arc::clone(&current.token));
+            }
+            if failure.error.needs_reauthentication() {
+                // Before saying "log in again", look whether someone already did.
+                let dead = failure.error.clone();
+                return match flight::check_store(&self.shared, &mut state, dead) {
+                    Ok(flight) => Step::Wait(flight),
+                    Err(error) => Step::Fail(error),
+                };
+            }
+            return Step::Fail(failure.served_again(now));
         }
 
         let reason = match (want, freshness) {
@@ -344,15 +469,21 @@ impl<S: TokenSource> TokenCache<S> {
     /// still-valid current token rather than the refresh's error.
     async fn wait(
         &self,
-        mut flight: watch::Receiver<Option<Outcome>>,
+        flight: watch::Receiver<Option<Outcome>>,
         want: Want,
     ) -> Result<Arc<Token>, AuthError> {
         self.shared.counters.wait();
-        let outcome = match flight.wait_for(Option::is_some).await {
-            Ok(outcome) => outcome
-                .clone()
-                .unwrap_or_else(|| Err(AuthErrorKind::RefreshAborted.into())),
-            Err(_) => Err(AuthErrorKind::RefreshAborted.into()),
+        let outcome = match outcome_of(flight).await {
+            // The runtime that ran the refresh shut down (another `#[tokio::test]`, say): not
+            // a failure of the token endpoint. Start again, once, on this caller's runtime.
+            Err(error) if matches!(error.kind(), AuthErrorKind::RefreshAborted) => {
+                match self.step(want) {
+                    Step::Serve(token) => Ok(token),
+                    Step::Fail(error) => Err(error),
+                    Step::Wait(flight) => outcome_of(flight).await,
+                }
+            }
+            outcome => outcome,
         };
         outcome.or_else(|error| match (want, self.valid_token()) {
             (Want::Usable, Some(token)) => Ok(token),
@@ -368,11 +499,38 @@ impl<S: TokenSource> TokenCache<S> {
     }
 }
 
+/// The outcome of a flight, once it has one.
+async fn outcome_of(mut flight: watch::Receiver<Option<Outcome>>) -> Outcome {
+    match flight.wait_for(Option::is_some).await {
+        Ok(outcome) => outcome
+            .clone()
+            .unwrap_or_else(|| Err(AuthErrorKind::RefreshAborted.into())),
+        Err(_) => Err(AuthErrorKind::RefreshAborted.into()),
+    }
+}
+
 impl<S> Shared<S> {
     fn lock(&self) -> MutexGuard<'_, State> {
         // No code panics while holding the lock; if some did, the state is still consistent
         // field by field, so carry on rather than poison every caller.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Puts a token the user gave in service: a refresh under way no longer counts. Called
+    /// with the lock held.
+    fn put(&self, state: &mut State, token: Arc<Token>, saved: bool) {
+        if state.closed {
+            return;
+        }
+        state.epoch += 1;
+        state.flight = None;
+        state.failure = None;
+        state.skip_store = false;
+        state.given = None;
+        if saved {
+            state.store_seen = Some(Arc::clone(&token));
+        }
+        self.install(state, token);
     }
 
     /// Puts a token in service. Called with the lock held.

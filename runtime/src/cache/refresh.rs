@@ -4,6 +4,7 @@
 //
 // The store is consulted under its lock, so two processes sharing it never spend one
 // single-use refresh token twice: the second to get the lock finds the first one's token.
+// Every store call is bounded (`store_calls.rs`), and so is the source.
 
 use std::sync::Arc;
 
@@ -11,17 +12,29 @@ use tokio::time::Instant;
 
 use super::Shared;
 use super::schedule::{Freshness, Schedule};
-use crate::{AuthError, AuthErrorKind, Token, TokenSource};
+use super::store_calls::{bounded, store_call};
+use crate::{AuthError, AuthErrorKind, StoreError, Token, TokenSource};
 
 /// What a refresh starts from, read under the cache's lock.
 pub(super) struct Plan {
-    /// The last token the cache held, for its refresh token.
+    /// The token to renew, for its refresh token: the one given to the builder if it is not
+    /// saved yet, else the last token the cache held.
     pub(super) previous: Option<Arc<Token>>,
+    /// `previous` was given to the builder: it is newer than the store, is saved at first
+    /// use, and is served as it is while usable.
+    pub(super) given: bool,
     /// The last token this cache saved to or read from the store; a stored token that differs
     /// from it was put there by someone else.
     pub(super) store_seen: Option<Arc<Token>>,
-    /// False right after `reset`: the next token comes from the source, not the store.
+    /// False right after `reset`, or with a token given to the builder: the next token does
+    /// not come from the store.
     pub(super) consult_store: bool,
+    /// The credentials are dead (this error says why): only look for a newer login in the
+    /// store, and repeat this error if there is none.
+    pub(super) dead: Option<AuthError>,
+    /// The cache's epoch when the refresh started; once it moves on (`set_token`,
+    /// `save_token`, `reset`), the refresh is stale and must not save its token.
+    pub(super) epoch: u64,
 }
 
 /// What a refresh gave, and the token the store now holds as far as this cache knows.
@@ -30,104 +43,216 @@ pub(super) struct Refreshed {
     pub(super) store_seen: Option<Arc<Token>>,
     /// Whether the token came from the store rather than from the source.
     pub(super) adopted: bool,
+    /// Whether the outcome is the dead-credentials failure repeated (the store held nothing
+    /// newer): not a new failure.
+    pub(super) repeated: bool,
+}
+
+impl Refreshed {
+    pub(super) fn failed(error: AuthError, store_seen: Option<Arc<Token>>) -> Self {
+        Self {
+            outcome: Err(error),
+            store_seen,
+            adopted: false,
+            repeated: false,
+        }
+    }
+
+    fn adopted(token: Arc<Token>) -> Self {
+        Self {
+            outcome: Ok(Arc::clone(&token)),
+            store_seen: Some(token),
+            adopted: true,
+            repeated: false,
+        }
+    }
 }
 
 pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> Refreshed {
     let Plan {
         mut previous,
+        given,
         mut store_seen,
-        consult_store,
+        mut consult_store,
+        dead,
+        epoch,
     } = plan;
-    let timeout = shared.config.refresh_timeout;
 
-    // Held until the new token is saved.
-    let _lock = match tokio::time::timeout(timeout, shared.store.lock()).await {
-        Err(_) => return failed(AuthErrorKind::Timeout(timeout).into(), store_seen),
-        Ok(Ok(lock)) => Some(lock),
-        Ok(Err(error)) => {
+    if let Some(dead) = dead {
+        // Cheap and local: has a login been saved (by the CLI beside this daemon, say) since
+        // the refresh token died? If so, refresh as usual from it.
+        match store_call(shared, "load", shared.store.load()).await {
+            Ok(Some(stored))
+                if is_new_login(&stored, previous.as_deref(), store_seen.as_deref()) =>
+            {
+                consult_store = true;
+            }
+            Ok(_) => return repeat(dead, store_seen),
+            Err(error) => {
+                tracing::warn!(target: "freshtoken", %error, "could not read the token store to look for a new login");
+                return repeat(dead, store_seen);
+            }
+        }
+    }
+
+    // Held until the new token is saved. Another process may hold it while it refreshes, so
+    // waiting for it is bounded by the refresh timeout rather than the store timeout.
+    let lock_timeout = shared
+        .config
+        .refresh_timeout
+        .max(shared.config.store_timeout);
+    let _lock = match bounded(shared, "lock", lock_timeout, shared.store.lock()).await {
+        Ok(lock) => Some(lock),
+        Err(error @ StoreError::TimedOut { .. }) => {
+            return Refreshed::failed(error.into(), store_seen);
+        }
+        Err(error) => {
             tracing::warn!(target: "freshtoken", %error, "could not lock the token store; refreshing without the lock");
             None
         }
     };
 
     if consult_store {
-        match shared.store.load().await {
+        match store_call(shared, "load", shared.store.load()).await {
             Ok(Some(stored)) => {
                 let stored = Arc::new(stored);
-                let is_news = store_seen
-                    .as_deref()
-                    .is_none_or(|seen| !seen.same_secrets(&stored));
+                let news = is_news(&stored, store_seen.as_deref());
                 store_seen = Some(Arc::clone(&stored));
-                if is_news {
+                if news {
                     if usable(&stored, shared) {
                         tracing::info!(target: "freshtoken", "adopted the token another process saved");
-                        return Refreshed {
-                            outcome: Ok(stored),
-                            store_seen,
-                            adopted: true,
-                        };
+                        return Refreshed::adopted(stored);
                     }
                     // Expired, but its refresh token is the newest there is.
                     previous = Some(stored);
                 }
             }
             Ok(None) => {}
+            // Not knowing what the store holds, refreshing could spend a refresh token that
+            // another process has already rotated: fail, and try again after a backoff.
+            Err(error @ StoreError::TimedOut { .. }) => {
+                return Refreshed::failed(error.into(), store_seen);
+            }
             Err(error) => {
                 tracing::warn!(target: "freshtoken", %error, "could not read the token store; ignoring it");
             }
         }
     }
 
-    shared.counters.refresh();
-    let fetched = tokio::time::timeout(timeout, shared.source.fetch(previous.as_deref()))
-        .await
-        .unwrap_or_else(|_| Err(AuthErrorKind::Timeout(timeout).into()));
-    let mut token = match fetched {
-        Ok(token) if token.is_expired() => {
-            return failed(
-                AuthError::invalid_token(
-                    "the token source returned a token that has already expired (expires_in \
-                     of 0, or a JWT `exp` in the past: check the token lifetime the server \
-                     issues and the clocks of both hosts)",
-                ),
-                store_seen,
-            );
-        }
+    if given && let Some(token) = previous.as_ref().filter(|t| usable(t, shared)) {
+        let token = Arc::clone(token);
+        save(shared, None, &token, epoch).await;
+        return Refreshed {
+            outcome: Ok(Arc::clone(&token)),
+            store_seen: Some(token),
+            adopted: false,
+            repeated: false,
+        };
+    }
+
+    let mut token = match fetch(shared, previous.as_deref()).await {
         Ok(token) => token,
-        Err(error) => {
-            if error.needs_reauthentication()
-                && let Some(dead) = &previous
-                && let Err(error) = shared.store.refresh_token_rejected(dead).await
-            {
-                tracing::warn!(target: "freshtoken", %error, "could not forget the rejected refresh token");
-            }
-            return failed(error, store_seen);
-        }
+        Err(error) => return Refreshed::failed(error, store_seen),
     };
     if let Some(previous) = &previous {
         token.inherit_refresh_token(previous);
     }
-    // Saved before any caller sees it: a rotated refresh token must survive a crash.
-    match shared.store.save(previous.as_deref(), &token).await {
-        Ok(()) => {}
-        Err(error) => {
-            tracing::error!(target: "freshtoken", %error, "could not save the new token; it is in use, but a restart will need a new login");
-        }
-    }
     let token = Arc::new(token);
+    let previous = if given { None } else { previous };
+    save(shared, previous.as_deref(), &token, epoch).await;
     Refreshed {
         outcome: Ok(Arc::clone(&token)),
         store_seen: Some(token),
         adopted: false,
+        repeated: false,
     }
 }
 
-fn failed(error: AuthError, store_seen: Option<Arc<Token>>) -> Refreshed {
-    Refreshed {
-        outcome: Err(error),
-        store_seen,
-        adopted: false,
+/// Asks the source (no sooner than the minimum interval allows, within the refresh timeout).
+async fn fetch<S: TokenSource>(
+    shared: &Shared<S>,
+    previous: Option<&Token>,
+) -> Result<Token, AuthError> {
+    wait_for_min_interval(shared).await;
+    shared.counters.refresh();
+    let timeout = shared.config.refresh_timeout;
+    let fetched = tokio::time::timeout(timeout, shared.source.fetch(previous))
+        .await
+        .unwrap_or_else(|_| Err(AuthErrorKind::Timeout(timeout).into()));
+    match fetched {
+        Ok(token) if token.is_expired() => Err(AuthError::invalid_token(
+            "the token source returned a token that has already expired (expires_in of 0, or \
+             a JWT `exp` in the past: check the token lifetime the server issues and the \
+             clocks of both hosts)",
+        )),
+        Ok(token) => Ok(token),
+        Err(error) => {
+            if error.needs_reauthentication()
+                && let Some(dead) = previous
+                && let Err(error) = store_call(
+                    shared,
+                    "forget the rejected refresh token",
+                    shared.store.refresh_token_rejected(dead),
+                )
+                .await
+            {
+                tracing::warn!(target: "freshtoken", %error, "could not forget the rejected refresh token");
+            }
+            Err(error)
+        }
     }
+}
+
+/// Saves `token` before any caller sees it (a rotated refresh token must survive a crash),
+/// unless the refresh went stale: a token set, saved or reset meanwhile is newer, and
+/// overwriting it would undo a login on disk.
+async fn save<S>(shared: &Shared<S>, previous: Option<&Token>, token: &Token, epoch: u64) {
+    if shared.lock().epoch != epoch {
+        tracing::debug!(target: "freshtoken", "a newer token was set during the refresh; not saving this one");
+        return;
+    }
+    if let Err(error) = store_call(shared, "save", shared.store.save(previous, token)).await {
+        tracing::error!(target: "freshtoken", %error, "could not save the new token; it is in use, but a restart will need a new login");
+    }
+}
+
+/// The source is asked no sooner than the minimum interval after it was last asked, so no
+/// lifetime, however short, makes the cache refresh in a loop.
+async fn wait_for_min_interval<S>(shared: &Shared<S>) {
+    let now = Instant::now();
+    let start_at = {
+        let mut state = shared.lock();
+        let start_at = state
+            .last_fetch
+            .and_then(|last| last.checked_add(shared.config.min_refresh_interval))
+            .map_or(now, |earliest| earliest.max(now));
+        state.last_fetch = Some(start_at);
+        start_at
+    };
+    if start_at > now {
+        tokio::time::sleep_until(start_at).await;
+    }
+}
+
+fn repeat(dead: AuthError, store_seen: Option<Arc<Token>>) -> Refreshed {
+    Refreshed {
+        repeated: true,
+        ..Refreshed::failed(dead, store_seen)
+    }
+}
+
+/// Whether `stored` was put in the store by someone other than this cache.
+fn is_news(stored: &Token, seen: Option<&Token>) -> bool {
+    seen.is_none_or(|seen| !seen.same_secrets(stored))
+}
+
+/// Whether `stored` is a new login rather than the dead token itself (which a store may have
+/// rewritten without its refresh token): another access token, not put there by this cache.
+fn is_new_login(stored: &Token, dead: Option<&Token>, seen: Option<&Token>) -> bool {
+    let same_access = |token: &Token| {
+        token.access_token().expose_secret() == stored.access_token().expose_secret()
+    };
+    !dead.is_some_and(same_access) && is_news(stored, seen)
 }
 
 /// Whether a stored token can serve now: not stale, and unexpired or of unknown expiry.

@@ -50,6 +50,15 @@ impl Schedule {
         })
     }
 
+    /// A schedule by which a token is expired from `now` on (`TokenCache::expire_now`).
+    pub(crate) fn expired_at(now: Instant) -> Self {
+        Self {
+            ageing_at: now,
+            stale_at: now,
+            expires_at: now,
+        }
+    }
+
     pub(crate) fn freshness(&self, now: Instant) -> Freshness {
         if now < self.ageing_at {
             Freshness::Fresh

@@ -4,6 +4,7 @@
 use std::error::Error as StdError;
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A token store could not be read or written.
 ///
@@ -36,6 +37,21 @@ pub enum StoreError {
     /// Any other store (a database, a secret manager) failed.
     #[error("token store: {0}")]
     Other(Box<dyn StdError + Send + Sync>),
+
+    /// The store did not answer within the cache's store timeout (a hung file system, a FIFO
+    /// in place of the file, a store behind a partitioned network).
+    #[error(
+        "token store {store} did not {operation} within {timeout:?}; check that it is reachable \
+         (the limit is `TokenCacheBuilder::store_timeout`); the next refresh tries again"
+    )]
+    TimedOut {
+        /// The store, as [`TokenStore::name`](crate::TokenStore::name) describes it.
+        store: String,
+        /// What the cache asked of it: `lock`, `load`, `save`...
+        operation: &'static str,
+        /// How long the cache waited.
+        timeout: Duration,
+    },
 }
 
 impl StoreError {

@@ -159,6 +159,10 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl TokenStore for FileStore {
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
     async fn load(&self) -> Result<Option<Token>, StoreError> {
         blocking(self, FileStore::read).await
     }

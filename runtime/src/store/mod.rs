@@ -50,6 +50,12 @@ use crate::Token;
 /// }
 /// ```
 pub trait TokenStore: Send + Sync + 'static {
+    /// How errors name this store: a path, a key, a URL without credentials. The default is
+    /// the type's name.
+    fn name(&self) -> String {
+        std::any::type_name::<Self>().to_owned()
+    }
+
     /// The saved token, or `None` when nothing is saved yet.
     fn load(&self) -> impl Future<Output = Result<Option<Token>, StoreError>> + Send;
 
@@ -109,6 +115,10 @@ impl std::fmt::Debug for StoreLock {
 
 /// A shared store: one `Arc<FileStore>` or `Arc<MemoryStore>` can serve several caches.
 impl<T: TokenStore> TokenStore for std::sync::Arc<T> {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+
     async fn load(&self) -> Result<Option<Token>, StoreError> {
         (**self).load().await
     }
@@ -130,6 +140,7 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// [`TokenStore`] made object-safe, so the cache holds any store without a type parameter.
 pub(crate) trait DynStore: Send + Sync {
+    fn name(&self) -> String;
     fn load(&self) -> BoxFuture<'_, Result<Option<Token>, StoreError>>;
     fn save<'a>(
         &'a self,
@@ -144,6 +155,10 @@ pub(crate) trait DynStore: Send + Sync {
 }
 
 impl<T: TokenStore> DynStore for T {
+    fn name(&self) -> String {
+        TokenStore::name(self)
+    }
+
     fn load(&self) -> BoxFuture<'_, Result<Option<Token>, StoreError>> {
         Box::pin(TokenStore::load(self))
     }

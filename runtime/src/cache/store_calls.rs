@@ -1,0 +1,37 @@
+// Input: a call the cache makes to its token store.
+// Output: the store's answer, or a `StoreError::TimedOut` naming the store once the cache's
+// store timeout has passed: a hung store (a FIFO as the token file, a hung NFS mount, a store
+// behind a partitioned network) never hangs a caller.
+
+use std::future::Future;
+use std::time::Duration;
+
+use super::Shared;
+use crate::StoreError;
+
+/// Waits for `call` at most `timeout`; `operation` names it in the error (`lock`, `load`...).
+pub(super) async fn bounded<S, T>(
+    shared: &Shared<S>,
+    operation: &'static str,
+    timeout: Duration,
+    call: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StoreError::TimedOut {
+                store: shared.store.name(),
+                operation,
+                timeout,
+            })
+        })
+}
+
+/// As [`bounded`], with the cache's store timeout.
+pub(super) async fn store_call<S, T>(
+    shared: &Shared<S>,
+    operation: &'static str,
+    call: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    bounded(shared, operation, shared.config.store_timeout, call).await
+}
