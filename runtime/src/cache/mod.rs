@@ -10,10 +10,16 @@ mod backoff;
 mod builder;
 mod config;
 mod flight;
+#[cfg(test)]
+mod lifecycle_tests;
+#[cfg(test)]
+mod limit_tests;
 mod refresh;
 mod schedule;
 mod stats;
 mod store_calls;
+#[cfg(test)]
+mod store_race_tests;
 #[cfg(test)]
 mod tests;
 mod token_future;

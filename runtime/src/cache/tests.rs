@@ -17,7 +17,7 @@ use crate::{AuthError, AuthErrorKind, RefreshReason, Token, TokenCache, TokenSou
 /// A source that counts its calls, takes `delay` to answer, hands out `access-N` /
 /// `refresh-N`, and fails while its script says so.
 #[derive(Clone)]
-struct Scripted(Arc<ScriptedInner>);
+pub(super) struct Scripted(Arc<ScriptedInner>);
 
 struct ScriptedInner {
     calls: AtomicU32,
@@ -31,7 +31,7 @@ struct ScriptedInner {
 }
 
 impl Scripted {
-    fn new(lifetime: Duration) -> Self {
+    pub(super) fn new(lifetime: Duration) -> Self {
         Self(Arc::new(ScriptedInner {
             calls: AtomicU32::new(0),
             delay: Mutex::new(Duration::ZERO),
@@ -43,7 +43,7 @@ impl Scripted {
         }))
     }
 
-    fn hourly() -> Self {
+    pub(super) fn hourly() -> Self {
         Self::new(Duration::from_secs(3600))
     }
 
@@ -60,21 +60,21 @@ impl Scripted {
         Self(Arc::new(ScriptedInner { prefix, ..inner }))
     }
 
-    fn slow(self, delay: Duration) -> Self {
+    pub(super) fn slow(self, delay: Duration) -> Self {
         *self.0.delay.lock().unwrap() = delay;
         self
     }
 
-    fn then_fail(&self, error: AuthError) {
+    pub(super) fn then_fail(&self, error: AuthError) {
         self.0.script.lock().unwrap().push_back(error);
     }
 
-    fn calls(&self) -> u32 {
+    pub(super) fn calls(&self) -> u32 {
         self.0.calls.load(Ordering::SeqCst)
     }
 
     /// The refresh token of `previous` at each call.
-    fn previous(&self) -> Vec<Option<String>> {
+    pub(super) fn previous(&self) -> Vec<Option<String>> {
         self.0.previous.lock().unwrap().clone()
     }
 }
@@ -100,11 +100,11 @@ impl TokenSource for Scripted {
     }
 }
 
-fn access(token: &Token) -> &str {
+pub(super) fn access(token: &Token) -> &str {
     token.access_token().expose_secret()
 }
 
-fn secs(s: u64) -> Duration {
+pub(super) fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
@@ -114,7 +114,7 @@ fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
 }
 
 /// A caller's task, as the tests spawn them.
-type Call = JoinHandle<Result<Arc<Token>, AuthError>>;
+pub(super) type Call = JoinHandle<Result<Arc<Token>, AuthError>>;
 
 /// Starts `n` tasks, each running `call` on its own clone of the cache.
 fn spawn_calls<F, Fut>(n: usize, cache: &TokenCache<Scripted>, call: F) -> Vec<Call>
@@ -126,7 +126,7 @@ where
 }
 
 /// Starts one task that asks for a token.
-fn spawn_token_call(cache: &TokenCache<Scripted>) -> Call {
+pub(super) fn spawn_token_call(cache: &TokenCache<Scripted>) -> Call {
     tokio::spawn(token_of(cache.clone()))
 }
 
