@@ -23,10 +23,19 @@ pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(3_155_760_000);
 /// An access token with what is needed to use and renew it.
 ///
 /// Built with [`Token::builder`], usually inside a [`TokenSource`](crate::TokenSource).
-/// The expiry is a deadline on the monotonic clock, computed when the token is built: from
-/// `expires_in` if the server sent it, else from the `exp` claim of a JWT access token (read
-/// without verifying the signature, only to schedule the refresh), else unknown: the token is
-/// then used until the server answers 401.
+/// The expiry is a deadline on the monotonic clock, fixed when the token is built and counted
+/// from its receipt (the call to [`build`](TokenBuilder::build)):
+/// - `expires_in`, if the server sent it;
+/// - else, for a JWT access token, `exp - iat` when it has an `iat` before its `exp`. The
+///   claims are read without verifying the signature, only to schedule the refresh, and are
+///   never compared with the local clock then: an issuer whose clock is behind or ahead of
+///   ours does not shorten or stretch the lifetime;
+/// - else, for a JWT with `exp` alone, the time from now to `exp` on the local clock. An `exp`
+///   already past gives an *unknown* expiry, not an expired token: a token from an issuer whose
+///   clock is behind ours looks the same, so it is used and the server's 401 decides;
+/// - else unknown: the token is then used until the server answers 401.
+///
+/// A lifetime beyond a century counts as unknown.
 ///
 /// `Debug` shows the type, the time left and whether a refresh token is present, never a
 /// secret.
@@ -189,7 +198,7 @@ impl TokenBuilder {
     }
 
     /// The lifetime the server sent (`expires_in`), counted from when `build` is called.
-    /// Takes precedence over a JWT `exp` claim. More than a century counts as unknown.
+    /// Takes precedence over the JWT claims. More than a century counts as unknown.
     pub fn expires_in(mut self, expires_in: Duration) -> Self {
         self.expires_in = Some(expires_in);
         self
@@ -209,6 +218,9 @@ impl TokenBuilder {
 
     /// Fixes the expiry deadline and builds the `Authorization` header.
     ///
+    /// The deadline is the receipt plus `expires_in`, else plus a JWT's `exp - iat`, else the
+    /// JWT's `exp` on the local clock if it has not passed, else unknown: see [`Token`] for why.
+    ///
     /// # Errors
     /// [`AuthErrorKind::InvalidToken`](crate::AuthErrorKind::InvalidToken) when the access token is empty or holds characters that
     /// an HTTP header cannot carry, or when the token type is not a single word.
@@ -221,13 +233,13 @@ impl TokenBuilder {
         let authorization = header_value(&token_type, secret)?;
 
         let received_at = Instant::now();
-        let time_left = self
+        let lifetime = self
             .expires_in
-            .or_else(|| jwt::time_left(secret, SystemTime::now()));
+            .or_else(|| jwt::lifetime(secret, SystemTime::now()));
         // An absurd lifetime means "no known expiry", not an overflow.
-        let expires_at = time_left
-            .filter(|left| *left <= MAX_LIFETIME)
-            .and_then(|left| received_at.checked_add(left));
+        let expires_at = lifetime
+            .filter(|lifetime| *lifetime <= MAX_LIFETIME)
+            .and_then(|lifetime| received_at.checked_add(lifetime));
 
         Ok(Token {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -396,3 +408,7 @@ mod tests {
         assert_eq!(rotated.refresh_token().unwrap().expose_secret(), "r2");
     }
 }
+
+#[cfg(test)]
+#[path = "token_lifetime_tests.rs"]
+mod lifetime_tests;
