@@ -1,5 +1,6 @@
-// Input: tokens built from JWTs whose issuer's clock is off.
-// Output: tests that the lifetime holds whatever the clocks say (issue 11, item 10).
+// Input: tokens built from JWTs whose issuer's clock is off, and tokens received earlier.
+// Output: tests that the lifetime holds whatever the clocks say, and that a token rebuilt
+// with its receipt time keeps its lifetime and deadline (issue 11, items 10 and 16).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -8,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
-use tokio::time::advance;
+use tokio::time::{Instant, advance};
 
 use crate::{Token, TokenCache, source_fn};
 
@@ -49,7 +50,7 @@ fn cache_of(
     (TokenCache::new(source), fetches)
 }
 
-/// On main the local clock made a 300 s token last 60 s, and the cache renewed it every 30 s.
+/// Before the fix the local clock made a 300 s token last 60 s, renewed every 30 s.
 #[tokio::test(start_paused = true)]
 async fn a_jwt_from_an_issuer_240s_behind_lasts_its_full_lifetime() {
     let token = Token::builder(jwt_from_issuer_behind(240, 300))
@@ -69,8 +70,8 @@ async fn a_jwt_from_an_issuer_240s_behind_lasts_its_full_lifetime() {
     );
 }
 
-/// On main the cache refused every such token: "the token source returned a token that has
-/// already expired", an outage although the API accepts them.
+/// Before the fix the cache refused every such token ("the token source returned a token
+/// that has already expired"): an outage, although the API accepts them.
 #[tokio::test(start_paused = true)]
 async fn a_jwt_from_an_issuer_600s_behind_is_not_refused_as_expired() {
     let (cache, fetches) = cache_of(|| jwt_from_issuer_behind(600, 300));
@@ -87,4 +88,51 @@ async fn a_jwt_without_iat_whose_exp_is_past_by_our_clock_is_served_with_an_unkn
     let token = cache.token().await.expect("the token is served");
     assert_eq!(token.expires_at(), None);
     assert!(!token.is_expired());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_received_100s_ago_keeps_its_300s_lifetime_and_expires_in_200s() {
+    let received = SystemTime::now() - secs(100);
+    let now = Instant::now();
+    let from_expires_in = Token::builder("opaque")
+        .received_at(received)
+        .expires_in(secs(300))
+        .build()
+        .unwrap();
+    // exp alone is judged by the local clock, from the receipt.
+    let exp = received.duration_since(UNIX_EPOCH).unwrap().as_secs_f64() + 300.0;
+    let from_exp = Token::builder(jwt(&json!({ "exp": exp })))
+        .received_at(received)
+        .build()
+        .unwrap();
+    let iat = wall_secs() - 1000; // issuer 900 s behind
+    let from_iat = Token::builder(jwt(&json!({ "iat": iat, "exp": iat + 300 })))
+        .received_at(received)
+        .build()
+        .unwrap();
+
+    for token in [from_expires_in, from_exp, from_iat] {
+        let lifetime = token.lifetime().unwrap();
+        // The wall clock runs on while the paused monotonic one stands still.
+        assert!(
+            lifetime.abs_diff(secs(300)) < Duration::from_millis(100),
+            "{lifetime:?}"
+        );
+        let ago = now - token.received_at();
+        assert!(ago.abs_diff(secs(100)) < secs(1), "received {ago:?} ago");
+        let left = token.expires_at().unwrap() - now;
+        assert!(left.abs_diff(secs(200)) < secs(1), "expires in {left:?}");
+    }
+}
+
+/// The saving host's clock ahead of ours, or ours set back: the receipt counts as now.
+#[tokio::test(start_paused = true)]
+async fn a_receipt_time_in_the_future_counts_as_now() {
+    let token = Token::builder("opaque")
+        .received_at(SystemTime::now() + secs(3600))
+        .expires_in(secs(300))
+        .build()
+        .unwrap();
+    assert_eq!(token.received_at(), Instant::now());
+    assert_eq!(token.expires_at(), Some(Instant::now() + secs(300)));
 }
