@@ -1,31 +1,44 @@
-// Input: an access token that may be a JWT.
-// Output: its `exp` claim as a time left from now, read without verifying the signature.
+// Input: an access token that may be a JWT, and when it was received (wall clock).
+// Output: how long it lives from its receipt, read from its `exp` and `iat` claims without
+// verifying the signature.
 //
-// The claim only schedules the next refresh; the token is never trusted because of it, so
+// The claims only schedule the next refresh; the token is never trusted because of them, so
 // skipping verification is safe here. Anything that is not a well-formed JWT with a numeric
 // `exp` yields `None` (expiry unknown), never a panic.
+//
+// `exp` and `iat` are read on the issuer's clock, which need not agree with ours. So the
+// lifetime is `exp - iat` when the token says when it was issued: counted from our receipt it
+// holds whatever the two clocks say (a few network milliseconds late at worst). Only without
+// `iat` is `exp` compared with the local clock, and then an `exp` already past means "unknown",
+// not "expired": an issuer whose clock is behind ours would otherwise have every token
+// refused as dead on arrival, though the API accepts them. The server's 401 decides instead.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// When a JWT's `exp` claim says it expires, measured from `now`.
+/// How long a JWT lives from `received` (when it was received, on the local wall clock).
 ///
-/// `Some(Duration::ZERO)` for a token already expired; `None` when the token is not a JWT,
-/// has no usable `exp`, or the claim is so far away that it cannot be represented.
-pub(crate) fn time_left(token: &str, now: SystemTime) -> Option<Duration> {
-    let exp = exp_claim(token)?;
-    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs_f64();
-    let left = exp - now;
-    if left <= 0.0 {
-        return Some(Duration::ZERO);
+/// `exp - iat` when the token has a numeric `iat` before its `exp`, whatever the local clock
+/// says; otherwise the time from `received` to `exp`. `None` when the token is not a JWT, has
+/// no usable `exp`, has no `iat` and an `exp` that is not after `received` (skew or expiry:
+/// we cannot tell, so the server's 401 decides), or when the lifetime cannot be represented.
+pub(crate) fn lifetime(token: &str, received: SystemTime) -> Option<Duration> {
+    let claims = claims(token)?;
+    let exp = number(&claims, "exp")?;
+    let since_issued = match number(&claims, "iat").filter(|iat| *iat < exp) {
+        Some(iat) => exp - iat,
+        None => exp - received.duration_since(UNIX_EPOCH).ok()?.as_secs_f64(),
+    };
+    if since_issued <= 0.0 {
+        return None;
     }
-    Duration::try_from_secs_f64(left).ok()
+    Duration::try_from_secs_f64(since_issued).ok()
 }
 
-/// The `exp` claim (seconds since the Unix epoch) of a compact JWS, if it has a finite one.
-fn exp_claim(token: &str) -> Option<f64> {
+/// The claims of a compact JWS, if its payload is JSON.
+fn claims(token: &str) -> Option<serde_json::Value> {
     let mut parts = token.split('.');
     let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
@@ -33,8 +46,12 @@ fn exp_claim(token: &str) -> Option<f64> {
     }
     // Some issuers pad base64url; the spec says not to, so accept both.
     let json = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&json).ok()?;
-    claims.get("exp")?.as_f64().filter(|exp| exp.is_finite())
+    serde_json::from_slice(&json).ok()
+}
+
+/// A finite numeric claim (seconds since the Unix epoch for `exp` and `iat`).
+fn number(claims: &serde_json::Value, name: &str) -> Option<f64> {
+    claims.get(name)?.as_f64().filter(|value| value.is_finite())
 }
 
 #[cfg(test)]
@@ -59,21 +76,61 @@ mod tests {
     #[test]
     fn reads_integer_and_float_exp() {
         assert_eq!(
-            time_left(&jwt(r#"{"sub":"a","exp":1000}"#), at(400)),
+            lifetime(&jwt(r#"{"sub":"a","exp":1000}"#), at(400)),
             Some(Duration::from_secs(600))
         );
         assert_eq!(
-            time_left(&jwt(r#"{"exp":1000.5}"#), at(1000)),
+            lifetime(&jwt(r#"{"exp":1000.5}"#), at(1000)),
+            Some(Duration::from_millis(500))
+        );
+    }
+
+    /// Changed deliberately (issue 11, item 10): this was `Some(Duration::ZERO)`, "expired",
+    /// which refused every token of an issuer whose clock is far enough behind ours.
+    #[test]
+    fn a_past_exp_without_iat_is_unknown_not_expired() {
+        for exp in ["10", "400", "399.5"] {
+            let token = jwt(&format!(r#"{{"exp":{exp}}}"#));
+            assert_eq!(lifetime(&token, at(400)), None, "exp {exp}");
+        }
+    }
+
+    #[test]
+    fn with_iat_the_lifetime_is_exp_minus_iat_whatever_the_local_clock() {
+        let token = jwt(r#"{"iat":1000,"exp":1300}"#);
+        for now in [0, 700, 1000, 1240, 1600, 1_000_000] {
+            assert_eq!(
+                lifetime(&token, at(now)),
+                Some(Duration::from_secs(300)),
+                "local clock at {now}"
+            );
+        }
+        assert_eq!(
+            lifetime(&jwt(r#"{"iat":1000.25,"exp":1000.75}"#), at(5000)),
             Some(Duration::from_millis(500))
         );
     }
 
     #[test]
-    fn past_exp_means_expired_now() {
+    fn an_iat_that_is_not_before_exp_or_not_a_number_is_ignored() {
+        for iat in ["1300", "1400", r#""1000""#, "null", "[1000]"] {
+            let token = jwt(&format!(r#"{{"iat":{iat},"exp":1300}}"#));
+            assert_eq!(
+                lifetime(&token, at(1200)),
+                Some(Duration::from_secs(100)),
+                "iat {iat}: judged by the local clock"
+            );
+            assert_eq!(lifetime(&token, at(1300)), None, "iat {iat}: past exp");
+        }
+    }
+
+    #[test]
+    fn an_absurd_exp_minus_iat_is_unknown_not_a_panic() {
         assert_eq!(
-            time_left(&jwt(r#"{"exp":10}"#), at(400)),
-            Some(Duration::ZERO)
+            lifetime(&jwt(r#"{"iat":-1.7e308,"exp":1.7e308}"#), at(0)),
+            None
         );
+        assert_eq!(lifetime(&jwt(r#"{"iat":0,"exp":1e300}"#), at(0)), None);
     }
 
     #[test]
@@ -83,7 +140,7 @@ mod tests {
             base64::engine::general_purpose::URL_SAFE.encode(r#"{"exp":10001}"#)
         );
         assert!(padded.contains('='), "test needs a padded payload");
-        assert_eq!(time_left(&padded, at(10_000)), Some(Duration::from_secs(1)));
+        assert_eq!(lifetime(&padded, at(10_000)), Some(Duration::from_secs(1)));
     }
 
     #[test]
@@ -100,12 +157,12 @@ mod tests {
             jwt("[1,2,3]"),
             jwt(r#"{"exp":1e400}"#),
         ] {
-            assert_eq!(time_left(&token, at(0)), None, "token {token}");
+            assert_eq!(lifetime(&token, at(0)), None, "token {token}");
         }
     }
 
     #[test]
     fn absurdly_far_exp_is_unknown_not_a_panic() {
-        assert_eq!(time_left(&jwt(r#"{"exp":1e300}"#), at(0)), None);
+        assert_eq!(lifetime(&jwt(r#"{"exp":1e300}"#), at(0)), None);
     }
 }

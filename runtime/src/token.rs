@@ -23,10 +23,20 @@ pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(3_155_760_000);
 /// An access token with what is needed to use and renew it.
 ///
 /// Built with [`Token::builder`], usually inside a [`TokenSource`](crate::TokenSource).
-/// The expiry is a deadline on the monotonic clock, computed when the token is built: from
-/// `expires_in` if the server sent it, else from the `exp` claim of a JWT access token (read
-/// without verifying the signature, only to schedule the refresh), else unknown: the token is
-/// then used until the server answers 401.
+/// The expiry is a deadline on the monotonic clock, fixed when the token is built and counted
+/// from its receipt (the call to [`build`](TokenBuilder::build), unless
+/// [`received_at`](TokenBuilder::received_at) says when it was received):
+/// - `expires_in`, if the server sent it;
+/// - else, for a JWT access token, `exp - iat` when it has an `iat` before its `exp`. The
+///   claims are read without verifying the signature, only to schedule the refresh, and are
+///   never compared with the local clock then: an issuer whose clock is behind or ahead of
+///   ours does not shorten or stretch the lifetime;
+/// - else, for a JWT with `exp` alone, the time from now to `exp` on the local clock. An `exp`
+///   already past gives an *unknown* expiry, not an expired token: a token from an issuer whose
+///   clock is behind ours looks the same, so it is used and the server's 401 decides;
+/// - else unknown: the token is then used until the server answers 401.
+///
+/// A lifetime beyond a century counts as unknown.
 ///
 /// `Debug` shows the type, the time left and whether a refresh token is present, never a
 /// secret.
@@ -62,6 +72,7 @@ impl Token {
             access_token: access_token.into(),
             token_type: None,
             expires_in: None,
+            received_at: None,
             refresh_token: None,
             scope: None,
         }
@@ -176,6 +187,7 @@ pub struct TokenBuilder {
     access_token: AccessToken,
     token_type: Option<String>,
     expires_in: Option<Duration>,
+    received_at: Option<SystemTime>,
     refresh_token: Option<RefreshToken>,
     scope: Option<String>,
 }
@@ -188,10 +200,45 @@ impl TokenBuilder {
         self
     }
 
-    /// The lifetime the server sent (`expires_in`), counted from when `build` is called.
-    /// Takes precedence over a JWT `exp` claim. More than a century counts as unknown.
+    /// The lifetime the server sent (`expires_in`), counted from receipt: when `build` is
+    /// called, or [`received_at`](Self::received_at). Takes precedence over the JWT claims.
+    /// More than a century counts as unknown.
     pub fn expires_in(mut self, expires_in: Duration) -> Self {
         self.expires_in = Some(expires_in);
+        self
+    }
+
+    /// When the token was received, on the wall clock, if that was before `build`: for a token
+    /// read back from storage, so that every process sharing it gives it the same
+    /// [`lifetime`](Token::lifetime) and renews it at the same time. The lifetime (from
+    /// [`expires_in`](Self::expires_in) or the JWT claims) is counted from this time, and
+    /// [`Token::received_at`] is this time on this process's monotonic clock.
+    ///
+    /// A time in the future (the clock of the host that saved the token is ahead, or ours was
+    /// set back) counts as now. A time too far back for this process's monotonic clock keeps
+    /// the expiry and makes the receipt now, with the lifetime that is left.
+    ///
+    /// A [`TokenStore`](crate::TokenStore) saves
+    /// `SystemTime::now() - token.received_at().elapsed()` and
+    /// [`lifetime`](Token::lifetime), and restores both:
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use freshtoken::Token;
+    ///
+    /// // Saved by another process, which received it 100 s ago with a 300 s lifetime.
+    /// let received = SystemTime::now() - Duration::from_secs(100);
+    /// let token = Token::builder("access")
+    ///     .received_at(received)
+    ///     .expires_in(Duration::from_secs(300))
+    ///     .build()?;
+    /// assert_eq!(token.lifetime(), Some(Duration::from_secs(300)));
+    /// let left = token.expires_at().unwrap() - tokio::time::Instant::now();
+    /// assert!(left <= Duration::from_secs(200) && left > Duration::from_secs(190));
+    /// # Ok::<(), freshtoken::AuthError>(())
+    /// ```
+    pub fn received_at(mut self, received_at: SystemTime) -> Self {
+        self.received_at = Some(received_at);
         self
     }
 
@@ -209,6 +256,9 @@ impl TokenBuilder {
 
     /// Fixes the expiry deadline and builds the `Authorization` header.
     ///
+    /// The deadline is the receipt plus `expires_in`, else plus a JWT's `exp - iat`, else the
+    /// JWT's `exp` on the local clock if it has not passed, else unknown: see [`Token`] for why.
+    ///
     /// # Errors
     /// [`AuthErrorKind::InvalidToken`](crate::AuthErrorKind::InvalidToken) when the access token is empty or holds characters that
     /// an HTTP header cannot carry, or when the token type is not a single word.
@@ -220,14 +270,31 @@ impl TokenBuilder {
         let token_type = normalize_token_type(self.token_type)?;
         let authorization = header_value(&token_type, secret)?;
 
-        let received_at = Instant::now();
-        let time_left = self
+        let now = Instant::now();
+        let wall_now = SystemTime::now();
+        // A receipt in the future is another host's clock, or ours set back: it counts as now.
+        let received = self
+            .received_at
+            .filter(|at| *at < wall_now)
+            .unwrap_or(wall_now);
+        let ago = wall_now.duration_since(received).unwrap_or_default();
+        let lifetime = self
             .expires_in
-            .or_else(|| jwt::time_left(secret, SystemTime::now()));
-        // An absurd lifetime means "no known expiry", not an overflow.
-        let expires_at = time_left
-            .filter(|left| *left <= MAX_LIFETIME)
-            .and_then(|left| received_at.checked_add(left));
+            .or_else(|| jwt::lifetime(secret, received))
+            // An absurd lifetime means "no known expiry", not an overflow.
+            .filter(|lifetime| *lifetime <= MAX_LIFETIME);
+        let (received_at, expires_at) = match now.checked_sub(ago) {
+            Some(received_at) => (
+                received_at,
+                lifetime.and_then(|lifetime| received_at.checked_add(lifetime)),
+            ),
+            // Before this monotonic clock's start (boot, on some platforms): received now,
+            // expiring when it would have.
+            None => (
+                now,
+                lifetime.and_then(|lifetime| now.checked_add(lifetime.saturating_sub(ago))),
+            ),
+        };
 
         Ok(Token {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -396,3 +463,7 @@ mod tests {
         assert_eq!(rotated.refresh_token().unwrap().expose_secret(), "r2");
     }
 }
+
+#[cfg(test)]
+#[path = "token_lifetime_tests.rs"]
+mod lifetime_tests;

@@ -1,6 +1,13 @@
 // Input: a token, or the bytes of a saved one.
-// Output: the other. Expiry is saved as wall-clock time (a monotonic instant means nothing to
+// Output: the other. Times are saved on the wall clock (a monotonic instant means nothing to
 // another process), and the bytes holding secrets are zeroed when dropped.
+//
+// A loaded token keeps the receipt time and lifetime it had in the process that fetched it,
+// so every process sharing the file renews it at the same point of its life. Rebuilt from its
+// time left alone, it would seem received at load time with a shorter lifetime, and the
+// cache's schedule (which caps its margins at half the lifetime) would renew it later than
+// the fetching process: against a server that revokes the old access token on rotation, the
+// late process takes a 401 at every rotation.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,6 +17,10 @@ use zeroize::Zeroizing;
 
 use crate::Token;
 
+/// Still 1 although `received_at` and `lifetime` were added: they are optional fields, which
+/// this reader treats as absent in older files and older readers ignore (serde skips unknown
+/// fields), so files move freely between versions. A new version number would make every older
+/// freshtoken refuse the file as "saved by an unknown version".
 const VERSION: u32 = 1;
 
 #[derive(Serialize)]
@@ -17,8 +28,12 @@ struct SavedRef<'a> {
     version: u32,
     access_token: &'a str,
     token_type: &'a str,
-    /// Seconds since the Unix epoch.
+    /// Seconds since the Unix epoch. What older readers use; this one prefers the next two.
     expires_at: Option<f64>,
+    /// When the token was received, in seconds since the Unix epoch.
+    received_at: Option<f64>,
+    /// Seconds from receipt to expiry.
+    lifetime: Option<f64>,
     refresh_token: Option<&'a str>,
     scope: Option<&'a str>,
 }
@@ -29,23 +44,30 @@ struct SavedOwned {
     access_token: String,
     token_type: Option<String>,
     expires_at: Option<f64>,
+    /// Absent from files written before it was added, like `lifetime`.
+    received_at: Option<f64>,
+    lifetime: Option<f64>,
     refresh_token: Option<String>,
     scope: Option<String>,
 }
 
 /// The JSON of `token`, in a buffer zeroed on drop.
 pub(crate) fn to_json(token: &Token) -> Zeroizing<Vec<u8>> {
+    let (now, wall_now) = (Instant::now(), SystemTime::now());
     let expires_at = token.expires_at().map(|at| {
-        let left = at.saturating_duration_since(Instant::now());
-        (SystemTime::now() + left)
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |since| since.as_secs_f64())
+        let left = at.saturating_duration_since(now);
+        seconds_since_epoch(wall_now + left).unwrap_or(0.0)
     });
+    let received_at = wall_now
+        .checked_sub(now.saturating_duration_since(token.received_at()))
+        .and_then(seconds_since_epoch);
     let saved = SavedRef {
         version: VERSION,
         access_token: token.access_token().expose_secret(),
         token_type: token.token_type(),
         expires_at,
+        received_at,
+        lifetime: token.lifetime().map(|lifetime| lifetime.as_secs_f64()),
         refresh_token: token
             .refresh_token()
             .map(crate::RefreshToken::expose_secret),
@@ -82,9 +104,20 @@ pub(crate) fn from_json(json: &[u8]) -> Result<Token, String> {
     if let Some(token_type) = saved.token_type {
         token = token.token_type(token_type);
     }
-    if let Some(expires_at) = saved.expires_at {
-        token = token.expires_in(time_left(expires_at, SystemTime::now()));
-    }
+    let received_at = saved.received_at.and_then(wall_clock);
+    let lifetime = saved
+        .lifetime
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok());
+    token = match (received_at, lifetime, saved.expires_at) {
+        (Some(received_at), Some(lifetime), _) => {
+            token.received_at(received_at).expires_in(lifetime)
+        }
+        // Expiry unknown: a JWT is read again, its lifetime counted from the same receipt.
+        (Some(received_at), None, None) => token.received_at(received_at),
+        // An older file, or unusable new fields: what is left of the lifetime, from now.
+        (_, _, Some(expires_at)) => token.expires_in(time_left(expires_at, SystemTime::now())),
+        (None, _, None) => token,
+    };
     if let Some(refresh_token) = saved.refresh_token {
         token = token.refresh_token(refresh_token);
     }
@@ -106,6 +139,18 @@ fn time_left(expires_at: f64, now: SystemTime) -> Duration {
     } else {
         Duration::try_from_secs_f64(left).unwrap_or(Duration::MAX)
     }
+}
+
+/// `at` in seconds since the Unix epoch, unless it is before it.
+fn seconds_since_epoch(at: SystemTime) -> Option<f64> {
+    at.duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|since| since.as_secs_f64())
+}
+
+/// Seconds since the Unix epoch as a wall-clock time, unless negative or absurd.
+fn wall_clock(secs: f64) -> Option<SystemTime> {
+    UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(secs).ok()?)
 }
 
 /// `serde_json`'s error category, without the excerpt of the input some messages carry.
@@ -138,6 +183,72 @@ mod tests {
         assert_eq!(back.scope(), Some("tasks"));
         let lifetime = back.lifetime().unwrap();
         assert!(lifetime <= Duration::from_secs(600) && lifetime > Duration::from_secs(598));
+    }
+
+    /// The gap between two instants, whichever comes first.
+    fn gap(a: Instant, b: Instant) -> Duration {
+        a.max(b) - a.min(b)
+    }
+
+    /// Before the fix (issue 11, item 16) the loaded token seemed received at load time with a
+    /// 200 s lifetime, so the cache's schedule (margins capped at half the lifetime, from
+    /// `received_at` and `expires_at` alone) renewed it later than the fetching process did.
+    #[tokio::test(start_paused = true)]
+    async fn a_token_fetched_100s_ago_loads_with_its_300s_lifetime_and_the_same_deadlines() {
+        let token = Token::builder("access")
+            .expires_in(Duration::from_secs(300))
+            .build()
+            .unwrap();
+        tokio::time::advance(Duration::from_secs(100)).await;
+
+        let json = to_json(&token);
+        let back = from_json(&json).unwrap();
+        assert_eq!(back.lifetime(), Some(Duration::from_secs(300)));
+        // Saved through the wall clock, which runs on while the paused monotonic clock waits.
+        let close = Duration::from_millis(50);
+        assert!(gap(back.received_at(), token.received_at()) < close);
+        let (back_expiry, expiry) = (back.expires_at().unwrap(), token.expires_at().unwrap());
+        assert!(gap(back_expiry, expiry) < close);
+
+        // Readable by older versions: still version 1, still an `expires_at`, which is what
+        // they (and this one, given a file without the new fields) use.
+        let mut older: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(older["version"], 1);
+        let fields = older.as_object_mut().unwrap();
+        fields.remove("received_at").unwrap();
+        fields.remove("lifetime").unwrap();
+        let back = from_json(older.to_string().as_bytes()).unwrap();
+        assert!(gap(back.expires_at().unwrap(), expiry) < close);
+        assert_eq!(
+            back.received_at(),
+            Instant::now(),
+            "older files: received at load"
+        );
+    }
+
+    /// Hostile or hand-edited new fields never panic: the loader falls back to `expires_at`.
+    #[tokio::test(start_paused = true)]
+    async fn absurd_receipt_times_and_lifetimes_fall_back_to_the_saved_expiry() {
+        let in_10_min = seconds_since_epoch(SystemTime::now()).unwrap() + 600.0;
+        for (received_at, lifetime) in [
+            ("-5", "300"),
+            ("1e300", "300"),
+            ("null", "300"),
+            ("1000", "-1"),
+            ("1000", "1e300"),
+            ("1000", "null"),
+        ] {
+            let json = format!(
+                r#"{{"version":1,"access_token":"a","expires_at":{in_10_min},
+                    "received_at":{received_at},"lifetime":{lifetime}}}"#
+            );
+            let token = from_json(json.as_bytes()).unwrap();
+            let left = token.expires_at().unwrap() - Instant::now();
+            assert!(
+                left.abs_diff(Duration::from_secs(600)) < Duration::from_secs(1),
+                "received_at {received_at}, lifetime {lifetime}: {left:?}"
+            );
+        }
     }
 
     #[test]
