@@ -1,6 +1,8 @@
 // Input: tokens to keep across restarts, and other processes that share the same file.
 // Output: one JSON file, readable by its owner only, replaced atomically, and a lock file
-// that serialises refreshes across processes.
+// that serialises refreshes across processes. The waiting for the lock lives in `lock.rs`.
+
+mod lock;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -23,6 +25,11 @@ use crate::Token;
 ///   file: a token another process saved meanwhile is adopted instead of refreshed again.
 /// - A missing file means "no token yet"; a corrupt one is reported (naming the path) and
 ///   overwritten by the next token.
+/// - Waiting for the lock never blocks a thread: the store tries the lock, and while another
+///   process holds it tries again after a pause that grows from 5 ms to 50 ms. Dropping the
+///   wait (the cache bounds it with its refresh timeout) stops it with nothing left running,
+///   however long the other process holds on, even if it is stopped. A released lock is
+///   taken within one pause, and waiting processes are not served in arrival order.
 ///
 /// ```no_run
 /// use freshtoken::{FileStore, TokenCache, Token, source_fn};
@@ -109,23 +116,6 @@ impl FileStore {
         );
         self.path.with_file_name(unique)
     }
-
-    fn lock_blocking(&self) -> Result<File, StoreError> {
-        let path = self.lock_path();
-        let file = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|source| StoreError::Io {
-                path: path.clone(),
-                source,
-            })?;
-        file.lock()
-            .map_err(|source| StoreError::Io { path, source })?;
-        Ok(file)
-    }
 }
 
 /// Writes `bytes` to a new file at `path`, readable and writable by the owner only, and syncs
@@ -136,7 +126,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
-fn private_options() -> OpenOptions {
+pub(super) fn private_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
@@ -182,7 +172,6 @@ impl TokenStore for FileStore {
     }
 
     async fn lock(&self) -> Result<StoreLock, StoreError> {
-        let file = blocking(self, FileStore::lock_blocking).await?;
-        Ok(StoreLock::new(file))
+        lock::lock(self).await.map(StoreLock::new)
     }
 }
