@@ -7,7 +7,8 @@ use std::fs::{File, TryLockError};
 use std::path::Path;
 use std::time::Duration;
 
-use super::{FileStore, blocking, private_options};
+use super::checks::{self, Purpose};
+use super::{FileStore, blocking};
 use crate::store::StoreError;
 
 /// The first pause between tries: a lock released meanwhile is taken this soon.
@@ -32,8 +33,7 @@ pub(super) async fn lock(store: &FileStore) -> Result<File, StoreError> {
             Ok(()) => return Ok(file),
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(source)) => {
-                let path = store.lock_path();
-                return Err(StoreError::Io { path, source });
+                return Err(checks::io_error(&store.lock_path(), source));
             }
         }
         tokio::time::sleep(pause).await;
@@ -41,16 +41,8 @@ pub(super) async fn lock(store: &FileStore) -> Result<File, StoreError> {
     }
 }
 
-/// The lock file, created owner-only if missing.
+/// The lock file, created owner-only if missing and held to the same checks as the token
+/// file (a link or a FIFO there is refused; another user's file is not ours to lock).
 fn open(path: &Path) -> Result<File, StoreError> {
-    private_options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(|source| StoreError::Io {
-            path: path.to_owned(),
-            source,
-        })
+    checks::open(path, Purpose::Lock).map(|(file, _)| file)
 }
