@@ -34,6 +34,72 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// The path is a symbolic link. The store neither reads through a link (someone who can
+    /// change the link could hand it any file) nor replaces one on save (that would silently
+    /// cut the link).
+    #[error(
+        "token store {} is a symbolic link, which FileStore neither follows nor replaces; give FileStore the real path (see `readlink -f {}`)",
+        path.display(),
+        path.display()
+    )]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
+
+    /// The path is not a regular file (a FIFO, a device, a directory, a socket): opening one
+    /// can block forever or read without end.
+    #[error(
+        "token store {} is a {kind}, not a regular file; point FileStore at a file path, or move this {kind} out of the way so the next login creates the file",
+        path.display()
+    )]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead ("FIFO", "directory", ...).
+        kind: &'static str,
+    },
+
+    /// The file belongs to another user, who could plant a token of their choosing.
+    #[error(
+        "token store {} is owned by uid {owner}, not by the user this process runs as (uid {user}); run `chown {user} {}`, or delete it so the next login writes a new one",
+        path.display(),
+        path.display()
+    )]
+    NotOwned {
+        /// The file.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// The effective user id of this process.
+        user: u32,
+    },
+
+    /// The file can be changed by group or others, who could plant a token of their choosing.
+    #[error(
+        "token store {} is writable by group or others (mode {mode:04o}); run `chmod 600 {}`",
+        path.display(),
+        path.display()
+    )]
+    Writable {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+
+    /// The file is larger than any saved token; it was not read whole.
+    #[error(
+        "token store {} is larger than {limit} bytes, far more than a saved token; point FileStore at the right file, or delete this one",
+        path.display()
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The most the store reads, in bytes.
+        limit: u64,
+    },
+
     /// Any other store (a database, a secret manager) failed.
     #[error("token store: {0}")]
     Other(Box<dyn StdError + Send + Sync>),

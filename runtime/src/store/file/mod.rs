@@ -1,13 +1,18 @@
 // Input: tokens to keep across restarts, and other processes that share the same file.
 // Output: one JSON file, readable by its owner only, replaced atomically, and a lock file
-// that serialises refreshes across processes.
+// that serialises refreshes across processes. The checks on what is found at those paths
+// live in `checks.rs`, the waiting for the lock in `lock.rs`.
+
+mod checks;
+mod lock;
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use self::checks::{MAX_FILE_SIZE, Purpose};
 use super::saved;
 use super::{StoreError, StoreLock, TokenStore};
 use crate::Token;
@@ -23,6 +28,33 @@ use crate::Token;
 ///   file: a token another process saved meanwhile is adopted instead of refreshed again.
 /// - A missing file means "no token yet"; a corrupt one is reported (naming the path) and
 ///   overwritten by the next token.
+/// - Waiting for the lock never blocks a thread: the store tries the lock, and while another
+///   process holds it tries again after a pause that grows from 5 ms to 50 ms. Dropping the
+///   wait (the cache bounds it with its refresh timeout) stops it with nothing left running,
+///   however long the other process holds on, even if it is stopped. A released lock is
+///   taken within one pause, and waiting processes are not served in arrival order.
+///
+/// # What the store refuses
+///
+/// A token file is a credential: whoever can change it chooses the token this process sends.
+/// So the store reads, replaces and locks only a **regular file, owned by the user the process
+/// runs as (effective uid), and not writable by group or others**; it creates its files that
+/// way. It refuses, with a [`StoreError`] that names the path and says the fix, and without
+/// reading or touching the file:
+///
+/// - a symbolic link ([`StoreError::Symlink`]), neither followed on load nor replaced on save:
+///   give the store the real path (links among the directories above the file are fine);
+/// - a FIFO, device, directory or socket ([`StoreError::NotAFile`]); opening one never blocks;
+/// - a file of another user ([`StoreError::NotOwned`]) or writable by group or others
+///   ([`StoreError::Writable`]);
+/// - a file larger than 1 MiB ([`StoreError::TooLarge`]); at most that much is ever read.
+///
+/// The same rules hold for `<file>.lock`. On load and lock the file is checked once opened,
+/// not by its path beforehand (which another process could swap in between); on save, what
+/// the rename would replace is checked, and the rename replaces a name, never a link's target.
+/// On platforms other than unix only the type, size and (on save) link checks apply. Like any
+/// store error, a refusal does not fail the caller: the cache logs it and carries on without
+/// the store.
 ///
 /// ```no_run
 /// use freshtoken::{FileStore, TokenCache, Token, source_fn};
@@ -65,11 +97,26 @@ impl FileStore {
     }
 
     fn read(&self) -> Result<Option<Token>, StoreError> {
-        let json = match fs::read(&self.path) {
-            Ok(json) => Zeroizing::new(json),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(self.io_error(error)),
+        let (file, metadata) = match checks::open(&self.path, Purpose::Read) {
+            Ok(opened) => opened,
+            Err(StoreError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+                return Ok(None);
+            }
+            Err(error) => return Err(error),
         };
+        // Room for the whole file up front: a buffer that grew would leave unzeroed copies of
+        // the secrets behind. One byte over the limit tells a file that is too large.
+        let room = metadata.len().min(MAX_FILE_SIZE) + 1;
+        let mut json = Zeroizing::new(Vec::with_capacity(usize::try_from(room).unwrap_or(0)));
+        file.take(MAX_FILE_SIZE + 1)
+            .read_to_end(&mut json)
+            .map_err(|error| self.io_error(error))?;
+        if json.len() as u64 > MAX_FILE_SIZE {
+            return Err(StoreError::TooLarge {
+                path: self.path.clone(),
+                limit: MAX_FILE_SIZE,
+            });
+        }
         saved::from_json(&json)
             .map(Some)
             .map_err(|reason| StoreError::Corrupt {
@@ -79,6 +126,7 @@ impl FileStore {
     }
 
     fn write(&self, token: &Token) -> Result<(), StoreError> {
+        checks::replaceable(&self.path)?;
         let json = saved::to_json(token);
         let temp = self.temp_path();
         let written = write_private(&temp, &json).and_then(|()| fs::rename(&temp, &self.path));
@@ -108,23 +156,6 @@ impl FileStore {
             fastrand::u64(..)
         );
         self.path.with_file_name(unique)
-    }
-
-    fn lock_blocking(&self) -> Result<File, StoreError> {
-        let path = self.lock_path();
-        let file = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|source| StoreError::Io {
-                path: path.clone(),
-                source,
-            })?;
-        file.lock()
-            .map_err(|source| StoreError::Io { path, source })?;
-        Ok(file)
     }
 }
 
@@ -186,7 +217,9 @@ impl TokenStore for FileStore {
     }
 
     async fn lock(&self) -> Result<StoreLock, StoreError> {
-        let file = blocking(self, FileStore::lock_blocking).await?;
-        Ok(StoreLock::new(file))
+        lock::lock(self).await.map(StoreLock::new)
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests;
