@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::endpoint::Endpoint;
 use super::endpoint_error::EndpointError;
 use super::exchange::Answer;
+use super::redaction::Redactions;
 use super::retry_after::retry_after;
 use crate::AuthError;
 #[cfg(test)]
@@ -60,14 +61,15 @@ pub(crate) struct ErrorBody {
 
 impl ErrorBody {
     /// Reads `error` and `error_description` (or `message`, which login APIs tend to use),
-    /// with every secret in `secrets` replaced by `[redacted]`.
-    pub(crate) fn read(body: &[u8], secrets: &[&str]) -> Self {
+    /// with every secret in `secrets`, in any spelling, replaced by `[redacted]`; a code that
+    /// holds one is dropped.
+    pub(crate) fn read(body: &[u8], secrets: &Redactions) -> Self {
         let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
             return Self::default();
         };
         let text = |name: &str| fields.get(name).and_then(Value::as_str);
         let code = text("error")
-            .filter(|code| is_error_code(code) && !contains_secret(code, secrets))
+            .filter(|code| is_error_code(code) && !secrets.found_in(code))
             .map(str::to_owned);
         let description = text("error_description")
             .or_else(|| text("message"))
@@ -128,22 +130,15 @@ fn is_error_code(code: &str) -> bool {
             .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
-fn contains_secret(text: &str, secrets: &[&str]) -> bool {
-    secrets
-        .iter()
-        .any(|secret| !secret.is_empty() && text.contains(secret))
-}
-
-/// Cuts secrets out first (so that truncation cannot leave half of one), then control
-/// characters, then everything past `MAX_DESCRIPTION_CHARS`.
-fn clean(text: &str, secrets: &[&str]) -> String {
-    let mut text = text.to_owned();
-    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
-        text = text.replace(secret, "[redacted]");
-    }
-    let mut chars = text.chars().map(|c| if c.is_control() { ' ' } else { c });
-    let mut cleaned: String = chars.by_ref().take(MAX_DESCRIPTION_CHARS).collect();
-    if chars.next().is_some() {
+/// Cuts secrets out and the rest short together (so that the cut cannot leave half of a
+/// secret), then flattens control characters.
+fn clean(text: &str, secrets: &Redactions) -> String {
+    let (redacted, cut) = secrets.redact(text, MAX_DESCRIPTION_CHARS);
+    let mut cleaned: String = redacted
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if cut {
         cleaned.push('…');
     }
     cleaned.trim().to_owned()
@@ -174,7 +169,8 @@ mod tests {
 
     fn error(status: u16, retry_after: Option<&str>, body: &str) -> AuthError {
         let answer = answer(status, retry_after, body.as_bytes());
-        let error_body = ErrorBody::read(&answer.body, &["SECRET-1", "SECRET-2"]);
+        let secrets = Redactions::new(&["SECRET-1", "SECRET-2"]);
+        let error_body = ErrorBody::read(&answer.body, &secrets);
         let remedy = oauth_remedy(answer.status, error_body.code.as_deref());
         error_from_answer(&endpoint(), &answer, error_body, remedy, None)
     }
@@ -249,7 +245,10 @@ mod tests {
 
     #[test]
     fn a_message_field_is_a_description() {
-        let body = ErrorBody::read(br#"{"message":"Invalid credentials"}"#, &[]);
+        let body = ErrorBody::read(
+            br#"{"message":"Invalid credentials"}"#,
+            &Redactions::default(),
+        );
         assert_eq!(body.code, None);
         assert_eq!(body.description.as_deref(), Some("Invalid credentials"));
     }
@@ -258,9 +257,13 @@ mod tests {
     fn codes_outside_the_rfc_charset_are_dropped() {
         for code in [r#"a"b"#, "a\\b", "é", "", "line\nbreak"] {
             let body = serde_json::json!({ "error": code }).to_string();
-            assert_eq!(ErrorBody::read(body.as_bytes(), &[]).code, None, "{code:?}");
+            assert_eq!(
+                ErrorBody::read(body.as_bytes(), &Redactions::default()).code,
+                None,
+                "{code:?}"
+            );
         }
-        let body = ErrorBody::read(br#"{"error":{"code":"x"}}"#, &[]);
+        let body = ErrorBody::read(br#"{"error":{"code":"x"}}"#, &Redactions::default());
         assert_eq!(body, ErrorBody::default());
     }
 
@@ -268,7 +271,7 @@ mod tests {
     fn a_body_without_an_oauth_error_is_described() {
         let mut answer = answer(502, None, b"<html>Bad gateway</html>");
         answer.content_type = Some("text/html".to_owned());
-        let error_body = ErrorBody::read(&answer.body, &[]);
+        let error_body = ErrorBody::read(&answer.body, &Redactions::default());
         let error = error_from_answer(&endpoint(), &answer, error_body, Remedy::Retry, None);
         assert!(error.is_retryable());
         let message = error.to_string();
@@ -322,9 +325,12 @@ mod tests {
             };
             let mut answer = answer(200, None, &body);
             answer.status = status;
-            let error_body = ErrorBody::read(&answer.body, &["", "x"]);
+            let error_body = ErrorBody::read(&answer.body, &Redactions::new(&["", "x"]));
             let _ = oauth_remedy(status, error_body.code.as_deref());
-            let _ = clean(&String::from_utf8_lossy(&body), &["", "\u{fffd}"]);
+            let _ = clean(
+                &String::from_utf8_lossy(&body),
+                &Redactions::new(&["", "\u{fffd}"]),
+            );
             let _ = error_from_answer(&endpoint(), &answer, error_body, Remedy::Retry, None);
         }
     }

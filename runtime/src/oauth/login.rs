@@ -10,6 +10,7 @@ use super::builder_methods::http_methods;
 use super::endpoint::Endpoint;
 use super::error_response::{Remedy, oauth_remedy};
 use super::exchange::Http;
+use super::redaction::Redactions;
 use super::request_body::RequestBody;
 use super::response_fields::TokenResponseFields;
 use super::token_request::TokenRequest;
@@ -147,7 +148,7 @@ impl PasswordLogin {
             ]),
             authorization: None,
             fields: &self.fields,
-            secrets: vec![password],
+            secrets: Redactions::new(&[password]),
             judge: |status, code| match refused(status, code) {
                 Remedy::Reauthenticate => (
                     Remedy::Reauthenticate,
@@ -166,7 +167,7 @@ impl PasswordLogin {
             body: RequestBody::json(&[(&self.refresh_token_field, refresh_token)]),
             authorization: None,
             fields: &self.fields,
-            secrets: vec![refresh_token, self.password.expose_secret()],
+            secrets: Redactions::new(&[refresh_token, self.password.expose_secret()]),
             judge: |status, code| match refused(status, code) {
                 Remedy::Reauthenticate => (
                     Remedy::Reauthenticate,

@@ -24,7 +24,12 @@
 //! Every message names the endpoint (scheme, host, port and path, never the query string)
 //! and the status, and never contains a token, a refresh token, a client secret or a
 //! password: bodies sent are zeroed when dropped, bodies received are described, not quoted,
-//! and a server's `error_description` is repeated only with those secrets cut out.
+//! and a server's `error_description` (or `message`) is repeated only with those secrets cut
+//! out in every spelling a server may echo them in: raw, form-urlencoded (any hex case, `+`
+//! or `%20`, any choice of escaped characters), JSON-escaped (including `\uXXXX` and `\/`),
+//! and the Basic credentials in base64 (standard or URL-safe, padded or not). An `error` code
+//! that holds a secret is dropped. A secret escaped twice over (a JSON body quoted inside
+//! another JSON string) is not recognized, and would be cut only where it is shown raw.
 //!
 //! # Reading answers
 //!
@@ -59,6 +64,7 @@ mod exchange;
 #[cfg(test)]
 mod hostile_input_tests;
 mod login;
+mod redaction;
 mod refresh_grant;
 mod request_body;
 mod response_fields;

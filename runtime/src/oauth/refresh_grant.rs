@@ -9,6 +9,7 @@ use super::endpoint::Endpoint;
 use super::endpoint_error::EndpointError;
 use super::error_response::oauth_remedy;
 use super::exchange::Http;
+use super::redaction::Redactions;
 use super::request_body::RequestBody;
 use super::response_fields::TokenResponseFields;
 use super::token_request::TokenRequest;
@@ -98,8 +99,8 @@ impl TokenSource for RefreshTokenGrant {
         fields.extend(self.client.form_fields());
         fields.extend(extra_fields(self.scope.as_deref(), &self.params));
 
-        let mut secrets = vec![refresh_token];
-        secrets.extend(self.client.secret());
+        let mut secrets = Redactions::new(&[refresh_token]);
+        self.client.add_secrets(&mut secrets);
         TokenRequest {
             endpoint: &self.endpoint,
             body: RequestBody::form(&fields),
