@@ -7,8 +7,10 @@ use base64::engine::general_purpose::STANDARD;
 use http::HeaderValue;
 use zeroize::Zeroizing;
 
+use super::error_response::{authenticated_client_remedy, oauth_remedy};
 use super::redaction::Redactions;
 use super::request_body::form_urlencode;
+use super::token_request::Judge;
 use crate::{AuthError, ClientSecret};
 
 /// How an OAuth2 client proves who it is to the token endpoint (RFC 6749 section 2.3).
@@ -97,6 +99,16 @@ impl ClientAuth {
             raw.push(b':');
             raw.extend_from_slice(secret.as_bytes());
             redactions.add_basic_credentials(&raw);
+        }
+    }
+
+    /// How an RFC 6749 token endpoint's refusal reads for this client: with a secret, a 401
+    /// means the client was refused.
+    pub(crate) fn judge(&self) -> Judge {
+        if self.secret().is_some() {
+            |status, code| (authenticated_client_remedy(status, code), None)
+        } else {
+            |status, code| (oauth_remedy(status, code), None)
         }
     }
 

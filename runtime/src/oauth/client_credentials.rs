@@ -7,7 +7,6 @@ use reqwest::Url;
 use super::builder_methods::{extra_fields, grant_methods, http_methods};
 use super::client_auth::ClientAuth;
 use super::endpoint::Endpoint;
-use super::error_response::oauth_remedy;
 use super::exchange::Http;
 use super::redaction::Redactions;
 use super::request_body::RequestBody;
@@ -90,7 +89,7 @@ impl TokenSource for ClientCredentials {
             authorization: self.client.authorization()?,
             fields: &self.fields,
             secrets,
-            judge: |status, code| (oauth_remedy(status, code), None),
+            judge: self.client.judge(),
         }
         .send(&self.http)
         .await

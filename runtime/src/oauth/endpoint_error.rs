@@ -28,6 +28,7 @@ use super::endpoint::Endpoint;
 ///     let source = match error.kind() {
 ///         AuthErrorKind::RefreshFailed { source, .. }
 ///         | AuthErrorKind::ReauthenticationRequired { source }
+///         | AuthErrorKind::InvalidClient { source }
 ///         | AuthErrorKind::Rejected { source } => source,
 ///         _ => return None,
 ///     };

@@ -29,13 +29,15 @@ pub(crate) enum Remedy {
     Retry,
     /// The credentials are dead: log in again.
     Reauthenticate,
+    /// The client's id or secret is refused: fix the configuration.
+    InvalidClient,
     /// The request is wrong; retrying cannot fix it.
     Reject,
 }
 
-/// The RFC 6749 section 5.2 reading of an error: `invalid_grant` and `invalid_client` (and a
-/// 401, which is how servers answer a bad client) mean dead credentials; server trouble and
-/// rate limits pass; any other refusal is a configuration error.
+/// The RFC 6749 section 5.2 reading of an error: `invalid_grant` (and a 401) means dead
+/// credentials, `invalid_client` a refused client id or secret; server trouble and rate
+/// limits pass; any other refusal is a configuration error.
 pub(crate) fn oauth_remedy(status: StatusCode, error_code: Option<&str>) -> Remedy {
     if status.is_server_error()
         || status == StatusCode::REQUEST_TIMEOUT
@@ -44,11 +46,27 @@ pub(crate) fn oauth_remedy(status: StatusCode, error_code: Option<&str>) -> Reme
         return Remedy::Retry;
     }
     match error_code {
-        Some("invalid_grant" | "invalid_client") => Remedy::Reauthenticate,
+        Some("invalid_grant") => Remedy::Reauthenticate,
+        Some("invalid_client") => Remedy::InvalidClient,
         // Meant for the authorization endpoint, but some token endpoints send them too.
         Some("temporarily_unavailable" | "server_error") => Remedy::Retry,
         _ if status == StatusCode::UNAUTHORIZED => Remedy::Reauthenticate,
         _ => Remedy::Reject,
+    }
+}
+
+/// [`oauth_remedy`] for a client that sent a secret: RFC 6749 section 5.2 has the server
+/// answer 401 when client authentication fails, so a 401 that names no other cause is a
+/// refused client, not a dead grant. (Without a secret, a 401 stays a dead grant: there is no
+/// secret to get wrong.)
+pub(crate) fn authenticated_client_remedy(status: StatusCode, error_code: Option<&str>) -> Remedy {
+    match oauth_remedy(status, error_code) {
+        Remedy::Reauthenticate
+            if status == StatusCode::UNAUTHORIZED && error_code != Some("invalid_grant") =>
+        {
+            Remedy::InvalidClient
+        }
+        remedy => remedy,
     }
 }
 
@@ -116,6 +134,7 @@ pub(crate) fn error_from_answer(
             }
         }
         Remedy::Reauthenticate => AuthError::reauthenticate(error),
+        Remedy::InvalidClient => AuthError::invalid_client(error),
         Remedy::Reject => AuthError::rejected(error),
     }
 }
@@ -181,8 +200,8 @@ mod tests {
             oauth_remedy(StatusCode::from_u16(status).unwrap(), code)
         };
         assert_eq!(remedy(400, Some("invalid_grant")), Remedy::Reauthenticate);
-        assert_eq!(remedy(401, Some("invalid_client")), Remedy::Reauthenticate);
-        assert_eq!(remedy(400, Some("invalid_client")), Remedy::Reauthenticate);
+        assert_eq!(remedy(401, Some("invalid_client")), Remedy::InvalidClient);
+        assert_eq!(remedy(400, Some("invalid_client")), Remedy::InvalidClient);
         assert_eq!(remedy(401, None), Remedy::Reauthenticate);
         assert_eq!(remedy(400, Some("invalid_scope")), Remedy::Reject);
         assert_eq!(remedy(400, Some("invalid_request")), Remedy::Reject);
@@ -198,6 +217,40 @@ mod tests {
                 "{status}"
             );
         }
+    }
+
+    #[test]
+    fn a_401_to_an_authenticated_client_is_invalid_client() {
+        let remedy = |status: u16, code: Option<&str>| {
+            authenticated_client_remedy(StatusCode::from_u16(status).unwrap(), code)
+        };
+        assert_eq!(remedy(401, None), Remedy::InvalidClient);
+        assert_eq!(
+            remedy(401, Some("unauthorized_client")),
+            Remedy::InvalidClient
+        );
+        assert_eq!(remedy(400, Some("invalid_client")), Remedy::InvalidClient);
+        assert_eq!(remedy(401, Some("invalid_grant")), Remedy::Reauthenticate);
+        assert_eq!(remedy(400, Some("invalid_grant")), Remedy::Reauthenticate);
+        assert_eq!(remedy(400, Some("invalid_scope")), Remedy::Reject);
+        assert_eq!(remedy(401, Some("temporarily_unavailable")), Remedy::Retry);
+        assert_eq!(remedy(503, None), Remedy::Retry);
+    }
+
+    #[test]
+    fn invalid_client_says_to_check_the_client_and_stops_retries() {
+        let error = error(401, None, r#"{"error":"invalid_client"}"#);
+        assert!(
+            matches!(error.kind(), AuthErrorKind::InvalidClient { .. }),
+            "{error:?}"
+        );
+        assert!(!error.needs_reauthentication() && !error.is_retryable());
+        let message = error.to_string();
+        assert!(
+            message.contains("check the client id and secret"),
+            "{message}"
+        );
+        assert!(!message.contains("log in again"), "{message}");
     }
 
     #[test]

@@ -184,12 +184,15 @@ impl PasswordLogin {
     }
 }
 
-/// Login APIs say "no" with 401 or 403 more often than with an RFC 6749 error code.
+/// Login APIs say "no" with 401 or 403 more often than with an RFC 6749 error code. This
+/// source sends no client credentials, so an `invalid_client` refuses the login itself.
 fn refused(status: StatusCode, error_code: Option<&str>) -> Remedy {
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        Remedy::Reauthenticate
-    } else {
-        oauth_remedy(status, error_code)
+        return Remedy::Reauthenticate;
+    }
+    match oauth_remedy(status, error_code) {
+        Remedy::InvalidClient => Remedy::Reauthenticate,
+        remedy => remedy,
     }
 }
 
@@ -215,6 +218,10 @@ mod tests {
         assert_eq!(refused(status(403), None), Remedy::Reauthenticate);
         assert_eq!(
             refused(status(400), Some("invalid_grant")),
+            Remedy::Reauthenticate
+        );
+        assert_eq!(
+            refused(status(400), Some("invalid_client")),
             Remedy::Reauthenticate
         );
         assert_eq!(refused(status(400), None), Remedy::Reject);

@@ -12,13 +12,15 @@
 //!
 //! | The endpoint answered | Error | The cache |
 //! |---|---|---|
-//! | `invalid_grant`, `invalid_client`, or 401 | [`AuthErrorKind::ReauthenticationRequired`] | stops until given a new token |
+//! | `invalid_grant`, or 401 to a public client | [`AuthErrorKind::ReauthenticationRequired`] | stops until given a new token |
+//! | `invalid_client`, or 401 to a client that sent a secret | [`AuthErrorKind::InvalidClient`]: check the client id and secret | stops until given a new token |
 //! | 5xx, 408, 429, no answer | [`AuthErrorKind::RefreshFailed`], with `Retry-After` on 429 and 503 | retries after a backoff |
 //! | no answer within the timeout | [`AuthErrorKind::Timeout`] | retries after a backoff |
 //! | any other 4xx or 3xx (`invalid_scope`, `invalid_request`...) | [`AuthErrorKind::Rejected`] | stops: the configuration needs fixing |
 //! | 2xx without a usable `access_token`, or not JSON | [`AuthErrorKind::InvalidToken`] | retries after a backoff |
 //!
-//! [`PasswordLogin`] also counts a 403 as a refusal. The `source` of the first three is an
+//! [`PasswordLogin`] also counts a 403 as a refusal, and reads `invalid_client` as a refused
+//! login (it sends no client credentials). The `source` of the first four is an
 //! [`EndpointError`] with the status and the RFC 6749 error code.
 //!
 //! Every message names the endpoint (scheme, host, port and path, never the query string)
@@ -49,6 +51,7 @@
 //! endpoints, enable one (for example `reqwest`'s `rustls-tls` feature) in your own crate.
 //!
 //! [`AuthErrorKind::ReauthenticationRequired`]: crate::AuthErrorKind::ReauthenticationRequired
+//! [`AuthErrorKind::InvalidClient`]: crate::AuthErrorKind::InvalidClient
 //! [`AuthErrorKind::RefreshFailed`]: crate::AuthErrorKind::RefreshFailed
 //! [`AuthErrorKind::Timeout`]: crate::AuthErrorKind::Timeout
 //! [`AuthErrorKind::Rejected`]: crate::AuthErrorKind::Rejected
