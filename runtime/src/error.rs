@@ -21,9 +21,10 @@ pub type SourceError = Arc<dyn StdError + Send + Sync + 'static>;
 ///
 /// A [`TokenSource`](crate::TokenSource) builds its errors with
 /// [`AuthError::refresh_failed`] (may pass: network, 5xx, rate limit: the cache retries after
-/// a backoff), [`AuthError::reauthenticate`] (the credentials are dead: `invalid_grant`,
+/// a backoff), [`AuthError::reauthenticate`] (the credentials are dead: `invalid_grant`),
+/// [`AuthError::invalid_client`] (the client's own id or secret is refused:
 /// `invalid_client`) or [`AuthError::rejected`] (the request itself is wrong); after the last
-/// two the cache makes no attempt until it is given a new token.
+/// three the cache makes no attempt until it is given a new token.
 ///
 /// ```
 /// use std::time::Duration;
@@ -80,6 +81,20 @@ pub enum AuthErrorKind {
     /// [`TokenCache::set_token`](crate::TokenCache::set_token).
     #[error("re-authentication required (log in again): {source}")]
     ReauthenticationRequired {
+        /// What the token source reported.
+        source: SourceError,
+    },
+
+    /// The token endpoint did not accept the client's own credentials (RFC 6749 section 5.2
+    /// `invalid_client`, or a 401 to a client that sent a secret): the client id or secret is
+    /// wrong, or the client was disabled. Logging in again will not help, nor will retrying:
+    /// the configuration needs fixing. The cache makes no further attempt until it is given
+    /// a new token; [`needs_reauthentication`](AuthError::needs_reauthentication) is false.
+    #[error(
+        "the token endpoint rejected the client credentials (invalid_client): {source}; check \
+         the client id and secret"
+    )]
+    InvalidClient {
         /// What the token source reported.
         source: SourceError,
     },
@@ -174,6 +189,15 @@ impl AuthError {
         .into()
     }
 
+    /// The client's own credentials (id and secret) are refused: the cache stops trying
+    /// until it gets a new token, and the user need not log in again.
+    pub fn invalid_client(source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        AuthErrorKind::InvalidClient {
+            source: Arc::from(source.into()),
+        }
+        .into()
+    }
+
     /// A request the token endpoint will not accept however often it is sent.
     pub fn rejected(source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         AuthErrorKind::Rejected {
@@ -244,6 +268,7 @@ impl AuthError {
         !matches!(
             self.kind(),
             AuthErrorKind::ReauthenticationRequired { .. }
+                | AuthErrorKind::InvalidClient { .. }
                 | AuthErrorKind::Rejected { .. }
                 | AuthErrorKind::NoRuntime
                 | AuthErrorKind::Closed

@@ -301,6 +301,23 @@ impl SecretWatch {
         String::from_utf8_lossy(&lock(&self.logs)).into_owned()
     }
 
+    /// Asserts that no log line and no error shown contains any of `forms`: a test's own
+    /// secrets, in every spelling it checks.
+    ///
+    /// # Panics
+    /// If one of them is there.
+    pub fn assert_none_of(&self, forms: &[String]) {
+        let logs = self.logs();
+        for text in std::iter::once(&logs).chain(&self.shown) {
+            for form in forms {
+                assert!(
+                    !text.contains(form.as_str()),
+                    "{form:?} leaked into: {text}"
+                );
+            }
+        }
+    }
+
     /// Asserts that no log line and no error shown contains a token or the client secret
     /// (raw, or in the Basic header's base64), and that the capture saw the cache at work.
     ///

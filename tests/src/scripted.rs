@@ -206,10 +206,10 @@ impl Drop for ScriptedServer {
 }
 
 /// One request on one connection.
-struct Request {
-    path: String,
-    authorization: Option<String>,
-    body: String,
+pub(crate) struct Request {
+    pub(crate) path: String,
+    pub(crate) authorization: Option<String>,
+    pub(crate) body: String,
 }
 
 async fn answer(mut stream: TcpStream, shared: Arc<Mutex<Script>>) {
@@ -290,7 +290,7 @@ fn response(status: u16, extra_headers: &str, body: &str) -> String {
 
 /// Reads one request: its path, `Authorization` header and body. `None` if the client went
 /// away or sent something that is not a request.
-async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+pub(crate) async fn read_request(stream: &mut TcpStream) -> Option<Request> {
     let mut buffer = Vec::new();
     let mut chunk = [0; 4096];
     let head_end = loop {

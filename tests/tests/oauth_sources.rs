@@ -578,27 +578,106 @@ async fn client_credentials_with_a_body_secret_and_the_users_http_client() {
     assert_eq!(endpoint.hits_async().await, 1);
 }
 
+/// RFC 6749 section 5.2: `invalid_client` (or a 401 to a client that authenticated) means
+/// the client id or secret is wrong. That is neither "log in again" nor worth retrying.
+fn assert_invalid_client(error: &AuthError) {
+    assert!(
+        matches!(error.kind(), AuthErrorKind::InvalidClient { .. }),
+        "{error:?}"
+    );
+    assert!(!error.needs_reauthentication(), "{error:?}");
+    assert!(!error.is_retryable(), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("check the client id and secret"),
+        "{message}"
+    );
+    assert!(!message.contains("log in again"), "{message}");
+    assert_no_secrets(error);
+}
+
 #[tokio::test]
-async fn client_credentials_invalid_client_needs_reauthentication() {
+async fn invalid_client_says_to_check_the_client_id_and_secret() {
+    for (status, auth) in [
+        (401, ClientAuth::basic(CLIENT_ID, CLIENT_SECRET)),
+        (400, ClientAuth::body(CLIENT_ID, CLIENT_SECRET)),
+    ] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(|when, then| {
+                when.method(POST).path(TOKEN_PATH);
+                then.status(status).json_body(json!({
+                    "error": "invalid_client",
+                    "error_description": format!("bad secret {CLIENT_SECRET}"),
+                }));
+            })
+            .await;
+        let client_credentials = ClientCredentials::new(url(&server, TOKEN_PATH), auth.clone());
+        let refresh_grant = RefreshTokenGrant::new(url(&server, TOKEN_PATH), auth);
+        for error in [
+            client_credentials.fetch(None).await.unwrap_err(),
+            refresh_grant.fetch(Some(&previous())).await.unwrap_err(),
+        ] {
+            assert_invalid_client(&error);
+            assert!(
+                error
+                    .to_string()
+                    .contains(": invalid_client (bad secret [redacted])"),
+                "{error}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_401_without_a_code_is_invalid_client_when_the_client_authenticated() {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
             when.method(POST).path(TOKEN_PATH);
-            then.status(401).json_body(json!({
-                "error": "invalid_client",
-                "error_description": format!("bad secret {CLIENT_SECRET}"),
-            }));
+            then.status(401);
         })
         .await;
-    let error = Kind::ClientCredentials.fetch(&server).await.unwrap_err();
+    for auth in [
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+        ClientAuth::body(CLIENT_ID, CLIENT_SECRET),
+    ] {
+        let source = RefreshTokenGrant::new(url(&server, TOKEN_PATH), auth);
+        assert_invalid_client(&source.fetch(Some(&previous())).await.unwrap_err());
+    }
+    // A public client has no secret to get wrong: its refresh token is what was refused.
+    let public = RefreshTokenGrant::new(url(&server, TOKEN_PATH), ClientAuth::public(CLIENT_ID));
+    let error = public.fetch(Some(&previous())).await.unwrap_err();
     assert!(error.needs_reauthentication(), "{error:?}");
-    assert!(
-        error
-            .to_string()
-            .contains("401 Unauthorized: invalid_client"),
-        "{error}"
+}
+
+#[tokio::test]
+async fn invalid_client_stops_the_cache_after_one_attempt() {
+    let server = MockServer::start_async().await;
+    let endpoint = server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH);
+            then.status(401)
+                .json_body(json!({ "error": "invalid_client" }));
+        })
+        .await;
+    let cache = TokenCache::new(ClientCredentials::new(
+        url(&server, TOKEN_PATH),
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    ));
+
+    let first = cache.token().await.unwrap_err();
+    assert_invalid_client(&first);
+    for _ in 0..3 {
+        let again = cache.token().await.unwrap_err();
+        assert_invalid_client(&again);
+        assert_eq!(again.to_string(), first.to_string());
+    }
+    assert_eq!(
+        endpoint.hits_async().await,
+        1,
+        "no attempt after invalid_client"
     );
-    assert_no_secrets(&error);
 }
 
 // ----- PasswordLogin -----

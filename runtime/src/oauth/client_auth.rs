@@ -7,7 +7,10 @@ use base64::engine::general_purpose::STANDARD;
 use http::HeaderValue;
 use zeroize::Zeroizing;
 
+use super::error_response::{authenticated_client_remedy, oauth_remedy};
+use super::redaction::Redactions;
 use super::request_body::form_urlencode;
+use super::token_request::Judge;
 use crate::{AuthError, ClientSecret};
 
 /// How an OAuth2 client proves who it is to the token endpoint (RFC 6749 section 2.3).
@@ -80,6 +83,35 @@ impl ClientAuth {
         }
     }
 
+    /// Adds what the client sends that must be kept out of error messages: the secret, and
+    /// for Basic the credentials as the header carries them (in base64, which a server may
+    /// echo), both as sent and without their form-urlencoding.
+    pub(crate) fn add_secrets<'a>(&'a self, redactions: &mut Redactions<'a>) {
+        let Some(secret) = self.secret() else {
+            return;
+        };
+        redactions.add(secret);
+        if let Method::Basic(_) = self.method {
+            redactions.add_basic_credentials(&basic_credentials(&self.client_id, secret));
+            let mut raw =
+                Zeroizing::new(Vec::with_capacity(self.client_id.len() + 1 + secret.len()));
+            raw.extend_from_slice(self.client_id.as_bytes());
+            raw.push(b':');
+            raw.extend_from_slice(secret.as_bytes());
+            redactions.add_basic_credentials(&raw);
+        }
+    }
+
+    /// How an RFC 6749 token endpoint's refusal reads for this client: with a secret, a 401
+    /// means the client was refused.
+    pub(crate) fn judge(&self) -> Judge {
+        if self.secret().is_some() {
+            |status, code| (authenticated_client_remedy(status, code), None)
+        } else {
+            |status, code| (oauth_remedy(status, code), None)
+        }
+    }
+
     /// The form fields that identify the client: none for Basic, where the header does.
     pub(crate) fn form_fields(&self) -> Vec<(&'static str, &str)> {
         match &self.method {
@@ -102,13 +134,19 @@ impl ClientAuth {
     }
 }
 
-fn basic_authorization(client_id: &str, secret: &str) -> Result<HeaderValue, AuthError> {
+/// `id:secret`, each form-urlencoded, as RFC 6749 section 2.3.1 puts them in the header.
+fn basic_credentials(client_id: &str, secret: &str) -> Zeroizing<Vec<u8>> {
     // Sized up front: a reallocation would leave an unzeroed copy of the secret.
     let mut credentials =
         Zeroizing::new(Vec::with_capacity(3 * (client_id.len() + secret.len()) + 1));
     form_urlencode(&mut credentials, client_id);
     credentials.push(b':');
     form_urlencode(&mut credentials, secret);
+    credentials
+}
+
+fn basic_authorization(client_id: &str, secret: &str) -> Result<HeaderValue, AuthError> {
+    let credentials = basic_credentials(client_id, secret);
 
     // Base64 of the credentials, sized up front, then the shared header builder.
     let mut encoded = Zeroizing::new(String::with_capacity(credentials.len().div_ceil(3) * 4));
@@ -147,6 +185,25 @@ mod tests {
         assert!(public.authorization().unwrap().is_none());
         assert_eq!(public.form_fields(), [("client_id", "cli")]);
         assert_eq!(public.secret(), None);
+    }
+
+    #[test]
+    fn basic_secrets_include_the_header_credentials() {
+        let auth = ClientAuth::basic("my client", "s3cr:t/+");
+        let mut redactions = Redactions::default();
+        auth.add_secrets(&mut redactions);
+        let header = auth.authorization().unwrap().unwrap();
+        let encoded = header.to_str().unwrap().strip_prefix("Basic ").unwrap();
+        let raw = STANDARD.encode("my client:s3cr:t/+");
+        let text = format!("{encoded} {raw} s3cr%3At%2F%2B");
+        assert_eq!(
+            redactions.redact(&text, 100).0,
+            "[redacted] [redacted] [redacted]"
+        );
+        let public_client = ClientAuth::public("cli");
+        let mut public = Redactions::default();
+        public_client.add_secrets(&mut public);
+        assert_eq!(public.redact("cli", 100).0, "cli");
     }
 
     #[test]

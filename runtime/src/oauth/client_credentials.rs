@@ -7,8 +7,8 @@ use reqwest::Url;
 use super::builder_methods::{extra_fields, grant_methods, http_methods};
 use super::client_auth::ClientAuth;
 use super::endpoint::Endpoint;
-use super::error_response::oauth_remedy;
 use super::exchange::Http;
+use super::redaction::Redactions;
 use super::request_body::RequestBody;
 use super::response_fields::TokenResponseFields;
 use super::token_request::TokenRequest;
@@ -81,13 +81,15 @@ impl TokenSource for ClientCredentials {
         fields.extend(self.client.form_fields());
         fields.extend(extra_fields(self.scope.as_deref(), &self.params));
 
+        let mut secrets = Redactions::default();
+        self.client.add_secrets(&mut secrets);
         TokenRequest {
             endpoint: &self.endpoint,
             body: RequestBody::form(&fields),
             authorization: self.client.authorization()?,
             fields: &self.fields,
-            secrets: self.client.secret().into_iter().collect(),
-            judge: |status, code| (oauth_remedy(status, code), None),
+            secrets,
+            judge: self.client.judge(),
         }
         .send(&self.http)
         .await

@@ -14,7 +14,8 @@ use super::endpoint::Endpoint;
 /// The message names the endpoint (scheme, host, port and path, never the query string) and
 /// the status, and never contains a token, a client secret or a password: an
 /// `error_description` from the server is kept only after every secret the request carried
-/// has been cut out of it.
+/// has been cut out of it, in any spelling the request sent it in (form-urlencoded,
+/// JSON-escaped, base64 Basic credentials) or the server re-spelled it in.
 ///
 /// SDK code can look inside, for example to tell a locked account from a wrong password:
 ///
@@ -27,6 +28,7 @@ use super::endpoint::Endpoint;
 ///     let source = match error.kind() {
 ///         AuthErrorKind::RefreshFailed { source, .. }
 ///         | AuthErrorKind::ReauthenticationRequired { source }
+///         | AuthErrorKind::InvalidClient { source }
 ///         | AuthErrorKind::Rejected { source } => source,
 ///         _ => return None,
 ///     };

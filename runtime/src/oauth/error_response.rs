@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::endpoint::Endpoint;
 use super::endpoint_error::EndpointError;
 use super::exchange::Answer;
+use super::redaction::Redactions;
 use super::retry_after::retry_after;
 use crate::AuthError;
 #[cfg(test)]
@@ -28,13 +29,15 @@ pub(crate) enum Remedy {
     Retry,
     /// The credentials are dead: log in again.
     Reauthenticate,
+    /// The client's id or secret is refused: fix the configuration.
+    InvalidClient,
     /// The request is wrong; retrying cannot fix it.
     Reject,
 }
 
-/// The RFC 6749 section 5.2 reading of an error: `invalid_grant` and `invalid_client` (and a
-/// 401, which is how servers answer a bad client) mean dead credentials; server trouble and
-/// rate limits pass; any other refusal is a configuration error.
+/// The RFC 6749 section 5.2 reading of an error: `invalid_grant` (and a 401) means dead
+/// credentials, `invalid_client` a refused client id or secret; server trouble and rate
+/// limits pass; any other refusal is a configuration error.
 pub(crate) fn oauth_remedy(status: StatusCode, error_code: Option<&str>) -> Remedy {
     if status.is_server_error()
         || status == StatusCode::REQUEST_TIMEOUT
@@ -43,11 +46,27 @@ pub(crate) fn oauth_remedy(status: StatusCode, error_code: Option<&str>) -> Reme
         return Remedy::Retry;
     }
     match error_code {
-        Some("invalid_grant" | "invalid_client") => Remedy::Reauthenticate,
+        Some("invalid_grant") => Remedy::Reauthenticate,
+        Some("invalid_client") => Remedy::InvalidClient,
         // Meant for the authorization endpoint, but some token endpoints send them too.
         Some("temporarily_unavailable" | "server_error") => Remedy::Retry,
         _ if status == StatusCode::UNAUTHORIZED => Remedy::Reauthenticate,
         _ => Remedy::Reject,
+    }
+}
+
+/// [`oauth_remedy`] for a client that sent a secret: RFC 6749 section 5.2 has the server
+/// answer 401 when client authentication fails, so a 401 that names no other cause is a
+/// refused client, not a dead grant. (Without a secret, a 401 stays a dead grant: there is no
+/// secret to get wrong.)
+pub(crate) fn authenticated_client_remedy(status: StatusCode, error_code: Option<&str>) -> Remedy {
+    match oauth_remedy(status, error_code) {
+        Remedy::Reauthenticate
+            if status == StatusCode::UNAUTHORIZED && error_code != Some("invalid_grant") =>
+        {
+            Remedy::InvalidClient
+        }
+        remedy => remedy,
     }
 }
 
@@ -60,14 +79,15 @@ pub(crate) struct ErrorBody {
 
 impl ErrorBody {
     /// Reads `error` and `error_description` (or `message`, which login APIs tend to use),
-    /// with every secret in `secrets` replaced by `[redacted]`.
-    pub(crate) fn read(body: &[u8], secrets: &[&str]) -> Self {
+    /// with every secret in `secrets`, in any spelling, replaced by `[redacted]`; a code that
+    /// holds one is dropped.
+    pub(crate) fn read(body: &[u8], secrets: &Redactions) -> Self {
         let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
             return Self::default();
         };
         let text = |name: &str| fields.get(name).and_then(Value::as_str);
         let code = text("error")
-            .filter(|code| is_error_code(code) && !contains_secret(code, secrets))
+            .filter(|code| is_error_code(code) && !secrets.found_in(code))
             .map(str::to_owned);
         let description = text("error_description")
             .or_else(|| text("message"))
@@ -114,6 +134,7 @@ pub(crate) fn error_from_answer(
             }
         }
         Remedy::Reauthenticate => AuthError::reauthenticate(error),
+        Remedy::InvalidClient => AuthError::invalid_client(error),
         Remedy::Reject => AuthError::rejected(error),
     }
 }
@@ -128,22 +149,15 @@ fn is_error_code(code: &str) -> bool {
             .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
-fn contains_secret(text: &str, secrets: &[&str]) -> bool {
-    secrets
-        .iter()
-        .any(|secret| !secret.is_empty() && text.contains(secret))
-}
-
-/// Cuts secrets out first (so that truncation cannot leave half of one), then control
-/// characters, then everything past `MAX_DESCRIPTION_CHARS`.
-fn clean(text: &str, secrets: &[&str]) -> String {
-    let mut text = text.to_owned();
-    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
-        text = text.replace(secret, "[redacted]");
-    }
-    let mut chars = text.chars().map(|c| if c.is_control() { ' ' } else { c });
-    let mut cleaned: String = chars.by_ref().take(MAX_DESCRIPTION_CHARS).collect();
-    if chars.next().is_some() {
+/// Cuts secrets out and the rest short together (so that the cut cannot leave half of a
+/// secret), then flattens control characters.
+fn clean(text: &str, secrets: &Redactions) -> String {
+    let (redacted, cut) = secrets.redact(text, MAX_DESCRIPTION_CHARS);
+    let mut cleaned: String = redacted
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if cut {
         cleaned.push('…');
     }
     cleaned.trim().to_owned()
@@ -174,7 +188,8 @@ mod tests {
 
     fn error(status: u16, retry_after: Option<&str>, body: &str) -> AuthError {
         let answer = answer(status, retry_after, body.as_bytes());
-        let error_body = ErrorBody::read(&answer.body, &["SECRET-1", "SECRET-2"]);
+        let secrets = Redactions::new(&["SECRET-1", "SECRET-2"]);
+        let error_body = ErrorBody::read(&answer.body, &secrets);
         let remedy = oauth_remedy(answer.status, error_body.code.as_deref());
         error_from_answer(&endpoint(), &answer, error_body, remedy, None)
     }
@@ -185,8 +200,8 @@ mod tests {
             oauth_remedy(StatusCode::from_u16(status).unwrap(), code)
         };
         assert_eq!(remedy(400, Some("invalid_grant")), Remedy::Reauthenticate);
-        assert_eq!(remedy(401, Some("invalid_client")), Remedy::Reauthenticate);
-        assert_eq!(remedy(400, Some("invalid_client")), Remedy::Reauthenticate);
+        assert_eq!(remedy(401, Some("invalid_client")), Remedy::InvalidClient);
+        assert_eq!(remedy(400, Some("invalid_client")), Remedy::InvalidClient);
         assert_eq!(remedy(401, None), Remedy::Reauthenticate);
         assert_eq!(remedy(400, Some("invalid_scope")), Remedy::Reject);
         assert_eq!(remedy(400, Some("invalid_request")), Remedy::Reject);
@@ -202,6 +217,40 @@ mod tests {
                 "{status}"
             );
         }
+    }
+
+    #[test]
+    fn a_401_to_an_authenticated_client_is_invalid_client() {
+        let remedy = |status: u16, code: Option<&str>| {
+            authenticated_client_remedy(StatusCode::from_u16(status).unwrap(), code)
+        };
+        assert_eq!(remedy(401, None), Remedy::InvalidClient);
+        assert_eq!(
+            remedy(401, Some("unauthorized_client")),
+            Remedy::InvalidClient
+        );
+        assert_eq!(remedy(400, Some("invalid_client")), Remedy::InvalidClient);
+        assert_eq!(remedy(401, Some("invalid_grant")), Remedy::Reauthenticate);
+        assert_eq!(remedy(400, Some("invalid_grant")), Remedy::Reauthenticate);
+        assert_eq!(remedy(400, Some("invalid_scope")), Remedy::Reject);
+        assert_eq!(remedy(401, Some("temporarily_unavailable")), Remedy::Retry);
+        assert_eq!(remedy(503, None), Remedy::Retry);
+    }
+
+    #[test]
+    fn invalid_client_says_to_check_the_client_and_stops_retries() {
+        let error = error(401, None, r#"{"error":"invalid_client"}"#);
+        assert!(
+            matches!(error.kind(), AuthErrorKind::InvalidClient { .. }),
+            "{error:?}"
+        );
+        assert!(!error.needs_reauthentication() && !error.is_retryable());
+        let message = error.to_string();
+        assert!(
+            message.contains("check the client id and secret"),
+            "{message}"
+        );
+        assert!(!message.contains("log in again"), "{message}");
     }
 
     #[test]
@@ -249,7 +298,10 @@ mod tests {
 
     #[test]
     fn a_message_field_is_a_description() {
-        let body = ErrorBody::read(br#"{"message":"Invalid credentials"}"#, &[]);
+        let body = ErrorBody::read(
+            br#"{"message":"Invalid credentials"}"#,
+            &Redactions::default(),
+        );
         assert_eq!(body.code, None);
         assert_eq!(body.description.as_deref(), Some("Invalid credentials"));
     }
@@ -258,9 +310,13 @@ mod tests {
     fn codes_outside_the_rfc_charset_are_dropped() {
         for code in [r#"a"b"#, "a\\b", "é", "", "line\nbreak"] {
             let body = serde_json::json!({ "error": code }).to_string();
-            assert_eq!(ErrorBody::read(body.as_bytes(), &[]).code, None, "{code:?}");
+            assert_eq!(
+                ErrorBody::read(body.as_bytes(), &Redactions::default()).code,
+                None,
+                "{code:?}"
+            );
         }
-        let body = ErrorBody::read(br#"{"error":{"code":"x"}}"#, &[]);
+        let body = ErrorBody::read(br#"{"error":{"code":"x"}}"#, &Redactions::default());
         assert_eq!(body, ErrorBody::default());
     }
 
@@ -268,7 +324,7 @@ mod tests {
     fn a_body_without_an_oauth_error_is_described() {
         let mut answer = answer(502, None, b"<html>Bad gateway</html>");
         answer.content_type = Some("text/html".to_owned());
-        let error_body = ErrorBody::read(&answer.body, &[]);
+        let error_body = ErrorBody::read(&answer.body, &Redactions::default());
         let error = error_from_answer(&endpoint(), &answer, error_body, Remedy::Retry, None);
         assert!(error.is_retryable());
         let message = error.to_string();
@@ -322,9 +378,12 @@ mod tests {
             };
             let mut answer = answer(200, None, &body);
             answer.status = status;
-            let error_body = ErrorBody::read(&answer.body, &["", "x"]);
+            let error_body = ErrorBody::read(&answer.body, &Redactions::new(&["", "x"]));
             let _ = oauth_remedy(status, error_body.code.as_deref());
-            let _ = clean(&String::from_utf8_lossy(&body), &["", "\u{fffd}"]);
+            let _ = clean(
+                &String::from_utf8_lossy(&body),
+                &Redactions::new(&["", "\u{fffd}"]),
+            );
             let _ = error_from_answer(&endpoint(), &answer, error_body, Remedy::Retry, None);
         }
     }

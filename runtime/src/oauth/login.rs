@@ -10,6 +10,7 @@ use super::builder_methods::http_methods;
 use super::endpoint::Endpoint;
 use super::error_response::{Remedy, oauth_remedy};
 use super::exchange::Http;
+use super::redaction::Redactions;
 use super::request_body::RequestBody;
 use super::response_fields::TokenResponseFields;
 use super::token_request::TokenRequest;
@@ -147,7 +148,7 @@ impl PasswordLogin {
             ]),
             authorization: None,
             fields: &self.fields,
-            secrets: vec![password],
+            secrets: Redactions::new(&[password]),
             judge: |status, code| match refused(status, code) {
                 Remedy::Reauthenticate => (
                     Remedy::Reauthenticate,
@@ -166,7 +167,7 @@ impl PasswordLogin {
             body: RequestBody::json(&[(&self.refresh_token_field, refresh_token)]),
             authorization: None,
             fields: &self.fields,
-            secrets: vec![refresh_token, self.password.expose_secret()],
+            secrets: Redactions::new(&[refresh_token, self.password.expose_secret()]),
             judge: |status, code| match refused(status, code) {
                 Remedy::Reauthenticate => (
                     Remedy::Reauthenticate,
@@ -183,12 +184,15 @@ impl PasswordLogin {
     }
 }
 
-/// Login APIs say "no" with 401 or 403 more often than with an RFC 6749 error code.
+/// Login APIs say "no" with 401 or 403 more often than with an RFC 6749 error code. This
+/// source sends no client credentials, so an `invalid_client` refuses the login itself.
 fn refused(status: StatusCode, error_code: Option<&str>) -> Remedy {
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        Remedy::Reauthenticate
-    } else {
-        oauth_remedy(status, error_code)
+        return Remedy::Reauthenticate;
+    }
+    match oauth_remedy(status, error_code) {
+        Remedy::InvalidClient => Remedy::Reauthenticate,
+        remedy => remedy,
     }
 }
 
@@ -214,6 +218,10 @@ mod tests {
         assert_eq!(refused(status(403), None), Remedy::Reauthenticate);
         assert_eq!(
             refused(status(400), Some("invalid_grant")),
+            Remedy::Reauthenticate
+        );
+        assert_eq!(
+            refused(status(400), Some("invalid_client")),
             Remedy::Reauthenticate
         );
         assert_eq!(refused(status(400), None), Remedy::Reject);

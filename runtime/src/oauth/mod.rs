@@ -12,19 +12,26 @@
 //!
 //! | The endpoint answered | Error | The cache |
 //! |---|---|---|
-//! | `invalid_grant`, `invalid_client`, or 401 | [`AuthErrorKind::ReauthenticationRequired`] | stops until given a new token |
+//! | `invalid_grant`, or 401 to a public client | [`AuthErrorKind::ReauthenticationRequired`] | stops until given a new token |
+//! | `invalid_client`, or 401 to a client that sent a secret | [`AuthErrorKind::InvalidClient`]: check the client id and secret | stops until given a new token |
 //! | 5xx, 408, 429, no answer | [`AuthErrorKind::RefreshFailed`], with `Retry-After` on 429 and 503 | retries after a backoff |
 //! | no answer within the timeout | [`AuthErrorKind::Timeout`] | retries after a backoff |
 //! | any other 4xx or 3xx (`invalid_scope`, `invalid_request`...) | [`AuthErrorKind::Rejected`] | stops: the configuration needs fixing |
 //! | 2xx without a usable `access_token`, or not JSON | [`AuthErrorKind::InvalidToken`] | retries after a backoff |
 //!
-//! [`PasswordLogin`] also counts a 403 as a refusal. The `source` of the first three is an
+//! [`PasswordLogin`] also counts a 403 as a refusal, and reads `invalid_client` as a refused
+//! login (it sends no client credentials). The `source` of the first four is an
 //! [`EndpointError`] with the status and the RFC 6749 error code.
 //!
 //! Every message names the endpoint (scheme, host, port and path, never the query string)
 //! and the status, and never contains a token, a refresh token, a client secret or a
 //! password: bodies sent are zeroed when dropped, bodies received are described, not quoted,
-//! and a server's `error_description` is repeated only with those secrets cut out.
+//! and a server's `error_description` (or `message`) is repeated only with those secrets cut
+//! out in every spelling a server may echo them in: raw, form-urlencoded (any hex case, `+`
+//! or `%20`, any choice of escaped characters), JSON-escaped (including `\uXXXX` and `\/`),
+//! and the Basic credentials in base64 (standard or URL-safe, padded or not). An `error` code
+//! that holds a secret is dropped. A secret escaped twice over (a JSON body quoted inside
+//! another JSON string) is not recognized, and would be cut only where it is shown raw.
 //!
 //! # Reading answers
 //!
@@ -44,6 +51,7 @@
 //! endpoints, enable one (for example `reqwest`'s `rustls-tls` feature) in your own crate.
 //!
 //! [`AuthErrorKind::ReauthenticationRequired`]: crate::AuthErrorKind::ReauthenticationRequired
+//! [`AuthErrorKind::InvalidClient`]: crate::AuthErrorKind::InvalidClient
 //! [`AuthErrorKind::RefreshFailed`]: crate::AuthErrorKind::RefreshFailed
 //! [`AuthErrorKind::Timeout`]: crate::AuthErrorKind::Timeout
 //! [`AuthErrorKind::Rejected`]: crate::AuthErrorKind::Rejected
@@ -59,6 +67,7 @@ mod exchange;
 #[cfg(test)]
 mod hostile_input_tests;
 mod login;
+mod redaction;
 mod refresh_grant;
 mod request_body;
 mod response_fields;

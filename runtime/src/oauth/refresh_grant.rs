@@ -7,8 +7,8 @@ use super::builder_methods::{extra_fields, grant_methods, http_methods};
 use super::client_auth::ClientAuth;
 use super::endpoint::Endpoint;
 use super::endpoint_error::EndpointError;
-use super::error_response::oauth_remedy;
 use super::exchange::Http;
+use super::redaction::Redactions;
 use super::request_body::RequestBody;
 use super::response_fields::TokenResponseFields;
 use super::token_request::TokenRequest;
@@ -98,15 +98,15 @@ impl TokenSource for RefreshTokenGrant {
         fields.extend(self.client.form_fields());
         fields.extend(extra_fields(self.scope.as_deref(), &self.params));
 
-        let mut secrets = vec![refresh_token];
-        secrets.extend(self.client.secret());
+        let mut secrets = Redactions::new(&[refresh_token]);
+        self.client.add_secrets(&mut secrets);
         TokenRequest {
             endpoint: &self.endpoint,
             body: RequestBody::form(&fields),
             authorization: self.client.authorization()?,
             fields: &self.fields,
             secrets,
-            judge: |status, code| (oauth_remedy(status, code), None),
+            judge: self.client.judge(),
         }
         .send(&self.http)
         .await

@@ -6,6 +6,7 @@ use http::{HeaderValue, StatusCode};
 use super::endpoint::Endpoint;
 use super::error_response::{ErrorBody, Remedy, error_from_answer};
 use super::exchange::{Http, post};
+use super::redaction::Redactions;
 use super::request_body::RequestBody;
 use super::response_fields::TokenResponseFields;
 use super::token_response::token_from_answer;
@@ -20,8 +21,9 @@ pub(crate) struct TokenRequest<'a> {
     pub(crate) body: RequestBody,
     pub(crate) authorization: Option<HeaderValue>,
     pub(crate) fields: &'a TokenResponseFields,
-    /// Cut out of any text the endpoint sends back, in case it echoes them.
-    pub(crate) secrets: Vec<&'a str>,
+    /// The secrets the request carries, cut out of any text the endpoint sends back, in
+    /// case it echoes them.
+    pub(crate) secrets: Redactions<'a>,
     pub(crate) judge: Judge,
 }
 
