@@ -45,6 +45,12 @@ impl Failure {
         }
     }
 
+    /// The instant from which a new attempt may be made; `None` when none may be made until
+    /// new credentials arrive.
+    pub(crate) fn not_before(&self) -> Option<Instant> {
+        self.not_before
+    }
+
     /// Whether a new attempt must wait (or, for dead credentials, must not happen).
     pub(crate) fn blocks(&self, now: Instant) -> bool {
         self.not_before.is_none_or(|at| now < at)

@@ -42,6 +42,7 @@ pub(super) fn start<S: TokenSource>(
     };
     runtime.spawn(flight.run(reason, plan));
     state.flight = Some(receiver.clone());
+    shared.ahead.close();
     Ok(receiver)
 }
 
@@ -104,6 +105,7 @@ impl<S> Flight<S> {
                 match &outcome {
                     Ok(token) => {
                         state.failure = None;
+                        shared.ahead.open();
                         shared.install(&mut state, Arc::clone(token));
                     }
                     Err(error) => {
@@ -113,6 +115,10 @@ impl<S> Flight<S> {
                             Instant::now(),
                             &shared.config,
                         );
+                        // Blocked for good: the gate stays closed, as `start` left it.
+                        if let Some(at) = failure.not_before() {
+                            shared.ahead.close_until(at);
+                        }
                         state.failure = Some(failure);
                     }
                 }

@@ -1,10 +1,15 @@
-// Input: the outcome of looking at the cache when `token()` is called.
-// Output: a future of the token that is ready at once on the fast path, and that waits on the
-// refresh otherwise.
+// Input: a cache and what the caller wants of it (a usable token, or a new one).
+// Output: a future of the token that looks at the cache when first polled: ready at once on
+// the fast path, waiting on the refresh otherwise.
 //
-// A named future rather than an `async fn`: the fast-path check then runs inline in the
-// caller, and awaiting a ready token costs one branch, not a separate state machine (measured
-// at ~20 ns per call in `runtime/benches`).
+// A named future rather than an `async fn`: the fast path then runs inline in the caller's
+// poll, and awaiting a fresh token costs what `fresh_token()` costs plus one branch, with no
+// allocation (an `async fn` state machine measured ~20 ns more per call in `runtime/benches`).
+// Generic over the source, not a `&dyn`, so that `fresh_token()` inlines into `poll`.
+//
+// Deciding at the first poll, not at the call, means a future made before the token expired
+// and awaited after it still gets a usable token, and a future made outside the runtime can
+// start its refresh inside the runtime that polls it.
 
 use std::fmt;
 use std::future::Future;
@@ -12,26 +17,38 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::{AuthError, Token};
+use super::{TokenCache, Want};
+use crate::{AuthError, Token, TokenSource};
 
 type Waiting<'a> = Pin<Box<dyn Future<Output = Result<Arc<Token>, AuthError>> + Send + 'a>>;
 
-/// The future returned by [`TokenCache::token`](crate::TokenCache::token).
+/// The future returned by [`TokenCache::token`](crate::TokenCache::token) and
+/// [`TokenCache::refresh`](crate::TokenCache::refresh).
 ///
-/// The cache is consulted when `token()` is called: with a fresh token (or a failure that is
-/// already known) the future is ready at once; otherwise it waits for the refresh under way.
-/// Like a fused future, it stays pending if polled again after it completed.
+/// Like every future it does nothing until polled. The cache is consulted at the first poll:
+/// with a fresh token (or a failure that is already known) the future is ready at once, with
+/// no lock and no allocation; otherwise it starts or joins a refresh and waits for it. Like a
+/// fused future, it stays pending if polled again after it completed.
 #[must_use = "futures do nothing unless awaited"]
-pub struct TokenFuture<'a> {
-    state: State<'a>,
+pub struct TokenFuture<'a, S> {
+    state: State<'a, S>,
 }
 
-enum State<'a> {
+enum State<'a, S> {
+    /// Not polled yet.
+    Start(&'a TokenCache<S>, Want),
     Ready(Option<Result<Arc<Token>, AuthError>>),
     Waiting(Waiting<'a>),
 }
 
-impl<'a> TokenFuture<'a> {
+impl<'a, S> TokenFuture<'a, S> {
+    /// A future that looks at `cache` when first polled.
+    pub(super) fn new(cache: &'a TokenCache<S>, want: Want) -> Self {
+        Self {
+            state: State::Start(cache, want),
+        }
+    }
+
     pub(super) fn ready(outcome: Result<Arc<Token>, AuthError>) -> Self {
         Self {
             state: State::Ready(Some(outcome)),
@@ -47,21 +64,45 @@ impl<'a> TokenFuture<'a> {
     }
 }
 
-impl Future for TokenFuture<'_> {
+impl<S: TokenSource> Future for TokenFuture<'_, S> {
     type Output = Result<Arc<Token>, AuthError>;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().state {
-            State::Ready(outcome) => outcome.take().map_or(Poll::Pending, Poll::Ready),
-            State::Waiting(wait) => wait.as_mut().poll(cx),
+        let this = self.get_mut();
+        match &mut this.state {
+            State::Start(cache, want) => {
+                let cache: &TokenCache<S> = cache;
+                if *want == Want::Usable
+                    && let Some(token) = cache.fresh_token()
+                {
+                    this.state = State::Ready(None);
+                    return Poll::Ready(Ok(token));
+                }
+                this.state = cache.slow_path(*want).state;
+                this.poll_decided(cx)
+            }
+            _ => this.poll_decided(cx),
         }
     }
 }
 
-impl fmt::Debug for TokenFuture<'_> {
+impl<S> TokenFuture<'_, S> {
+    /// Polls a future that has looked at the cache: never in the `Start` state.
+    fn poll_decided(&mut self, cx: &mut Context<'_>) -> Poll<Result<Arc<Token>, AuthError>> {
+        match &mut self.state {
+            State::Ready(outcome) => outcome.take().map_or(Poll::Pending, Poll::Ready),
+            State::Waiting(wait) => wait.as_mut().poll(cx),
+            // `slow_path` only makes ready or waiting futures; pending rather than a panic.
+            State::Start(..) => Poll::Pending,
+        }
+    }
+}
+
+impl<S> fmt::Debug for TokenFuture<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
+            State::Start(..) => "not polled",
             State::Ready(Some(_)) => "ready",
             State::Ready(None) => "done",
             State::Waiting(_) => "waiting",
