@@ -37,8 +37,9 @@ pub struct TokenFuture<'a, S> {
 enum State<'a, S> {
     /// Not polled yet.
     Start(&'a TokenCache<S>, Want),
-    Ready(Option<Result<Arc<Token>, AuthError>>),
+    Ready(Result<Arc<Token>, AuthError>),
     Waiting(Waiting<'a>),
+    Done,
 }
 
 impl<'a, S> TokenFuture<'a, S> {
@@ -51,7 +52,7 @@ impl<'a, S> TokenFuture<'a, S> {
 
     pub(super) fn ready(outcome: Result<Arc<Token>, AuthError>) -> Self {
         Self {
-            state: State::Ready(Some(outcome)),
+            state: State::Ready(outcome),
         }
     }
 
@@ -67,34 +68,39 @@ impl<'a, S> TokenFuture<'a, S> {
 impl<S: TokenSource> Future for TokenFuture<'_, S> {
     type Output = Result<Arc<Token>, AuthError>;
 
+    /// The fast path only, so that it inlines into the caller's state machine; everything
+    /// else is out of line in `poll_slow`.
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match &mut this.state {
-            State::Start(cache, want) => {
-                let cache: &TokenCache<S> = cache;
-                if *want == Want::Usable
-                    && let Some(token) = cache.fresh_token()
-                {
-                    this.state = State::Ready(None);
-                    return Poll::Ready(Ok(token));
-                }
-                this.state = cache.slow_path(*want).state;
-                this.poll_decided(cx)
-            }
-            _ => this.poll_decided(cx),
+        if let State::Start(cache, Want::Usable) = this.state
+            && let Some(token) = cache.fresh_token()
+        {
+            this.state = State::Done;
+            return Poll::Ready(Ok(token));
         }
+        this.poll_slow(cx)
     }
 }
 
-impl<S> TokenFuture<'_, S> {
-    /// Polls a future that has looked at the cache: never in the `Start` state.
-    fn poll_decided(&mut self, cx: &mut Context<'_>) -> Poll<Result<Arc<Token>, AuthError>> {
-        match &mut self.state {
-            State::Ready(outcome) => outcome.take().map_or(Poll::Pending, Poll::Ready),
-            State::Waiting(wait) => wait.as_mut().poll(cx),
-            // `slow_path` only makes ready or waiting futures; pending rather than a panic.
-            State::Start(..) => Poll::Pending,
+impl<S: TokenSource> TokenFuture<'_, S> {
+    #[inline(never)]
+    fn poll_slow(&mut self, cx: &mut Context<'_>) -> Poll<Result<Arc<Token>, AuthError>> {
+        if let State::Start(cache, want) = self.state {
+            self.state = cache.slow_path(want).state;
+        }
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Ready(outcome) => Poll::Ready(outcome),
+            State::Waiting(mut wait) => {
+                let polled = wait.as_mut().poll(cx);
+                if polled.is_pending() {
+                    self.state = State::Waiting(wait);
+                }
+                polled
+            }
+            // `slow_path` makes only ready or waiting futures; like a fused future, a
+            // finished one stays pending.
+            State::Start(..) | State::Done => Poll::Pending,
         }
     }
 }
@@ -103,9 +109,9 @@ impl<S> fmt::Debug for TokenFuture<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
             State::Start(..) => "not polled",
-            State::Ready(Some(_)) => "ready",
-            State::Ready(None) => "done",
+            State::Ready(_) => "ready",
             State::Waiting(_) => "waiting",
+            State::Done => "done",
         };
         f.debug_struct("TokenFuture")
             .field("state", &state)
