@@ -1,4 +1,5 @@
-//! Benchmarks of the token fast path, contention, the macro's overhead and herds (issue 6).
+//! Benchmarks of the token fast path, contention, the ageing token's path (issue 11), the
+//! macro's overhead and herds (issue 6).
 //!
 //! Every group runs on one multi-thread tokio runtime with 2 workers and puts freshtoken
 //! beside the floor (`Instant::now()`, a compare, an `Arc` clone) and two simple baselines.
@@ -11,6 +12,7 @@
 
 mod workloads;
 
+use std::cell::OnceCell;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
@@ -19,13 +21,17 @@ use tokio::runtime::Runtime;
 use workloads::herd::{self, Moment};
 use workloads::run;
 use workloads::subjects::{
-    ByHand, Cache, CacheSync, Client, Floor, MutexBaseline, OutOfLine, RwLockBaseline, Subject,
-    TokioFloor, Wrapped, fresh_cache,
+    Ageing, ByHand, Cache, CacheSync, Client, Floor, MutexBaseline, OutOfLine, RwLockBaseline,
+    Subject, TokioFloor, Wrapped, fresh_cache,
 };
 
 /// Callers in a herd, and how long their token source takes.
 const HERD_CALLERS: usize = 10_000;
 const SOURCE_LATENCY: Duration = Duration::from_millis(50);
+
+/// How long the ageing subject's token takes to start ageing, and then ages for: long enough
+/// for the two benchmarks of section 2b (about 5 s each).
+const AGEING_WAIT: Duration = Duration::from_secs(20);
 
 fn runtime() -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -116,6 +122,50 @@ fn contended(c: &mut Criterion, rt: &Runtime) {
             &RwLockBaseline::new(),
         );
         group.finish();
+    }
+}
+
+/// Section 2b: `token()` on a token in its refresh-ahead window while its background
+/// refresh runs, with 1 and 64 tasks; compare with `single_task` and `contended_64_tasks`.
+/// Waits `AGEING_WAIT` for the token to age, and only when one of these benchmarks runs.
+fn ageing(c: &mut Criterion, rt: &Runtime) {
+    let subject = OnceCell::new();
+    let aged = || {
+        subject
+            .get_or_init(|| {
+                eprintln!("waiting {AGEING_WAIT:?} for the token to start ageing...");
+                let ageing = Ageing::new(AGEING_WAIT);
+                ageing.start(rt.handle());
+                ageing
+            })
+            .clone()
+    };
+    let checked = |ageing: &Ageing, elapsed: Duration| {
+        assert!(
+            ageing.is_ageing(),
+            "the token stopped ageing during the measurement; raise AGEING_WAIT"
+        );
+        elapsed
+    };
+    let mut group = c.benchmark_group("ageing_token_refresh_running");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("freshtoken token(), 1 task", |b| {
+        let ageing = aged();
+        b.to_async(rt).iter_custom(|iters| {
+            let ageing = ageing.clone();
+            async move { checked(&ageing, run::single(ageing.clone(), iters).await) }
+        });
+    });
+    group.bench_function("freshtoken token(), 64 tasks", |b| {
+        let ageing = aged();
+        b.to_async(rt).iter_custom(|iters| {
+            let ageing = ageing.clone();
+            async move { checked(&ageing, run::contended(ageing.clone(), 64, iters).await) }
+        });
+    });
+    group.finish();
+    if let Some(ageing) = subject.get() {
+        eprintln!("  (the token ages for {:.1?} more)", ageing.ageing_left());
     }
 }
 
@@ -210,6 +260,7 @@ fn main() {
         .configure_from_args();
     single_task(&mut c, &rt);
     contended(&mut c, &rt);
+    ageing(&mut c, &rt);
     macro_overhead(&mut c, &rt);
     herds(&mut c, &rt);
     c.final_summary();

@@ -122,7 +122,7 @@ impl<'c, S: TokenSource> Call<'c, S> {
     /// # Errors
     /// The cache's error, for [`finish`](Call::finish) or [`fail`](Call::fail) to convert.
     #[inline]
-    pub fn token(&self) -> TokenFuture<'c> {
+    pub fn token(&self) -> TokenFuture<'c, S> {
         self.cache.token()
     }
 

@@ -257,6 +257,9 @@ async fn a_token_revoked_mid_burst_costs_each_caller_at_most_one_retry_and_one_r
     let client = FaultClient::new(&server, |cache| cache);
     assert_all_succeeded(&burst(&client).await);
     assert_eq!(server.token_hits().len(), 1);
+    // The refresh after the revocation must not wait for the cache's minimum interval
+    // between refreshes: the clock is held during the burst, so that wait would never end.
+    advance(secs(1)).await;
 
     // Revoke once a third of the next burst's calls have reached the API.
     let hold = ClockHold::new();

@@ -1,5 +1,5 @@
-//! A quick benchmark report of freshtoken's token fast path (issue 6), in well under two
-//! minutes: reduced versions of the criterion benchmarks in `runtime/benches/`, run on one
+//! A quick benchmark report of freshtoken's token fast path (issue 6) and of the ageing
+//! token's path (issue 11), in well under two minutes: reduced versions of the criterion benchmarks in `runtime/benches/`, run on one
 //! multi-thread tokio runtime with 2 workers, each measurement repeated and its median kept.
 //!
 //! ```sh
@@ -22,8 +22,8 @@ use tokio::runtime::Runtime;
 
 use workloads::herd::{self, Herd, Moment};
 use workloads::subjects::{
-    ByHand, Cache, CacheSync, Client, Floor, MutexBaseline, OutOfLine, RwLockBaseline, Subject,
-    TokioFloor, Wrapped, fresh_cache,
+    Ageing, ByHand, Cache, CacheSync, Client, Floor, MutexBaseline, OutOfLine, RwLockBaseline,
+    Subject, TokioFloor, Wrapped, fresh_cache,
 };
 use workloads::{alloc, run};
 
@@ -39,6 +39,10 @@ const ALLOC_CALLS: u64 = 100_000;
 const HERD_CALLERS: usize = 10_000;
 const SOURCE_LATENCY: Duration = Duration::from_millis(50);
 const HERD_ROUNDS: usize = 5;
+/// How long the ageing subject's token takes to start ageing, and then ages for. Made at the
+/// start, it ages by the time the other measurements are over; made again (and waited for)
+/// if too little of its window is left.
+const AGEING_WAIT: Duration = Duration::from_secs(20);
 
 fn main() {
     let started = Instant::now();
@@ -47,11 +51,12 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
+    let ageing = Ageing::new(AGEING_WAIT);
 
     eprintln!("warming up...");
     rounds(&rt, 1, SINGLE_CALLS / 10, CONTENDED_CALLS / 10);
     eprintln!("fast path and contention, {ROUNDS} rounds...");
-    let timings = rounds(&rt, ROUNDS, SINGLE_CALLS, CONTENDED_CALLS);
+    let mut timings = rounds(&rt, ROUNDS, SINGLE_CALLS, CONTENDED_CALLS);
     eprintln!("herds, {HERD_ROUNDS} rounds each...");
     let hard = herds(&rt, Moment::HardExpiry);
     let ahead = herds(&rt, Moment::RefreshAhead);
@@ -65,6 +70,17 @@ fn main() {
         fresh_token: rt.block_on(alloc::per_call(CacheSync(fresh_cache()), ALLOC_CALLS)),
         wrapped: rt.block_on(alloc::per_call(Wrapped(Client::new()), ALLOC_CALLS)),
     };
+    let ageing = if ageing.ageing_left() < AGEING_WAIT / 2 {
+        Ageing::new(AGEING_WAIT)
+    } else {
+        ageing
+    };
+    eprintln!(
+        "ageing token, {ROUNDS} rounds (after up to {:.0?} for it to age)...",
+        ageing.ageing_left().saturating_sub(AGEING_WAIT)
+    );
+    ageing.start(rt.handle());
+    timings.ageing = ageing_rounds(&rt, &ageing);
 
     let figures = Figures::new(&timings, &hard, &ahead, &allocs, herd_floor_ms);
     print!("{}", figures.tables(&hard, &ahead, &allocs));
@@ -127,6 +143,20 @@ struct Timings {
     by_hand_inlined_ns: f64,
     /// Calls per second with 2 and with 64 tasks.
     contended: [Contended; 2],
+    ageing: AgeingTimings,
+}
+
+/// `token()` on an ageing token while its background refresh runs, measured in a phase of its
+/// own with the floor and the fresh path beside it (the ratios use that floor).
+#[derive(Debug, Default, Clone, Copy)]
+struct AgeingTimings {
+    floor_ns: f64,
+    fresh_ns: f64,
+    ageing_ns: f64,
+    /// Calls per second with 64 tasks.
+    floor64: f64,
+    fresh64: f64,
+    ageing64: f64,
 }
 
 /// Calls per second of every subject with some number of tasks.
@@ -211,6 +241,45 @@ fn contended(rt: &Runtime, rounds: usize, tasks: u64, calls: u64) -> Contended {
         cache,
         mutex,
         rwlock,
+    }
+}
+
+/// The ageing token's path beside the floor and the fresh path, medians over `ROUNDS`.
+fn ageing_rounds(rt: &Runtime, ageing: &Ageing) -> AgeingTimings {
+    let floor = Floor::new();
+    let fresh = Cache(fresh_cache());
+    let mut samples: [Vec<f64>; 6] = Default::default();
+    for _ in 0..ROUNDS {
+        let single = [
+            rt.block_on(run::single(floor.clone(), SINGLE_CALLS)),
+            rt.block_on(run::single(fresh.clone(), SINGLE_CALLS)),
+            rt.block_on(run::single(ageing.clone(), SINGLE_CALLS)),
+        ];
+        let many = [
+            rt.block_on(run::contended(floor.clone(), 64, CONTENDED_CALLS)),
+            rt.block_on(run::contended(fresh.clone(), 64, CONTENDED_CALLS)),
+            rt.block_on(run::contended(ageing.clone(), 64, CONTENDED_CALLS)),
+        ];
+        let figures = single
+            .map(|time| ns_per_call(time, SINGLE_CALLS))
+            .into_iter()
+            .chain(many.map(|time| calls_per_s(time, CONTENDED_CALLS)));
+        for (samples, figure) in samples.iter_mut().zip(figures) {
+            samples.push(figure);
+        }
+    }
+    assert!(
+        ageing.is_ageing(),
+        "the token stopped ageing during the measurement; raise AGEING_WAIT"
+    );
+    let [floor_ns, fresh_ns, ageing_ns, floor64, fresh64, ageing64] = samples.map(median);
+    AgeingTimings {
+        floor_ns,
+        fresh_ns,
+        ageing_ns,
+        floor64,
+        fresh64,
+        ageing64,
     }
 }
 
@@ -358,6 +427,7 @@ impl Figures {
             lines.push(many("Mutex baseline", c.mutex));
             lines.push(many("RwLock baseline", c.rwlock));
         }
+        lines.extend(self.ageing_rows());
         lines.push(single(
             "method with `#[refresh_token]`, polled out of line",
             t.wrapped_ns,
@@ -385,8 +455,45 @@ impl Figures {
             allocs.fresh_token,
             allocs.wrapped,
         ));
+        lines.push(self.ageing_note());
         lines.push(self.herd_table(hard, ahead));
         lines.join("\n")
+    }
+
+    /// The rows of `token()` on an ageing token while its refresh runs.
+    fn ageing_rows(&self) -> [String; 2] {
+        let t = &self.t;
+        let a = &t.ageing;
+        let c64 = self.c64();
+        [
+            format!(
+                "| 1 task: freshtoken `token().await`, token ageing, refresh running | {:.1} ns/call | {:.2}x the time | {:.1}x faster | {:.1}x faster |",
+                a.ageing_ns,
+                a.ageing_ns / a.floor_ns,
+                t.mutex_ns / a.ageing_ns,
+                t.rwlock_ns / a.ageing_ns,
+            ),
+            format!(
+                "| 64 tasks: freshtoken `token().await`, token ageing, refresh running | {:.1} M calls/s | {:.2}x the throughput | {:.1}x faster | {:.1}x faster |",
+                a.ageing64 / 1e6,
+                a.ageing64 / a.floor64,
+                a.ageing64 / c64.mutex,
+                a.ageing64 / c64.rwlock,
+            ),
+        ]
+    }
+
+    /// Where the ageing rows' floor comes from.
+    fn ageing_note(&self) -> String {
+        format!(
+            "The two ageing rows were measured in a phase of their own, beside the floor \
+             ({:.1} ns/call; {:.1} M calls/s with 64 tasks) and the fresh token \
+             ({:.1} ns/call; {:.1} M calls/s), and their ratios are to that floor.",
+            self.t.ageing.floor_ns,
+            self.t.ageing.floor64 / 1e6,
+            self.t.ageing.fresh_ns,
+            self.t.ageing.fresh64 / 1e6,
+        )
     }
 
     /// The table of section 4 (herds).
@@ -434,6 +541,9 @@ impl Figures {
         let tput_vs_floor = c64.cache / c64.floor;
         let vs_mutex = t.mutex_ns / t.fast_path_ns;
         let vs_mutex64 = c64.cache / c64.mutex;
+        let a = &t.ageing;
+        let ageing_vs_floor = a.ageing_ns / a.floor_ns;
+        let ageing_tput_vs_floor = a.ageing64 / a.floor64;
         vec![
             Target {
                 name: "fast path <= 1.5x the floor, 1 task",
@@ -454,6 +564,16 @@ impl Figures {
                 name: ">= 5x faster than the Mutex baseline, 64 tasks",
                 measured: format!("{vs_mutex64:.1}x"),
                 met: vs_mutex64 >= 5.0,
+            },
+            Target {
+                name: "ageing token, refresh running: <= 1.5x the floor, 1 task",
+                measured: format!("{ageing_vs_floor:.2}x"),
+                met: ageing_vs_floor <= 1.5,
+            },
+            Target {
+                name: "ageing token, refresh running: >= 0.67x the floor's throughput (1.5x the time), 64 tasks",
+                measured: format!("{ageing_tput_vs_floor:.2}x"),
+                met: ageing_tput_vs_floor >= 1.0 / 1.5,
             },
             Target {
                 name: "0 allocations per fast-path call",
@@ -503,6 +623,15 @@ fn write_json(
         .iter()
         .map(|t| json!({ "target": t.name, "measured": t.measured, "met": t.met }))
         .collect();
+    // Its own object: one `json!` with every field exceeds the macro's recursion limit.
+    let ageing = json!({
+        "floor_ns": t.ageing.floor_ns,
+        "fresh_token_ns": t.ageing.fresh_ns,
+        "ageing_ns": t.ageing.ageing_ns,
+        "contended64_floor_calls_per_s": t.ageing.floor64,
+        "contended64_fresh_calls_per_s": t.ageing.fresh64,
+        "contended64_ageing_calls_per_s": t.ageing.ageing64,
+    });
     let report = json!({
         "floor_ns": t.floor_ns,
         "floor_tokio_clock_ns": t.floor_tokio_ns,
@@ -518,6 +647,7 @@ fn write_json(
         "contended64_calls_per_s": c64.cache,
         "contended64_mutex_calls_per_s": c64.mutex,
         "contended64_rwlock_calls_per_s": c64.rwlock,
+        "ageing": ageing,
         "macro_wrapped_ns": t.wrapped_ns,
         "macro_by_hand_ns": t.by_hand_ns,
         "macro_wrapped_inlined_ns": t.wrapped_inlined_ns,

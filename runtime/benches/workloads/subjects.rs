@@ -152,6 +152,71 @@ impl Subject for Cache {
     }
 }
 
+/// freshtoken's `TokenCache::token()` on a token in its refresh-ahead window, while the
+/// background refresh it started runs (against a source that never answers).
+///
+/// A token only ages after half its lifetime, and its `received_at` cannot be set back, so
+/// the subject is made `wait` ahead: its token starts ageing `wait` after [`Ageing::new`] and
+/// ages for `wait` more, until it expires (no refresh margin). Call [`Ageing::start`] first.
+#[derive(Clone)]
+pub(crate) struct Ageing {
+    cache: TokenCache<Issuer>,
+    ageing_at: Instant,
+    expires_at: Instant,
+}
+
+impl Ageing {
+    /// A cache whose token starts ageing `wait` from now and expires `2 * wait` from now.
+    pub(crate) fn new(wait: Duration) -> Self {
+        let never = Duration::from_secs(86_400);
+        let initial = token("ageing", wait * 2);
+        let expires_at = initial.expires_at().expect("the token has an expiry");
+        let cache = TokenCache::builder(Issuer::new(never))
+            .refresh_margin(Duration::ZERO)
+            .refresh_ahead(wait)
+            .refresh_timeout(never)
+            .token(initial)
+            .build();
+        Self {
+            cache,
+            ageing_at: expires_at - wait,
+            expires_at,
+        }
+    }
+
+    /// Blocks the thread until the token is ageing, then starts its background refresh on
+    /// `runtime`, where it runs until the runtime is dropped.
+    pub(crate) fn start(&self, runtime: &tokio::runtime::Handle) {
+        std::thread::sleep(self.ageing_at.saturating_duration_since(Instant::now()));
+        let _runtime = runtime.enter();
+        assert!(self.is_ageing(), "started after the token stopped ageing");
+        assert!(
+            self.cache.fresh_token().is_some(),
+            "an ageing token is served"
+        );
+    }
+
+    /// Whether the token is still in its refresh-ahead window: checked after a measurement,
+    /// which is void otherwise.
+    pub(crate) fn is_ageing(&self) -> bool {
+        let now = Instant::now();
+        self.ageing_at <= now && now < self.expires_at
+    }
+
+    /// How long the token ages from now on.
+    pub(crate) fn ageing_left(&self) -> Duration {
+        self.expires_at.saturating_duration_since(Instant::now())
+    }
+}
+
+impl Subject for Ageing {
+    type Output = Result<Arc<Token>, AuthError>;
+
+    fn read(&self) -> impl Future<Output = Self::Output> + Send {
+        self.cache.token()
+    }
+}
+
 /// freshtoken's `TokenCache::fresh_token()`, the synchronous read under `token()`.
 #[derive(Clone)]
 pub(crate) struct CacheSync(pub(crate) TokenCache<Issuer>);

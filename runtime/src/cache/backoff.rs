@@ -52,6 +52,20 @@ impl Failure {
         }
     }
 
+    /// This failure, blocking new attempts at least until `floor` (if any).
+    pub(crate) fn not_sooner_than(mut self, floor: Option<Instant>) -> Self {
+        if let (Some(at), Some(floor)) = (&mut self.not_before, floor) {
+            *at = (*at).max(floor);
+        }
+        self
+    }
+
+    /// The instant from which a new attempt may be made; `None` when none may be made until
+    /// new credentials arrive.
+    pub(crate) fn not_before(&self) -> Option<Instant> {
+        self.not_before
+    }
+
     /// Whether a new attempt must wait (or, for dead credentials, must not happen).
     pub(crate) fn blocks(&self, now: Instant) -> bool {
         self.not_before.is_none_or(|at| now < at)

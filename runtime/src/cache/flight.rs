@@ -94,6 +94,7 @@ fn launch<S: TokenSource>(
     };
     runtime.spawn(flight.run(reason, plan));
     state.flight = Some(receiver.clone());
+    shared.ahead.close();
     Ok(receiver)
 }
 
@@ -181,18 +182,29 @@ impl<S> Flight<S> {
                         if state.closed {
                             state.last = Some(Arc::clone(token));
                         } else {
+                            shared.ahead.open();
                             shared.install(&mut state, Arc::clone(token));
                         }
                     }
                     // Dead credentials, confirmed: the failure stands as it was.
                     Err(_) if repeated => {}
                     Err(error) => {
+                        // No attempt sooner than the minimum interval allows either: the
+                        // callers fail fast until then rather than wait.
+                        let interval_ends = state
+                            .last_fetch
+                            .and_then(|last| last.checked_add(shared.config.min_refresh_interval));
                         let failure = Failure::after(
                             state.failure.as_ref(),
                             error.clone(),
                             Instant::now(),
                             &shared.config,
-                        );
+                        )
+                        .not_sooner_than(interval_ends);
+                        match failure.not_before() {
+                            Some(at) => shared.ahead.close_until(at),
+                            None => shared.ahead.close(),
+                        }
                         state.failure = Some(failure);
                     }
                 }
@@ -208,6 +220,7 @@ impl<S> Flight<S> {
     fn end(&self, state: &mut State) {
         if state.flight_id == self.id {
             state.flight = None;
+            self.shared.ahead.open();
         }
     }
 }

@@ -6,6 +6,7 @@
 // refresh, recording a failure, invalidating) happens under a `std` mutex that is never held
 // across an await, and the refresh itself runs in a task of its own (see `flight.rs`).
 
+mod ahead_gate;
 mod backoff;
 mod builder;
 mod config;
@@ -32,6 +33,7 @@ use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use self::ahead_gate::AheadGate;
 use self::backoff::Failure;
 pub use self::builder::TokenCacheBuilder;
 use self::config::Config;
@@ -88,6 +90,9 @@ struct Shared<S> {
     /// The token in service; `None` before the first token and after an invalidation.
     current: ArcSwapOption<Current>,
     state: Mutex<State>,
+    /// Closed while a refresh runs or a failure backs off: lets callers of an ageing token
+    /// skip the lock when no refresh-ahead could start.
+    ahead: AheadGate,
     counters: Counters,
 }
 
@@ -179,6 +184,7 @@ impl<S: TokenSource> TokenCache<S> {
                     given,
                     ..State::default()
                 }),
+                ahead: AheadGate::new(),
                 counters: Counters::default(),
             }),
         }
@@ -186,8 +192,10 @@ impl<S: TokenSource> TokenCache<S> {
 
     /// A usable token: the cached one if it is fresh, else the result of a refresh.
     ///
-    /// The cache is consulted when `token()` is called: a fresh token makes a future that is
-    /// ready at once, with no lock and no allocation.
+    /// The cache is consulted when the future is first polled, not when `token()` is called:
+    /// a future made before the token expired and awaited after it gets a new token, and one
+    /// made outside the runtime refreshes in the runtime that polls it. With a fresh token
+    /// the first poll is ready at once, with no lock and no allocation.
     ///
     /// # Errors
     /// The future gives the refresh's error when no valid token is left: [`AuthErrorKind::RefreshFailed`] (and
@@ -195,25 +203,25 @@ impl<S: TokenSource> TokenCache<S> {
     /// [`AuthErrorKind::ReauthenticationRequired`] until [`set_token`](Self::set_token) is
     /// called, [`AuthErrorKind::Timeout`], and so on.
     #[inline]
-    pub fn token(&self) -> TokenFuture<'_> {
-        match self.fresh_token() {
-            Some(token) => TokenFuture::ready(Ok(token)),
-            None => self.slow_path(Want::Usable),
-        }
+    pub fn token(&self) -> TokenFuture<'_, S> {
+        TokenFuture::new(self, Want::Usable)
     }
 
     /// The cached token if it can be served without waiting, else `None`; never refreshes
-    /// except in the background when the token is ageing. Does not await.
+    /// except in the background when the token is ageing. Does not await, and takes no lock
+    /// unless it starts that background refresh.
     #[must_use]
+    #[inline]
     pub fn fresh_token(&self) -> Option<Arc<Token>> {
         let guard = self.shared.current.load();
         let current = guard.as_deref()?;
-        match current.freshness(Instant::now()) {
+        let now = Instant::now();
+        match current.freshness(now) {
             Freshness::Fresh => Some(Arc::clone(&current.token)),
             Freshness::Ageing => {
                 let token = Arc::clone(&current.token);
                 drop(guard);
-                self.refresh_ahead();
+                self.refresh_ahead(now);
                 Some(token)
             }
             Freshness::Stale | Freshness::Expired => None,
@@ -223,10 +231,13 @@ impl<S: TokenSource> TokenCache<S> {
     /// A new token, even if the cached one is fresh (for example after the user changed
     /// permissions). Joins a refresh already under way rather than starting another.
     ///
+    /// Like [`token`](Self::token)'s, the future does nothing until first polled; the
+    /// refresh starts (or is joined) then.
+    ///
     /// # Errors
     /// As for [`token`](Self::token); during a backoff, the last error at once.
-    pub fn refresh(&self) -> TokenFuture<'_> {
-        self.slow_path(Want::New)
+    pub fn refresh(&self) -> TokenFuture<'_, S> {
+        TokenFuture::new(self, Want::New)
     }
 
     /// Drops `used` after the server rejected it (401), so the next call refreshes. Does
@@ -310,6 +321,7 @@ impl<S: TokenSource> TokenCache<S> {
             skip_store: true,
             ..State::default()
         };
+        self.shared.ahead.open();
         self.shared.current.store(None);
     }
 
@@ -393,7 +405,7 @@ impl<S: TokenSource> TokenCache<S> {
         self.shared.counters.snapshot()
     }
 
-    fn slow_path(&self, want: Want) -> TokenFuture<'_> {
+    fn slow_path(&self, want: Want) -> TokenFuture<'_, S> {
         match self.step(want) {
             Step::Serve(token) => TokenFuture::ready(Ok(token)),
             Step::Fail(error) => TokenFuture::ready(Err(error)),
@@ -453,7 +465,21 @@ impl<S: TokenSource> TokenCache<S> {
 
     /// Starts a background refresh of the ageing token, unless one is under way, a failure
     /// is still backing off, or the token is no longer ageing.
-    fn refresh_ahead(&self) {
+    ///
+    /// The gate answers the first two without the lock; it is closed only when the locked
+    /// check would also find nothing to start, so callers of an ageing token do not queue on
+    /// the lock while a refresh runs.
+    #[inline]
+    fn refresh_ahead(&self, now: Instant) {
+        if self.shared.ahead.is_closed(now) {
+            return;
+        }
+        self.refresh_ahead_locked();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refresh_ahead_locked(&self) {
         let mut state = self.shared.lock();
         let now = Instant::now();
         let ageing = self
@@ -536,6 +562,7 @@ impl<S> Shared<S> {
         if saved {
             state.store_seen = Some(Arc::clone(&token));
         }
+        self.ahead.open();
         self.install(state, token);
     }
 

@@ -979,3 +979,155 @@ mod with_store {
         assert_eq!(source.calls(), 0);
     }
 }
+
+/// Calls `fresh_token()` `calls` times on a plain thread inside the test's runtime (so it
+/// reads the paused clock) while the test holds the state lock; `None` if the calls did not
+/// finish within 10 s, i.e. they waited for the lock.
+fn fresh_tokens_while_the_state_is_locked(
+    cache: &TokenCache<Scripted>,
+    calls: usize,
+) -> Option<Vec<Option<Arc<Token>>>> {
+    let held = cache.shared.lock();
+    let runtime = tokio::runtime::Handle::current();
+    let reader = cache.clone();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _runtime = runtime.enter();
+        let tokens: Vec<_> = (0..calls).map(|_| reader.fresh_token()).collect();
+        let _ = sender.send(tokens);
+    });
+    // A real-time bound, only so a regression fails instead of hanging; the thread ends
+    // once `held` is dropped.
+    let tokens = receiver.recv_timeout(Duration::from_secs(10)).ok();
+    drop(held);
+    tokens
+}
+
+#[tokio::test(start_paused = true)]
+async fn ageing_token_is_read_without_the_state_lock_while_a_refresh_runs() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::new(source.clone());
+    cache.token().await.unwrap();
+    source.clone().slow(secs(20)); // the background refresh outlasts the test
+    advance(secs(3600 - 100)).await; // ageing
+    assert!(cache.fresh_token().is_some());
+    tokio::task::yield_now().await;
+    assert_eq!(source.calls(), 2, "the background refresh is under way");
+
+    let tokens = fresh_tokens_while_the_state_is_locked(&cache, 1000)
+        .expect("fresh_token() waited for the state lock while a refresh was running");
+    assert!(tokens.iter().flatten().all(|t| access(t) == "access-1"));
+    assert_eq!(tokens.iter().flatten().count(), 1000);
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ageing_token_is_read_without_the_state_lock_during_a_backoff_and_renewed_after_it() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::new(source.clone());
+    cache.token().await.unwrap();
+    source.then_fail(AuthError::refresh_failed("down").with_retry_after(secs(30)));
+    advance(secs(3600 - 110)).await; // ageing, with 50 s left before the margin
+    assert!(cache.fresh_token().is_some());
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(source.calls(), 2, "the background refresh ran and failed");
+
+    let tokens = fresh_tokens_while_the_state_is_locked(&cache, 1000)
+        .expect("fresh_token() waited for the state lock during a backoff");
+    assert_eq!(tokens.iter().flatten().count(), 1000);
+
+    advance(secs(30)).await; // the backoff is over: the next read starts a refresh
+    assert_eq!(access(&cache.fresh_token().unwrap()), "access-1");
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(source.calls(), 3);
+    assert_eq!(access(&cache.fresh_token().unwrap()), "access-3");
+}
+
+#[tokio::test(start_paused = true)]
+async fn set_token_reopens_refresh_ahead_closed_by_a_running_refresh() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::new(source.clone());
+    cache.token().await.unwrap();
+    source.clone().slow(secs(20));
+    // The background refresh fails (after `set_token`, so it changes nothing) and saves no
+    // token to the store that the next refresh could adopt.
+    source.then_fail(AuthError::refresh_failed("down"));
+    advance(secs(3600 - 100)).await;
+    assert!(cache.fresh_token().is_some());
+    tokio::task::yield_now().await;
+    assert_eq!(source.calls(), 2);
+    // The running refresh no longer counts; an ageing token set now is renewed at once.
+    cache.set_token(
+        Token::builder("set")
+            .expires_in(secs(200)) // ageing from 100 s before its expiry
+            .build()
+            .unwrap(),
+    );
+    advance(secs(101)).await;
+    assert_eq!(access(&cache.fresh_token().unwrap()), "set");
+    tokio::task::yield_now().await;
+    assert_eq!(source.calls(), 3, "the ageing token set is renewed");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_future_made_before_expiry_and_awaited_after_it_gets_a_fresh_token() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::new(source.clone());
+    cache.token().await.unwrap();
+    let future = cache.token();
+    advance(secs(3600)).await;
+    let token = future.await.unwrap();
+    assert_eq!(access(&token), "access-2", "not the token that expired");
+    assert!(!token.is_expired());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refresh_future_starts_its_refresh_when_first_polled() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::new(source.clone());
+    cache.token().await.unwrap();
+    let forced = cache.refresh();
+    tokio::task::yield_now().await;
+    assert_eq!(
+        source.calls(),
+        1,
+        "nothing happens before the future is polled"
+    );
+    assert_eq!(access(&forced.await.unwrap()), "access-2");
+}
+
+#[test]
+fn block_on_of_a_token_future_made_outside_the_runtime_refreshes() {
+    let outcome = std::thread::spawn(|| {
+        let expired = Token::builder("expired")
+            .expires_in(Duration::ZERO)
+            .refresh_token("old-refresh")
+            .build()
+            .unwrap();
+        let cache = TokenCache::builder(Scripted::hourly())
+            .token(expired)
+            .build();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let future = cache.token(); // made outside the runtime
+        rt.block_on(future).map(|token| access(&token).to_owned())
+    })
+    .join()
+    .unwrap();
+    assert_eq!(outcome.unwrap(), "access-1");
+}
+
+#[test]
+fn token_future_is_send_and_debug_shows_its_state() {
+    fn assert_send<T: Send>(_: &T) {}
+    let token = Token::builder("access-SECRET").build().unwrap();
+    let cache = TokenCache::builder(Scripted::hourly()).token(token).build();
+    let future = cache.token();
+    assert_send(&future);
+    let debug = format!("{future:?}");
+    assert!(!debug.contains("SECRET"), "{debug}");
+    assert!(debug.starts_with("TokenFuture"), "{debug}");
+}
