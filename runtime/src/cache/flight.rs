@@ -87,6 +87,7 @@ fn launch<S: TokenSource>(
     let plan = Plan {
         previous: state.given.clone().or_else(|| state.last.clone()),
         given: state.given.is_some(),
+        forced: reason == RefreshReason::Forced,
         store_seen: state.store_seen.clone(),
         consult_store: !state.skip_store && state.given.is_none(),
         dead,

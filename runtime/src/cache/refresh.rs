@@ -21,8 +21,10 @@ pub(super) struct Plan {
     /// saved yet, else the last token the cache held.
     pub(super) previous: Option<Arc<Token>>,
     /// `previous` was given to the builder: it is newer than the store, is saved at first
-    /// use, and is served as it is while usable.
+    /// use, and is served as it is while usable (unless a new token was asked for).
     pub(super) given: bool,
+    /// The caller asked for a new token whatever the current one's state.
+    pub(super) forced: bool,
     /// The last token this cache saved to or read from the store; a stored token that differs
     /// from it was put there by someone else.
     pub(super) store_seen: Option<Arc<Token>>,
@@ -72,6 +74,7 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
     let Plan {
         mut previous,
         given,
+        forced,
         mut store_seen,
         mut consult_store,
         dead,
@@ -139,7 +142,10 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
         }
     }
 
-    if given && let Some(token) = previous.as_ref().filter(|t| usable(t, shared)) {
+    if given
+        && !forced
+        && let Some(token) = previous.as_ref().filter(|t| usable(t, shared))
+    {
         let token = Arc::clone(token);
         save(shared, None, &token, epoch).await;
         return Refreshed {
