@@ -57,6 +57,11 @@ async fn main() -> ExitCode {
             }
         };
     println!("\n{}", walkthrough::table(&reports));
+    println!(
+        "(the steps force refreshes back to back, so each waits for the cache's minimum \
+         interval between token requests, 1 s: the guard that keeps a token of any lifetime \
+         from refreshing in a loop; real tokens live minutes)\n"
+    );
     if let Some(server) = local {
         server.shutdown().await;
     }

@@ -85,18 +85,7 @@ impl TasksClient {
     /// Makes the cached token look expired, so the next call refreshes it first. For demos
     /// and tests of expiry without waiting for it.
     pub fn expire_token_now(&self) {
-        let Some(token) = self.auth.cached() else {
-            return;
-        };
-        let mut expired = Token::builder(token.access_token().clone())
-            .token_type(token.token_type())
-            .expires_in(std::time::Duration::ZERO);
-        if let Some(refresh) = token.refresh_token() {
-            expired = expired.refresh_token(refresh.clone());
-        }
-        if let Ok(expired) = expired.build() {
-            self.auth.set_token(expired);
-        }
+        self.auth.expire_now();
     }
 
     fn request(&self, method: Method, path: &str, token: &Token) -> RequestBuilder {

@@ -188,6 +188,10 @@ impl Ageing {
     /// `runtime`, where it runs until the runtime is dropped.
     pub(crate) fn start(&self, runtime: &tokio::runtime::Handle) {
         std::thread::sleep(self.ageing_at.saturating_duration_since(Instant::now()));
+        // The token given to the builder is put in service by the first call.
+        runtime
+            .block_on(self.cache.token())
+            .expect("the given token is served");
         let _runtime = runtime.enter();
         assert!(self.is_ageing(), "started after the token stopped ageing");
         assert!(
