@@ -14,7 +14,8 @@ use std::time::Duration;
 use tokio::runtime::{Builder, Runtime};
 use tokio::sync::Semaphore;
 
-use super::tests::{Scripted, access, secs};
+use super::store_race_tests::HeldSource;
+use super::tests::{Scripted, access};
 use crate::{AuthError, AuthErrorKind, FileStore, Token, TokenCache, TokenSource, TokenStore};
 
 fn runtime() -> Runtime {
@@ -173,40 +174,12 @@ async fn a_source_that_calls_its_own_cache_fails_at_once_and_says_why() {
     assert!(error.to_string().contains("the cache it fills"), "{error}");
 }
 
-/// Rotates alice's refresh token, but only once the test lets it answer.
-struct Rotating {
-    started: Semaphore,
-    release: Semaphore,
-}
-
-impl TokenSource for Arc<Rotating> {
-    async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
-        let refresh = previous
-            .and_then(Token::refresh_token)
-            .map(|r| r.expose_secret().to_owned());
-        assert_eq!(refresh.as_deref(), Some("refresh-1"));
-        self.started.add_permits(1);
-        let _permit = self
-            .release
-            .acquire()
-            .await
-            .map_err(AuthError::refresh_failed)?;
-        Token::builder("access-2")
-            .expires_in(secs(3600))
-            .refresh_token("refresh-2")
-            .build()
-    }
-}
-
 #[test]
 fn close_keeps_the_refresh_token_rotated_just_before_exit() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("token.json");
     let runtime = Builder::new_multi_thread().enable_all().build().unwrap();
-    let source = Arc::new(Rotating {
-        started: Semaphore::new(0),
-        release: Semaphore::new(0),
-    });
+    let source = HeldSource::new("access-2", "refresh-2");
     runtime.block_on(async {
         let expired = Token::builder("access-1")
             .expires_in(Duration::ZERO)

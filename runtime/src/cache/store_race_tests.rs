@@ -28,17 +28,22 @@ fn refresh_of(token: &Token) -> &str {
     token.refresh_token().unwrap().expose_secret()
 }
 
-/// Renews alice's session, but only once the test lets it answer.
-struct HeldSource {
-    started: Semaphore,
-    release: Semaphore,
+/// Answers with `access`/`refresh`, but only once the test lets it (`release`); says when a
+/// call has started (`started`).
+pub(super) struct HeldSource {
+    pub(super) started: Semaphore,
+    pub(super) release: Semaphore,
+    access: &'static str,
+    refresh: &'static str,
 }
 
 impl HeldSource {
-    fn new() -> Arc<Self> {
+    pub(super) fn new(access: &'static str, refresh: &'static str) -> Arc<Self> {
         Arc::new(Self {
             started: Semaphore::new(0),
             release: Semaphore::new(0),
+            access,
+            refresh,
         })
     }
 }
@@ -51,9 +56,9 @@ impl TokenSource for Arc<HeldSource> {
             .acquire()
             .await
             .map_err(AuthError::refresh_failed)?;
-        Token::builder("alice-access-2")
+        Token::builder(self.access)
             .expires_in(Duration::from_secs(3600))
-            .refresh_token("alice-refresh-2")
+            .refresh_token(self.refresh)
             .build()
     }
 }
@@ -70,7 +75,7 @@ async fn a_login_saved_during_a_refresh_is_not_undone_on_disk() {
         )
         .await
         .unwrap();
-    let source = HeldSource::new();
+    let source = HeldSource::new("alice-access-2", "alice-refresh-2");
     let cache = TokenCache::builder(Arc::clone(&source))
         .store(store.clone())
         .build();
