@@ -94,6 +94,14 @@ async fn a_login_saved_during_a_refresh_is_not_undone_on_disk() {
                 .await
         }
     });
+    // Let the login get as far as it can before the refresh answers: a login that does not
+    // wait for the store's lock would be written now, and then overwritten by the refresh.
+    for _ in 0..200 {
+        if login.is_finished() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     source.release.add_permits(1);
     login.await.unwrap().unwrap();
     // The stale refresh still answers its own caller...
