@@ -6,6 +6,8 @@
 // if the source panics or the runtime drops the task, so the cache can never be left waiting
 // on a refresh that will not come.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,23 +40,42 @@ fn address<S>(shared: &Arc<Shared<S>>) -> usize {
     Arc::as_ptr(shared).cast::<()>() as usize
 }
 
-/// Spawns the refresh and records it as the one under way. Called with the lock held.
+/// A refresh recorded as under way, to be spawned once the cache's lock is released: a
+/// runtime that has shut down drops the task inside `spawn`, and dropping it takes the lock.
+#[must_use = "the refresh runs only once spawned"]
+pub(super) struct Launch {
+    runtime: Handle,
+    run: Pin<Box<dyn Future<Output = ()> + Send>>,
+}
+
+impl Launch {
+    /// Spawns the refresh. Call it without the cache's lock held.
+    pub(super) fn spawn(self) {
+        drop(self.runtime.spawn(self.run));
+    }
+}
+
+/// What a started flight gives: the channel its waiters subscribe to, and the task to spawn.
+pub(super) type Started = (watch::Receiver<Option<Outcome>>, Launch);
+
+/// Records a refresh as the one under way. Called with the lock held; spawn the returned
+/// [`Launch`] after releasing it.
 pub(super) fn start<S: TokenSource>(
     shared: &Arc<Shared<S>>,
     state: &mut State,
     reason: RefreshReason,
-) -> Result<watch::Receiver<Option<Outcome>>, AuthError> {
+) -> Result<Started, AuthError> {
     launch(shared, state, reason, None)
 }
 
-/// Spawns a look at the store while the credentials are dead (`dead` is why): a login saved
-/// there by another process is adopted; otherwise every waiter gets `dead` again. Called
-/// with the lock held.
+/// Records a look at the store while the credentials are dead (`dead` is why): a login
+/// saved there by another process is adopted; otherwise every waiter gets `dead` again.
+/// Called with the lock held; spawn the returned [`Launch`] after releasing it.
 pub(super) fn check_store<S: TokenSource>(
     shared: &Arc<Shared<S>>,
     state: &mut State,
     dead: AuthError,
-) -> Result<watch::Receiver<Option<Outcome>>, AuthError> {
+) -> Result<Started, AuthError> {
     launch(shared, state, RefreshReason::NoToken, Some(dead))
 }
 
@@ -63,7 +84,7 @@ fn launch<S: TokenSource>(
     state: &mut State,
     reason: RefreshReason,
     dead: Option<AuthError>,
-) -> Result<watch::Receiver<Option<Outcome>>, AuthError> {
+) -> Result<Started, AuthError> {
     // The caller's runtime first: a cache shared by several runtimes (a `static` client in
     // tests) must not depend on one that may have shut down. Without one (a plain thread),
     // the runtime the cache was built on or given.
@@ -93,10 +114,13 @@ fn launch<S: TokenSource>(
         dead,
         epoch: state.epoch,
     };
-    runtime.spawn(flight.run(reason, plan));
     state.flight = Some(receiver.clone());
     shared.ahead.close();
-    Ok(receiver)
+    let launch = Launch {
+        runtime,
+        run: Box::pin(flight.run(reason, plan)),
+    };
+    Ok((receiver, launch))
 }
 
 /// Whether `runtime` has tokio's time driver, which every refresh needs for its timeouts.

@@ -216,3 +216,25 @@ fn close_keeps_the_refresh_token_rotated_just_before_exit() {
     let saved = restarted.unwrap().expect("the rotated token was saved");
     assert_eq!(saved.refresh_token().unwrap().expose_secret(), "refresh-2");
 }
+
+#[test]
+fn a_caller_without_a_runtime_gets_an_error_not_a_hang_once_the_cache_runtime_is_gone() {
+    let runtime = runtime();
+    let cache = {
+        let _entered = runtime.enter();
+        TokenCache::new(Scripted::hourly())
+    };
+    drop(runtime);
+
+    let (sender, receiver) = std::sync::mpsc::channel();
+    thread::spawn(move || sender.send(block_on_without_tokio(cache.token())));
+    let outcome = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the call returns: a runtime that has shut down drops the refresh at once");
+    let error = outcome.unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::RefreshAborted),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("runtime shut down"), "{error}");
+}

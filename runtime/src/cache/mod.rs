@@ -413,11 +413,21 @@ impl<S: TokenSource> TokenCache<S> {
         }
     }
 
-    /// Decides, under the lock, whether to serve, wait, fail or start a refresh.
+    /// Serves, fails, or waits for a refresh (started if need be).
     fn step(&self, want: Want) -> Step {
+        let (step, launch) = self.decide(want);
+        // Outside the lock: see `flight::Launch`.
+        if let Some(launch) = launch {
+            launch.spawn();
+        }
+        step
+    }
+
+    /// Decides, under the lock, whether to serve, wait, fail or start a refresh.
+    fn decide(&self, want: Want) -> (Step, Option<flight::Launch>) {
         let mut state = self.shared.lock();
         if state.closed {
-            return Step::Fail(AuthErrorKind::Closed.into());
+            return (Step::Fail(AuthErrorKind::Closed.into()), None);
         }
         let now = Instant::now();
         let current = self.shared.current.load_full();
@@ -427,28 +437,25 @@ impl<S: TokenSource> TokenCache<S> {
         if let (Want::Usable, Some(current)) = (want, &current)
             && matches!(freshness, Some(Freshness::Fresh | Freshness::Ageing))
         {
-            return Step::Serve(Arc::clone(&current.token));
+            return (Step::Serve(Arc::clone(&current.token)), None);
         }
         if let Some(flight) = &state.flight {
             if flight::is_running_in(&self.shared) {
-                return Step::Fail(AuthErrorKind::SourceUsesOwnCache.into());
+                return (Step::Fail(AuthErrorKind::SourceUsesOwnCache.into()), None);
             }
-            return Step::Wait(flight.clone());
+            return (Step::Wait(flight.clone()), None);
         }
         if let Some(failure) = state.failure.as_ref().filter(|f| f.blocks(now)) {
             let valid = current.filter(|_| freshness != Some(Freshness::Expired));
             if let (Want::Usable, Some(current)) = (want, valid) {
-                return Step::Serve(Arc::clone(&current.token));
+                return (Step::Serve(Arc::clone(&current.token)), None);
             }
             if failure.error.needs_reauthentication() {
                 // Before saying "log in again", look whether someone already did.
                 let dead = failure.error.clone();
-                return match flight::check_store(&self.shared, &mut state, dead) {
-                    Ok(flight) => Step::Wait(flight),
-                    Err(error) => Step::Fail(error),
-                };
+                return started(flight::check_store(&self.shared, &mut state, dead));
             }
-            return Step::Fail(failure.served_again(now));
+            return (Step::Fail(failure.served_again(now)), None);
         }
 
         let reason = match (want, freshness) {
@@ -457,10 +464,7 @@ impl<S: TokenSource> TokenCache<S> {
             (Want::Usable, None) => RefreshReason::NoToken,
             (Want::Usable, Some(_)) => RefreshReason::Expired,
         };
-        match flight::start(&self.shared, &mut state, reason) {
-            Ok(flight) => Step::Wait(flight),
-            Err(error) => Step::Fail(error),
-        }
+        started(flight::start(&self.shared, &mut state, reason))
     }
 
     /// Starts a background refresh of the ageing token, unless one is under way, a failure
@@ -493,7 +497,12 @@ impl<S: TokenSource> TokenCache<S> {
         if ageing && !blocked {
             // Without a runtime the refresh simply does not start; the caller that needs a
             // token once this one goes stale will get `NoRuntime`.
-            let _ = flight::start(&self.shared, &mut state, RefreshReason::RefreshAhead);
+            if let Ok((_, launch)) =
+                flight::start(&self.shared, &mut state, RefreshReason::RefreshAhead)
+            {
+                drop(state);
+                launch.spawn();
+            }
         }
     }
 
@@ -528,6 +537,14 @@ impl<S: TokenSource> TokenCache<S> {
         let current = current.as_deref()?;
         (current.freshness(Instant::now()) != Freshness::Expired)
             .then(|| Arc::clone(&current.token))
+    }
+}
+
+/// What a caller does about a refresh it tried to start.
+fn started(started: Result<flight::Started, AuthError>) -> (Step, Option<flight::Launch>) {
+    match started {
+        Ok((flight, launch)) => (Step::Wait(flight), Some(launch)),
+        Err(error) => (Step::Fail(error), None),
     }
 }
 
