@@ -201,7 +201,9 @@ impl<S: TokenSource> TokenCache<S> {
     /// The future gives the refresh's error when no valid token is left: [`AuthErrorKind::RefreshFailed`] (and
     /// the same error at once, without a new attempt, until the backoff has passed),
     /// [`AuthErrorKind::ReauthenticationRequired`] until [`set_token`](Self::set_token) is
-    /// called, [`AuthErrorKind::Timeout`], and so on.
+    /// called (or a new login appears in the store), [`AuthErrorKind::Timeout`],
+    /// [`AuthErrorKind::Store`] when the store does not answer, [`AuthErrorKind::Closed`]
+    /// after [`close`](Self::close), and so on.
     #[inline]
     pub fn token(&self) -> TokenFuture<'_, S> {
         TokenFuture::new(self, Want::Usable)

@@ -187,8 +187,8 @@ async fn fetch<S: TokenSource>(
         .unwrap_or_else(|_| Err(AuthErrorKind::Timeout(timeout).into()));
     match fetched {
         Ok(token) if token.is_expired() => Err(AuthError::invalid_token(
-            "the token source returned a token that has already expired (an `expires_in` of \
-             0 or less: check the token lifetime the server issues)",
+            "the token source returned a token that has already expired (expires_in of 0 \
+             or less: check the token lifetime the server issues)",
         )),
         Ok(token) => Ok(token),
         Err(error) => {
