@@ -50,8 +50,8 @@ fn cache_for(moment: Moment, source: Issuer) -> (TokenCache<Issuer>, Instant) {
             let cache = TokenCache::builder(source)
                 .refresh_margin(Duration::ZERO)
                 .refresh_ahead(Duration::ZERO)
-                .token(initial)
                 .build();
+            cache.set_token(initial);
             (cache, at)
         }
         Moment::RefreshAhead => {
@@ -64,8 +64,8 @@ fn cache_for(moment: Moment, source: Issuer) -> (TokenCache<Issuer>, Instant) {
             let cache = TokenCache::builder(source)
                 .refresh_margin(margin)
                 .refresh_ahead(window)
-                .token(initial)
                 .build();
+            cache.set_token(initial);
             (cache, at)
         }
     }

@@ -134,10 +134,12 @@ impl Subject for TokioFloor {
 }
 
 /// A freshtoken cache holding a fresh token (default settings).
+/// (`set_token`: a token given to the builder would be put in service by the first
+/// `token()` call only, and `fresh_token()` alone would never see it.)
 pub(crate) fn fresh_cache() -> TokenCache<Issuer> {
-    TokenCache::builder(Issuer::default())
-        .token(token("cached", LIFETIME))
-        .build()
+    let cache = TokenCache::new(Issuer::default());
+    cache.set_token(token("cached", LIFETIME));
+    cache
 }
 
 /// freshtoken's `TokenCache::token()`.
@@ -175,8 +177,8 @@ impl Ageing {
             .refresh_margin(Duration::ZERO)
             .refresh_ahead(wait)
             .refresh_timeout(never)
-            .token(initial)
             .build();
+        cache.set_token(initial);
         Self {
             cache,
             ageing_at: expires_at - wait,
@@ -188,10 +190,6 @@ impl Ageing {
     /// `runtime`, where it runs until the runtime is dropped.
     pub(crate) fn start(&self, runtime: &tokio::runtime::Handle) {
         std::thread::sleep(self.ageing_at.saturating_duration_since(Instant::now()));
-        // The token given to the builder is put in service by the first call.
-        runtime
-            .block_on(self.cache.token())
-            .expect("the given token is served");
         let _runtime = runtime.enter();
         assert!(self.is_ageing(), "started after the token stopped ageing");
         assert!(

@@ -113,6 +113,10 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
     /// run. It is newer than what the store holds: on first use it is saved to the store
     /// (under the store's lock) and served, or, if it has expired, its refresh token is used
     /// for the first refresh. Replaces an earlier [`refresh_token`](Self::refresh_token).
+    ///
+    /// Until that first call, [`cached`](TokenCache::cached) and
+    /// [`fresh_token`](TokenCache::fresh_token) see no token; to put a token in service at
+    /// once without saving it, use [`TokenCache::set_token`] instead.
     pub fn token(mut self, token: Token) -> Self {
         self.given = Some(token);
         self

@@ -213,7 +213,6 @@ impl<S: TokenSource> TokenCache<S> {
     /// except in the background when the token is ageing. Does not await, and takes no lock
     /// unless it starts that background refresh.
     #[must_use]
-    #[inline]
     pub fn fresh_token(&self) -> Option<Arc<Token>> {
         let guard = self.shared.current.load();
         let current = guard.as_deref()?;
