@@ -41,7 +41,7 @@ use self::flight::Outcome;
 use self::schedule::{Freshness, Schedule};
 pub use self::stats::CacheStats;
 use self::stats::Counters;
-use self::store_calls::{bounded, store_call};
+use self::store_calls::store_call;
 pub use self::token_future::TokenFuture;
 use crate::store::{DynStore, MemoryStore};
 use crate::{AuthError, AuthErrorKind, RefreshReason, Token, TokenSource};
@@ -292,11 +292,7 @@ impl<S: TokenSource> TokenCache<S> {
             state.last.clone()
         };
         let shared = &self.shared;
-        let lock_timeout = shared
-            .config
-            .refresh_timeout
-            .max(shared.config.store_timeout);
-        let _lock = bounded(shared, "lock", lock_timeout, shared.store.lock()).await?;
+        let _lock = store_calls::lock(shared).await?;
         store_call(
             shared,
             "save",

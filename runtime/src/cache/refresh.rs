@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::Shared;
 use super::schedule::{Freshness, Schedule};
-use super::store_calls::{bounded, store_call};
+use super::store_calls::{self, store_call};
 use crate::{AuthError, AuthErrorKind, StoreError, Token, TokenSource};
 
 /// What a refresh starts from, read under the cache's lock.
@@ -60,6 +60,16 @@ impl Refreshed {
         }
     }
 
+    /// A token this cache obtained (from the source, or given to the builder) and saved.
+    fn fetched(token: Arc<Token>) -> Self {
+        Self {
+            outcome: Ok(Arc::clone(&token)),
+            store_seen: Some(token),
+            adopted: false,
+            repeated: false,
+        }
+    }
+
     fn adopted(token: Arc<Token>) -> Self {
         Self {
             outcome: Ok(Arc::clone(&token)),
@@ -98,13 +108,8 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
         }
     }
 
-    // Held until the new token is saved. Another process may hold it while it refreshes, so
-    // waiting for it is bounded by the refresh timeout rather than the store timeout.
-    let lock_timeout = shared
-        .config
-        .refresh_timeout
-        .max(shared.config.store_timeout);
-    let _lock = match bounded(shared, "lock", lock_timeout, shared.store.lock()).await {
+    // Held until the new token is saved.
+    let _lock = match store_calls::lock(shared).await {
         Ok(lock) => Some(lock),
         Err(error @ StoreError::TimedOut { .. }) => {
             return Refreshed::failed(error.into(), store_seen);
@@ -148,12 +153,7 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
     {
         let token = Arc::clone(token);
         save(shared, None, &token, epoch).await;
-        return Refreshed {
-            outcome: Ok(Arc::clone(&token)),
-            store_seen: Some(token),
-            adopted: false,
-            repeated: false,
-        };
+        return Refreshed::fetched(token);
     }
 
     let mut token = match fetch(shared, previous.as_deref()).await {
@@ -166,12 +166,7 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
     let token = Arc::new(token);
     let previous = if given { None } else { previous };
     save(shared, previous.as_deref(), &token, epoch).await;
-    Refreshed {
-        outcome: Ok(Arc::clone(&token)),
-        store_seen: Some(token),
-        adopted: false,
-        repeated: false,
-    }
+    Refreshed::fetched(token)
 }
 
 /// Asks the source (no sooner than the minimum interval allows, within the refresh timeout).

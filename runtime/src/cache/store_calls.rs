@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::Shared;
-use crate::StoreError;
+use crate::{StoreError, StoreLock};
 
 /// Waits for `call` at most `timeout`; `operation` names it in the error (`lock`, `load`...).
 pub(super) async fn bounded<S, T>(
@@ -34,4 +34,12 @@ pub(super) async fn store_call<S, T>(
     call: impl Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
     bounded(shared, operation, shared.config.store_timeout, call).await
+}
+
+/// Takes the store's lock. Another process may hold it while it refreshes, so the wait is
+/// bounded by the refresh timeout rather than the store timeout alone.
+pub(super) async fn lock<S>(shared: &Shared<S>) -> Result<StoreLock, StoreError> {
+    let config = &shared.config;
+    let timeout = config.refresh_timeout.max(config.store_timeout);
+    bounded(shared, "lock", timeout, shared.store.lock()).await
 }
