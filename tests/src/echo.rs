@@ -13,11 +13,11 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::lock;
-use crate::scripted::{Request, read_request};
+use crate::scripted::{Request, bind_loopback, read_request};
 
 /// How the server spells what it received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,12 +58,7 @@ impl EchoServer {
     /// # Panics
     /// If no port on 127.0.0.1 can be bound.
     pub async fn start(echo: Echo) -> Self {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .expect("a free port on 127.0.0.1");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
+        let (listener, addr) = bind_loopback().await;
         let echoed = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&echoed);
         let serving = tokio::spawn(async move {

@@ -79,6 +79,20 @@ struct Script {
     valid_access_tokens: HashSet<String>,
 }
 
+/// A listener on a free port of 127.0.0.1, and its address.
+///
+/// # Panics
+/// If no port on 127.0.0.1 can be bound.
+pub(crate) async fn bind_loopback() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("a free port on 127.0.0.1");
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    (listener, addr)
+}
+
 impl ScriptedServer {
     /// Starts a server on a free port of 127.0.0.1 that answers with `reply`. The first
     /// refresh token it accepts is `first_refresh_token` (see [`Self::first_refresh_token`]).
@@ -86,12 +100,7 @@ impl ScriptedServer {
     /// # Panics
     /// If no port on 127.0.0.1 can be bound.
     pub async fn start(reply: Reply) -> Self {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .expect("a free port on 127.0.0.1");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
+        let (listener, addr) = bind_loopback().await;
         let server = Self {
             addr,
             shared: Arc::new(Mutex::new(Script {
