@@ -114,6 +114,8 @@
 pub mod __private;
 mod authorization;
 mod cache;
+#[cfg(feature = "reqwest")]
+pub mod client;
 mod error;
 mod jwt;
 #[cfg(feature = "reqwest")]

@@ -67,7 +67,7 @@ mod exchange;
 #[cfg(test)]
 mod hostile_input_tests;
 mod login;
-mod redaction;
+pub(crate) mod redaction;
 mod refresh_grant;
 mod request_body;
 mod response_fields;

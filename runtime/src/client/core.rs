@@ -1,0 +1,250 @@
+// Input: a method's spec, a closure that adds its arguments to a request, a decoder.
+// Output: the decoded answer, or an error. In between: the token from the cache, the request
+// built anew for each attempt, and one retry after a 401 by the same policy as
+// `#[refresh_token]` (`__private::Call`), so there is one retry policy in the crate.
+
+use std::fmt;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{AUTHORIZATION, HeaderMap};
+use reqwest::Url;
+
+use super::Error;
+use super::decode::Decode;
+use super::request::{Request, call};
+use super::spec::Spec;
+use crate::__private::Call;
+use crate::oauth::redaction::Redactions;
+use crate::{Token, TokenCache, TokenSource};
+
+/// A generated client: what [`Builder`](super::Builder) builds.
+pub trait Generated: Sized {
+    /// The token source of the client's cache ([`NoAuth`](super::NoAuth) when no method is
+    /// authenticated).
+    type Source: TokenSource;
+
+    /// Wraps the core the generated methods call through.
+    fn from_core(core: ClientCore<Self::Source>) -> Self;
+}
+
+/// What every method of a generated client calls through: the HTTP client, the base URL, the
+/// cache and the defaults.
+pub struct ClientCore<S> {
+    inner: Arc<Inner<S>>,
+}
+
+struct Inner<S> {
+    http: reqwest::Client,
+    base_url: Url,
+    cache: Option<TokenCache<S>>,
+    headers: HeaderMap,
+    timeout: Option<Duration>,
+}
+
+impl<S> Clone for ClientCore<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<S> fmt::Debug for ClientCore<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCore")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("authenticated", &self.inner.cache.is_some())
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: TokenSource> ClientCore<S> {
+    pub(super) fn new(
+        http: reqwest::Client,
+        base_url: Url,
+        cache: Option<TokenCache<S>>,
+        headers: HeaderMap,
+        timeout: Option<Duration>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                cache,
+                headers,
+                timeout,
+            }),
+        }
+    }
+
+    /// The base URL, as the client was built with it.
+    #[must_use]
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// The token cache, when any method is authenticated.
+    #[must_use]
+    pub fn cache(&self) -> Option<&TokenCache<S>> {
+        self.inner.cache.as_ref()
+    }
+
+    /// Calls the method `spec` describes: `build` adds the arguments to a fresh request for
+    /// each attempt, `decoder` reads a 2xx answer.
+    ///
+    /// # Errors
+    /// [`Error`]: no token, transport, a non-2xx status (after one retry for a 401), an
+    /// argument that cannot be sent, or an answer that does not decode.
+    pub async fn call<B, D>(
+        &self,
+        spec: &'static Spec,
+        build: B,
+        decoder: D,
+    ) -> Result<D::Output, Error>
+    where
+        B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
+        D: Decode,
+    {
+        let response = match (&self.inner.cache, spec.auth) {
+            (Some(cache), true) => self.send_with_token(cache, spec, &build).await?,
+            (None, true) => {
+                return Err(Error::Auth(crate::AuthError::rejected(
+                    "this client was built without a token cache",
+                )));
+            }
+            (_, false) => {
+                let response = self.send(spec, &build, None).await?;
+                check_status(spec, response, None).await?
+            }
+        };
+        decoder.decode(call(spec), response).await
+    }
+
+    /// Sends with a token from `cache`; after a 401, invalidates it and sends once more.
+    async fn send_with_token<B>(
+        &self,
+        cache: &TokenCache<S>,
+        spec: &'static Spec,
+        build: &B,
+    ) -> Result<reqwest::Response, Error>
+    where
+        B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
+    {
+        let mut policy = Call::new(cache);
+        loop {
+            let attempt = match policy.token().await {
+                Ok(token) => {
+                    let result = match self.send(spec, build, Some(&token)).await {
+                        Ok(response) => check_status(spec, response, Some(&token)).await,
+                        Err(error) => Err(error),
+                    };
+                    Ok((token, result))
+                }
+                Err(error) => Err(error),
+            };
+            match policy.finish(attempt) {
+                ControlFlow::Continue(()) => {}
+                ControlFlow::Break(result) => return result,
+            }
+        }
+    }
+
+    async fn send<B>(
+        &self,
+        spec: &'static Spec,
+        build: &B,
+        token: Option<&Token>,
+    ) -> Result<reqwest::Response, Error>
+    where
+        B: Fn(&mut Request) -> Result<(), Error>,
+    {
+        let request = self.request(spec, build, token)?;
+        self.inner
+            .http
+            .execute(request)
+            .await
+            .map_err(|source| Error::Transport {
+                call: call(spec),
+                source: source.without_url(),
+            })
+    }
+
+    /// The request of one attempt, built from scratch.
+    fn request<B>(
+        &self,
+        spec: &'static Spec,
+        build: &B,
+        token: Option<&Token>,
+    ) -> Result<reqwest::Request, Error>
+    where
+        B: Fn(&mut Request) -> Result<(), Error>,
+    {
+        let mut parts = Request::new(spec);
+        build(&mut parts)?;
+        let mut url = self.inner.base_url.clone();
+        // The base path keeps its prefix (`/v2`), and the template's leading `/` joins it
+        // with exactly one slash, whatever the base URL ends with.
+        let path = format!("{}{}", url.path().trim_end_matches('/'), parts.path()?);
+        url.set_path(&path);
+        url.set_query((!parts.query.is_empty()).then_some(parts.query.as_str()));
+
+        let mut request = self.inner.http.request(spec.method.clone(), url);
+        request = request.headers(self.inner.headers.clone());
+        for (name, value) in spec.headers {
+            request = request.header(*name, *value);
+        }
+        request = request.headers(parts.headers);
+        if let Some(token) = token {
+            request = request.header(AUTHORIZATION, token.authorization().clone());
+        }
+        if let Some(body) = parts.body {
+            request = request.body(body);
+        }
+        if let Some(form) = parts.multipart {
+            request = request.multipart(form);
+        }
+        if let Some(timeout) = spec.timeout.or(self.inner.timeout) {
+            request = request.timeout(timeout);
+        }
+        request.build().map_err(|source| Error::Transport {
+            call: call(spec),
+            source: source.without_url(),
+        })
+    }
+}
+
+/// The response when it is 2xx, else an error with the status and the start of the body,
+/// with the token cut out in case the server echoed it.
+async fn check_status(
+    spec: &'static Spec,
+    mut response: reqwest::Response,
+    token: Option<&Token>,
+) -> Result<reqwest::Response, Error> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let mut body = Vec::new();
+    // Read at most MAX_BODY (plus one chunk): an error page can be large, and only its
+    // start is worth showing.
+    while body.len() < Error::MAX_BODY {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&body);
+    let secrets: Vec<&str> = token
+        .map(|token| token.access_token().expose_secret())
+        .into_iter()
+        .collect();
+    let (body, _) = Redactions::new(&secrets).redact(&text, Error::MAX_BODY);
+    Err(Error::Status {
+        call: call(spec),
+        status,
+        body,
+    })
+}

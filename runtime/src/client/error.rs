@@ -1,0 +1,204 @@
+// Input: whatever went wrong in one call of a generated client method.
+// Output: one error type that says whether it was a 401, carries the status and a bounded,
+// redacted body, and never holds a secret or a full URL (query strings carry API keys).
+
+use std::fmt;
+
+use http::{Method, StatusCode};
+
+use crate::{AuthError, Unauthorized};
+
+/// Why a call of a generated client method failed.
+///
+/// The text names the method and its path template (`GET /tasks/{id}`), never the URL with
+/// its values, and never the token: a body the server echoed the token into has it cut out.
+///
+/// ```
+/// use freshtoken::client::Error;
+/// use freshtoken::Unauthorized;
+///
+/// fn retry_later(error: &Error) -> bool {
+///     error.is_timeout() || error.status().is_some_and(|status| status.is_server_error())
+/// }
+/// # let _ = retry_later;
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// No token could be had for the request.
+    Auth(AuthError),
+    /// The request could not be sent, or the answer not received (connection, TLS,
+    /// timeout).
+    Transport {
+        /// `GET /tasks/{id}`.
+        call: Call,
+        /// reqwest's error, without the URL.
+        source: reqwest::Error,
+    },
+    /// The server answered with a status that is not 2xx.
+    Status {
+        /// `GET /tasks/{id}`.
+        call: Call,
+        /// The status.
+        status: StatusCode,
+        /// The start of the body (at most [`Error::MAX_BODY`] bytes, lossy UTF-8, the token
+        /// cut out).
+        body: String,
+    },
+    /// The answer could not be decoded into the method's return type.
+    Decode {
+        /// `GET /tasks/{id}`.
+        call: Call,
+        /// What did not fit, from the decoder (no body text).
+        reason: String,
+    },
+    /// An argument cannot go into the request (a header value with a newline, a path value
+    /// of `..`, a query value that is not a scalar).
+    InvalidArgument {
+        /// `GET /tasks/{id}`.
+        call: Call,
+        /// The parameter's name.
+        param: &'static str,
+        /// What is wrong with it (never its value).
+        reason: String,
+    },
+}
+
+/// The method and path template of a call, for messages: `GET /tasks/{id}`.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template as written in the trait.
+    pub template: &'static str,
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.template)
+    }
+}
+
+impl Error {
+    /// How much of an error body is kept.
+    pub const MAX_BODY: usize = 4096;
+
+    /// Whether the server answered 401 Unauthorized.
+    #[must_use]
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(StatusCode::UNAUTHORIZED)
+    }
+
+    /// The status the server answered, when it answered with one that is not 2xx.
+    #[must_use]
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The start of the body of a non-2xx answer.
+    #[must_use]
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            Self::Status { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// The token error, when no token could be had; `needs_reauthentication()` on it says
+    /// whether the user must log in again.
+    #[must_use]
+    pub fn auth_error(&self) -> Option<&AuthError> {
+        match self {
+            Self::Auth(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Whether the call ran out of time (the method's or the client's timeout).
+    #[must_use]
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Transport { source, .. } if source.is_timeout())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Auth(error) => write!(f, "no token for the request: {error}"),
+            Self::Transport { call, source } if source.is_timeout() => {
+                write!(f, "{call}: timed out: {source}")
+            }
+            Self::Transport { call, source } => write!(f, "{call}: request failed: {source}"),
+            Self::Status { call, status, body } if body.is_empty() => {
+                write!(f, "{call}: the server answered {status}")
+            }
+            Self::Status { call, status, body } => {
+                write!(f, "{call}: the server answered {status}: {body}")
+            }
+            Self::Decode { call, reason } => {
+                write!(
+                    f,
+                    "{call}: the answer does not fit the return type: {reason}"
+                )
+            }
+            Self::InvalidArgument {
+                call,
+                param,
+                reason,
+            } => write!(f, "{call}: argument `{param}` cannot be sent: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Auth(error) => Some(error),
+            Self::Transport { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(error: AuthError) -> Self {
+        Self::Auth(error)
+    }
+}
+
+impl Unauthorized for Error {
+    fn is_unauthorized(&self) -> bool {
+        Error::is_unauthorized(self)
+    }
+}
+
+/// Why a client could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The base URL is not an absolute `http(s)` URL without credentials, query or fragment.
+    #[error("invalid base URL `{url}`: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given (without its credentials, when it had some).
+        url: String,
+        /// What is wrong with it and what to write instead.
+        reason: String,
+    },
+    /// A default header has an invalid name or value.
+    #[error("invalid default header `{name}`: {reason}")]
+    InvalidHeader {
+        /// The header's name as given.
+        name: String,
+        /// What is wrong with it (never the value).
+        reason: String,
+    },
+    /// The HTTP client could not be built (for example no TLS backend for `https`).
+    #[error("the HTTP client could not be built: {reason}")]
+    HttpClient {
+        /// reqwest's reason.
+        reason: String,
+    },
+}

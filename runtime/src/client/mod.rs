@@ -1,0 +1,40 @@
+//! The runtime of [`#[freshtoken::client]`](crate::client()): what a generated client calls
+//! and returns.
+//!
+//! The attribute turns a trait into a client; each generated method is one call of
+//! [`ClientCore::call`](__macro::ClientCore::call) with the method's spec, a closure that adds
+//! the arguments to the request, and a decoder picked by the return type. Building the
+//! request, the token, the retry after a 401 and decoding are here, as ordinary code.
+//!
+//! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
+//! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
+//! [`Multipart`], [`Streamed`].
+
+mod answer;
+mod body;
+mod builder;
+mod core;
+mod decode;
+mod error;
+mod request;
+mod spec;
+
+pub use answer::{Answer, ByteStream};
+pub use body::{BodySource, Multipart, Streamed};
+pub use builder::{Builder, NoAuth};
+pub use error::{BuildError, Call, Error};
+
+/// What `#[freshtoken::client]` expands into. Not public API: it changes with the macro.
+#[doc(hidden)]
+pub mod __macro {
+    pub use super::core::{ClientCore, Generated};
+    pub use super::decode::{AsBytes, AsJson, AsStream, AsText, AsUnit, Decode, WithAnswer};
+    pub use super::request::Request;
+    pub use super::spec::{PathPart, Spec};
+
+    /// The method's error type from the client's.
+    #[inline]
+    pub fn into_result<T, E: From<super::Error>>(result: Result<T, super::Error>) -> Result<T, E> {
+        result.map_err(E::from)
+    }
+}

@@ -1,0 +1,35 @@
+// Input: what `#[freshtoken::client]` read from one trait method's attributes.
+// Output: a `static` the generated method hands to `ClientCore::call`, so nothing about the
+// method is parsed or allocated at run time.
+
+use std::time::Duration;
+
+use http::Method;
+
+/// One method of a generated client: its HTTP method, path template, auth and timeout.
+#[derive(Debug)]
+pub struct Spec {
+    /// The trait method's name, for error messages.
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template as written (`/tasks/{id}`), for error messages.
+    pub template: &'static str,
+    /// The template split into literal text and `{name}` parameters.
+    pub path: &'static [PathPart],
+    /// Whether the request carries a bearer token from the cache.
+    pub auth: bool,
+    /// This method's timeout, over the client's default.
+    pub timeout: Option<Duration>,
+    /// Headers with fixed values, from the method's `#[header("name", "value")]` attributes.
+    pub headers: &'static [(&'static str, &'static str)],
+}
+
+/// A piece of a path template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPart {
+    /// Text sent as written.
+    Literal(&'static str),
+    /// A `{name}` filled by the method's parameter `name`, percent-encoded as one segment.
+    Param(&'static str),
+}
