@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::sdk::{TasksClient, TasksError};
+use freshtoken::oauth::PasswordLogin;
+use freshtoken::{AuthError, TokenCache};
+
+use crate::sdk::{Task, TasksClient, TasksError};
+use crate::trait_sdk::{self, NewTask, Tasks as _};
 
 /// What one step did, and whether that is what it should do.
 #[derive(Debug, Clone)]
@@ -36,19 +40,111 @@ struct Expected {
     unauthorized: u64,
 }
 
-/// Runs every step against the API at `base_url` as `username`, printing as it goes through
-/// `say`. Returns one report per step.
-///
-/// # Errors
-/// Only when the client cannot be built (an invalid `base_url`); a step that misbehaves is a
-/// report with `ok: false`, not an error.
-pub async fn run(
+/// What the walkthrough needs of a Tasks SDK: the calls it makes and the token cache behind
+/// them. Implemented for both SDKs of this crate, so the demo can show they behave alike.
+pub trait Sdk: Clone + Send + Sync + 'static {
+    /// The SDK's error type.
+    type Error: std::fmt::Display + Send + 'static;
+    /// Lists the user's tasks.
+    fn list(&self) -> impl Future<Output = Result<Vec<Task>, Self::Error>> + Send;
+    /// Adds a task.
+    fn create(&self, title: &str) -> impl Future<Output = Result<Task, Self::Error>> + Send;
+    /// Marks a task done.
+    fn complete(&self, id: u64) -> impl Future<Output = Result<Task, Self::Error>> + Send;
+    /// Whether `error` means the user must log in again.
+    fn needs_login(error: &Self::Error) -> bool;
+    /// Logins and refreshes made so far.
+    fn refreshes(&self) -> u64;
+    /// Makes the cached token look expired.
+    fn expire_token_now(&self);
+    /// Forgets the session, so the next call logs in again.
+    fn log_in_again(&self);
+}
+
+impl Sdk for TasksClient {
+    type Error = TasksError;
+
+    fn list(&self) -> impl Future<Output = Result<Vec<Task>, TasksError>> + Send {
+        self.list_tasks()
+    }
+
+    fn create(&self, title: &str) -> impl Future<Output = Result<Task, TasksError>> + Send {
+        self.create_task(title)
+    }
+
+    fn complete(&self, id: u64) -> impl Future<Output = Result<Task, TasksError>> + Send {
+        self.complete_task(id)
+    }
+
+    fn needs_login(error: &TasksError) -> bool {
+        error.needs_login()
+    }
+
+    fn refreshes(&self) -> u64 {
+        self.auth_stats().refreshes
+    }
+
+    fn expire_token_now(&self) {
+        TasksClient::expire_token_now(self);
+    }
+
+    fn log_in_again(&self) {
+        TasksClient::log_in_again(self);
+    }
+}
+
+/// The trait SDK ([`crate::trait_sdk`]): the generated client and the cache it was built with.
+#[derive(Clone)]
+pub struct TraitSdk {
+    /// The generated client.
+    pub client: trait_sdk::TasksClient<PasswordLogin>,
+    /// Its token cache (a clone shares the cache).
+    pub cache: TokenCache<PasswordLogin>,
+}
+
+impl Sdk for TraitSdk {
+    type Error = freshtoken::client::Error;
+
+    fn list(&self) -> impl Future<Output = Result<Vec<Task>, Self::Error>> + Send {
+        self.client.list_tasks()
+    }
+
+    async fn create(&self, title: &str) -> Result<Task, Self::Error> {
+        self.client.create_task(&NewTask { title }).await
+    }
+
+    fn complete(&self, id: u64) -> impl Future<Output = Result<Task, Self::Error>> + Send {
+        self.client.complete_task(id)
+    }
+
+    fn needs_login(error: &Self::Error) -> bool {
+        error
+            .auth_error()
+            .is_some_and(AuthError::needs_reauthentication)
+    }
+
+    fn refreshes(&self) -> u64 {
+        self.cache.stats().refreshes
+    }
+
+    fn expire_token_now(&self) {
+        self.cache.expire_now();
+    }
+
+    fn log_in_again(&self) {
+        self.cache.reset();
+    }
+}
+
+/// Runs every step with `client` against the API at `base_url` as `username`, printing as it
+/// goes through `say`. Returns one report per step. 401s are counted by the server (its
+/// `/admin/stats`), so both SDKs are measured alike.
+pub async fn run<C: Sdk>(
+    client: &C,
     base_url: &str,
     username: &str,
-    password: &str,
     say: &mut dyn FnMut(&str),
-) -> Result<Vec<StepReport>, TasksError> {
-    let client = TasksClient::new(base_url, username, password)?;
+) -> Vec<StepReport> {
     let admin = Admin {
         http: reqwest::Client::new(),
         base_url: base_url.trim_end_matches('/').to_owned(),
@@ -56,58 +152,64 @@ pub async fn run(
     };
     let reports = vec![
         step(
-            &client,
+            client,
+            &admin,
             say,
             "first call logs in",
             expect(1, 0),
-            first_call(&client),
+            first_call(client),
         )
         .await,
         step(
-            &client,
+            client,
+            &admin,
             say,
             "second call reuses the token",
             expect(0, 0),
-            cached_call(&client),
+            cached_call(client),
         )
         .await,
         step(
-            &client,
+            client,
+            &admin,
             say,
             "100 concurrent calls, one refresh",
             expect(1, 0),
-            herd(&client),
+            herd(client),
         )
         .await,
         step(
-            &client,
+            client,
+            &admin,
             say,
             "expired token refreshed before the call",
             expect(1, 0),
-            expired(&client),
+            expired(client),
         )
         .await,
         step(
-            &client,
+            client,
+            &admin,
             say,
             "server revoked the token: 401, refresh, retry",
             expect(1, 1),
-            revoked_access(&client, &admin),
+            revoked_access(client, &admin),
         )
         .await,
         step(
-            &client,
+            client,
+            &admin,
             say,
             "refresh token revoked: log in again",
             expect(2, 1),
-            revoked_session(&client, &admin),
+            revoked_session(client, &admin),
         )
         .await,
     ];
     if let Some(stats) = admin.stats().await {
         say(&format!("\nserver counters: {stats}"));
     }
-    Ok(reports)
+    reports
 }
 
 fn expect(refreshes: u64, unauthorized: u64) -> Expected {
@@ -118,10 +220,15 @@ fn expect(refreshes: u64, unauthorized: u64) -> Expected {
 }
 
 /// What a step body returns: the calls it made and a line saying what happened.
-type Done = Result<(u32, String), TasksError>;
+type Done = Result<(u32, String), String>;
 
-async fn first_call(client: &TasksClient) -> Done {
-    let tasks = client.list_tasks().await?;
+/// The step's error as text (the SDKs' error types differ).
+fn text(error: impl std::fmt::Display) -> String {
+    error.to_string()
+}
+
+async fn first_call(client: &impl Sdk) -> Done {
+    let tasks = client.list().await.map_err(text)?;
     Ok((
         1,
         format!(
@@ -131,22 +238,22 @@ async fn first_call(client: &TasksClient) -> Done {
     ))
 }
 
-async fn cached_call(client: &TasksClient) -> Done {
-    let task = client.create_task("try freshtoken").await?;
+async fn cached_call(client: &impl Sdk) -> Done {
+    let task = client.create("try freshtoken").await.map_err(text)?;
     Ok((1, format!("created task {} with the cached token", task.id)))
 }
 
-async fn herd(client: &TasksClient) -> Done {
+async fn herd(client: &impl Sdk) -> Done {
     client.expire_token_now();
     let calls: Vec<_> = (0..100)
         .map(|_| {
             let client = client.clone();
-            tokio::spawn(async move { client.list_tasks().await })
+            tokio::spawn(async move { client.list().await.map(drop).map_err(text) })
         })
         .collect();
     for call in calls {
         call.await
-            .map_err(|error| unexpected(&format!("a concurrent call panicked: {error}")))??;
+            .map_err(|error| format!("a concurrent call panicked: {error}"))??;
     }
     Ok((
         100,
@@ -154,20 +261,20 @@ async fn herd(client: &TasksClient) -> Done {
     ))
 }
 
-async fn expired(client: &TasksClient) -> Done {
+async fn expired(client: &impl Sdk) -> Done {
     client.expire_token_now();
-    let tasks = client.list_tasks().await?;
+    let tasks = client.list().await.map_err(text)?;
     let first = tasks.first().map(|task| task.id).unwrap_or_default();
-    let done = client.complete_task(first).await?;
+    let done = client.complete(first).await.map_err(text)?;
     Ok((
         2,
         format!("refreshed first, no 401; completed task {}", done.id),
     ))
 }
 
-async fn revoked_access(client: &TasksClient, admin: &Admin) -> Done {
+async fn revoked_access(client: &impl Sdk, admin: &Admin) -> Done {
     admin.post("revoke-access").await?;
-    let tasks = client.list_tasks().await?;
+    let tasks = client.list().await.map_err(text)?;
     Ok((
         1,
         format!(
@@ -177,20 +284,16 @@ async fn revoked_access(client: &TasksClient, admin: &Admin) -> Done {
     ))
 }
 
-async fn revoked_session(client: &TasksClient, admin: &Admin) -> Done {
+async fn revoked_session<C: Sdk>(client: &C, admin: &Admin) -> Done {
     admin.post("revoke-refresh").await?;
     admin.post("revoke-access").await?;
-    let error = match client.list_tasks().await {
-        Err(error) if error.needs_login() => error,
-        Err(error) => return Err(error),
-        Ok(_) => {
-            return Err(unexpected(
-                "the call succeeded although the session was revoked",
-            ));
-        }
+    let error = match client.list().await {
+        Err(error) if C::needs_login(&error) => error,
+        Err(error) => return Err(text(error)),
+        Ok(_) => return Err("the call succeeded although the session was revoked".to_owned()),
     };
     client.log_in_again();
-    let tasks = client.list_tasks().await?;
+    let tasks = client.list().await.map_err(text)?;
     Ok((
         2,
         format!(
@@ -200,21 +303,23 @@ async fn revoked_session(client: &TasksClient, admin: &Admin) -> Done {
     ))
 }
 
-/// Runs one step and checks the counters it moved.
+/// Runs one step and checks the counters it moved: refreshes from the client's cache, 401s
+/// from the server.
 async fn step(
-    client: &TasksClient,
+    client: &impl Sdk,
+    admin: &Admin,
     say: &mut dyn FnMut(&str),
     name: &'static str,
     expected: Expected,
     body: impl Future<Output = Done>,
 ) -> StepReport {
     say(&format!("\n== {name}"));
-    let (refreshes, unauthorized) = (client.auth_stats().refreshes, client.unauthorized_answers());
+    let (refreshes, unauthorized) = (client.refreshes(), admin.unauthorized().await);
     let started = Instant::now();
     let outcome = body.await;
     let elapsed = started.elapsed();
-    let refreshes = client.auth_stats().refreshes - refreshes;
-    let unauthorized = client.unauthorized_answers() - unauthorized;
+    let refreshes = client.refreshes() - refreshes;
+    let unauthorized = admin.unauthorized().await.saturating_sub(unauthorized);
 
     let mut problem = String::new();
     let calls = match outcome {
@@ -261,7 +366,8 @@ async fn step(
     }
 }
 
-/// The reference server's admin routes, to revoke what a real server would revoke.
+/// The reference server's admin routes, to revoke what a real server would revoke and to
+/// read its counters.
 struct Admin {
     http: reqwest::Client,
     base_url: String,
@@ -269,15 +375,13 @@ struct Admin {
 }
 
 impl Admin {
-    async fn post(&self, action: &str) -> Result<(), TasksError> {
+    async fn post(&self, action: &str) -> Result<(), String> {
         let url = format!("{}/admin/{action}/{}", self.base_url, self.username);
-        let status = self.http.post(url).send().await?.status();
+        let status = self.http.post(url).send().await.map_err(text)?.status();
         if status.is_success() {
             Ok(())
         } else {
-            Err(unexpected(&format!(
-                "admin route {action} answered {status}"
-            )))
+            Err(format!("admin route {action} answered {status}"))
         }
     }
 
@@ -291,12 +395,13 @@ impl Admin {
             .ok()?;
         serde_json::from_slice(&response.bytes().await.ok()?).ok()
     }
-}
 
-fn unexpected(message: &str) -> TasksError {
-    TasksError::Api {
-        status: reqwest::StatusCode::INTERNAL_SERVER_ERROR,
-        message: message.to_owned(),
+    /// The 401s the server has answered (0 when it does not say).
+    async fn unauthorized(&self) -> u64 {
+        self.stats()
+            .await
+            .and_then(|stats| stats.get("unauthorized_responses")?.as_u64())
+            .unwrap_or_default()
     }
 }
 

@@ -1,10 +1,12 @@
-//! The `#[refresh_token]` attribute of [`freshtoken`](https://docs.rs/freshtoken).
+//! The `#[refresh_token]` and `#[client]` attributes of [`freshtoken`](https://docs.rs/freshtoken).
 //!
 //! Do not depend on this crate directly: depend on `freshtoken`, which re-exports the
-//! attribute under the same version and documents it with examples. The attribute expands into
-//! calls into `freshtoken::__private`, where the retry and token logic lives.
+//! attributes under the same version and documents them with examples. They expand into
+//! calls into `freshtoken::__private` and `freshtoken::client`, where the retry, token and
+//! request logic lives.
 
 mod args;
+mod client;
 mod expand;
 mod item;
 mod param;
@@ -16,6 +18,13 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn refresh_token(args: TokenStream, item: TokenStream) -> TokenStream {
     item::expand(args.into(), item.into()).into()
+}
+
+/// (Defined in the `freshtoken-macros` crate; `freshtoken` re-exports it with the
+/// documentation above.)
+#[proc_macro_attribute]
+pub fn client(args: TokenStream, item: TokenStream) -> TokenStream {
+    client::expand(args.into(), item.into()).into()
 }
 
 /// All errors as one, or `None` when there are none.

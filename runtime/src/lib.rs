@@ -282,6 +282,12 @@ pub use unauthorized::Unauthorized;
 #[doc(inline)]
 pub use freshtoken_macros::refresh_token;
 
+/// Generates an API client from a trait that describes the API; see the README's
+/// "Generated clients" section and [`client`](mod@client) for the types it uses.
+#[cfg(feature = "reqwest")]
+#[doc(inline)]
+pub use freshtoken_macros::client;
+
 /// Compiles the README's examples as doctests, so the front page cannot drift from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

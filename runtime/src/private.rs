@@ -9,6 +9,9 @@ use std::sync::Arc;
 
 use crate::{AccessToken, AuthError, Token, TokenCache, TokenFuture, TokenSource, Unauthorized};
 
+/// The `http` crate, for the `Method` of a generated client's specs.
+pub use http;
+
 /// The return type of a wrapped method: `Result<T, E>` under any alias.
 #[diagnostic::on_unimplemented(
     message = "a function with `#[refresh_token]` must return `Result<T, E>`, not `{Self}`",

@@ -1,8 +1,9 @@
-//! The demo README's first command runs: a Tasks SDK written with freshtoken, against the
-//! reference auth server started here on 127.0.0.1 (or against `--base-url URL`), walked
+//! The demo README's first command runs: the Tasks SDK written with freshtoken twice (by hand
+//! with `#[refresh_token]`, and as a trait with `#[freshtoken::client]`), against the
+//! reference auth server started here on 127.0.0.1 (or against `--base-url URL`), each walked
 //! through login, cached calls, a herd of concurrent calls, expiry, server-side revocation
-//! and a revoked session. Ends with a table of what each step cost; exits non-zero if any
-//! step did not behave as described.
+//! and a revoked session. Ends with a table per SDK of what each step cost; exits non-zero if
+//! any step did not behave as described or the two SDKs' counts differ.
 //!
 //! ```text
 //! cargo run -p freshtoken-examples --bin demo
@@ -11,8 +12,10 @@
 
 use std::process::ExitCode;
 
+use freshtoken_examples::sdk::TasksClient;
 use freshtoken_examples::server::{self, ServerConfig};
-use freshtoken_examples::walkthrough;
+use freshtoken_examples::trait_sdk;
+use freshtoken_examples::walkthrough::{self, TraitSdk};
 
 const USAGE: &str = "usage: demo [--base-url URL] [--user NAME --password PASSWORD]";
 
@@ -48,15 +51,26 @@ async fn main() -> ExitCode {
     );
 
     let mut say = |line: &str| println!("{line}");
-    let reports =
-        match walkthrough::run(&base_url, &options.user, &options.password, &mut say).await {
-            Ok(reports) => reports,
-            Err(error) => {
-                eprintln!("{error}");
-                return ExitCode::FAILURE;
-            }
-        };
-    println!("\n{}", walkthrough::table(&reports));
+    let hand_written = match TasksClient::new(&base_url, &options.user, options.password.clone()) {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let generated = match trait_sdk::connect(&base_url, &options.user, options.password.clone()) {
+        Ok((client, cache)) => TraitSdk { client, cache },
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    say("\n# the hand-written SDK (src/sdk: #[refresh_token] on async methods)");
+    let by_hand = walkthrough::run(&hand_written, &base_url, &options.user, &mut say).await;
+    say("\n# the trait SDK (src/trait_sdk: #[freshtoken::client] on a trait)");
+    let by_trait = walkthrough::run(&generated, &base_url, &options.user, &mut say).await;
+    println!("\nhand-written SDK:\n{}", walkthrough::table(&by_hand));
+    println!("trait SDK:\n{}", walkthrough::table(&by_trait));
     println!(
         "(the steps force refreshes back to back, so each waits for the cache's minimum \
          interval between token requests, 1 s: the guard that keeps a token of any lifetime \
@@ -66,18 +80,28 @@ async fn main() -> ExitCode {
         server.shutdown().await;
     }
 
-    let failed: Vec<_> = reports.iter().filter(|report| !report.ok).collect();
-    if failed.is_empty() {
-        println!("every step behaved as described");
+    let counts = |reports: &[walkthrough::StepReport]| {
+        reports
+            .iter()
+            .map(|report| (report.calls, report.refreshes, report.unauthorized))
+            .collect::<Vec<_>>()
+    };
+    let mut ok = counts(&by_hand) == counts(&by_trait);
+    if !ok {
+        eprintln!("the two SDKs made different numbers of calls, refreshes or 401s");
+    }
+    for report in by_hand.iter().chain(&by_trait).filter(|report| !report.ok) {
+        ok = false;
+        eprintln!(
+            "step \"{}\" did not behave as described: {}",
+            report.name,
+            report.problem.as_deref().unwrap_or("?")
+        );
+    }
+    if ok {
+        println!("every step behaved as described, with the same counts for both SDKs");
         ExitCode::SUCCESS
     } else {
-        for report in failed {
-            eprintln!(
-                "step \"{}\" did not behave as described: {}",
-                report.name,
-                report.problem.as_deref().unwrap_or("?")
-            );
-        }
         ExitCode::FAILURE
     }
 }

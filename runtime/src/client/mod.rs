@@ -32,9 +32,26 @@ pub mod __macro {
     pub use super::request::Request;
     pub use super::spec::{PathPart, Spec};
 
-    /// The method's error type from the client's.
+    /// An error type a method of a generated client may return.
+    #[diagnostic::on_unimplemented(
+        message = "the error type `{Self}` must implement `From<freshtoken::client::Error>`",
+        label = "the error type of this `#[freshtoken::client]` method",
+        note = "every failed call (transport, status, decoding, token) is a `freshtoken::client::Error` first: return `Result<T>` to use it as it is, or give your own error enum a variant for it, e.g. `Client(#[from] freshtoken::client::Error)` with thiserror"
+    )]
+    pub trait FromClientError {
+        /// Converts the client's error.
+        fn from_client_error(error: super::Error) -> Self;
+    }
+
+    impl<E: From<super::Error>> FromClientError for E {
+        fn from_client_error(error: super::Error) -> Self {
+            E::from(error)
+        }
+    }
+
+    /// The method's result, with the client's error converted into the method's.
     #[inline]
-    pub fn into_result<T, E: From<super::Error>>(result: Result<T, super::Error>) -> Result<T, E> {
-        result.map_err(E::from)
+    pub fn into_result<T, E: FromClientError>(result: Result<T, super::Error>) -> Result<T, E> {
+        result.map_err(E::from_client_error)
     }
 }

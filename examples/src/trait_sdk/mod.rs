@@ -1,0 +1,71 @@
+//! The Tasks SDK of [`crate::sdk`] again, written as a trait: `#[freshtoken::client]`
+//! generates the client, and with it the URLs, the bearer header, the status check, the JSON
+//! decoding and the retry after a 401. Compare with `src/sdk/`: same API, same behaviour.
+
+use freshtoken::TokenCache;
+use freshtoken::client::BuildError;
+use freshtoken::oauth::{PasswordLogin, Url};
+use serde::Serialize;
+
+pub use crate::sdk::Task;
+
+/// The Tasks API. Every method is authenticated; errors are `freshtoken::client::Error`.
+#[freshtoken::client]
+pub trait Tasks {
+    /// The user's tasks.
+    #[get("/tasks")]
+    async fn list_tasks(&self) -> Result<Vec<Task>>;
+
+    /// Adds a task.
+    #[post("/tasks")]
+    async fn create_task(&self, #[json] task: &NewTask<'_>) -> Result<Task>;
+
+    /// Marks a task done.
+    #[post("/tasks/{id}/complete")]
+    async fn complete_task(&self, id: u64) -> Result<Task>;
+
+    /// Deletes a task.
+    #[delete("/tasks/{id}")]
+    async fn delete_task(&self, id: u64) -> Result<()>;
+
+    /// Ends the session on the server; the cache logs in again on the next call.
+    #[post("/auth/logout")]
+    async fn log_out(&self) -> Result<()>;
+}
+
+/// A task to add.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct NewTask<'a> {
+    /// What to do.
+    pub title: &'a str,
+}
+
+/// A client of the API at `base_url` (for example `http://127.0.0.1:8080`), and the token
+/// cache that logs it in as `username` on first use: keep the cache for its counters, or to
+/// [`reset`](TokenCache::reset) it when the user must log in again.
+///
+/// # Errors
+/// [`BuildError::InvalidBaseUrl`] when `base_url` is not an absolute `http(s)` URL.
+pub fn connect(
+    base_url: &str,
+    username: &str,
+    password: impl Into<String>,
+) -> Result<(TasksClient<PasswordLogin>, TokenCache<PasswordLogin>), BuildError> {
+    let endpoint = |path: &str| {
+        format!("{}{path}", base_url.trim_end_matches('/'))
+            .parse::<Url>()
+            .map_err(|error| BuildError::InvalidBaseUrl {
+                url: base_url.to_owned(),
+                reason: error.to_string(),
+            })
+    };
+    let login = PasswordLogin::new(
+        endpoint("/auth/login")?,
+        endpoint("/auth/refresh")?,
+        username,
+        password.into(),
+    );
+    let cache = TokenCache::new(login);
+    let client = TasksClient::builder(base_url, cache.clone()).build()?;
+    Ok((client, cache))
+}

@@ -1,0 +1,68 @@
+// Input: `#[freshtoken::client(...)]` and the trait it is on, as tokens.
+// Output: the trait (its `async fn`s declared `Send`), the generated client and its impl of
+// the trait; on errors, the trait with the macro's attributes removed plus the errors, so
+// the rest of the crate still type-checks around it.
+
+mod header;
+mod method;
+mod options;
+mod path;
+mod render;
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident};
+use syn::parse::Parser;
+use syn::spanned::Spanned;
+use syn::{Item, TraitItem, Type};
+
+use crate::combine;
+use method::parse_method;
+use options::ClientOptions;
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut options = ClientOptions::default();
+    let options_result = syn::meta::parser(|meta| options.parse(&meta)).parse2(args);
+    let item = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Trait(item)) => item,
+        Ok(other) => {
+            let error = syn::Error::new(
+                other.span(),
+                "`#[freshtoken::client]` goes on a trait whose `async fn`s describe the API, for example `#[get(\"/tasks\")] async fn list(&self) -> Result<Vec<Task>>;`",
+            );
+            return with_errors(other.into_token_stream(), error);
+        }
+        Err(_) => return item,
+    };
+    let error: Type = options
+        .error
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::freshtoken::client::Error));
+    let mut item = item;
+    let mut errors: Vec<syn::Error> = options_result.err().into_iter().collect();
+    let mut methods = Vec::new();
+    for trait_item in &mut item.items {
+        match trait_item {
+            TraitItem::Fn(method) => match parse_method(method, &error) {
+                Ok(method) => methods.push(method),
+                Err(error) => errors.push(error),
+            },
+            other => errors.push(syn::Error::new(
+                other.span(),
+                "a `#[freshtoken::client]` trait holds only `async fn` methods: move this item out of the trait",
+            )),
+        }
+    }
+    if let Some(error) = combine(errors) {
+        return with_errors(item.into_token_stream(), error);
+    }
+    let client = options
+        .name
+        .unwrap_or_else(|| format_ident!("{}Client", item.ident));
+    render::render(item, &methods, &client)
+}
+
+fn with_errors(item: TokenStream, error: syn::Error) -> TokenStream {
+    let mut tokens = item;
+    tokens.extend(error.into_compile_error());
+    tokens
+}

@@ -1,0 +1,230 @@
+// Input: the tokens of `#[freshtoken::client(...)]` and of a method's `#[get("/path", ...)]`.
+// Output: the options, each at most once, or errors at the offending key or value that say
+// what to write.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Ident, LitStr, Token, Type};
+
+/// The options of the trait's attribute.
+#[derive(Default)]
+pub(crate) struct ClientOptions {
+    /// `error = Type`: the error of every `Result<T>` method.
+    pub(crate) error: Option<Type>,
+    /// `name = Ident`: the generated client's name.
+    pub(crate) name: Option<Ident>,
+}
+
+impl ClientOptions {
+    pub(crate) fn parse(&mut self, meta: &ParseNestedMeta) -> syn::Result<()> {
+        if meta.path.is_ident("error") {
+            if self.error.is_some() {
+                return Err(meta.error("duplicate `error` option: give the error type once"));
+            }
+            self.error = Some(meta.value()?.parse().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    "expected a type after `error =`, for example `error = ApiError`",
+                )
+            })?);
+        } else if meta.path.is_ident("name") {
+            if self.name.is_some() {
+                return Err(meta.error("duplicate `name` option: give the client's name once"));
+            }
+            self.name = Some(meta.value()?.parse().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    "expected a name after `name =`, for example `name = TasksApi`",
+                )
+            })?);
+        } else {
+            return Err(meta.error(format!(
+                "unknown option {}: `#[freshtoken::client]` accepts `error = <type>` and `name = <client name>`",
+                path_text(meta)
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The HTTP methods, by the attribute that names them.
+pub(crate) const HTTP_METHODS: [(&str, &str); 6] = [
+    ("get", "GET"),
+    ("post", "POST"),
+    ("put", "PUT"),
+    ("patch", "PATCH"),
+    ("delete", "DELETE"),
+    ("head", "HEAD"),
+];
+
+/// A method's `#[get("/tasks/{id}", auth = none, timeout = "2s")]`.
+pub(crate) struct HttpAttr {
+    /// `GET`.
+    pub(crate) method: &'static str,
+    pub(crate) path: LitStr,
+    /// Whether requests carry the bearer token (`auth = bearer`, the default).
+    pub(crate) auth: bool,
+    /// `timeout = "..."`, in milliseconds.
+    pub(crate) timeout_ms: Option<u64>,
+}
+
+impl HttpAttr {
+    /// Whether this method may send a body.
+    pub(crate) fn allows_body(&self) -> bool {
+        !matches!(self.method, "GET" | "HEAD")
+    }
+
+    pub(crate) fn parse(method: &'static str, attr: &syn::Attribute) -> syn::Result<Self> {
+        let name = attr.path().get_ident().map(ToString::to_string);
+        let name = name.as_deref().unwrap_or("get");
+        let syn::Meta::List(list) = &attr.meta else {
+            return Err(syn::Error::new(
+                attr.span(),
+                format!("`#[{name}]` needs a path: write `#[{name}(\"/tasks/{{id}}\")]`"),
+            ));
+        };
+        let parsed: HttpArgs = list.parse_args().map_err(|error| {
+            if list.tokens.is_empty() {
+                syn::Error::new(
+                    attr.span(),
+                    format!("`#[{name}]` needs a path: write `#[{name}(\"/tasks/{{id}}\")]`"),
+                )
+            } else {
+                error
+            }
+        })?;
+        Ok(Self {
+            method,
+            path: parsed.path,
+            auth: parsed.auth.is_none_or(|(auth, _)| auth),
+            timeout_ms: parsed.timeout,
+        })
+    }
+}
+
+/// The tokens inside `#[get(...)]`: the path, then options.
+struct HttpArgs {
+    path: LitStr,
+    auth: Option<(bool, Span)>,
+    timeout: Option<u64>,
+}
+
+impl Parse for HttpArgs {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let path: LitStr = input.parse().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                "the path comes first, as a string: `#[get(\"/tasks/{id}\")]`",
+            )
+        })?;
+        let mut args = Self {
+            path,
+            auth: None,
+            timeout: None,
+        };
+        let mut timeout_seen = false;
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    "expected an option: `auth = none` or `timeout = \"2s\"`",
+                )
+            })?;
+            input.parse::<Token![=]>().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    format!("`{key}` needs a value: write `{key} = ...`"),
+                )
+            })?;
+            if key == "auth" {
+                if args.auth.is_some() {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "duplicate `auth` option: give it once",
+                    ));
+                }
+                let value: Ident = input.parse().map_err(|error| {
+                    syn::Error::new(error.span(), "`auth` takes `none` or `bearer`")
+                })?;
+                let auth = match value.to_string().as_str() {
+                    "none" => false,
+                    "bearer" => true,
+                    _ => {
+                        return Err(syn::Error::new(
+                            value.span(),
+                            format!(
+                                "unknown auth `{value}`: write `auth = none` to send no token, or leave it out (`bearer`, the default)"
+                            ),
+                        ));
+                    }
+                };
+                args.auth = Some((auth, key.span()));
+            } else if key == "timeout" {
+                if timeout_seen {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "duplicate `timeout` option: give it once",
+                    ));
+                }
+                timeout_seen = true;
+                let value: LitStr = input.parse().map_err(|error| {
+                    syn::Error::new(
+                        error.span(),
+                        "`timeout` takes a string such as `timeout = \"2s\"` or `\"500ms\"`",
+                    )
+                })?;
+                args.timeout = Some(parse_timeout(&value)?);
+            } else {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "unknown option `{key}`: an HTTP attribute accepts `auth = none` and `timeout = \"2s\"`"
+                    ),
+                ));
+            }
+        }
+        Ok(args)
+    }
+}
+
+/// `"2s"`, `"500ms"`, `"1m"` in milliseconds.
+fn parse_timeout(literal: &LitStr) -> syn::Result<u64> {
+    let text = literal.value();
+    let bad = |why: &str| {
+        syn::Error::new(
+            literal.span(),
+            format!(
+                "invalid timeout `{text}`: {why}; write a whole number and a unit: `\"500ms\"`, `\"2s\"` or `\"1m\"`"
+            ),
+        )
+    };
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| bad("no whole number before the unit"))?;
+    let factor = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "" => return Err(bad("no unit")),
+        _ => return Err(bad("unknown unit")),
+    };
+    match number.checked_mul(factor) {
+        Some(0) => Err(bad("a timeout of zero would fail every call")),
+        Some(ms) => Ok(ms),
+        None => Err(bad("too long")),
+    }
+}
+
+fn path_text(meta: &ParseNestedMeta) -> String {
+    meta.path
+        .get_ident()
+        .map_or_else(|| "this path".to_owned(), |ident| format!("`{ident}`"))
+}
