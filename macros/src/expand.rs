@@ -16,10 +16,14 @@ use crate::args::Args;
 use crate::combine;
 use crate::param::{TokenParam, take_token_param};
 
+mod async_trait_order;
+
 /// Checks `sig` and rewrites `sig` and `block` in place.
 pub(crate) fn wrap_fn(args: &Args, sig: &mut Signature, block: &mut Block) -> syn::Result<()> {
     let mut errors = Vec::new();
-    if sig.asyncness.is_none() {
+    if sig.asyncness.is_none() && async_trait_order::rewritten_by_async_trait(sig) {
+        errors.push(async_trait_order::run_before_async_trait(sig));
+    } else if sig.asyncness.is_none() {
         errors.push(syn::Error::new(
             sig.fn_token.span,
             format!(

@@ -14,6 +14,8 @@ use crate::combine;
 use crate::expand::wrap_fn;
 use crate::param::{has_token_param, strip_token_attrs};
 
+mod unmarked;
+
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut parsed = Args::default();
     let args_result = syn::meta::parser(|meta| parsed.parse(&meta)).parse2(args);
@@ -55,7 +57,8 @@ fn expand_fn(args: &Args, mut item: ItemFn) -> TokenStream {
     }
 }
 
-/// Wraps each method that has a `#[token]` parameter or its own `#[refresh_token]`.
+/// Wraps each method that has a `#[token]` parameter or its own `#[refresh_token]`, and
+/// reports the `async fn`s left alone that take a token type without `#[token]`.
 fn expand_impl(args: &Args, mut item: ItemImpl) -> TokenStream {
     let mut errors = Vec::new();
     for impl_item in &mut item.items {
@@ -71,6 +74,7 @@ fn expand_impl(args: &Args, mut item: ItemImpl) -> TokenStream {
             }
         };
         if own.is_none() && !has_token_param(&method.sig) {
+            errors.extend(unmarked::unmarked_token_params(&method.sig));
             continue;
         }
         let args = own.map_or_else(|| args.clone(), |own| args.overridden_by(own));

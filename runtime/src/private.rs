@@ -45,7 +45,7 @@ impl<T, E> MethodResult for Result<T, E> {
 #[diagnostic::on_unimplemented(
     message = "the error type `{Self}` must implement `From<freshtoken::AuthError>`",
     label = "the error type of this `#[refresh_token]` method",
-    note = "a failed token refresh is returned as this error: add a variant for it, e.g. `Auth(#[from] freshtoken::AuthError)` with thiserror, or `impl From<freshtoken::AuthError> for {Self}`"
+    note = "a failed token refresh is returned as this error, so return an error enum defined in your crate (a type from another crate, such as `String` or `reqwest::Error`, cannot get this impl): a variant for `freshtoken::AuthError` and one for the HTTP error, with `impl From<freshtoken::AuthError>` (thiserror: `Auth(#[from] freshtoken::AuthError)`) and `impl freshtoken::Unauthorized` for the enum"
 )]
 pub trait FromAuthError {
     /// Converts the refresh failure.

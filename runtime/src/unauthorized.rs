@@ -36,7 +36,7 @@
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot tell whether a request was unauthorized (HTTP 401)",
     label = "the error type of a method wrapped by `#[refresh_token]`",
-    note = "implement `freshtoken::Unauthorized` for `{Self}`, so that a 401 is retried once with a new token",
+    note = "a 401 is retried once with a new token, so return an error enum defined in your crate (a type from another crate, such as `String`, cannot get this impl): a variant for `freshtoken::AuthError` and one for the HTTP error, with `impl From<freshtoken::AuthError>` and `impl freshtoken::Unauthorized` for the enum (`is_unauthorized` asks the HTTP error)",
     note = "or turn the retry off: `#[refresh_token(cache = ..., retry = false)]`"
 )]
 pub trait Unauthorized {
