@@ -282,8 +282,7 @@ pub use unauthorized::Unauthorized;
 #[doc(inline)]
 pub use freshtoken_macros::refresh_token;
 
-/// Generates an API client from a trait that describes the API; see the README's
-/// "Generated clients" section and [`client`](mod@client) for the types it uses.
+#[doc = include_str!("client/attribute.md")]
 #[cfg(feature = "reqwest")]
 #[doc(inline)]
 pub use freshtoken_macros::client;

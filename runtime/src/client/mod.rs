@@ -1,4 +1,4 @@
-//! The runtime of [`#[freshtoken::client]`](crate::client()): what a generated client calls
+//! The runtime of [`#[freshtoken::client]`](macro@crate::client): what a generated client calls
 //! and returns.
 //!
 //! The attribute turns a trait into a client; each generated method is one call of
