@@ -38,3 +38,6 @@ pub mod __macro {
         result.map_err(E::from)
     }
 }
+
+#[cfg(test)]
+mod tests;
