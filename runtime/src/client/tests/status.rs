@@ -102,13 +102,19 @@ async fn a_method_timeout_ends_a_call_the_server_never_answers() {
         .expect("a valid base URL");
     let mut slow = spec("/items", &[PathPart::Literal("/items")], false);
     slow.timeout = Some(Duration::from_millis(200));
-    let error = call(
-        &client,
-        leak(slow),
-        |request| request.query("api_key", "sekrit"),
-        AsUnit,
+    // A guard, not a measurement: if the method's timeout were ignored, fail instead of
+    // waiting for the client's hour.
+    let error = tokio::time::timeout(
+        Duration::from_secs(60),
+        call(
+            &client,
+            leak(slow),
+            |request| request.query("api_key", "sekrit"),
+            AsUnit,
+        ),
     )
     .await
+    .expect("the method's timeout ends the call")
     .expect_err("no answer");
     assert!(error.is_timeout(), "{error:?}");
     assert_eq!(server.requests().len(), 1);
