@@ -78,8 +78,8 @@ impl<C: Generated> Builder<C> {
         self
     }
 
-    /// Sends header `name: value` with every request (a method's own headers come after
-    /// it). Values are marked sensitive, so no `Debug` output shows them.
+    /// Sends header `name: value` with every request (a method's own header of the same name
+    /// replaces it). Values are marked sensitive, so no `Debug` output shows them.
     #[must_use]
     pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));

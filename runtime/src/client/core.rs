@@ -192,7 +192,13 @@ impl<S: TokenSource> ClientCore<S> {
         url.set_query((!parts.query.is_empty()).then_some(parts.query.as_str()));
 
         let mut request = self.inner.http.request(spec.method.clone(), url);
-        request = request.headers(self.inner.headers.clone());
+        // A method's fixed header replaces a default of the same name, as its header
+        // parameters do (`headers` replaces, `header` appends).
+        let mut defaults = self.inner.headers.clone();
+        for (name, _) in spec.headers {
+            defaults.remove(*name);
+        }
+        request = request.headers(defaults);
         for (name, value) in spec.headers {
             request = request.header(*name, *value);
         }
@@ -241,7 +247,13 @@ async fn check_status(
         .map(|token| token.access_token().expose_secret())
         .into_iter()
         .collect();
-    let (body, _) = Redactions::new(&secrets).redact(&text, Error::MAX_BODY);
+    let (mut body, _) = Redactions::new(&secrets).redact(&text, Error::MAX_BODY);
+    // `redact` bounds characters; `MAX_BODY` is in bytes.
+    let mut end = body.len().min(Error::MAX_BODY);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    body.truncate(end);
     Err(Error::Status {
         call: call(spec),
         status,

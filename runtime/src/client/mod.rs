@@ -55,3 +55,6 @@ pub mod __macro {
         result.map_err(E::from_client_error)
     }
 }
+
+#[cfg(test)]
+mod tests;
