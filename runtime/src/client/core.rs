@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{AUTHORIZATION, HeaderMap};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use reqwest::Url;
 
 use super::Error;
@@ -194,9 +194,17 @@ impl<S: TokenSource> ClientCore<S> {
         let mut request = self.inner.http.request(spec.method.clone(), url);
         // A method's fixed header replaces a default of the same name, as its header
         // parameters do (`headers` replaces, `header` appends).
+        // Likewise the bearer token replaces a default `authorization`, and a body's type a
+        // default `content-type`: reqwest appends, and two of either confuse servers.
         let mut defaults = self.inner.headers.clone();
         for (name, _) in spec.headers {
             defaults.remove(*name);
+        }
+        if token.is_some() {
+            defaults.remove(AUTHORIZATION);
+        }
+        if parts.body.is_some() || parts.multipart.is_some() {
+            defaults.remove(CONTENT_TYPE);
         }
         request = request.headers(defaults);
         for (name, value) in spec.headers {

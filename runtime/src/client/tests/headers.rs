@@ -123,3 +123,32 @@ async fn a_methods_headers_replace_a_default_of_the_same_name() {
     assert_eq!(request.header_all("accept"), ["text/csv"]);
     assert_eq!(request.header_all("x-version"), ["2"]);
 }
+
+#[tokio::test]
+async fn the_token_and_a_bodys_type_replace_defaults_of_the_same_name() {
+    let server = Server::start([Reply::status(204)]).await;
+    let (source, _issued) = super::counting_source();
+    let client = Builder::<TestClient<_>>::new(server.url(""), super::cache(source))
+        .default_header("authorization", "Basic stale")
+        .default_header("content-type", "text/plain")
+        .build()
+        .expect("a valid base URL");
+    let mut post = spec("/items", &[PathPart::Literal("/items")], true);
+    post.method = http::Method::POST;
+    call(
+        &client,
+        leak(post),
+        |request| request.json("item", &[1, 2]),
+        AsUnit,
+    )
+    .await
+    .expect("the call succeeds");
+    let request = server.only_request();
+    assert_eq!(request.header_all("authorization").len(), 1);
+    assert!(
+        request
+            .header("authorization")
+            .is_some_and(|value| value.starts_with("Bearer "))
+    );
+    assert_eq!(request.header_all("content-type"), ["application/json"]);
+}
