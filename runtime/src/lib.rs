@@ -276,6 +276,10 @@ pub use unauthorized::Unauthorized;
 /// }
 /// ```
 ///
+/// With `#[async_trait]`, put `#[refresh_token]` on the `impl` block **above**
+/// `#[async_trait]`, so it sees the `async fn`s before they are boxed; below it, it is a
+/// compile error that says so.
+///
 /// A `&mut self` method whose body calls another `&mut self` method cannot also borrow the
 /// cache from `self`: give the attribute a clone (`cache = self.auth.clone()`, one `Arc`
 /// increment) or hold the cache outside the mutable state.
