@@ -10,7 +10,7 @@ use crate::{AuthError, Unauthorized};
 
 /// Why a call of a generated client method failed.
 ///
-/// The text names the method and its path template (`GET /tasks/{id}`), never the URL with
+/// The text names the method and its path template (`get_task (GET /tasks/{id})`), never the URL with
 /// its values, and never the token: a body the server echoed the token into has it cut out.
 ///
 /// ```
@@ -30,14 +30,14 @@ pub enum Error {
     /// The request could not be sent, or the answer not received (connection, TLS,
     /// timeout).
     Transport {
-        /// `GET /tasks/{id}`.
+        /// `get_task (GET /tasks/{id})`.
         call: Call,
         /// reqwest's error, without the URL.
         source: reqwest::Error,
     },
     /// The server answered with a status that is not 2xx.
     Status {
-        /// `GET /tasks/{id}`.
+        /// `get_task (GET /tasks/{id})`.
         call: Call,
         /// The status.
         status: StatusCode,
@@ -47,7 +47,7 @@ pub enum Error {
     },
     /// The answer could not be decoded into the method's return type.
     Decode {
-        /// `GET /tasks/{id}`.
+        /// `get_task (GET /tasks/{id})`.
         call: Call,
         /// What did not fit, from the decoder (no body text).
         reason: String,
@@ -55,7 +55,7 @@ pub enum Error {
     /// An argument cannot go into the request (a header value with a newline, a path value
     /// of `..`, a query value that is not a scalar).
     InvalidArgument {
-        /// `GET /tasks/{id}`.
+        /// `get_task (GET /tasks/{id})`.
         call: Call,
         /// The parameter's name.
         param: &'static str,
@@ -64,9 +64,12 @@ pub enum Error {
     },
 }
 
-/// The method and path template of a call, for messages: `GET /tasks/{id}`.
+/// The trait method, HTTP method and path template of a call, for messages:
+/// `get_task (GET /tasks/{id})`.
 #[derive(Debug, Clone)]
 pub struct Call {
+    /// The trait method's name.
+    pub name: &'static str,
     /// The HTTP method.
     pub method: Method,
     /// The path template as written in the trait.
@@ -75,7 +78,7 @@ pub struct Call {
 
 impl fmt::Display for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.template)
+        write!(f, "{} ({} {})", self.name, self.method, self.template)
     }
 }
 

@@ -299,6 +299,7 @@ impl Request {
 
 pub(super) fn call(spec: &Spec) -> Call {
     Call {
+        name: spec.name,
         method: spec.method.clone(),
         template: spec.template,
     }

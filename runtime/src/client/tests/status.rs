@@ -20,7 +20,7 @@ async fn a_non_2xx_answer_is_a_status_error_with_the_body() {
     assert!(!error.is_unauthorized());
     assert_eq!(
         error.to_string(),
-        "GET /items: the server answered 404 Not Found: no such item"
+        "test_method (GET /items): the server answered 404 Not Found: no such item"
     );
 }
 
@@ -33,7 +33,7 @@ async fn an_empty_error_body_leaves_no_trailing_colon() {
         .expect_err("500");
     assert_eq!(
         error.to_string(),
-        "GET /items: the server answered 500 Internal Server Error"
+        "test_method (GET /items): the server answered 500 Internal Server Error"
     );
 }
 
@@ -119,7 +119,7 @@ async fn a_method_timeout_ends_a_call_the_server_never_answers() {
     assert!(error.is_timeout(), "{error:?}");
     assert_eq!(server.requests().len(), 1);
     let text = error.to_string();
-    assert!(text.starts_with("GET /items: timed out"), "{text}");
+    assert!(text.starts_with("test_method (GET /items): timed out"), "{text}");
     assert!(
         !text.contains("sekrit") && !text.contains("127.0.0.1"),
         "{text}"
