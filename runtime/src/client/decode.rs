@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::Error;
 use super::answer::{Answer, ByteStream};
 use super::error::Call;
+use super::json_error;
 
 /// Turns a 2xx response into a method's return value.
 pub trait Decode: Send {
@@ -56,10 +57,10 @@ impl<T: DeserializeOwned> Decode for AsJson<T> {
 
     async fn decode(self, call: Call, response: reqwest::Response) -> Result<T, Error> {
         let body = bytes(&call, response).await?;
-        // serde_json's message names the line, column and expected type, never the input.
+        // Not serde_json's message as it is: some of its messages quote the body.
         serde_json::from_slice(&body).map_err(|error| Error::Decode {
             call,
-            reason: format!("invalid JSON: {error}"),
+            reason: json_error::reason(&error),
         })
     }
 }
