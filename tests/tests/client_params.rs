@@ -27,7 +27,7 @@ pub trait Params {
         &self,
         #[query] q: &str,
         #[query] limit: Option<u32>,
-        #[query] tag: &[&str],
+        #[query] tag: Vec<String>,
         #[query("page-size")] page_size: u32,
         #[query(flatten)] filter: &Filter,
     ) -> Result<()>;
@@ -116,6 +116,10 @@ fn header_of<'r>(request: &'r HttpMockRequest, name: &str) -> Option<&'r str> {
         .map(|(_, value)| value.as_str())
 }
 
+fn tags() -> Vec<String> {
+    vec!["x".to_owned(), "y z".to_owned()]
+}
+
 const FILTER: Filter = Filter {
     state: "open",
     owner: None,
@@ -176,11 +180,11 @@ async fn query_values_none_omitted_sequences_repeated_renamed_and_flattened() {
         .await;
     let client = client(&server);
     client
-        .search("a b&c", None, &["x", "y z"], 50, &FILTER)
+        .search("a b&c", None, tags(), 50, &FILTER)
         .await
         .expect("the query without `limit` matches");
     client
-        .search("a b&c", Some(10), &["x", "y z"], 50, &FILTER)
+        .search("a b&c", Some(10), tags(), 50, &FILTER)
         .await
         .expect("the query with `limit` matches");
     assert_eq!(without_limit.hits_async().await, 1);
