@@ -235,10 +235,15 @@ async fn a_hundred_concurrent_calls_on_an_expired_token_make_one_refresh() {
             tokio::spawn(async move { client.me().await })
         })
         .collect();
-    // Every caller waits behind the one refresh before it may finish.
-    while cache.stats().waits < CALLERS {
-        tokio::task::yield_now().await;
-    }
+    // Every caller waits behind the one refresh before it may finish. The bound only turns
+    // a caller that never waits (a bug) into a failure rather than a hang.
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while cache.stats().waits < CALLERS {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{} of {CALLERS} callers waiting", cache.stats().waits));
     source.open_gate();
     for call in calls {
         let me = call
