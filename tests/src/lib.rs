@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests in `tests/tests/` and the UI tests in `tests/ui/`.
 
 mod api_error;
+pub mod client;
 pub mod echo;
 pub mod faults;
 pub mod scripted;

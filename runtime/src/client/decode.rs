@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::Error;
 use super::answer::{Answer, ByteStream};
 use super::error::Call;
+use super::json_error;
 
 /// Turns a 2xx response into a method's return value.
 pub trait Decode: Send {
@@ -56,39 +57,11 @@ impl<T: DeserializeOwned> Decode for AsJson<T> {
 
     async fn decode(self, call: Call, response: reqwest::Response) -> Result<T, Error> {
         let body = bytes(&call, response).await?;
+        // Not serde_json's message as it is: some of its messages quote the body.
         serde_json::from_slice(&body).map_err(|error| Error::Decode {
             call,
-            reason: json_reason(&error),
+            reason: json_error::reason(&error),
         })
-    }
-}
-
-/// Why the body is not a `T`, without the body's text: `serde_json`'s message for a value that
-/// does not fit quotes the value (`invalid type: string "..."`), and it may be a secret.
-fn json_reason(error: &serde_json::Error) -> String {
-    if error.classify() != serde_json::error::Category::Data {
-        // Syntax and end-of-input messages name the position, never the input.
-        return format!("invalid JSON: {error}");
-    }
-    let message = error.to_string();
-    // The field's name comes from the type, not the body.
-    if message.starts_with("missing field") {
-        return message;
-    }
-    // serde writes `invalid type: <value>, expected <what the type wants>`: the last
-    // `, expected ` comes after the value, so what follows it is the type's text only.
-    let expected = message
-        .starts_with("invalid ")
-        .then(|| message.rfind(", expected "))
-        .flatten()
-        .map(|at| &message[at + 2..]);
-    match expected {
-        Some(expected) => format!("a value does not fit: {expected}"),
-        None => format!(
-            "a value does not fit at line {}, column {}",
-            error.line(),
-            error.column()
-        ),
     }
 }
 

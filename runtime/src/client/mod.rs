@@ -16,6 +16,7 @@ mod builder;
 mod core;
 mod decode;
 mod error;
+mod json_error;
 mod request;
 mod spec;
 

@@ -93,7 +93,7 @@ async fn an_unknown_variant_is_not_repeated() {
         .await
         .expect_err("no such state");
     assert_decode_error_hides(&error, "sekrit-state");
-    assert!(error.to_string().contains("line 1, column"), "{error}");
+    assert!(error.to_string().contains("line 1 column"), "{error}");
 }
 
 #[tokio::test]
