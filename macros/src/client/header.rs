@@ -22,10 +22,22 @@ pub(crate) fn header_name(literal: &LitStr) -> syn::Result<String> {
 /// The value, after checking a header can carry it.
 pub(crate) fn header_value(literal: &LitStr) -> syn::Result<String> {
     let value = literal.value();
-    if !value.chars().all(|c| c == '\t' || (' '..='~').contains(&c)) {
+    if value.contains(['\r', '\n']) {
         return Err(syn::Error::new(
             literal.span(),
-            "a header value must be visible ASCII, spaces or tabs, without newlines",
+            "a header value is one line: remove the line break (`\\r` or `\\n`)",
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|&c| c != '\t' && !(' '..='~').contains(&c))
+    {
+        return Err(syn::Error::new(
+            literal.span(),
+            format!(
+                "a header value is visible ASCII, spaces or tabs, and `{}` is none of them: remove it, or percent-encode the value",
+                c.escape_default()
+            ),
         ));
     }
     Ok(value)

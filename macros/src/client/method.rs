@@ -4,6 +4,7 @@
 // user's tokens.
 
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{
     Attribute, FnArg, GenericArgument, Ident, LitStr, Pat, PathArguments, ReturnType, TraitItemFn,
@@ -53,7 +54,7 @@ impl Kind {
 
 /// Reads `item`, removing the attributes the macro consumed and writing out `Result<T>` with
 /// `error`, so that `item` becomes the trait's declaration of the method.
-pub(crate) fn parse_method(item: &mut TraitItemFn, error: &Type) -> syn::Result<Method> {
+pub(crate) fn parse_method(item: &mut TraitItemFn, error_type: &Type) -> syn::Result<Method> {
     let mut errors = Vec::new();
     let sig = &item.sig;
     if sig.asyncness.is_none() {
@@ -83,6 +84,16 @@ pub(crate) fn parse_method(item: &mut TraitItemFn, error: &Type) -> syn::Result<
         Ok(found) => found,
         Err(error) => {
             errors.push(error);
+            // The trait is still emitted: without its parameters' attributes and with
+            // `Result<T>` written out, rustc adds no errors of its own to this one.
+            for input in &mut item.sig.inputs {
+                if let FnArg::Typed(typed) = input {
+                    errors.extend(take_kind(&mut typed.attrs).err());
+                }
+            }
+            errors.extend(
+                rewrite_return(&mut item.sig.output, error_type, item.sig.ident.span()).err(),
+            );
             return Err(finish(errors));
         }
     };
@@ -90,7 +101,7 @@ pub(crate) fn parse_method(item: &mut TraitItemFn, error: &Type) -> syn::Result<
         .map_err(|error| errors.push(error))
         .unwrap_or_default();
     let params = take_params(item, &http, &pieces, &mut errors);
-    let returns = rewrite_return(&mut item.sig.output, error, item.sig.ident.span());
+    let returns = rewrite_return(&mut item.sig.output, error_type, item.sig.ident.span());
     match (returns, combine(errors)) {
         (Ok((ok, err)), None) => Ok(Method {
             ident: item.sig.ident.clone(),
@@ -114,8 +125,9 @@ fn check_receiver(item: &TraitItemFn, errors: &mut Vec<syn::Error>) {
     let fix = format!("take `&self`: `async fn {}(&self, ...)`", item.sig.ident);
     match item.sig.receiver() {
         Some(receiver) if receiver.reference.is_some() && receiver.mutability.is_none() => {}
-        Some(receiver) => errors.push(syn::Error::new(
-            receiver.span(),
+        // `new_spanned`: the whole `&mut self`, not its first token.
+        Some(receiver) => errors.push(syn::Error::new_spanned(
+            receiver,
             format!("a generated client is shared between tasks, so its methods {fix}"),
         )),
         None => errors.push(syn::Error::new(
@@ -209,8 +221,8 @@ fn take_params(
             continue;
         };
         let ident = pat.ident.clone();
-        let name = ident.to_string();
-        let name = name.trim_start_matches("r#");
+        let name = ident.unraw().to_string();
+        let name = name.as_str();
         let kind = kind.unwrap_or(Kind::Path);
         let in_path = pieces
             .iter()
@@ -255,7 +267,9 @@ fn take_params(
     }
     for piece in pieces {
         if let Piece::Param(name) = piece
-            && !params.iter().any(|param| param.ident == name.as_str())
+            && !params
+                .iter()
+                .any(|param| param.ident.unraw() == name.as_str())
         {
             errors.push(syn::Error::new(
                 http.path.span(),

@@ -204,19 +204,28 @@ fn parse_timeout(literal: &LitStr) -> syn::Result<u64> {
             ),
         )
     };
-    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let unit = &text[digits.len()..];
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| bad("no whole number before the unit"))?;
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    if digits.is_empty() {
+        return Err(bad("no whole number before the unit"));
+    }
     let factor = match unit {
         "ms" => 1,
         "s" => 1000,
         "m" => 60_000,
         "" => return Err(bad("no unit")),
-        _ => return Err(bad("unknown unit")),
+        _ if unit.starts_with(char::is_whitespace) => {
+            return Err(bad("no space between the number and the unit"));
+        }
+        _ => return Err(bad(&format!("unknown unit `{unit}`"))),
     };
-    match number.checked_mul(factor) {
+    match digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|number| number.checked_mul(factor))
+    {
         Some(0) => Err(bad("a timeout of zero would fail every call")),
         Some(ms) => Ok(ms),
         None => Err(bad("too long")),

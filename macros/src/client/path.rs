@@ -3,6 +3,8 @@
 // what is wrong with it.
 
 use syn::LitStr;
+use syn::ext::IdentExt;
+use syn::parse::Parser;
 
 pub(crate) enum Piece {
     Literal(String),
@@ -36,12 +38,14 @@ pub(crate) fn parse_template(literal: &LitStr) -> syn::Result<Vec<Piece>> {
         let Some(close) = rest[open..].find('}') else {
             return Err(error("a `{` with no closing `}` in the path".to_owned()));
         };
-        let name = &rest[open + 1..open + close];
-        if syn::parse_str::<syn::Ident>(name).is_err() {
+        let written = &rest[open + 1..open + close];
+        // A keyword names a parameter too: `{type}` is filled by `r#type`.
+        let Ok(ident) = syn::Ident::parse_any.parse_str(written) else {
             return Err(error(format!(
-                "`{{{name}}}` is not a parameter name: write the name of a method parameter, as in `{{id}}`"
+                "`{{{written}}}` is not a parameter name: write the name of a method parameter, as in `{{id}}`"
             )));
-        }
+        };
+        let name = &ident.unraw().to_string();
         if names.iter().any(|seen| seen == name) {
             return Err(error(format!(
                 "`{{{name}}}` appears twice in the path: use each parameter once"

@@ -180,25 +180,27 @@ fn param_step(param: &Param) -> TokenStream {
     let name = ident.to_string();
     let name = name.trim_start_matches("r#");
     let span = param.ty.span();
+    // Spanned at the parameter's type, so that a type the kind cannot take (a struct as
+    // `#[body]`) is reported there, not at the attribute.
     let call = match &param.kind {
-        Kind::Path => quote!(path_param(#name, &#ident)),
+        Kind::Path => quote_spanned!(span=> path_param(#name, &#ident)),
         Kind::Query(rename) => {
             let key = if rename.is_empty() {
                 name
             } else {
                 rename.as_str()
             };
-            quote!(query(#key, &#ident))
+            quote_spanned!(span=> query(#key, &#ident))
         }
-        Kind::QueryFlatten => quote!(query_flatten(#name, &#ident)),
+        Kind::QueryFlatten => quote_spanned!(span=> query_flatten(#name, &#ident)),
         Kind::Header(header) if is_option(&param.ty) => {
-            quote!(header_opt(#header, #name, ::core::option::Option::as_ref(&#ident)))
+            quote_spanned!(span=> header_opt(#header, #name, ::core::option::Option::as_ref(&#ident)))
         }
-        Kind::Header(header) => quote!(header(#header, #name, &#ident)),
-        Kind::Json => quote!(json(#name, &#ident)),
-        Kind::Form => quote!(form(#name, &#ident)),
-        Kind::Body => quote!(body(#name, &#ident)),
-        Kind::Multipart => quote!(multipart(#name, &#ident)),
+        Kind::Header(header) => quote_spanned!(span=> header(#header, #name, &#ident)),
+        Kind::Json => quote_spanned!(span=> json(#name, &#ident)),
+        Kind::Form => quote_spanned!(span=> form(#name, &#ident)),
+        Kind::Body => quote_spanned!(span=> body(#name, &#ident)),
+        Kind::Multipart => quote_spanned!(span=> multipart(#name, &#ident)),
     };
     quote_spanned!(span=> request.#call?;)
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 /// What a `#[body]` parameter may be: bytes or text sent as they are, or a [`Streamed`] body.
 #[diagnostic::on_unimplemented(
     message = "a `#[body]` parameter cannot be of type `{Self}`",
-    label = "the type of the `#[body]` parameter",
+    label = "this `#[body]` parameter is not bytes or text",
     note = "use `&[u8]`, `Vec<u8>`, `Bytes`, `&str`, `String`, or `freshtoken::client::Streamed` for a stream; for a struct, write `#[json]` or `#[form]`"
 )]
 pub trait BodySource: Sync {

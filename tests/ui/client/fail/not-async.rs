@@ -1,0 +1,8 @@
+// A method is `async`.
+#[freshtoken::client]
+trait Tasks {
+    #[get("/tasks")]
+    fn tasks(&self) -> Result<String>;
+}
+
+fn main() {}
