@@ -1,11 +1,9 @@
-//! Helpers shared by the integration tests in `tests/tests/` and the UI tests in `tests/ui/`.
+//! Helpers shared by the integration tests in `tests/tests/`.
 
-mod api_error;
 pub mod client;
 pub mod echo;
 pub mod faults;
 pub mod scripted;
-pub mod ui;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -14,7 +12,7 @@ use std::time::Duration;
 use freshtoken::{AuthError, Token, TokenSource};
 use tokio::sync::Semaphore;
 
-pub use api_error::ApiError;
+pub use freshtoken_ui_tests::ApiError;
 
 /// Locks `mutex`; a test that panicked while holding it leaves data worth reading still.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

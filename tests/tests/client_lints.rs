@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use freshtoken::client::{Answer, ByteStream, Multipart, Streamed};
-use freshtoken_tests::ui::cache;
+use freshtoken_ui_tests::cache;
 use httpmock::Method::GET;
 use httpmock::MockServer;
 

@@ -2,7 +2,7 @@
 // returning `Pin<Box<dyn Future>>`, which `#[refresh_token]` cannot wrap.
 use async_trait::async_trait;
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache};
+use freshtoken_ui_tests::{ApiError, Cache};
 
 #[async_trait]
 trait TasksApi {

@@ -2,7 +2,7 @@
 // `#[async_trait]` has boxed the method.
 use async_trait::async_trait;
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache};
+use freshtoken_ui_tests::{ApiError, Cache};
 
 #[async_trait]
 trait TasksApi {

@@ -1,6 +1,6 @@
 // A type error in the body is reported in the body, not at the attribute.
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache};
+use freshtoken_ui_tests::{ApiError, Cache};
 
 struct Client {
     auth: Cache,

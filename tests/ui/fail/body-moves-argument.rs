@@ -1,6 +1,6 @@
 // With retry on, the body may run twice, so it cannot consume an argument.
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache};
+use freshtoken_ui_tests::{ApiError, Cache};
 
 struct Client {
     auth: Cache,

@@ -1,5 +1,5 @@
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::ApiError;
+use freshtoken_ui_tests::ApiError;
 
 struct Client {
     auth: String,

@@ -2,7 +2,7 @@
 #![deny(dead_code)]
 
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache};
+use freshtoken_ui_tests::{ApiError, Cache};
 
 #[refresh_token(cache = auth)]
 async fn never_called(auth: &Cache, #[token] _token: &AccessToken) -> Result<(), ApiError> {

@@ -1,6 +1,6 @@
 // A foreign error type: `reqwest::Error` cannot get `From<AuthError>` in this crate.
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::Cache;
+use freshtoken_ui_tests::Cache;
 
 struct Client {
     auth: Cache,

@@ -1,6 +1,6 @@
 // A foreign error type: `String` cannot get `From<AuthError>` or `Unauthorized` in this crate.
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::Cache;
+use freshtoken_ui_tests::Cache;
 
 struct Client {
     auth: Cache,

@@ -1,5 +1,5 @@
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::Cache;
+use freshtoken_ui_tests::Cache;
 
 struct Client {
     auth: Cache,

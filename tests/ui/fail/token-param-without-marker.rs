@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use freshtoken::{AccessToken, Token, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache};
+use freshtoken_ui_tests::{ApiError, Cache};
 
 struct Client {
     auth: Cache,

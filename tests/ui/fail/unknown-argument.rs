@@ -1,5 +1,5 @@
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache};
+use freshtoken_ui_tests::{ApiError, Cache};
 
 struct Client {
     auth: Cache,

@@ -3,7 +3,7 @@
 // futures (which must be `Send`).
 use async_trait::async_trait;
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache, cache};
+use freshtoken_ui_tests::{ApiError, Cache, cache};
 use http::StatusCode;
 
 #[async_trait]

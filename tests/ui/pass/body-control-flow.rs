@@ -1,6 +1,6 @@
 // `?`, early `return`, and inner attributes in the body behave as in an unwrapped fn.
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache, cache};
+use freshtoken_ui_tests::{ApiError, Cache, cache};
 
 struct Client {
     auth: Cache,

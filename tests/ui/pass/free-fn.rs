@@ -1,6 +1,6 @@
 // A free function whose cache is one of its parameters, generic over the source.
 use freshtoken::{AccessToken, TokenCache, TokenSource, refresh_token};
-use freshtoken_tests::ui::{ApiError, cache};
+use freshtoken_ui_tests::{ApiError, cache};
 
 #[refresh_token(cache = auth)]
 async fn fetch<S: TokenSource>(auth: &TokenCache<S>, #[token] token: &AccessToken) -> Result<String, ApiError> {

@@ -2,7 +2,7 @@
 use std::fmt::Display;
 
 use freshtoken::{AccessToken, TokenCache, TokenSource, refresh_token};
-use freshtoken_tests::ui::{ApiError, cache};
+use freshtoken_ui_tests::{ApiError, cache};
 
 struct Client<S> {
     auth: TokenCache<S>,

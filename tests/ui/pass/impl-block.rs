@@ -1,7 +1,7 @@
 // On an `impl` block: async fns with a `#[token]` parameter are wrapped, the rest are left
 // alone, and a method's own attribute overrides the block's.
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache, cache};
+use freshtoken_ui_tests::{ApiError, Cache, cache};
 
 struct Client {
     auth: Cache,

@@ -1,6 +1,6 @@
 // `impl Trait` arguments stay as they are.
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache, cache};
+use freshtoken_ui_tests::{ApiError, Cache, cache};
 
 struct Client {
     auth: Cache,

@@ -2,7 +2,7 @@
 use std::sync::Arc;
 
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache, cache};
+use freshtoken_ui_tests::{ApiError, Cache, cache};
 
 struct Client {
     auth: Cache,

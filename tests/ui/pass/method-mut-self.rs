@@ -1,6 +1,6 @@
 // `&mut self` method that changes a field while the cache is borrowed from another.
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache, cache};
+use freshtoken_ui_tests::{ApiError, Cache, cache};
 
 struct Client {
     auth: Cache,

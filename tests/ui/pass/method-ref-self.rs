@@ -1,6 +1,6 @@
 // `&self` method; the `#[token]` parameter sits between others and vanishes for callers.
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache, cache};
+use freshtoken_ui_tests::{ApiError, Cache, cache};
 
 struct Client {
     auth: Cache,

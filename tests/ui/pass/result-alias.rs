@@ -1,6 +1,6 @@
 // The return type is a `Result` under an alias, as SDKs often write it.
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache, cache};
+use freshtoken_ui_tests::{ApiError, Cache, cache};
 
 type ApiResult<T> = Result<T, ApiError>;
 

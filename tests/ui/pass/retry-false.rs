@@ -1,7 +1,7 @@
 // `retry = false`: the body runs once, so it may consume its arguments, and the error type
 // need not implement `Unauthorized`.
 use freshtoken::{AccessToken, AuthError, refresh_token};
-use freshtoken_tests::ui::{Cache, cache};
+use freshtoken_ui_tests::{Cache, cache};
 
 struct Client {
     auth: Cache,

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use freshtoken::{AccessToken, refresh_token};
-use freshtoken_tests::ui::{ApiError, Cache, cache};
+use freshtoken_ui_tests::{ApiError, Cache, cache};
 
 trait TasksApi {
     fn count(&self) -> impl Future<Output = Result<usize, ApiError>> + Send;

@@ -119,7 +119,10 @@ async fn a_method_timeout_ends_a_call_the_server_never_answers() {
     assert!(error.is_timeout(), "{error:?}");
     assert_eq!(server.requests().len(), 1);
     let text = error.to_string();
-    assert!(text.starts_with("test_method (GET /items): timed out"), "{text}");
+    assert!(
+        text.starts_with("test_method (GET /items): timed out"),
+        "{text}"
+    );
     assert!(
         !text.contains("sekrit") && !text.contains("127.0.0.1"),
         "{text}"

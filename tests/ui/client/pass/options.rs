@@ -1,6 +1,6 @@
 // The options: the trait's `error` and `name`, a method's `auth = none`, `timeout` and fixed
 // `#[header]`s, and an explicit `Result<T, E>` beside the rewritten `Result<T>`.
-use freshtoken_tests::ui::{cache, is_refused, refused_url};
+use freshtoken_ui_tests::{cache, is_refused, refused_url};
 
 #[derive(Debug)]
 pub enum SdkError {

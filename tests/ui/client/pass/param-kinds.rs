@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use freshtoken::client::{Multipart, Streamed};
-use freshtoken_tests::ui::{cache, is_refused, refused_url};
+use freshtoken_ui_tests::{cache, is_refused, refused_url};
 
 type OpenBody = fn() -> Result<reqwest::Body, String>;
 

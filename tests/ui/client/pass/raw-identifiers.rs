@@ -1,6 +1,6 @@
 // Parameters and methods named by keywords, written as raw identifiers: `{type}` in the path
 // is `r#type`, and a query parameter `r#match` is sent as `match`.
-use freshtoken_tests::ui::{cache, is_refused, refused_url};
+use freshtoken_ui_tests::{cache, is_refused, refused_url};
 
 #[freshtoken::client]
 pub trait Search {

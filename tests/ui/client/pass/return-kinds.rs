@@ -2,7 +2,7 @@
 // the status and headers with a body, and JSON.
 use bytes::Bytes;
 use freshtoken::client::{Answer, ByteStream};
-use freshtoken_tests::ui::{cache, is_refused, refused_url};
+use freshtoken_ui_tests::{cache, is_refused, refused_url};
 
 #[freshtoken::client]
 pub trait Files {

@@ -1,7 +1,7 @@
 // A call's future is `Send` (so it can be spawned) and the client is `Send + Sync + Clone`,
 // whatever the parameters borrow.
 use freshtoken::client::Multipart;
-use freshtoken_tests::ui::{cache, is_refused, refused_url};
+use freshtoken_ui_tests::{cache, is_refused, refused_url};
 
 #[freshtoken::client]
 pub trait Tasks {
@@ -25,7 +25,7 @@ fn assert_shareable<T: Send + Sync + Clone + 'static>() {}
 
 #[tokio::main]
 async fn main() {
-    assert_shareable::<TasksClient<freshtoken_tests::GatedSource>>();
+    assert_shareable::<TasksClient<freshtoken_ui_tests::HourTokens>>();
     let client = TasksClient::builder(refused_url(), cache()).build().unwrap();
     let spawned = tokio::spawn({
         let client = client.clone();

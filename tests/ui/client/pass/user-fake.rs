@@ -1,5 +1,5 @@
 // The trait stays the user's: code written against it takes the generated client or a fake.
-use freshtoken_tests::ui::{cache, refused_url};
+use freshtoken_ui_tests::{cache, refused_url};
 
 #[freshtoken::client]
 pub trait Tasks {

@@ -1,6 +1,6 @@
 // No method is authenticated: the client has no token source parameter and its builder
 // takes no cache.
-use freshtoken_tests::ui::{is_refused, refused_url};
+use freshtoken_ui_tests::{is_refused, refused_url};
 
 #[freshtoken::client]
 pub trait Status {
