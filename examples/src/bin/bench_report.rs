@@ -51,7 +51,7 @@ const HERD_ROUNDS: usize = 5;
 const AGEING_WAIT: Duration = Duration::from_secs(20);
 /// Sample pairs of the generated client against the hand-written request, and calls per
 /// sample (one loopback request each, some tens of µs).
-const CLIENT_PAIRS: usize = 600;
+const CLIENT_PAIRS: usize = 1_500;
 const CLIENT_CALLS: u64 = 40;
 /// Calls counted for allocations over loopback.
 const CLIENT_ALLOC_CALLS: u64 = 2_000;
