@@ -1,9 +1,12 @@
-//! A quick benchmark report of freshtoken's token fast path (issue 6) and of the ageing
-//! token's path (issue 11), in well under two minutes: reduced versions of the criterion benchmarks in `runtime/benches/`, run on one
-//! multi-thread tokio runtime with 2 workers, each measurement repeated and its median kept.
+//! A quick benchmark report of freshtoken's token fast path (issue 6), of the ageing token's
+//! path (issue 11) and of a `#[freshtoken::client]` method against the same request by hand
+//! over loopback (issue 12), in well under two minutes: reduced versions of the criterion
+//! benchmarks in `runtime/benches/` and `examples/benches/`, run on one multi-thread tokio
+//! runtime with 2 workers, each measurement repeated and its median kept.
 //!
 //! ```sh
-//! cargo run --release -p freshtoken-examples --bin bench_report
+//! cargo run --release -p freshtoken-examples --bin bench_report          # everything
+//! cargo run --release -p freshtoken-examples --bin bench_report client   # issue 12 only
 //! ```
 //!
 //! Prints markdown tables (ratios to the floor and to the baselines), whether each target of
@@ -13,6 +16,9 @@
 
 #[path = "../../../runtime/benches/workloads/mod.rs"]
 mod workloads;
+
+#[path = "../../benches/workloads/client_call.rs"]
+mod client_call;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -43,6 +49,12 @@ const HERD_ROUNDS: usize = 5;
 /// start, it ages by the time the other measurements are over; made again (and waited for)
 /// if too little of its window is left.
 const AGEING_WAIT: Duration = Duration::from_secs(20);
+/// Sample pairs of the generated client against the hand-written request, and calls per
+/// sample (one loopback request each, some tens of µs).
+const CLIENT_PAIRS: usize = 1_500;
+const CLIENT_CALLS: u64 = 40;
+/// Calls counted for allocations over loopback.
+const CLIENT_ALLOC_CALLS: u64 = 2_000;
 
 fn main() {
     let started = Instant::now();
@@ -51,15 +63,30 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
+    match std::env::args().nth(1).as_deref() {
+        None => full_report(&rt, started),
+        Some("client") => client_report(&rt, started),
+        Some(other) => {
+            eprintln!(
+                "unknown section `{other}`: run without an argument for the full report, or \
+                 with `client` for the generated client against hand-written reqwest only"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Every section; figures to `target/bench-report.json`.
+fn full_report(rt: &Runtime, started: Instant) {
     let ageing = Ageing::new(AGEING_WAIT);
 
     eprintln!("warming up...");
-    rounds(&rt, 1, SINGLE_CALLS / 10, CONTENDED_CALLS / 10);
+    rounds(rt, 1, SINGLE_CALLS / 10, CONTENDED_CALLS / 10);
     eprintln!("fast path and contention, {ROUNDS} rounds...");
-    let mut timings = rounds(&rt, ROUNDS, SINGLE_CALLS, CONTENDED_CALLS);
+    let mut timings = rounds(rt, ROUNDS, SINGLE_CALLS, CONTENDED_CALLS);
     eprintln!("herds, {HERD_ROUNDS} rounds each...");
-    let hard = herds(&rt, Moment::HardExpiry);
-    let ahead = herds(&rt, Moment::RefreshAhead);
+    let hard = herds(rt, Moment::HardExpiry);
+    let ahead = herds(rt, Moment::RefreshAhead);
     let herd_floor_ms = median(
         (0..HERD_ROUNDS)
             .map(|_| rt.block_on(herd::floor(HERD_CALLERS)).as_secs_f64() * 1e3)
@@ -80,25 +107,178 @@ fn main() {
         ageing.ageing_left().saturating_sub(AGEING_WAIT)
     );
     ageing.start(rt.handle());
-    timings.ageing = ageing_rounds(&rt, &ageing);
+    timings.ageing = ageing_rounds(rt, &ageing);
+    // After the ageing token's phase: before it, this section could outlast the token's
+    // refresh-ahead window and cost a second wait for a new one to age.
+    eprintln!("generated client against hand-written reqwest, {CLIENT_PAIRS} sample pairs...");
+    let client = client_call(rt);
 
     let figures = Figures::new(&timings, &hard, &ahead, &allocs, herd_floor_ms);
     print!("{}", figures.tables(&hard, &ahead, &allocs));
-    let targets = figures.targets();
-    println!("\n| target | measured | met |\n|---|---|---|");
-    for target in &targets {
-        let met = if target.met { "met" } else { "**not met**" };
-        println!("| {} | {} | {met} |", target.name, target.measured);
-    }
-    let met = targets.iter().filter(|t| t.met).count();
-    println!("\n{met} of {} targets met.", targets.len());
+    println!("{}", client.table());
+    let mut targets = figures.targets();
+    targets.push(client.target());
+    print_targets(&targets);
 
-    let path = write_json(&figures, &hard, &ahead, &allocs, &targets);
+    let path = write_json(&figures, &hard, &ahead, &allocs, &client, &targets);
     println!(
         "\nRun in {:.0?} ({ROUNDS} rounds, medians; 2 tokio workers). Figures written to {}.",
         started.elapsed(),
         path.display()
     );
+}
+
+/// Only the generated client against hand-written reqwest; figures to
+/// `target/bench-report-client.json`.
+fn client_report(rt: &Runtime, started: Instant) {
+    eprintln!("generated client against hand-written reqwest, {CLIENT_PAIRS} sample pairs...");
+    let client = client_call(rt);
+    print!("{}", client.table());
+    let targets = [client.target()];
+    print_targets(&targets);
+    let report = json!({
+        "client_call": client.json(),
+        "worker_threads": 2,
+        "targets": targets_json(&targets),
+    });
+    let path = write_report("bench-report-client.json", &report);
+    println!(
+        "\nRun in {:.0?} (2 tokio workers). Figures written to {}.",
+        started.elapsed(),
+        path.display()
+    );
+}
+
+fn print_targets(targets: &[Target]) {
+    println!("\n| target | measured | met |\n|---|---|---|");
+    for target in targets {
+        let met = if target.met { "met" } else { "**not met**" };
+        println!("| {} | {} | {met} |", target.name, target.measured);
+    }
+    let met = targets.iter().filter(|t| t.met).count();
+    println!("\n{met} of {} targets met.", targets.len());
+}
+
+/// The generated method against the hand-written request over loopback (issue 12).
+#[derive(Debug)]
+struct ClientFigures {
+    /// Median µs per call of each.
+    generated_us: f64,
+    hand_written_us: f64,
+    /// Generated over hand-written, of the medians.
+    ratio: f64,
+    /// Quartiles of the ratio of the two samples of each pair: how much it moves.
+    pair_ratio_p25: f64,
+    pair_ratio_p50: f64,
+    pair_ratio_p75: f64,
+    /// Allocations per call in the whole process, the server's included (the same for both).
+    generated_allocs: f64,
+    hand_written_allocs: f64,
+}
+
+/// Starts the local API, checks both methods, warms up, then takes interleaved samples.
+fn client_call(rt: &Runtime) -> ClientFigures {
+    let server = client_call::Server::start();
+    let clients = client_call::Clients::new(&server);
+    client_call::check(rt, &clients);
+    let (generated, hand_written) = (&clients.generated, &clients.hand_written);
+    interleaved(rt, generated, hand_written, CLIENT_PAIRS / 10, CLIENT_CALLS);
+    let (a, b) = interleaved(rt, generated, hand_written, CLIENT_PAIRS, CLIENT_CALLS);
+    let us = |samples: &[Duration]| {
+        median(
+            samples
+                .iter()
+                .map(|time| ns_per_call(*time, CLIENT_CALLS) / 1e3)
+                .collect(),
+        )
+    };
+    let mut pair_ratios: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+        .collect();
+    pair_ratios.sort_by(f64::total_cmp);
+    let quartile = |q: usize| pair_ratios[(pair_ratios.len() - 1) * q / 4];
+    let (generated_us, hand_written_us) = (us(&a), us(&b));
+    ClientFigures {
+        generated_us,
+        hand_written_us,
+        ratio: generated_us / hand_written_us,
+        pair_ratio_p25: quartile(1),
+        pair_ratio_p50: median(pair_ratios.clone()),
+        pair_ratio_p75: quartile(3),
+        generated_allocs: rt.block_on(alloc::per_call(generated.clone(), CLIENT_ALLOC_CALLS)),
+        hand_written_allocs: rt.block_on(alloc::per_call(hand_written.clone(), CLIENT_ALLOC_CALLS)),
+    }
+}
+
+/// `pairs` samples of each subject, each the time of `calls` calls in one task, taken in
+/// turns A B B A A B ... so that drift and noise fall on both alike and neither always
+/// follows the other.
+fn interleaved<A: Subject, B: Subject>(
+    rt: &Runtime,
+    a: &A,
+    b: &B,
+    pairs: usize,
+    calls: u64,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let mut a_samples = Vec::with_capacity(pairs);
+    let mut b_samples = Vec::with_capacity(pairs);
+    for pair in 0..pairs {
+        let mut sample_a = || a_samples.push(rt.block_on(run::single(a.clone(), calls)));
+        if pair % 2 == 0 {
+            sample_a();
+            b_samples.push(rt.block_on(run::single(b.clone(), calls)));
+        } else {
+            b_samples.push(rt.block_on(run::single(b.clone(), calls)));
+            sample_a();
+        }
+    }
+    (a_samples, b_samples)
+}
+
+impl ClientFigures {
+    fn table(&self) -> String {
+        format!(
+            "\n| generated client vs hand-written reqwest, loopback, 1 task | µs/call (median) | allocations/call (process, server too) |\n\
+             |---|---:|---:|\n\
+             | `#[freshtoken::client]` method `GET /items/{{id}}` → JSON | {:.2} | {} |\n\
+             | the same by hand: `token()`, `format!` URL, `error_for_status`, JSON | {:.2} | {} |\n\
+             \nGenerated / hand-written: {:.3}x (of the medians; per pair of samples: median {:.3}x, \
+             quartiles {:.3}x–{:.3}x; {CLIENT_PAIRS} pairs of {CLIENT_CALLS} calls, taken in turns).\n",
+            self.generated_us,
+            self.generated_allocs,
+            self.hand_written_us,
+            self.hand_written_allocs,
+            self.ratio,
+            self.pair_ratio_p50,
+            self.pair_ratio_p25,
+            self.pair_ratio_p75,
+        )
+    }
+
+    fn target(&self) -> Target {
+        Target {
+            name: "generated client method <= 1.02x the hand-written reqwest request, loopback",
+            measured: format!("{:.3}x", self.ratio),
+            met: self.ratio <= 1.02,
+        }
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "generated_us": self.generated_us,
+            "hand_written_us": self.hand_written_us,
+            "ratio": self.ratio,
+            "pair_ratio_p25": self.pair_ratio_p25,
+            "pair_ratio_p50": self.pair_ratio_p50,
+            "pair_ratio_p75": self.pair_ratio_p75,
+            "generated_allocs": self.generated_allocs,
+            "hand_written_allocs": self.hand_written_allocs,
+            "pairs": CLIENT_PAIRS,
+            "calls_per_sample": CLIENT_CALLS,
+        })
+    }
 }
 
 /// The median of some samples.
@@ -615,14 +795,12 @@ fn write_json(
     hard: &HerdFigures,
     ahead: &HerdFigures,
     allocs: &Allocs,
+    client: &ClientFigures,
     targets: &[Target],
 ) -> PathBuf {
     let t = &f.t;
     let [c2, c64] = t.contended;
-    let targets: Vec<Value> = targets
-        .iter()
-        .map(|t| json!({ "target": t.name, "measured": t.measured, "met": t.met }))
-        .collect();
+    let targets = targets_json(targets);
     // Its own object: one `json!` with every field exceeds the macro's recursion limit.
     let ageing = json!({
         "floor_ns": t.ageing.floor_ns,
@@ -648,6 +826,7 @@ fn write_json(
         "contended64_mutex_calls_per_s": c64.mutex,
         "contended64_rwlock_calls_per_s": c64.rwlock,
         "ageing": ageing,
+        "client_call": client.json(),
         "macro_wrapped_ns": t.wrapped_ns,
         "macro_by_hand_ns": t.by_hand_ns,
         "macro_wrapped_inlined_ns": t.wrapped_inlined_ns,
@@ -674,10 +853,22 @@ fn write_json(
         "worker_threads": 2,
         "targets": targets,
     });
+    write_report("bench-report.json", &report)
+}
+
+fn targets_json(targets: &[Target]) -> Vec<Value> {
+    targets
+        .iter()
+        .map(|t| json!({ "target": t.name, "measured": t.measured, "met": t.met }))
+        .collect()
+}
+
+/// Writes `report` to `target/<name>` at the workspace root.
+fn write_report(name: &str, report: &Value) -> PathBuf {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target"));
     std::fs::create_dir_all(&dir).expect("the workspace's target directory can be created");
-    let path = dir.join("bench-report.json");
-    let text = serde_json::to_string_pretty(&report).expect("figures serialize");
+    let path = dir.join(name);
+    let text = serde_json::to_string_pretty(report).expect("figures serialize");
     std::fs::write(&path, text + "\n").expect("the report can be written");
     path.canonicalize().unwrap_or(path)
 }

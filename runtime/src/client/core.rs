@@ -184,33 +184,41 @@ impl<S: TokenSource> ClientCore<S> {
     {
         let mut parts = Request::new(spec);
         build(&mut parts)?;
-        let mut url = self.inner.base_url.clone();
         // The base path keeps its prefix (`/v2`), and the template's leading `/` joins it
         // with exactly one slash, whatever the base URL ends with.
-        let path = format!("{}{}", url.path().trim_end_matches('/'), parts.path()?);
+        let path = parts.path(self.inner.base_url.path().trim_end_matches('/'))?;
+        let mut url = self.inner.base_url.clone();
         url.set_path(&path);
-        url.set_query((!parts.query.is_empty()).then_some(parts.query.as_str()));
+        // The builder rejects a base URL with a query, so only a method's own query is set.
+        if !parts.query.is_empty() {
+            url.set_query(Some(&parts.query));
+        }
 
         let mut request = self.inner.http.request(spec.method.clone(), url);
         // A method's fixed header replaces a default of the same name, as its header
-        // parameters do (`headers` replaces, `header` appends).
-        // Likewise the bearer token replaces a default `authorization`, and a body's type a
-        // default `content-type`: reqwest appends, and two of either confuse servers.
-        let mut defaults = self.inner.headers.clone();
-        for (name, _) in spec.headers {
-            defaults.remove(*name);
+        // parameters do (`headers` replaces, `header` appends). Likewise the bearer token
+        // replaces a default `authorization`, and a body's type a default `content-type`:
+        // reqwest appends, and two of either confuse servers. Most clients have no default
+        // header: then there is no map to clone and merge on every call.
+        if !self.inner.headers.is_empty() {
+            let mut defaults = self.inner.headers.clone();
+            for (name, _) in spec.headers {
+                defaults.remove(*name);
+            }
+            if token.is_some() {
+                defaults.remove(AUTHORIZATION);
+            }
+            if parts.body.is_some() || parts.multipart.is_some() {
+                defaults.remove(CONTENT_TYPE);
+            }
+            request = request.headers(defaults);
         }
-        if token.is_some() {
-            defaults.remove(AUTHORIZATION);
-        }
-        if parts.body.is_some() || parts.multipart.is_some() {
-            defaults.remove(CONTENT_TYPE);
-        }
-        request = request.headers(defaults);
         for (name, value) in spec.headers {
             request = request.header(*name, *value);
         }
-        request = request.headers(parts.headers);
+        if !parts.headers.is_empty() {
+            request = request.headers(parts.headers);
+        }
         if let Some(token) = token {
             request = request.header(AUTHORIZATION, token.authorization().clone());
         }

@@ -2,6 +2,8 @@
 // Output: the parts of one HTTP request (path, query, headers, body), built anew for every
 // attempt, so a retry after a 401 never reuses a sent body.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
@@ -96,11 +98,28 @@ impl Request {
                 format!("a path segment cannot be `{value}`: it would change the path"),
             ));
         }
-        let encoded = utf8_percent_encode(&value, SEGMENT).to_string();
-        for (slot, part) in self.path_values.iter_mut().zip(self.spec.path) {
-            if *part == PathPart::Param(name) {
-                *slot = Some(encoded.clone());
-            }
+        // Most values (ids, slugs) need no escaping: then the formatted value is the segment
+        // as it is, and no second string is made for it.
+        let escaped = match Cow::from(utf8_percent_encode(&value, SEGMENT)) {
+            Cow::Borrowed(text) if text == value => None,
+            other => Some(other.into_owned()),
+        };
+        // Moved into the last slot that names the parameter, cloned only for a name that the
+        // template repeats.
+        let mut encoded = Some(escaped.unwrap_or(value));
+        let mut slots = self
+            .path_values
+            .iter_mut()
+            .zip(self.spec.path)
+            .filter(|(_, part)| **part == PathPart::Param(name))
+            .map(|(slot, _)| slot)
+            .peekable();
+        while let Some(slot) = slots.next() {
+            *slot = if slots.peek().is_some() {
+                encoded.clone()
+            } else {
+                encoded.take()
+            };
         }
         Ok(())
     }
@@ -281,10 +300,20 @@ impl Request {
             .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
 
-    /// The path under the base URL's path, with every `{name}` filled in.
-    pub(super) fn path(&self) -> Result<String, Error> {
-        let mut path = String::new();
-        for (part, value) in self.spec.path.iter().zip(&self.path_values) {
+    /// The whole path: `base` (the base URL's path, without a trailing `/`), then the
+    /// template with every `{name}` filled in, made in one allocation.
+    pub(super) fn path(&self, base: &str) -> Result<String, Error> {
+        let parts = self.spec.path.iter().zip(&self.path_values);
+        let len: usize = parts
+            .clone()
+            .map(|(part, value)| match (part, value) {
+                (PathPart::Literal(text), _) => text.len(),
+                (PathPart::Param(_), value) => value.as_ref().map_or(0, String::len),
+            })
+            .sum();
+        let mut path = String::with_capacity(base.len() + len);
+        path.push_str(base);
+        for (part, value) in parts {
             match (part, value) {
                 (PathPart::Literal(text), _) => path.push_str(text),
                 (PathPart::Param(_), Some(value)) => path.push_str(value),
@@ -302,5 +331,62 @@ pub(super) fn call(spec: &Spec) -> Call {
         name: spec.name,
         method: spec.method.clone(),
         template: spec.template,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::Method;
+
+    use super::{PathPart, Request, Spec};
+
+    static REPEATED: Spec = Spec {
+        name: "copy",
+        method: Method::POST,
+        template: "/items/{id}/copies/{id}",
+        path: &[
+            PathPart::Literal("/items/"),
+            PathPart::Param("id"),
+            PathPart::Literal("/copies/"),
+            PathPart::Param("id"),
+        ],
+        auth: false,
+        timeout: None,
+        headers: &[],
+    };
+
+    fn path_with(value: &str) -> String {
+        let mut request = Request::new(&REPEATED);
+        request.path_param("id", value).expect("a valid segment");
+        request.path("/v2").expect("every parameter has a value")
+    }
+
+    #[test]
+    fn a_value_without_reserved_characters_is_sent_as_it_is_in_every_slot() {
+        assert_eq!(
+            path_with("item-7_a.b~"),
+            "/v2/items/item-7_a.b~/copies/item-7_a.b~"
+        );
+    }
+
+    #[test]
+    fn reserved_characters_are_escaped_in_every_slot() {
+        assert_eq!(path_with("a b/c"), "/v2/items/a%20b%2Fc/copies/a%20b%2Fc");
+        assert_eq!(path_with("é"), "/v2/items/%C3%A9/copies/%C3%A9");
+    }
+
+    // percent-encoding hands back one escaped character as a borrowed `Cow` too, which
+    // must not be taken for "nothing escaped".
+    #[test]
+    fn a_single_reserved_character_is_escaped() {
+        assert_eq!(path_with("#"), "/v2/items/%23/copies/%23");
+        assert_eq!(path_with("?"), "/v2/items/%3F/copies/%3F");
+    }
+
+    #[test]
+    fn a_missing_parameter_is_an_error_naming_it() {
+        let request = Request::new(&REPEATED);
+        let error = request.path("").expect_err("no value for `id`");
+        assert!(error.to_string().contains("id"), "{error}");
     }
 }
