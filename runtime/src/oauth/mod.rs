@@ -48,7 +48,7 @@
 //! Each request has a timeout (default 30 s, set with the sources' `timeout`). The default
 //! client follows no redirects, so that secrets are never re-sent elsewhere; pass your own
 //! with `http_client`. This crate enables no TLS backend of `reqwest`: for `https` token
-//! endpoints, enable one (for example `reqwest`'s `rustls-tls` feature) in your own crate.
+//! endpoints, enable one (for example reqwest 0.13's `rustls` feature) in your own crate.
 //!
 //! [`AuthErrorKind::ReauthenticationRequired`]: crate::AuthErrorKind::ReauthenticationRequired
 //! [`AuthErrorKind::InvalidClient`]: crate::AuthErrorKind::InvalidClient
