@@ -118,6 +118,8 @@ mod cache;
 pub mod client;
 mod error;
 mod jwt;
+#[cfg(feature = "reqwest-middleware")]
+pub mod middleware;
 #[cfg(feature = "reqwest")]
 pub mod oauth;
 mod reason;

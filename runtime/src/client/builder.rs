@@ -12,7 +12,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Url;
 
 use super::BuildError;
-use super::core::{ClientCore, Generated};
+use super::core::{ClientCore, Generated, Transport};
 use crate::{TokenCache, TokenSource};
 
 /// The builder of a generated client `C`: `TasksClient::builder(base_url, cache)`, then
@@ -38,7 +38,7 @@ use crate::{TokenCache, TokenSource};
 pub struct Builder<C: Generated> {
     base_url: String,
     cache: Option<TokenCache<C::Source>>,
-    http: Option<reqwest::Client>,
+    http: Option<Transport>,
     timeout: Option<Duration>,
     headers: Vec<(String, String)>,
     client: PhantomData<fn() -> C>,
@@ -63,10 +63,50 @@ impl<C: Generated> Builder<C> {
     }
 
     /// Sends requests through `http`, with its pool, TLS, proxies and timeouts. By default
-    /// the client makes its own `reqwest::Client`.
+    /// the client makes its own `reqwest::Client`. Replaces a
+    /// [`middleware_client`](Builder::middleware_client) given before.
     #[must_use]
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
+        self.http = Some(Transport::Reqwest(http));
+        self
+    }
+
+    /// Sends requests through a reqwest-middleware stack (retries, tracing, caching...).
+    /// Replaces an [`http_client`](Builder::http_client) given before.
+    ///
+    /// Requests are built with the stack's inner `reqwest::Client` and sent through its
+    /// middlewares. The client still sets the token and retries once after a 401 itself, so
+    /// the stack must **not** contain [`BearerAuth`](crate::middleware::BearerAuth): it would
+    /// replace the client's token and retry a second time. A middleware's failure is
+    /// [`Error::Middleware`](super::Error::Middleware). A retry middleware cannot resend a
+    /// [`Streamed`](super::Streamed) body (a stream cannot be copied): reqwest-retry fails
+    /// such a request at once.
+    ///
+    /// ```
+    /// # use freshtoken::{TokenCache, source_fn, Token};
+    /// use reqwest_retry::{RetryTransientMiddleware, policies::ExponentialBackoff};
+    ///
+    /// #[freshtoken::client]
+    /// pub trait Tasks {
+    ///     #[get("/tasks")]
+    ///     async fn list(&self) -> Result<Vec<String>>;
+    /// }
+    ///
+    /// let cache = TokenCache::new(source_fn(|_previous| async { Token::builder("t").build() }));
+    /// let retry = ExponentialBackoff::builder().build_with_max_retries(3);
+    /// let stack = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    ///     .with(RetryTransientMiddleware::new_with_policy(retry)) // no BearerAuth here
+    ///     .build();
+    /// let client = TasksClient::builder("https://tasks.example/v1", cache)
+    ///     .middleware_client(stack)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    #[cfg(feature = "reqwest-middleware")]
+    #[must_use]
+    pub fn middleware_client(mut self, stack: reqwest_middleware::ClientWithMiddleware) -> Self {
+        self.http = Some(Transport::Middleware(stack));
         self
     }
 
@@ -97,11 +137,11 @@ impl<C: Generated> Builder<C> {
         let headers = default_headers(self.headers)?;
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .build()
-                .map_err(|error| BuildError::HttpClient {
+            None => Transport::Reqwest(reqwest::Client::builder().build().map_err(|error| {
+                BuildError::HttpClient {
                     reason: error.to_string(),
-                })?,
+                }
+            })?),
         };
         Ok(C::from_core(ClientCore::new(
             http,

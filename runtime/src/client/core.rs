@@ -36,7 +36,7 @@ pub struct ClientCore<S> {
 }
 
 struct Inner<S> {
-    http: reqwest::Client,
+    http: Transport,
     base_url: Url,
     cache: Option<TokenCache<S>>,
     headers: HeaderMap,
@@ -63,7 +63,7 @@ impl<S> fmt::Debug for ClientCore<S> {
 
 impl<S: TokenSource> ClientCore<S> {
     pub(super) fn new(
-        http: reqwest::Client,
+        http: Transport,
         base_url: Url,
         cache: Option<TokenCache<S>>,
         headers: HeaderMap,
@@ -162,14 +162,7 @@ impl<S: TokenSource> ClientCore<S> {
         B: Fn(&mut Request) -> Result<(), Error>,
     {
         let request = self.request(spec, build, token)?;
-        self.inner
-            .http
-            .execute(request)
-            .await
-            .map_err(|source| Error::Transport {
-                call: call(spec),
-                source: source.without_url(),
-            })
+        self.inner.http.execute(spec, request).await
     }
 
     /// The request of one attempt, built from scratch.
@@ -194,7 +187,7 @@ impl<S: TokenSource> ClientCore<S> {
             url.set_query(Some(&parts.query));
         }
 
-        let mut request = self.inner.http.request(spec.method.clone(), url);
+        let mut request = self.inner.http.client().request(spec.method.clone(), url);
         // A method's fixed header replaces a default of the same name, as its header
         // parameters do (`headers` replaces, `header` appends). Likewise the bearer token
         // replaces a default `authorization`, and a body's type a default `content-type`:
@@ -235,6 +228,72 @@ impl<S: TokenSource> ClientCore<S> {
             call: call(spec),
             source: source.without_url(),
         })
+    }
+}
+
+/// What requests are sent through: reqwest's client, or a reqwest-middleware stack over one.
+/// Requests are built with the inner `reqwest::Client` either way, so a body, multipart form
+/// or timeout is set the same way whichever sends it.
+#[derive(Debug)]
+pub(super) enum Transport {
+    Reqwest(reqwest::Client),
+    #[cfg(feature = "reqwest-middleware")]
+    Middleware(reqwest_middleware::ClientWithMiddleware),
+}
+
+impl Transport {
+    fn client(&self) -> &reqwest::Client {
+        match self {
+            Self::Reqwest(client) => client,
+            #[cfg(feature = "reqwest-middleware")]
+            Self::Middleware(stack) => stack.as_ref(),
+        }
+    }
+
+    async fn execute(
+        &self,
+        spec: &'static Spec,
+        request: reqwest::Request,
+    ) -> Result<reqwest::Response, Error> {
+        match self {
+            Self::Reqwest(client) => {
+                client
+                    .execute(request)
+                    .await
+                    .map_err(|source| Error::Transport {
+                        call: call(spec),
+                        source: source.without_url(),
+                    })
+            }
+            #[cfg(feature = "reqwest-middleware")]
+            Self::Middleware(stack) => {
+                let url = request.url().clone();
+                stack
+                    .execute(request)
+                    .await
+                    .map_err(|error| middleware_error(spec, &url, error))
+            }
+        }
+    }
+}
+
+/// The client's error for what a middleware stack returned: a reqwest error as from plain
+/// reqwest, anything else as text with the request's URL cut out (a middleware's error may
+/// wrap a reqwest error that names it, and a query string may carry an API key).
+#[cfg(feature = "reqwest-middleware")]
+fn middleware_error(spec: &'static Spec, url: &Url, error: reqwest_middleware::Error) -> Error {
+    match error {
+        reqwest_middleware::Error::Reqwest(source) => Error::Transport {
+            call: call(spec),
+            source: source.without_url(),
+        },
+        reqwest_middleware::Error::Middleware(error) => {
+            let text = format!("{error:#}");
+            Error::Middleware {
+                call: call(spec),
+                reason: text.replace(url.as_str(), spec.template),
+            }
+        }
     }
 }
 

@@ -52,6 +52,17 @@ pub enum Error {
         /// What did not fit, from the decoder (no body text).
         reason: String,
     },
+    /// A middleware of the stack given to
+    /// [`Builder::middleware_client`](super::Builder::middleware_client) failed the request
+    /// (for example a retry middleware that gave up after a connection error).
+    #[cfg(feature = "reqwest-middleware")]
+    Middleware {
+        /// `get_task (GET /tasks/{id})`.
+        call: Call,
+        /// The middleware's error and its causes, with the request's URL replaced by the
+        /// path template.
+        reason: String,
+    },
     /// An argument cannot go into the request (a header value with a newline, a path value
     /// of `..`, a query value that is not a scalar).
     InvalidArgument {
@@ -147,6 +158,8 @@ impl fmt::Display for Error {
                     "{call}: the answer does not fit the return type: {reason}"
                 )
             }
+            #[cfg(feature = "reqwest-middleware")]
+            Self::Middleware { call, reason } => write!(f, "{call}: middleware failed: {reason}"),
             Self::InvalidArgument {
                 call,
                 param,

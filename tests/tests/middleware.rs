@@ -1,0 +1,350 @@
+//! `freshtoken::middleware::BearerAuth` in a reqwest-middleware stack, and a generated client
+//! sending through a `ClientWithMiddleware`, against a server on 127.0.0.1 that answers a
+//! scripted list of statuses in order and records the `Authorization` header of each request:
+//! the header set; a 401 then 200 with one refresh and one retry; a second 401 returned; a
+//! streaming body not retried but its token invalidated; reqwest-retry outside `BearerAuth`
+//! (503, 401, 200: one refresh); a generated client whose stack retries a 503.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use freshtoken::middleware::BearerAuth;
+use freshtoken::{AuthError, TokenCache};
+use freshtoken_tests::GatedSource;
+use freshtoken_tests::client::open_cache;
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
+use reqwest_retry::RetryTransientMiddleware;
+use reqwest_retry::policies::ExponentialBackoff;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// A server that answers each request with the next status of its script (200 once the
+/// script is spent), one request per connection; dropping it stops it.
+struct StatusScript {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<String>>>,
+    serving: JoinHandle<()>,
+}
+
+impl StatusScript {
+    async fn start(statuses: &[u16]) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("a free port on 127.0.0.1");
+        let addr = listener.local_addr().expect("a bound listener's address");
+        let script = Arc::new(Mutex::new(
+            statuses.iter().copied().collect::<VecDeque<_>>(),
+        ));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&seen);
+        let serving = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let script = Arc::clone(&script);
+                let recorded = Arc::clone(&recorded);
+                tokio::spawn(async move {
+                    let _ = answer(stream, &script, &recorded).await;
+                });
+            }
+        });
+        Self {
+            addr,
+            seen,
+            serving,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The `Authorization` header of each request (empty when absent), in order of arrival.
+    fn authorizations(&self) -> Vec<String> {
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Drop for StatusScript {
+    fn drop(&mut self) {
+        self.serving.abort();
+    }
+}
+
+/// Reads one request (headers, then a `content-length` or chunked body) and answers it.
+async fn answer(
+    mut stream: TcpStream,
+    script: &Mutex<VecDeque<u16>>,
+    seen: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        data.extend_from_slice(&buf[..n]);
+        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&data[..head_end]).to_ascii_lowercase();
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|line| line.strip_prefix(name).map(|v| v.trim().to_owned()))
+    };
+    if let Some(length) = header("content-length:") {
+        let length: usize = length.parse().unwrap_or(0);
+        while data.len() < head_end + length {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            data.extend_from_slice(&buf[..n]);
+        }
+    } else if header("transfer-encoding:").is_some_and(|v| v.contains("chunked")) {
+        while !data[head_end..].ends_with(b"0\r\n\r\n") {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            data.extend_from_slice(&buf[..n]);
+        }
+    }
+    // Recorded with its original case: the token is case-sensitive.
+    let original = String::from_utf8_lossy(&data[..head_end]).into_owned();
+    let authorization = original.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("authorization")
+            .then(|| value.trim().to_owned())
+    });
+    seen.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(authorization.unwrap_or_default());
+    let status = script
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pop_front()
+        .unwrap_or(200);
+    let response =
+        format!("HTTP/1.1 {status} Scripted\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+fn bearer(n: u32) -> String {
+    format!("Bearer access-{n}")
+}
+
+fn with_bearer_auth(cache: TokenCache<GatedSource>) -> ClientWithMiddleware {
+    ClientBuilder::new(reqwest::Client::new())
+        .with(BearerAuth::new(cache))
+        .build()
+}
+
+/// reqwest-retry with waits short enough not to slow the tests (their length decides nothing).
+fn retry_transient() -> RetryTransientMiddleware<ExponentialBackoff> {
+    let policy = ExponentialBackoff::builder()
+        .retry_bounds(Duration::from_millis(1), Duration::from_millis(5))
+        .build_with_max_retries(3);
+    RetryTransientMiddleware::new_with_policy(policy)
+}
+
+#[tokio::test]
+async fn the_bearer_header_replaces_one_already_set() {
+    let server = StatusScript::start(&[]).await;
+    let (source, cache) = open_cache();
+    let http = with_bearer_auth(cache);
+
+    let response = http
+        .get(server.url("/me"))
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .send()
+        .await
+        .expect("an answer");
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(server.authorizations(), vec![bearer(1)]);
+    assert_eq!(source.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_401_is_retried_once_with_a_new_token() {
+    let server = StatusScript::start(&[401, 200]).await;
+    let (source, cache) = open_cache();
+    let http = with_bearer_auth(cache.clone());
+
+    let response = http
+        .post(server.url("/tasks"))
+        .body("a buffered body can be sent twice")
+        .send()
+        .await
+        .expect("an answer");
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(server.authorizations(), vec![bearer(1), bearer(2)]);
+    assert_eq!(source.calls(), 2, "one refresh after the 401");
+    assert_eq!(cache.stats().refreshes, 2);
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_and_its_token_dropped() {
+    let server = StatusScript::start(&[401, 401, 200]).await;
+    let (source, cache) = open_cache();
+    let http = with_bearer_auth(cache.clone());
+
+    let response = http.get(server.url("/me")).send().await.expect("an answer");
+
+    assert_eq!(response.status(), 401, "no third attempt");
+    assert_eq!(server.authorizations(), vec![bearer(1), bearer(2)]);
+    assert_eq!(source.calls(), 2);
+    assert!(
+        cache.cached().is_none(),
+        "the rejected token is not served again"
+    );
+}
+
+#[tokio::test]
+async fn a_streaming_body_is_not_retried_but_its_token_is_invalidated() {
+    let server = StatusScript::start(&[401, 200]).await;
+    let (source, cache) = open_cache();
+    let http = with_bearer_auth(cache);
+    let chunks = [Ok::<_, std::io::Error>("part one, "), Ok("part two")];
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+
+    let response = http
+        .put(server.url("/upload"))
+        .body(body)
+        .send()
+        .await
+        .expect("an answer");
+
+    assert_eq!(response.status(), 401, "a stream cannot be sent again");
+    assert_eq!(server.authorizations(), vec![bearer(1)]);
+    assert_eq!(
+        source.calls(),
+        1,
+        "no token fetched for a retry that cannot be"
+    );
+
+    let next = http.get(server.url("/me")).send().await.expect("an answer");
+    assert_eq!(next.status(), 200);
+    assert_eq!(
+        server.authorizations(),
+        vec![bearer(1), bearer(2)],
+        "the next request gets a new token"
+    );
+}
+
+#[tokio::test]
+async fn inside_reqwest_retry_a_503_then_401_then_200_makes_one_refresh() {
+    let server = StatusScript::start(&[503, 401, 200]).await;
+    let (source, cache) = open_cache();
+    let http = ClientBuilder::new(reqwest::Client::new())
+        .with(retry_transient())
+        .with(BearerAuth::new(cache))
+        .build();
+
+    let response = http.get(server.url("/me")).send().await.expect("an answer");
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        server.authorizations(),
+        vec![bearer(1), bearer(1), bearer(2)],
+        "the retry of the 503 reuses the valid token; the 401 gets a new one"
+    );
+    assert_eq!(source.calls(), 2, "the first token and one refresh");
+}
+
+#[tokio::test]
+async fn without_a_token_nothing_is_sent_and_the_auth_error_is_returned() {
+    let server = StatusScript::start(&[]).await;
+    let cache = TokenCache::new(freshtoken::source_fn(|_previous| async {
+        Err::<freshtoken::Token, _>(AuthError::refresh_failed("the login service is down"))
+    }));
+    let http = ClientBuilder::new(reqwest::Client::new())
+        .with(BearerAuth::new(cache))
+        .build();
+
+    let error = http
+        .get(server.url("/me"))
+        .send()
+        .await
+        .expect_err("no token, no request");
+
+    let reqwest_middleware::Error::Middleware(error) = error else {
+        panic!("expected a middleware error, got {error:?}");
+    };
+    assert!(
+        error.downcast_ref::<AuthError>().is_some(),
+        "the AuthError can be found: {error:#}"
+    );
+    let text = format!("{error:#}");
+    assert!(
+        text.contains("no bearer token") && text.contains("the login service is down"),
+        "{text}"
+    );
+    assert!(server.authorizations().is_empty());
+}
+
+/// An API whose calls go through the stack given to its builder.
+#[freshtoken::client]
+pub trait Tasks {
+    /// Authenticated.
+    #[get("/tasks")]
+    async fn list(&self) -> Result<String>;
+}
+
+#[tokio::test]
+async fn a_generated_client_sends_through_the_stack_which_retries_a_503() {
+    let server = StatusScript::start(&[503, 401, 200]).await;
+    let (source, cache) = open_cache();
+    let stack = ClientBuilder::new(reqwest::Client::new())
+        .with(retry_transient())
+        .build();
+    let client = TasksClient::builder(server.url(""), cache)
+        .middleware_client(stack)
+        .build()
+        .expect("a valid base URL");
+
+    assert_eq!(client.list().await.expect("the third attempt"), "ok");
+    assert_eq!(
+        server.authorizations(),
+        vec![bearer(1), bearer(1), bearer(2)],
+        "the stack retries the 503, the client the 401"
+    );
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test]
+async fn a_stack_that_gives_up_is_a_middleware_error_without_the_url() {
+    let base = freshtoken_tests::client::refused_url().await;
+    let (_source, cache) = open_cache();
+    let stack = ClientBuilder::new(reqwest::Client::new())
+        .with(retry_transient())
+        .build();
+    let client = TasksClient::builder(format!("{base}/v1"), cache)
+        .middleware_client(stack)
+        .build()
+        .expect("a valid base URL");
+
+    let error = client.list().await.expect_err("nothing listens");
+
+    assert!(
+        matches!(error, freshtoken::client::Error::Middleware { .. }),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    assert!(
+        text.starts_with("list (GET /tasks): middleware failed: "),
+        "{text}"
+    );
+    // reqwest's error inside the retry middleware's names the URL: it is cut out.
+    assert!(text.contains("url (/tasks)"), "{text}");
+    assert!(!text.contains(&base), "no URL in {text}");
+}
