@@ -3,7 +3,8 @@
 //! scripted list of statuses in order and records the `Authorization` header of each request:
 //! the header set; a 401 then 200 with one refresh and one retry; a second 401 returned; a
 //! streaming body not retried but its token invalidated; reqwest-retry outside `BearerAuth`
-//! (503, 401, 200: one refresh); a generated client whose stack retries a 503.
+//! (503, 401, 200: one refresh; each retry takes the cache's current token); a generated
+//! client whose stack retries a 503, and its error when the stack gives up.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -21,6 +22,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+/// Runs as each request arrives, before it is answered: a test's stand-in for what happens
+/// to the token meanwhile.
+type OnRequest = Arc<dyn Fn() + Send + Sync>;
+
 /// A server that answers each request with the next status of its script (200 once the
 /// script is spent), one request per connection; dropping it stops it.
 struct StatusScript {
@@ -31,6 +36,10 @@ struct StatusScript {
 
 impl StatusScript {
     async fn start(statuses: &[u16]) -> Self {
+        Self::start_with(statuses, Arc::new(|| {})).await
+    }
+
+    async fn start_with(statuses: &[u16], on_request: OnRequest) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
             .expect("a free port on 127.0.0.1");
@@ -44,8 +53,9 @@ impl StatusScript {
             while let Ok((stream, _)) = listener.accept().await {
                 let script = Arc::clone(&script);
                 let recorded = Arc::clone(&recorded);
+                let on_request = Arc::clone(&on_request);
                 tokio::spawn(async move {
-                    let _ = answer(stream, &script, &recorded).await;
+                    let _ = answer(stream, &script, &recorded, &*on_request).await;
                 });
             }
         });
@@ -80,6 +90,7 @@ async fn answer(
     mut stream: TcpStream,
     script: &Mutex<VecDeque<u16>>,
     seen: &Mutex<Vec<String>>,
+    on_request: &(dyn Fn() + Send + Sync),
 ) -> std::io::Result<()> {
     let mut data = Vec::new();
     let mut buf = [0u8; 4096];
@@ -126,6 +137,7 @@ async fn answer(
     seen.lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(authorization.unwrap_or_default());
+    on_request();
     let status = script
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -290,6 +302,38 @@ async fn without_a_token_nothing_is_sent_and_the_auth_error_is_returned() {
         "{text}"
     );
     assert!(server.authorizations().is_empty());
+}
+
+#[tokio::test]
+async fn inside_reqwest_retry_each_attempt_takes_the_current_token() {
+    let (source, cache) = open_cache();
+    // The token in use is dropped while its request fails with 503 (revoked, or expired
+    // during the backoff): the retry must not resend it.
+    let watched = cache.clone();
+    let server = StatusScript::start_with(
+        &[503, 200],
+        Arc::new(move || {
+            if let Some(token) = watched.cached() {
+                watched.invalidate(&token);
+            }
+        }),
+    )
+    .await;
+    let http = ClientBuilder::new(reqwest::Client::new())
+        .with(retry_transient())
+        .with(BearerAuth::new(cache))
+        .build();
+
+    let response = http.get(server.url("/me")).send().await.expect("an answer");
+
+    assert_eq!(response.status(), 200);
+    let seen = server.authorizations();
+    assert_eq!(
+        seen[..2],
+        [bearer(1), bearer(2)],
+        "the retry asked the cache again"
+    );
+    assert_eq!(source.calls(), 2);
 }
 
 /// An API whose calls go through the stack given to its builder.
