@@ -112,6 +112,7 @@
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+mod any_source;
 mod authorization;
 mod cache;
 #[cfg(feature = "reqwest")]
@@ -127,6 +128,7 @@ mod store;
 mod token;
 mod unauthorized;
 
+pub use any_source::AnySource;
 pub use cache::{CacheStats, TokenCache, TokenCacheBuilder, TokenFuture};
 pub use error::{AuthError, AuthErrorKind, SourceError};
 pub use reason::RefreshReason;
