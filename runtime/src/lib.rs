@@ -127,6 +127,8 @@ mod source;
 mod store;
 mod token;
 mod unauthorized;
+#[cfg(feature = "anyhow")]
+mod unauthorized_anyhow;
 
 pub use any_source::AnySource;
 pub use cache::{CacheStats, TokenCache, TokenCacheBuilder, TokenFuture};
