@@ -114,6 +114,8 @@
 pub mod __private;
 mod any_source;
 mod authorization;
+#[cfg(feature = "reqwest")]
+mod bearer;
 mod cache;
 #[cfg(feature = "reqwest")]
 pub mod client;
@@ -131,6 +133,8 @@ mod unauthorized;
 mod unauthorized_anyhow;
 
 pub use any_source::AnySource;
+#[cfg(feature = "reqwest")]
+pub use bearer::BearerExt;
 pub use cache::{CacheStats, TokenCache, TokenCacheBuilder, TokenFuture};
 pub use error::{AuthError, AuthErrorKind, SourceError};
 pub use reason::RefreshReason;
