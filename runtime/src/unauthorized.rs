@@ -8,8 +8,10 @@
 /// invalidated and the method body runs once more with a new one.
 ///
 /// Implemented for `reqwest::Error` (from `error_for_status`), `http::StatusCode`,
-/// `http::Response`, and [`AuthError`](crate::AuthError) (never unauthorized: the token
-/// endpoint's own failures are not the API's 401). For your error type, delegate:
+/// `http::Response`, [`AuthError`](crate::AuthError) (never unauthorized: the token
+/// endpoint's own failures are not the API's 401) and, with the `anyhow` feature,
+/// `anyhow::Error` (a 401 from reqwest or a generated client anywhere in its chain). For your
+/// error type, delegate:
 ///
 /// ```
 /// use freshtoken::{AuthError, Unauthorized};
