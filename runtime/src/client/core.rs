@@ -115,10 +115,7 @@ impl<S: TokenSource> ClientCore<S> {
                     "this client was built without a token cache",
                 )));
             }
-            (_, false) => {
-                let response = self.send(spec, &build, None).await?;
-                check_status(spec, response, None).await?
-            }
+            (_, false) => self.attempt(spec, &build, None).await?,
         };
         decoder.decode(call(spec), response).await
     }
@@ -137,10 +134,7 @@ impl<S: TokenSource> ClientCore<S> {
         loop {
             let attempt = match policy.token().await {
                 Ok(token) => {
-                    let result = match self.send(spec, build, Some(&token)).await {
-                        Ok(response) => check_status(spec, response, Some(&token)).await,
-                        Err(error) => Err(error),
-                    };
+                    let result = self.attempt(spec, build, Some(&token)).await;
                     Ok((token, result))
                 }
                 Err(error) => Err(error),
@@ -150,6 +144,20 @@ impl<S: TokenSource> ClientCore<S> {
                 ControlFlow::Break(result) => return result,
             }
         }
+    }
+
+    /// One attempt: the request built, sent, and its answer if 2xx.
+    async fn attempt<B>(
+        &self,
+        spec: &'static Spec,
+        build: &B,
+        token: Option<&Token>,
+    ) -> Result<reqwest::Response, Error>
+    where
+        B: Fn(&mut Request) -> Result<(), Error>,
+    {
+        let response = self.send(spec, build, token).await?;
+        check_status(spec, response, token).await
     }
 
     async fn send<B>(
