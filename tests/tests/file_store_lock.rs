@@ -19,15 +19,26 @@ const BOUND: Duration = Duration::from_secs(10);
 /// without it counting as a leak; one thread per attempt would add 200.
 const SLACK: usize = 16;
 
-/// The tests count this process's threads, so they run one at a time.
+/// The tests share the runtime's thread name, so they run one at a time.
 fn one_at_a_time() -> MutexGuard<'static, ()> {
     static SERIAL: Mutex<()> = Mutex::new(());
     SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// This process's OS threads.
-fn threads() -> usize {
-    std::fs::read_dir("/proc/self/task").unwrap().count()
+/// The name of the test runtime's threads (at most 15 bytes, the kernel's limit for `comm`).
+const RUNTIME_THREAD: &str = "lock-test-rt";
+
+/// The test runtime's OS threads (workers and blocking threads). Counted by name so that
+/// threads of the harness or of another test coming and going cannot change the count.
+fn runtime_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|name| name.trim_end() == RUNTIME_THREAD)
+        })
+        .count()
 }
 
 /// The file `FileStore` locks: its path with `.lock` appended.
@@ -37,9 +48,24 @@ fn lock_file(store: &FileStore) -> PathBuf {
     name.into()
 }
 
+/// The runtime's threads still listed once they had the chance to go: a joined thread can
+/// stay in `/proc/self/task` for a moment while the kernel tears it down, so look again
+/// (bounded) before calling it left behind.
+fn threads_left_after_exit() -> usize {
+    let deadline = std::time::Instant::now() + BOUND;
+    loop {
+        let left = runtime_threads();
+        if left == 0 || std::time::Instant::now() >= deadline {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .thread_name(RUNTIME_THREAD)
         .enable_all()
         .build()
         .unwrap()
@@ -95,7 +121,8 @@ fn abandoned_lock_attempts_leave_no_thread_and_the_runtime_shuts_down() {
     // releases any thread stuck in the lock, which the runtime's drop would wait for.
     let runtime = runtime();
     let _holder = Holder::start(&lock_file(&store));
-    let before = threads();
+    let before = runtime_threads();
+    assert!(before >= 1, "the runtime's worker is counted");
 
     // Like the cache, bound each attempt and drop it when the bound passes.
     let (acquired, failed) = runtime.block_on(async {
@@ -109,7 +136,7 @@ fn abandoned_lock_attempts_leave_no_thread_and_the_runtime_shuts_down() {
         }
         (acquired, failed)
     });
-    let during = threads();
+    let during = runtime_threads();
     assert_eq!(
         (acquired, failed),
         (0, 0),
@@ -124,10 +151,10 @@ fn abandoned_lock_attempts_leave_no_thread_and_the_runtime_shuts_down() {
     // Bounded by itself: with a thread stuck in the lock it would give up after 5 s and
     // leave the thread running, which the count below sees.
     runtime.shutdown_timeout(Duration::from_secs(5));
-    let after = threads();
-    assert!(
-        after < before,
-        "the runtime's threads are all gone after shutdown ({before} before, {after} after)"
+    let after = threads_left_after_exit();
+    assert_eq!(
+        after, 0,
+        "the runtime's threads are all gone after shutdown ({before} before)"
     );
 }
 
