@@ -241,3 +241,53 @@ impl Parts {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+    use syn::ItemFn;
+
+    use super::*;
+
+    /// The body of `item` after `wrap_fn`, as text without spaces.
+    fn wrapped(args: &str, item: &str) -> String {
+        let mut parsed = Args::default();
+        syn::parse::Parser::parse_str(syn::meta::parser(|meta| parsed.parse(&meta)), args).unwrap();
+        let mut item: ItemFn = syn::parse_str(item).unwrap();
+        wrap_fn(&parsed, &mut item.sig, &mut item.block).unwrap();
+        item.block.to_token_stream().to_string().replace(' ', "")
+    }
+
+    const BLOCKING: &str =
+        "fn list(&self, #[token] token: &AccessToken) -> Result<u32, E> { Ok(1) }";
+
+    #[test]
+    fn a_blocking_fn_blocks_on_its_token_and_runs_its_body_in_a_closure() {
+        let body = wrapped("cache = self.auth", BLOCKING);
+        assert!(
+            body.contains("__refresh_token_call.blocking_token()"),
+            "{body}"
+        );
+        assert!(body.contains("(||{"), "{body}");
+        assert!(body.contains(".finish("), "{body}");
+        assert!(!body.contains("await"), "{body}");
+    }
+
+    #[test]
+    fn a_blocking_fn_without_retry_runs_its_body_in_place() {
+        let body = wrapped("cache = self.auth, retry = false", BLOCKING);
+        assert!(body.contains("blocking_token()"), "{body}");
+        assert!(!body.contains("||") && !body.contains("loop"), "{body}");
+    }
+
+    #[test]
+    fn an_async_fn_awaits_its_token_and_its_body() {
+        let body = wrapped("cache = self.auth", &format!("async {BLOCKING}"));
+        assert!(
+            body.contains("__refresh_token_call.token().await"),
+            "{body}"
+        );
+        assert!(body.contains("async{"), "{body}");
+        assert!(!body.contains("blocking_token"), "{body}");
+    }
+}

@@ -155,7 +155,8 @@ fn tasks_api<'s>(server: &'s MockServer, bearer: Option<&str>, status: u16) -> M
         if let Some(bearer) = bearer {
             when.header("authorization", format!("Bearer {bearer}"));
         }
-        then.status(status).body(if status == 200 { "[]" } else { "" });
+        then.status(status)
+            .body(if status == 200 { "[]" } else { "" });
     })
 }
 
@@ -169,7 +170,11 @@ fn a_blocking_method_retries_a_401_once_with_a_new_token() {
     assert_eq!(client.list_tasks().unwrap(), "[]");
     assert_eq!(rejected.hits(), 1);
     assert_eq!(accepted.hits(), 1, "the server saw the new token once");
-    assert_eq!(issued.load(Ordering::SeqCst), 2, "the first token, one refresh");
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        2,
+        "the first token, one refresh"
+    );
 }
 
 #[test]
