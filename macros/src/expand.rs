@@ -1,6 +1,9 @@
-// Input: a checked async fn (signature and body) and its `Args`.
+// Input: a checked fn, async or not (signature and body), and its `Args`.
 // Output: the same fn without its `#[token]` parameter, whose body asks the runtime for a
 // token, runs the user's body, and lets the runtime decide whether a 401 earns one more run.
+// An async fn awaits the token and runs its body in an `async` block per attempt; a
+// non-async fn blocks on the token and runs its body in a closure per attempt. Both hand the
+// attempt to the same `Call::finish`.
 //
 // Everything here but the user's own tokens is spanned `mixed_site`, so generated locals
 // cannot clash with the user's names and lints treat the scaffolding as macro code. The calls
@@ -17,21 +20,21 @@ use crate::combine;
 use crate::param::{TokenParam, take_token_param};
 
 mod async_trait_order;
+mod future_return;
 
 /// Checks `sig` and rewrites `sig` and `block` in place.
 pub(crate) fn wrap_fn(args: &Args, sig: &mut Signature, block: &mut Block) -> syn::Result<()> {
     let mut errors = Vec::new();
     if sig.asyncness.is_none() && async_trait_order::rewritten_by_async_trait(sig) {
         errors.push(async_trait_order::run_before_async_trait(sig));
-    } else if sig.asyncness.is_none() {
-        errors.push(syn::Error::new(
-            sig.fn_token.span,
-            format!(
-                "`#[refresh_token]` wraps async functions: write `async fn {}`",
-                sig.ident
-            ),
-        ));
+    } else if sig.asyncness.is_none() && future_return::returns_impl_future(sig) {
+        errors.push(future_return::write_async_fn(sig));
     }
+    let flavor = if sig.asyncness.is_some() {
+        Flavor::Async
+    } else {
+        Flavor::Blocking
+    };
     if args.cache.is_none() {
         errors.push(syn::Error::new(
             Span::call_site(),
@@ -57,7 +60,7 @@ pub(crate) fn wrap_fn(args: &Args, sig: &mut Signature, block: &mut Block) -> sy
         ReturnType::Type(_, ty) => (**ty).clone(),
         ReturnType::Default => parse_quote_spanned!(sig.ident.span()=> ()),
     };
-    let parts = Parts::new(cache, &param, &output, args.retry());
+    let parts = Parts::new(cache, &param, &output, args.retry(), flavor);
     let body = if args.retry() {
         parts.with_retry(block)
     } else {
@@ -67,8 +70,18 @@ pub(crate) fn wrap_fn(args: &Args, sig: &mut Signature, block: &mut Block) -> sy
     Ok(())
 }
 
+/// How the wrapped fn waits for its token and runs its body.
+#[derive(Clone, Copy)]
+enum Flavor {
+    /// An `async fn`: awaits the token; each attempt is an `async` block.
+    Async,
+    /// A non-async fn: blocks on the token; each attempt is a closure.
+    Blocking,
+}
+
 /// The pieces both expansions share.
 struct Parts {
+    flavor: Flavor,
     call: Ident,
     token: Ident,
     /// Binds the cache and starts the call.
@@ -83,7 +96,13 @@ struct Parts {
 }
 
 impl Parts {
-    fn new(cache_expr: &syn::Expr, param: &TokenParam, output: &Type, retry: bool) -> Self {
+    fn new(
+        cache_expr: &syn::Expr,
+        param: &TokenParam,
+        output: &Type,
+        retry: bool,
+        flavor: Flavor,
+    ) -> Self {
         let site = Span::mixed_site();
         let cache = Ident::new("__refresh_token_cache", site);
         let call = Ident::new("__refresh_token_call", site);
@@ -106,6 +125,7 @@ impl Parts {
             let #mutability #ident: #ty = ::freshtoken::__private::FromToken::from_token(&#token);
         };
         Self {
+            flavor,
             call,
             token,
             prologue,
@@ -116,27 +136,60 @@ impl Parts {
         }
     }
 
-    /// The body runs in an `async` block inside a loop, so it can run twice; the runtime's
-    /// `finish` ends the loop after the first attempt unless it was a 401.
+    /// The call that gives the token for an attempt: awaited, or blocked on.
+    fn get_token(&self) -> TokenStream {
+        let call = &self.call;
+        match self.flavor {
+            Flavor::Async => quote_spanned!(Span::mixed_site()=> #call.token().await),
+            Flavor::Blocking => quote_spanned!(Span::mixed_site()=> #call.blocking_token()),
+        }
+    }
+
+    /// The body as an expression that runs it once with its own scope: `return` and `?` in
+    /// the body end the attempt, not the loop around it.
+    fn attempt(&self, block: &Block) -> TokenStream {
+        let bind_param = &self.bind_param;
+        let stmts = &block.stmts;
+        match self.flavor {
+            Flavor::Async => {
+                let future = quote_spanned! {block.span()=>
+                    async {
+                        #bind_param
+                        #(#stmts)*
+                    }
+                };
+                quote_spanned!(Span::mixed_site()=> #future.await)
+            }
+            // A closure made and called anew in each attempt, as the async block is awaited
+            // anew: a body that moves an argument out is then the same "moved in the previous
+            // iteration" error in both.
+            Flavor::Blocking => {
+                let closure = quote_spanned! {block.span()=>
+                    || {
+                        #bind_param
+                        #(#stmts)*
+                    }
+                };
+                quote_spanned!(Span::mixed_site()=> (#closure)())
+            }
+        }
+    }
+
+    /// The body runs in an `async` block or a closure inside a loop, so it can run twice; the
+    /// runtime's `finish` ends the loop after the first attempt unless it was a 401.
     fn with_retry(&self, block: &Block) -> TokenStream {
         let Self {
             call,
             token,
             prologue,
-            bind_param,
             finish,
             output,
             ..
         } = self;
         let site = Span::mixed_site();
         let outcome = Ident::new("outcome", site);
-        let stmts = &block.stmts;
-        let attempt = quote_spanned! {block.span()=>
-            async {
-                #bind_param
-                #(#stmts)*
-            }
-        };
+        let get_token = self.get_token();
+        let attempt = self.attempt(block);
         // rustc reports a failed bound of `finish` at its argument, and reports anything
         // spanned `mixed_site` at the attribute; an identity call spanned at the return type
         // moves the report to where the return type is written.
@@ -146,9 +199,9 @@ impl Parts {
         quote_spanned! {site=>
             #prologue
             loop {
-                let #outcome = match #call.token().await {
+                let #outcome = match #get_token {
                     ::core::result::Result::Ok(#token) => {
-                        let result: #output = #attempt.await;
+                        let result: #output = #attempt;
                         ::core::result::Result::Ok((#token, result))
                     }
                     ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
@@ -173,9 +226,10 @@ impl Parts {
         let stmts = &block.stmts;
         let site = Span::mixed_site();
         let error = Ident::new("error", site.located_at(fail.span()));
+        let get_token = self.get_token();
         let setup = quote_spanned! {site=>
             #prologue
-            let #token = match #call.token().await {
+            let #token = match #get_token {
                 ::core::result::Result::Ok(token) => token,
                 ::core::result::Result::Err(#error) => return #call.#fail(#error),
             };
@@ -185,5 +239,55 @@ impl Parts {
             #bind_param
             #(#stmts)*
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+    use syn::ItemFn;
+
+    use super::*;
+
+    /// The body of `item` after `wrap_fn`, as text without spaces.
+    fn wrapped(args: &str, item: &str) -> String {
+        let mut parsed = Args::default();
+        syn::parse::Parser::parse_str(syn::meta::parser(|meta| parsed.parse(&meta)), args).unwrap();
+        let mut item: ItemFn = syn::parse_str(item).unwrap();
+        wrap_fn(&parsed, &mut item.sig, &mut item.block).unwrap();
+        item.block.to_token_stream().to_string().replace(' ', "")
+    }
+
+    const BLOCKING: &str =
+        "fn list(&self, #[token] token: &AccessToken) -> Result<u32, E> { Ok(1) }";
+
+    #[test]
+    fn a_blocking_fn_blocks_on_its_token_and_runs_its_body_in_a_closure() {
+        let body = wrapped("cache = self.auth", BLOCKING);
+        assert!(
+            body.contains("__refresh_token_call.blocking_token()"),
+            "{body}"
+        );
+        assert!(body.contains("(||{"), "{body}");
+        assert!(body.contains(".finish("), "{body}");
+        assert!(!body.contains("await"), "{body}");
+    }
+
+    #[test]
+    fn a_blocking_fn_without_retry_runs_its_body_in_place() {
+        let body = wrapped("cache = self.auth, retry = false", BLOCKING);
+        assert!(body.contains("blocking_token()"), "{body}");
+        assert!(!body.contains("||") && !body.contains("loop"), "{body}");
+    }
+
+    #[test]
+    fn an_async_fn_awaits_its_token_and_its_body() {
+        let body = wrapped("cache = self.auth", &format!("async {BLOCKING}"));
+        assert!(
+            body.contains("__refresh_token_call.token().await"),
+            "{body}"
+        );
+        assert!(body.contains("async{"), "{body}");
+        assert!(!body.contains("blocking_token"), "{body}");
     }
 }

@@ -33,7 +33,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             strip_item(Item::Trait(item.clone())),
             Some(syn::Error::new(
                 item.trait_token.span,
-                "`#[refresh_token]` cannot go on a trait definition: put it on the `impl` of the trait for your client, or on the `async fn`s in that `impl`",
+                "`#[refresh_token]` cannot go on a trait definition: put it on the `impl` of the trait for your client, or on the fns in that `impl`",
             )),
         ),
         other => {
@@ -42,7 +42,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 other.to_token_stream(),
                 Some(syn::Error::new(
                     span,
-                    "`#[refresh_token]` goes on an `async fn` or on an `impl` block of async methods",
+                    "`#[refresh_token]` goes on a fn (async or blocking) or on an `impl` block of such methods",
                 )),
             )
         }
@@ -57,8 +57,9 @@ fn expand_fn(args: &Args, mut item: ItemFn) -> TokenStream {
     }
 }
 
-/// Wraps each method that has a `#[token]` parameter or its own `#[refresh_token]`, and
-/// reports the `async fn`s left alone that take a token type without `#[token]`.
+/// Wraps each method, async or blocking, that has a `#[token]` parameter or its own
+/// `#[refresh_token]`, and reports the `async fn`s left alone that take a token type without
+/// `#[token]`.
 fn expand_impl(args: &Args, mut item: ItemImpl) -> TokenStream {
     let mut errors = Vec::new();
     for impl_item in &mut item.items {

@@ -133,10 +133,35 @@ pub enum AuthErrorKind {
     /// The cache was used outside a tokio runtime, and was built outside one too, so it has
     /// nowhere to run refreshes.
     #[error(
-        "freshtoken needs a tokio runtime to refresh tokens: call it from within one, or build \
-         the cache inside one (or give it one with `TokenCacheBuilder::runtime`)"
+        "freshtoken needs a tokio runtime to refresh tokens, and this cache has none: build \
+         the cache inside one, give it one with `TokenCacheBuilder::runtime`, or let it start \
+         its own with `TokenCacheBuilder::build_with_own_runtime`"
     )]
     NoRuntime,
+
+    /// A blocking call ([`TokenCache::blocking_token`](crate::TokenCache::blocking_token), or
+    /// a non-async fn under `#[refresh_token]`) was made on a thread of a tokio runtime, where
+    /// blocking could stall the very refresh it waits for. Returned at once, whether or not
+    /// the token is fresh, so the mistake shows on the first call rather than at expiry.
+    #[error(
+        "a blocking token call (`blocking_token`, or a non-async `#[refresh_token]` fn) was \
+         made on a thread of a tokio runtime (async code, `spawn_blocking`, or under \
+         `Runtime::enter`), where waiting could stall the refresh it waits for: in async code \
+         use `cache.token().await` and async fns; run blocking code that needs a token on a \
+         thread outside the runtime (`std::thread::spawn`)"
+    )]
+    BlockingInAsyncContext,
+
+    /// A blocking call waited longer than the cache's own limits allow a refresh to take (its
+    /// timeouts, twice over): the runtime meant to run the refresh is not running tasks, for
+    /// example a current-thread runtime's handle while nobody is inside its `block_on`.
+    #[error(
+        "no token after {0:?} of waiting, longer than the cache's timeouts allow a refresh to \
+         take: the runtime that should run it is not running tasks (a current-thread runtime \
+         runs them only inside its `block_on`); give the cache a multi-thread runtime's \
+         handle, or build it with `TokenCacheBuilder::build_with_own_runtime`"
+    )]
+    RefreshNotRunning(Duration),
 
     /// The token store did not answer in time, or could not be locked; the refresh did not
     /// run. The cache tries again after a backoff.
@@ -274,6 +299,8 @@ impl AuthError {
                 | AuthErrorKind::Closed
                 | AuthErrorKind::SourceUsesOwnCache
                 | AuthErrorKind::NoTimeDriver
+                | AuthErrorKind::BlockingInAsyncContext
+                | AuthErrorKind::RefreshNotRunning(_)
         )
     }
 

@@ -148,7 +148,8 @@ pub use unauthorized::Unauthorized;
 
 /// Keeps a method's access token fresh and retries it once after a 401.
 ///
-/// Put it on an `async fn` (a method or a free function) with a parameter marked `#[token]`.
+/// Put it on an `async fn` (a method or a free function) with a parameter marked `#[token]`,
+/// or on a non-async fn for blocking code (see [Blocking code](#blocking-code-reqwestblocking-ureq)).
 /// Before the body runs, the parameter receives a fresh access token from the
 /// [`TokenCache`] named by `cache = ...`; callers no longer pass it, because the parameter
 /// disappears from the signature. When the body returns an error that says the server
@@ -211,9 +212,75 @@ pub use unauthorized::Unauthorized;
 /// - `retry = false`: no retry after a 401; the body runs exactly once, so it may consume its
 ///   arguments, and the error type need not implement [`Unauthorized`].
 ///
-/// On an `impl` block (inherent or trait impl), the attribute wraps every `async fn` in it
-/// that has a `#[token]` parameter and leaves the rest alone; a method's own
+/// On an `impl` block (inherent or trait impl), the attribute wraps every fn in it, async or
+/// not, that has a `#[token]` parameter and leaves the rest alone; a method's own
 /// `#[refresh_token(...)]` overrides the block's arguments.
+///
+/// # Blocking code: `reqwest::blocking`, ureq
+///
+/// On a non-async fn, the attribute blocks on the token
+/// ([`TokenCache::blocking_token`]) and runs the body in a closure, once more after a 401,
+/// by the same policy. The refresh runs on the cache's runtime: a program with none builds
+/// the cache with [`build_with_own_runtime`](TokenCacheBuilder::build_with_own_runtime).
+/// Called on a thread of a tokio runtime, the fn returns
+/// [`AuthErrorKind::BlockingInAsyncContext`] as its error at once, without running the body.
+/// With ureq, the body sets the header the same way
+/// (`.header("Authorization", token.authorization().to_str()?)`) and maps a 401 to an error
+/// whose [`Unauthorized`] says so.
+///
+// As above: reqwest's blocking client is compiled only with the `reqwest` feature.
+#[cfg_attr(feature = "reqwest", doc = "```no_run")]
+#[cfg_attr(not(feature = "reqwest"), doc = "```text")]
+/// use freshtoken::{AuthError, Token, TokenCache, TokenSource, Unauthorized, refresh_token};
+/// use reqwest::header::AUTHORIZATION;
+///
+/// #[derive(Debug)]
+/// pub enum ApiError {
+///     Auth(AuthError),
+///     Http(reqwest::Error),
+/// }
+/// impl From<AuthError> for ApiError {
+///     fn from(error: AuthError) -> Self { ApiError::Auth(error) }
+/// }
+/// impl From<reqwest::Error> for ApiError {
+///     fn from(error: reqwest::Error) -> Self { ApiError::Http(error) }
+/// }
+/// impl Unauthorized for ApiError {
+///     fn is_unauthorized(&self) -> bool {
+///         matches!(self, ApiError::Http(error) if error.is_unauthorized())
+///     }
+/// }
+///
+/// pub struct TasksClient<S> {
+///     http: reqwest::blocking::Client,
+///     auth: TokenCache<S>,
+/// }
+///
+/// impl<S: TokenSource> TasksClient<S> {
+///     /// Lists one page of tasks, blocking.
+///     #[refresh_token(cache = self.auth)]
+///     pub fn list_tasks(&self, #[token] token: &Token, page: u32) -> Result<String, ApiError> {
+///         let response = self.http
+///             .get(format!("https://tasks.example/tasks?page={page}"))
+///             .header(AUTHORIZATION, token.authorization().clone())
+///             .send()?
+///             .error_for_status()?; // a 401 becomes an error that `is_unauthorized`
+///         Ok(response.text()?)
+///     }
+/// }
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let source = freshtoken::source_fn(|_previous| async { Token::builder("t").build() });
+///     let client = TasksClient {
+///         http: reqwest::blocking::Client::new(),
+///         // No runtime in this program: the cache starts one for its refreshes.
+///         auth: TokenCache::builder(source).build_with_own_runtime()?,
+///     };
+///     let page = client.list_tasks(2); // a plain call: no `.await`
+///     # let _ = page;
+///     Ok(())
+/// }
+/// ```
 ///
 /// # The `#[token]` parameter
 ///
@@ -228,7 +295,9 @@ pub use unauthorized::Unauthorized;
 ///
 /// # Equivalent code without `#[refresh_token]`
 ///
-/// The attribute writes this loop for you; the retry policy itself lives in the runtime.
+/// The attribute writes this loop for you; the retry policy itself lives in the runtime. For
+/// a non-async fn the loop is the same with `auth.blocking_token()?` for the token and a
+/// closure, called at once, for the body.
 ///
 /// ```
 /// use freshtoken::{AccessToken, AuthError, TokenCache, TokenSource, Unauthorized};
@@ -279,13 +348,18 @@ pub use unauthorized::Unauthorized;
 /// }
 /// ```
 ///
-/// Only `async fn`s can be wrapped:
+/// A non-async fn must return the `Result` itself; one that returns a future it builds by
+/// hand is refused (write `async fn`):
 ///
 /// ```compile_fail
+/// # use std::future::Future;
 /// # use freshtoken::{AccessToken, AuthError, TokenCache, TokenSource, refresh_token};
 /// #[refresh_token(cache = auth)]
-/// fn blocking<S: TokenSource>(auth: &TokenCache<S>, #[token] token: &AccessToken) -> Result<(), AuthError> {
-///     Ok(())
+/// fn fetch<S: TokenSource>(
+///     auth: &TokenCache<S>,
+///     #[token] token: &AccessToken,
+/// ) -> impl Future<Output = Result<(), AuthError>> {
+///     async { Ok(()) }
 /// }
 /// ```
 ///

@@ -1,4 +1,4 @@
-// Input: a method wrapped by `#[refresh_token]`, one attempt at a time.
+// Input: a method wrapped by `#[refresh_token]` (async or blocking), one attempt at a time.
 // Output: the token for each attempt, and the decision to retry once after a 401.
 //
 // Not public API: only the code `#[refresh_token]` generates calls this, so the policy lives
@@ -127,6 +127,15 @@ impl<'c, S: TokenSource> Call<'c, S> {
     #[inline]
     pub fn token(&self) -> TokenFuture<'c, S> {
         self.cache.token()
+    }
+
+    /// The token for the next attempt of a non-async fn: [`TokenCache::blocking_token`].
+    ///
+    /// # Errors
+    /// The cache's error, for [`finish`](Call::finish) or [`fail`](Call::fail) to convert.
+    #[inline]
+    pub fn blocking_token(&self) -> Result<Arc<Token>, AuthError> {
+        self.cache.blocking_token()
     }
 
     /// Decides after an attempt: `Continue` to run the body once more (the first 401),

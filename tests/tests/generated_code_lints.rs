@@ -42,6 +42,20 @@ impl Client {
     async fn once(&self, body: Vec<u8>, #[token] _token: &Token) -> Result<Vec<u8>, AuthError> {
         Ok(body)
     }
+
+    fn blocking(&self, id: u32, #[token] token: &AccessToken) -> Result<String, ApiError> {
+        Ok(format!("{id}:{}", token.expose_secret()))
+    }
+
+    fn blocking_mut(&mut self, #[token] token: Token) -> Result<usize, ApiError> {
+        self.calls += 1;
+        Ok(token.token_type().len())
+    }
+
+    #[refresh_token(retry = false)]
+    fn blocking_once(&self, body: Vec<u8>, #[token] _token: &Token) -> Result<Vec<u8>, AuthError> {
+        Ok(body)
+    }
 }
 
 #[refresh_token(cache = auth)]
@@ -50,6 +64,29 @@ async fn free<S: TokenSource>(
     #[token] token: &AccessToken,
 ) -> Result<usize, ApiError> {
     Ok(token.expose_secret().len())
+}
+
+#[refresh_token(cache = auth)]
+fn free_blocking<S: TokenSource>(
+    auth: &TokenCache<S>,
+    #[token] token: &AccessToken,
+) -> Result<usize, ApiError> {
+    Ok(token.expose_secret().len())
+}
+
+#[test]
+fn every_blocking_form_compiles_cleanly_and_runs() {
+    let mut client = Client {
+        auth: TokenCache::builder(freshtoken_ui_tests::HourTokens::default())
+            .build_with_own_runtime()
+            .unwrap(),
+        calls: 0,
+    };
+    assert_eq!(client.blocking(1).unwrap(), "1:access-1");
+    assert_eq!(client.blocking_mut().unwrap(), "Bearer".len());
+    assert_eq!(client.blocking_once(vec![1]).unwrap(), [1]);
+    assert_eq!(free_blocking(&client.auth).unwrap(), "access-1".len());
+    assert_eq!(client.calls, 1);
 }
 
 #[tokio::test]

@@ -25,7 +25,7 @@ pub(super) fn run_before_async_trait(sig: &Signature) -> syn::Error {
     syn::Error::new(
         sig.fn_token.span,
         format!(
-            "`{name}` is no longer an `async fn`: `#[async_trait]` (or your code) made it return `Pin<Box<dyn Future>>`, and `#[refresh_token]` wraps only `async fn`s. With `#[async_trait]`, put `#[refresh_token(...)]` on the `impl` block above `#[async_trait]`, so that it runs first (a method in the block may keep its own `#[refresh_token(...)]`); otherwise write `async fn {name}`",
+            "`{name}` is no longer an `async fn`: `#[async_trait]` (or your code) made it return `Pin<Box<dyn Future>>`, and `#[refresh_token]` cannot wrap a fn that returns a future. With `#[async_trait]`, put `#[refresh_token(...)]` on the `impl` block above `#[async_trait]`, so that it runs first (a method in the block may keep its own `#[refresh_token(...)]`); otherwise write `async fn {name}`",
             name = sig.ident
         ),
     )

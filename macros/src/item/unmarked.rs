@@ -8,7 +8,9 @@ use syn::{FnArg, GenericArgument, Pat, PathArguments, Signature, Type};
 
 /// An error per parameter of `sig` that looks like a forgotten `#[token]`.
 pub(super) fn unmarked_token_params(sig: &Signature) -> Vec<syn::Error> {
-    // A plain fn cannot be wrapped, so a token parameter there is meant for its caller.
+    // Non-async fns are left out: one with a token parameter is most often a helper that
+    // formats or checks a token its caller passes (`fn header(&self, token: &Token)`), and
+    // nothing in the signature tells it from a blocking method whose marker was forgotten.
     if sig.asyncness.is_none() {
         return Vec::new();
     }

@@ -8,6 +8,7 @@ use tokio::runtime::Handle;
 
 use super::TokenCache;
 use super::config::Config;
+use super::own_runtime::OwnRuntime;
 use crate::store::DynStore;
 use crate::{RefreshToken, Token, TokenSource, TokenStore};
 
@@ -164,8 +165,30 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
     }
 
     /// The tokio runtime that runs refreshes for callers that have none (a plain thread
-    /// polling [`TokenCache::token`] with another executor). Default: the runtime `build` is
-    /// called in, if any. Callers inside a tokio runtime always run refreshes on their own.
+    /// calling [`TokenCache::blocking_token`], or polling [`TokenCache::token`] with another
+    /// executor). Default: the runtime `build` is called in, if any. Callers inside a tokio
+    /// runtime always run refreshes on their own.
+    ///
+    /// The runtime must be running tasks while callers wait: a multi-thread runtime always
+    /// is, a current-thread one only inside its `block_on`. Without a runtime at hand, use
+    /// [`build_with_own_runtime`](Self::build_with_own_runtime).
+    ///
+    /// ```
+    /// use freshtoken::{Token, TokenCache, source_fn};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let runtime = tokio::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .enable_all()
+    ///     .build()?;
+    /// let cache = TokenCache::builder(source_fn(|_previous| async { Token::builder("t").build() }))
+    ///     .runtime(runtime.handle().clone())
+    ///     .build();
+    /// let token = cache.blocking_token()?; // from this plain thread; refreshed on `runtime`
+    /// # let _ = token;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn runtime(mut self, runtime: Handle) -> Self {
         self.runtime = Some(runtime);
         self
@@ -180,7 +203,32 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
             self.config,
             self.store,
             runtime,
+            None,
             self.given.map(Arc::new),
         )
+    }
+
+    /// Builds the cache with a tokio runtime of its own, for a program that has none (a CLI
+    /// with a plain `fn main`, a `reqwest::blocking` or ureq client): one thread, named
+    /// `freshtoken-refresh`, runs the refreshes of callers that have no runtime, and stops when
+    /// the last clone of the cache is dropped. It replaces [`runtime`](Self::runtime). Callers
+    /// inside a tokio runtime still run refreshes on their own.
+    ///
+    /// Use it with [`TokenCache::blocking_token`]; a program that already has a runtime gives
+    /// its handle to [`runtime`](Self::runtime) instead.
+    ///
+    /// # Errors
+    /// The runtime or its thread could not be created (the system's limit of threads or file
+    /// descriptors is reached).
+    pub fn build_with_own_runtime(self) -> std::io::Result<TokenCache<S>> {
+        let own_runtime = OwnRuntime::start()?;
+        Ok(TokenCache::from_parts(
+            self.source,
+            self.config,
+            self.store,
+            None,
+            Some(own_runtime),
+            self.given.map(Arc::new),
+        ))
     }
 }

@@ -8,6 +8,7 @@
 
 mod ahead_gate;
 mod backoff;
+mod blocking;
 mod builder;
 mod config;
 mod flight;
@@ -15,6 +16,7 @@ mod flight;
 mod lifecycle_tests;
 #[cfg(test)]
 mod limit_tests;
+mod own_runtime;
 mod refresh;
 mod schedule;
 mod stats;
@@ -38,6 +40,7 @@ use self::backoff::Failure;
 pub use self::builder::TokenCacheBuilder;
 use self::config::Config;
 use self::flight::Outcome;
+use self::own_runtime::OwnRuntime;
 use self::schedule::{Freshness, Schedule};
 pub use self::stats::CacheStats;
 use self::stats::Counters;
@@ -87,6 +90,8 @@ struct Shared<S> {
     store: Box<dyn DynStore>,
     /// Runs refreshes for callers outside any tokio runtime.
     runtime: Option<Handle>,
+    /// The runtime behind `runtime` when the cache started its own; it stops with the cache.
+    _own_runtime: Option<OwnRuntime>,
     /// The token in service; `None` before the first token and after an invalidation.
     current: ArcSwapOption<Current>,
     state: Mutex<State>,
@@ -170,6 +175,7 @@ impl<S: TokenSource> TokenCache<S> {
         config: Config,
         store: Option<Box<dyn DynStore>>,
         runtime: Option<Handle>,
+        own_runtime: Option<OwnRuntime>,
         given: Option<Arc<Token>>,
     ) -> Self {
         Self {
@@ -177,7 +183,8 @@ impl<S: TokenSource> TokenCache<S> {
                 source,
                 config,
                 store: store.unwrap_or_else(|| Box::new(MemoryStore::default())),
-                runtime,
+                runtime: own_runtime.as_ref().map(OwnRuntime::handle).or(runtime),
+                _own_runtime: own_runtime,
                 current: ArcSwapOption::empty(),
                 state: Mutex::new(State {
                     last: given.clone(),

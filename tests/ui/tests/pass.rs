@@ -26,6 +26,11 @@ macro_rules! pass_case {
 }
 
 pass_case!(refresh_token_async_trait, "../pass/async-trait.rs");
+pass_case!(refresh_token_blocking_fn, "../pass/blocking-fn.rs");
+pass_case!(
+    refresh_token_blocking_impl_block,
+    "../pass/blocking-impl-block.rs"
+);
 pass_case!(
     refresh_token_body_control_flow,
     "../pass/body-control-flow.rs"

@@ -1,3 +1,4 @@
+// A blocking body may run twice too, so it cannot move an argument out.
 use freshtoken::{AccessToken, refresh_token};
 use freshtoken_ui_tests::{ApiError, Cache};
 
@@ -7,8 +8,8 @@ struct Client {
 
 impl Client {
     #[refresh_token(cache = self.auth)]
-    fn list(&self, #[token] _token: &AccessToken) -> Result<(), ApiError> {
-        Ok(())
+    fn upload(&self, body: Vec<u8>, #[token] _token: &AccessToken) -> Result<Vec<u8>, ApiError> {
+        Ok(body)
     }
 }
 
