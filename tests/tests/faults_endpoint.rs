@@ -242,20 +242,30 @@ async fn a_failing_refresh_ahead_leaves_the_valid_token_serving() {
     }
     // The last background attempt may still be on its way back over the socket: let it land
     // (yielding to the server's and the cache's tasks; the paused clock does not move) before
-    // comparing the server's count with the cache's.
-    for _ in 0..10_000 {
-        if client.auth.stats().failures + 1 == server.token_hits().len() as u64 {
-            break;
-        }
+    // comparing the server's count with the cache's. The bound is wall-clock time (a count
+    // of yields ran out on a loaded 2-core machine): it only ends a wait that found no
+    // agreement, which the assertions below then report.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while client.auth.stats().failures + 1 < server.token_hits().len() as u64
+        && std::time::Instant::now() < deadline
+    {
         tokio::task::yield_now().await;
     }
-    let failed_attempts = server.token_hits().len() - 1;
+    // The cache counts every background attempt that failed; the server sees those that
+    // reached it. They can differ by an attempt that ended before the server read it (the
+    // paused clock jumps to the source's timeout while the runtime waits on the socket),
+    // never the other way round.
+    let failed_attempts = client.auth.stats().failures;
+    let seen_by_server = server.token_hits().len() as u64 - 1;
     assert!(
         (1..=12).contains(&failed_attempts),
         "{failed_attempts} background attempts for {} callers",
         12 * CALLERS
     );
-    assert_eq!(client.auth.stats().failures, failed_attempts as u64);
+    assert!(
+        seen_by_server <= failed_attempts,
+        "the server answered {seen_by_server} attempts, the cache counted {failed_attempts} failures"
+    );
     watch.assert_no_secret();
 }
 
