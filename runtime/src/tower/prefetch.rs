@@ -174,13 +174,13 @@ mod tests {
         let mut attempts = read(Scripted::boxed(&script, false), 8);
         assert!(
             !attempts.is_replayable(),
-            "10 bytes are over the limit of 8"
+            "reading stops once 8 bytes are in"
         );
         assert_eq!(text(attempts.next_body().unwrap()).await, "0123456789");
-        let under = read(Scripted::boxed(&script, false), 10);
+        let under = read(Scripted::boxed(&script, false), 11);
         assert!(
             under.is_replayable(),
-            "the limit is reached only after the last frame"
+            "under the limit, the end of the body is seen"
         );
     }
 
