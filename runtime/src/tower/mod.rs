@@ -66,7 +66,7 @@
 //! use tonic::transport::Endpoint;
 //! use tower::ServiceBuilder;
 //!
-//! async fn connect() -> Result<(), Box<dyn std::error::Error>> {
+//! async fn connect() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //!     let cache = TokenCache::new(source_fn(|_previous| async {
 //!         Token::builder("issued-access-token").build() // a real source asks the IdP
 //!     }));
