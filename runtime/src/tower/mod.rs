@@ -115,6 +115,8 @@ mod prefetch;
 mod replay;
 mod response_body;
 mod service;
+#[cfg(test)]
+mod service_tests;
 mod unauthenticated;
 
 pub use layer::BearerLayer;
