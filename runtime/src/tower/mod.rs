@@ -26,7 +26,7 @@
 //! [`DEFAULT_REPLAY_LIMIT`] bytes, see [`BearerLayer::replay_limit`]):
 //!
 //! - **Retried once**: a request whose body ended within that read. That is every body
-//!   already in memory (`Full`, `Empty`, a `BoxBody` of either, a `String`'s bytes) and every
+//!   already in memory (`Full`, `Empty`, a `BoxBody` of either) and every
 //!   **unary** or **server-streaming** tonic call (tonic encodes its one message at once).
 //!   Each attempt sends a copy of those frames.
 //! - **Not retried**: a body still being written when the request starts (a tonic
@@ -47,7 +47,11 @@
 //! had, nothing is sent and the error is the [`AuthError`](crate::AuthError) itself: find it
 //! with `error.downcast_ref::<freshtoken::AuthError>()` (tonic turns it into a `Status`
 //! whose `source()` is that `AuthError`). No error or log line holds a secret. The inner
-//! service's errors pass through unchanged.
+//! service's errors pass through unchanged. A request body that fails while it is read ahead
+//! fails the call with the body's error, and nothing is sent.
+//!
+//! Responses come back as the inner service's, their body wrapped in [`ResponseBody`] (which
+//! implements `http_body::Body` the same way; [`ResponseBody::into_inner`] unwraps it).
 //!
 //! # Place in the stack
 //!
