@@ -130,6 +130,8 @@ mod secret;
 mod source;
 mod store;
 mod token;
+#[cfg(feature = "tower")]
+pub mod tower;
 mod unauthorized;
 #[cfg(feature = "anyhow")]
 mod unauthorized_anyhow;

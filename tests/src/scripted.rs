@@ -74,6 +74,7 @@ struct Script {
     token_hits: Vec<Instant>,
     api_hits: u32,
     api_unauthorized: u32,
+    api_bodies: Vec<String>,
     issued: u32,
     latest_refresh_token: String,
     valid_access_tokens: HashSet<String>,
@@ -108,6 +109,7 @@ impl ScriptedServer {
                 token_hits: Vec::new(),
                 api_hits: 0,
                 api_unauthorized: 0,
+                api_bodies: Vec::new(),
                 issued: 0,
                 latest_refresh_token: Self::first_refresh_token(),
                 valid_access_tokens: HashSet::new(),
@@ -171,6 +173,12 @@ impl ScriptedServer {
     pub fn api_hits(&self) -> (u32, u32) {
         let script = self.script();
         (script.api_hits, script.api_unauthorized)
+    }
+
+    /// The body of each request the API received, in order.
+    #[must_use]
+    pub fn api_bodies(&self) -> Vec<String> {
+        self.script().api_bodies.clone()
     }
 
     /// Makes every access token issued so far invalid at the API (it answers 401).
@@ -246,6 +254,7 @@ async fn answer(mut stream: TcpStream, shared: Arc<Mutex<Script>>) {
     } else if request.path == "/api" {
         let mut script = lock(&shared);
         script.api_hits += 1;
+        script.api_bodies.push(request.body.clone());
         let token = request
             .authorization
             .as_deref()

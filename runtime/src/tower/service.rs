@@ -1,0 +1,294 @@
+// Input: a request on its way to an inner `http` service (a hyper-util client, a tonic
+// channel).
+// Output: the inner service's response to it, sent with a token from the cache; after a 401
+// or a gRPC UNAUTHENTICATED, the response to one more attempt with a new token, when the
+// request body could be read whole before the first.
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::ops::ControlFlow;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::header::AUTHORIZATION;
+use http::{Request, Response};
+use tower_service::Service;
+
+use super::prefetch::Attempts;
+use super::replay::ReplayBody;
+use super::response_body::{Invalidate, ResponseBody};
+use super::unauthenticated::{is_grpc, rejects_token};
+use super::{BoxError, DEFAULT_REPLAY_LIMIT};
+use crate::__private::Call;
+use crate::{AuthError, Token, TokenCache, TokenSource, Unauthorized};
+
+/// A service that sets `Authorization: Bearer <token>` on each request from a
+/// [`TokenCache`], and after a 401 or a gRPC `UNAUTHENTICATED` invalidates that token and,
+/// when the request body is replayable, sends the request once more with a new one.
+///
+/// Made by [`BearerLayer`](super::BearerLayer); see the [module docs](super) for which
+/// requests are retried and for examples.
+pub struct BearerService<I, S> {
+    inner: I,
+    cache: TokenCache<S>,
+    replay_limit: usize,
+}
+
+impl<I, S> BearerService<I, S> {
+    /// Wraps `inner`, with tokens from `cache`.
+    #[must_use]
+    pub fn new(inner: I, cache: TokenCache<S>) -> Self {
+        Self {
+            inner,
+            cache,
+            replay_limit: DEFAULT_REPLAY_LIMIT,
+        }
+    }
+
+    pub(super) fn with_replay_limit(mut self, replay_limit: usize) -> Self {
+        self.replay_limit = replay_limit;
+        self
+    }
+
+    /// The token cache.
+    #[must_use]
+    pub fn cache(&self) -> &TokenCache<S> {
+        &self.cache
+    }
+
+    /// The wrapped service.
+    #[must_use]
+    pub fn get_ref(&self) -> &I {
+        &self.inner
+    }
+
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut I {
+        &mut self.inner
+    }
+
+    /// The wrapped service, unwrapped.
+    #[must_use]
+    pub fn into_inner(self) -> I {
+        self.inner
+    }
+}
+
+impl<I: Clone, S> Clone for BearerService<I, S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            cache: self.cache.clone(),
+            replay_limit: self.replay_limit,
+        }
+    }
+}
+
+impl<I: fmt::Debug, S> fmt::Debug for BearerService<I, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BearerService")
+            .field("inner", &self.inner)
+            .field("replay_limit", &self.replay_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<I, S, B, RB> Service<Request<B>> for BearerService<I, S>
+where
+    I: Service<Request<B>, Response = Response<RB>> + Clone + Send + 'static,
+    I::Future: Send,
+    I::Error: Into<BoxError>,
+    S: TokenSource,
+    B: ReplayBody + Send + 'static,
+    B::Error: Into<BoxError>,
+    RB: Send + 'static,
+{
+    type Response = Response<ResponseBody<RB>>;
+    type Error = BoxError;
+    type Future = ResponseFuture<RB>;
+
+    /// The inner service's readiness; no token is taken here (the future waits for it).
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, request: Request<B>) -> ResponseFuture<RB> {
+        // The readied service goes into the future; this one keeps a clone, readied by the
+        // next `poll_ready` (tower's usual dance).
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        ResponseFuture {
+            inner: Box::pin(send(inner, self.cache.clone(), self.replay_limit, request)),
+        }
+    }
+}
+
+/// The future of [`BearerService`]'s response.
+///
+/// Fails with a [`BoxError`]: the inner service's error as it was, the request body's error,
+/// or, when no token could be had (nothing was sent), the [`AuthError`] itself (find it with
+/// `error.downcast_ref::<freshtoken::AuthError>()`; its text never holds a secret).
+#[must_use = "futures do nothing unless awaited"]
+pub struct ResponseFuture<RB> {
+    inner: Pin<Box<dyn Future<Output = Outcome<RB>> + Send>>,
+}
+
+/// What a [`ResponseFuture`] resolves to.
+type Outcome<RB> = Result<Response<ResponseBody<RB>>, BoxError>;
+
+impl<RB> Future for ResponseFuture<RB> {
+    type Output = Outcome<RB>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+impl<RB> fmt::Debug for ResponseFuture<RB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+/// Why an attempt did not give the response to return, as the shared retry policy sees it.
+/// A rejected response itself is kept aside: the policy drops what it decides to retry.
+enum Failure {
+    Unauthenticated,
+    Inner(BoxError),
+    Token(AuthError),
+}
+
+impl From<AuthError> for Failure {
+    fn from(error: AuthError) -> Self {
+        Self::Token(error)
+    }
+}
+
+impl Unauthorized for Failure {
+    fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Unauthenticated)
+    }
+}
+
+/// The attempts of one request: the body read in advance, then at most two sends, decided by
+/// the policy every integration shares (`Call`).
+async fn send<I, S, B, RB>(
+    mut inner: I,
+    cache: TokenCache<S>,
+    replay_limit: usize,
+    request: Request<B>,
+) -> Outcome<RB>
+where
+    I: Service<Request<B>, Response = Response<RB>>,
+    I::Error: Into<BoxError>,
+    S: TokenSource,
+    B: ReplayBody,
+    B::Error: Into<BoxError>,
+{
+    let (parts, body) = request.into_parts();
+    // Read in the call's own Context, without waiting: see `prefetch`.
+    let mut body = Some(body);
+    let mut attempts = poll_fn(|cx| {
+        // Polled once: the closure is ready at once, so the body is always there.
+        Poll::Ready(
+            body.take()
+                .map(|body| Attempts::read(body, replay_limit, cx)),
+        )
+    })
+    .await
+    .ok_or_else(|| lost("the request body"))?
+    .map_err(Into::into)?;
+    // The head of each further attempt: a copy, kept only when there can be one.
+    let spare_parts = attempts.is_replayable().then(|| parts.clone());
+    let mut parts = Some(parts);
+
+    let mut policy = Call::new(&cache);
+    let mut rejected: Option<Response<RB>> = None;
+    let mut readied = true;
+    loop {
+        let attempt = match policy.token().await {
+            Err(error) => Err(error),
+            Ok(token) => {
+                let result = async {
+                    if !readied {
+                        poll_fn(|cx| inner.poll_ready(cx))
+                            .await
+                            .map_err(|error| Failure::Inner(error.into()))?;
+                    }
+                    readied = false;
+                    let head = parts.take().or_else(|| spare_parts.clone());
+                    let (Some(head), Some(body)) = (head, attempts.next_body()) else {
+                        return Err(Failure::Inner(lost("the request")));
+                    };
+                    let mut request = Request::from_parts(head, body);
+                    request
+                        .headers_mut()
+                        .insert(AUTHORIZATION, token.authorization().clone());
+                    match inner.call(request).await {
+                        Ok(response) if rejects_token(response.status(), response.headers()) => {
+                            rejected = Some(response);
+                            Err(Failure::Unauthenticated)
+                        }
+                        Ok(response) => Ok(response),
+                        Err(error) => Err(Failure::Inner(error.into())),
+                    }
+                }
+                .await;
+                Ok((token, result))
+            }
+        };
+        let used = attempt
+            .as_ref()
+            .ok()
+            .map(|(token, _)| std::sync::Arc::clone(token));
+        match policy.finish(attempt) {
+            // The policy has invalidated the rejected token and asks for one more attempt;
+            // without a copy of the body, the caller gets the rejection instead.
+            ControlFlow::Continue(()) if attempts.is_replayable() => {}
+            ControlFlow::Continue(()) | ControlFlow::Break(Err(Failure::Unauthenticated)) => {
+                if !attempts.is_replayable() {
+                    tracing::debug!(
+                        target: "freshtoken",
+                        "the request body was not complete before the first attempt; \
+                         returning the rejection without a retry"
+                    );
+                }
+                let response = rejected
+                    .take()
+                    .ok_or_else(|| lost("the rejected response"))?;
+                return Ok(response.map(|body| ResponseBody::new(body, None)));
+            }
+            ControlFlow::Break(Ok(response)) => {
+                let watch = used.filter(|_| is_grpc(response.headers()));
+                return Ok(with_trailer_watch(response, &cache, watch));
+            }
+            ControlFlow::Break(Err(Failure::Inner(error))) => return Err(error),
+            ControlFlow::Break(Err(Failure::Token(error))) => return Err(Box::new(error)),
+        }
+    }
+}
+
+/// The response, its body watching for an UNAUTHENTICATED in the trailers when `used` is
+/// given (a gRPC response).
+fn with_trailer_watch<S: TokenSource, RB>(
+    response: Response<RB>,
+    cache: &TokenCache<S>,
+    used: Option<std::sync::Arc<Token>>,
+) -> Response<ResponseBody<RB>> {
+    let invalidate = used.map(|used| {
+        let cache = cache.clone();
+        Box::new(move || {
+            cache.invalidate(&used);
+        }) as Invalidate
+    });
+    response.map(|body| ResponseBody::new(body, invalidate))
+}
+
+/// An error for a state the loop above never reaches, rather than a panic in a caller's
+/// request.
+fn lost(what: &str) -> BoxError {
+    format!(
+        "freshtoken's BearerService lost {what} between attempts; this is a bug, please report it"
+    )
+    .into()
+}
