@@ -169,8 +169,16 @@ pub fn assert_all_succeeded(outcomes: &[Outcome]) {
 /// # Panics
 /// If a caller panics.
 pub async fn burst(client: &FaultClient) -> Vec<Outcome> {
+    burst_of(client, CALLERS).await
+}
+
+/// [`burst`] with `callers` calls instead of [`CALLERS`], for a test that makes many bursts.
+///
+/// # Panics
+/// If a caller panics.
+pub async fn burst_of(client: &FaultClient, callers: usize) -> Vec<Outcome> {
     let _hold = ClockHold::new();
-    burst_letting_time_run(client).await
+    run_callers(client, callers).await
 }
 
 /// [`burst`] with the paused clock free to auto-advance to the next timer whenever the
@@ -179,7 +187,12 @@ pub async fn burst(client: &FaultClient) -> Vec<Outcome> {
 /// # Panics
 /// If a caller panics.
 pub async fn burst_letting_time_run(client: &FaultClient) -> Vec<Outcome> {
-    let callers: Vec<_> = (0..CALLERS)
+    run_callers(client, CALLERS).await
+}
+
+/// `callers` calls of [`FaultClient::list`] at once, and what each saw.
+async fn run_callers(client: &FaultClient, count: usize) -> Vec<Outcome> {
+    let callers: Vec<_> = (0..count)
         .map(|_| {
             let client = client.clone();
             tokio::spawn(async move {
@@ -194,7 +207,7 @@ pub async fn burst_letting_time_run(client: &FaultClient) -> Vec<Outcome> {
             })
         })
         .collect();
-    let mut outcomes = Vec::with_capacity(CALLERS);
+    let mut outcomes = Vec::with_capacity(count);
     for caller in callers {
         outcomes.push(caller.await.expect("a caller does not panic"));
     }
