@@ -18,7 +18,7 @@ pub trait Profile {
 }
 
 async fn server() -> MockServer {
-    // httpmock 0.7 may spin in this poll on a spent coop budget; unconstrained, it does not.
+    // httpmock (0.7 did) may spin in this poll on a spent coop budget; unconstrained, it does not.
     tokio::task::unconstrained(MockServer::start_async()).await
 }
 
@@ -104,7 +104,7 @@ async fn refresh_token_retries_a_reqwest_401_inside_anyhow_once() {
         .expect("the retry with the new token is accepted");
 
     assert_eq!(body, "me");
-    assert_eq!(rejected.hits_async().await, 1);
-    assert_eq!(accepted.hits_async().await, 1);
+    assert_eq!(rejected.calls_async().await, 1);
+    assert_eq!(accepted.calls_async().await, 1);
     assert_eq!(source.calls(), 2, "one refresh after the 401");
 }

@@ -168,8 +168,8 @@ fn a_blocking_method_retries_a_401_once_with_a_new_token() {
     let (client, issued) = blocking_client(&server);
 
     assert_eq!(client.list_tasks().unwrap(), "[]");
-    assert_eq!(rejected.hits(), 1);
-    assert_eq!(accepted.hits(), 1, "the server saw the new token once");
+    assert_eq!(rejected.calls(), 1);
+    assert_eq!(accepted.calls(), 1, "the server saw the new token once");
     assert_eq!(
         issued.load(Ordering::SeqCst),
         2,
@@ -185,7 +185,7 @@ fn a_second_401_is_returned_after_exactly_two_attempts() {
 
     let error = client.list_tasks().unwrap_err();
     assert!(error.is_unauthorized(), "{error:?}");
-    assert_eq!(api.hits(), 2, "one call, one retry");
+    assert_eq!(api.calls(), 2, "one call, one retry");
     assert_eq!(issued.load(Ordering::SeqCst), 2);
 }
 
@@ -214,7 +214,7 @@ async fn a_blocking_method_called_in_async_code_fails_at_once_without_a_request(
         "{error}"
     );
     assert!(error.to_string().contains("token().await"), "{error}");
-    assert_eq!(api.hits_async().await, 0);
+    assert_eq!(api.calls_async().await, 0);
     assert_eq!(issued.load(Ordering::SeqCst), 0);
     // Dropping a `reqwest::blocking` client in async code panics: hand it back to a thread.
     std::thread::spawn(move || drop(client)).join().unwrap();

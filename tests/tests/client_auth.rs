@@ -56,15 +56,14 @@ impl Unauthorized for ApiError {
 }
 
 async fn server() -> MockServer {
-    // httpmock 0.7 may spin in this poll on a spent coop budget; unconstrained, it does not.
+    // httpmock (0.7 did) may spin in this poll on a spent coop budget; unconstrained, it does not.
     tokio::task::unconstrained(MockServer::start_async()).await
 }
 
 fn has_authorization(request: &HttpMockRequest) -> bool {
     request
-        .headers
+        .headers_vec()
         .iter()
-        .flatten()
         .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
 }
 
@@ -75,7 +74,7 @@ async fn a_public_method_sends_no_token_and_never_asks_the_source() {
         .mock_async(|when, then| {
             when.method(GET)
                 .path("/health")
-                .matches(|request| !has_authorization(request));
+                .is_true(|request| !has_authorization(request));
             then.status(200).body("ok");
         })
         .await;
@@ -87,7 +86,7 @@ async fn a_public_method_sends_no_token_and_never_asks_the_source() {
         client.health().await.expect("no Authorization header"),
         "ok"
     );
-    assert_eq!(mock.hits_async().await, 1);
+    assert_eq!(mock.calls_async().await, 1);
     assert_eq!(source.calls(), 0, "the source is never called");
 }
 
@@ -133,12 +132,12 @@ async fn a_401_is_retried_once_with_a_new_token_and_the_body_made_again() {
         .expect("the retry with the new token is accepted");
 
     assert_eq!(
-        rejected.hits_async().await,
+        rejected.calls_async().await,
         1,
         "the first token, with the body"
     );
     assert_eq!(
-        accepted.hits_async().await,
+        accepted.calls_async().await,
         1,
         "the second token, with the body"
     );
@@ -166,7 +165,7 @@ async fn a_second_401_is_returned_without_a_third_request() {
     let error = client.me().await.expect_err("every token is refused");
     assert!(error.is_unauthorized(), "{error}");
     assert_eq!(error.body(), Some("invalid_token"));
-    assert_eq!(mock.hits_async().await, 2, "one request and one retry");
+    assert_eq!(mock.calls_async().await, 2, "one request and one retry");
     assert_eq!(source.calls(), 2);
 }
 
@@ -191,7 +190,7 @@ async fn the_callers_error_type_carries_the_401() {
     let ApiError::Client(inner) = &error;
     assert_eq!(inner.status().map(|status| status.as_u16()), Some(401));
     assert_eq!(
-        mock.hits_async().await,
+        mock.calls_async().await,
         2,
         "the retry happens before the conversion"
     );
@@ -255,9 +254,9 @@ async fn a_hundred_concurrent_calls_on_an_expired_token_make_one_refresh() {
 
     assert_eq!(source.calls(), 1, "one refresh for every caller");
     assert_eq!(
-        stale.hits_async().await,
+        stale.calls_async().await,
         0,
         "the expired token is never sent"
     );
-    assert_eq!(fresh.hits_async().await, 100);
+    assert_eq!(fresh.calls_async().await, 100);
 }

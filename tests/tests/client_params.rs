@@ -87,7 +87,7 @@ pub struct Item {
 }
 
 async fn server() -> MockServer {
-    // httpmock 0.7 may spin in this poll on a spent coop budget; unconstrained, it does not.
+    // httpmock (0.7 did) may spin in this poll on a spent coop budget; unconstrained, it does not.
     tokio::task::unconstrained(MockServer::start_async()).await
 }
 
@@ -98,20 +98,22 @@ fn client(server: &MockServer) -> ParamsClient<freshtoken_tests::GatedSource> {
         .expect("a valid base URL")
 }
 
-fn query_of(request: &HttpMockRequest) -> Vec<(&str, &str)> {
-    request
-        .query_params
-        .iter()
-        .flatten()
-        .map(|(name, value)| (name.as_str(), value.as_str()))
-        .collect()
+/// Whether the request's query is exactly `expected`, decoded, in order.
+fn query_is(request: &HttpMockRequest, expected: &[(&str, &str)]) -> bool {
+    let query = request.query_params();
+    query.len() == expected.len()
+        && query
+            .iter()
+            .zip(expected)
+            .all(|((name, value), (want_name, want_value))| {
+                name == want_name && value == want_value
+            })
 }
 
 fn header_of<'r>(request: &'r HttpMockRequest, name: &str) -> Option<&'r str> {
     request
-        .headers
+        .headers_vec()
         .iter()
-        .flatten()
         .find(|(header, _)| header.eq_ignore_ascii_case(name))
         .map(|(_, value)| value.as_str())
 }
@@ -139,7 +141,7 @@ async fn a_path_value_is_one_percent_encoded_segment() {
         .file("a b/c")
         .await
         .expect("the mock matches");
-    assert_eq!(mock.hits_async().await, 1);
+    assert_eq!(mock.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -147,25 +149,28 @@ async fn query_values_none_omitted_sequences_repeated_renamed_and_flattened() {
     let server = server().await;
     let without_limit = server
         .mock_async(|when, then| {
-            when.method(GET).path("/search").matches(|request| {
-                query_of(request)
-                    == [
+            when.method(GET).path("/search").is_true(|request| {
+                query_is(
+                    request,
+                    &[
                         ("q", "a b&c"),
                         ("tag", "x"),
                         ("tag", "y z"),
                         ("page-size", "50"),
                         ("state", "open"),
                         ("mine", "true"),
-                    ]
+                    ],
+                )
             });
             then.status(204);
         })
         .await;
     let with_limit = server
         .mock_async(|when, then| {
-            when.method(GET).path("/search").matches(|request| {
-                query_of(request)
-                    == [
+            when.method(GET).path("/search").is_true(|request| {
+                query_is(
+                    request,
+                    &[
                         ("q", "a b&c"),
                         ("limit", "10"),
                         ("tag", "x"),
@@ -173,7 +178,8 @@ async fn query_values_none_omitted_sequences_repeated_renamed_and_flattened() {
                         ("page-size", "50"),
                         ("state", "open"),
                         ("mine", "true"),
-                    ]
+                    ],
+                )
             });
             then.status(204);
         })
@@ -187,8 +193,8 @@ async fn query_values_none_omitted_sequences_repeated_renamed_and_flattened() {
         .search("a b&c", Some(10), tags(), 50, &FILTER)
         .await
         .expect("the query with `limit` matches");
-    assert_eq!(without_limit.hits_async().await, 1);
-    assert_eq!(with_limit.hits_async().await, 1);
+    assert_eq!(without_limit.calls_async().await, 1);
+    assert_eq!(with_limit.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -201,7 +207,7 @@ async fn headers_per_call_optional_per_method_and_per_client_are_sent() {
                 .header("x-request-id", "req 42")
                 .header("accept", "application/vnd.test+json")
                 .header("x-api-version", "7")
-                .matches(|request| header_of(request, "x-trace").is_none());
+                .is_true(|request| header_of(request, "x-trace").is_none());
             then.status(204);
         })
         .await;
@@ -229,8 +235,8 @@ async fn headers_per_call_optional_per_method_and_per_client_are_sent() {
         .headers("req 43", Some("t-1"))
         .await
         .expect("the request with `x-trace` matches");
-    assert_eq!(without_trace.hits_async().await, 1);
-    assert_eq!(with_trace.hits_async().await, 1);
+    assert_eq!(without_trace.calls_async().await, 1);
+    assert_eq!(with_trace.calls_async().await, 1);
 }
 
 const ITEM: Item = Item {
@@ -251,7 +257,7 @@ async fn a_json_body_is_sent_as_json() {
         })
         .await;
     client(&server).json(&ITEM).await.expect("the mock matches");
-    assert_eq!(mock.hits_async().await, 1);
+    assert_eq!(mock.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -267,7 +273,7 @@ async fn a_form_body_is_sent_form_urlencoded() {
         })
         .await;
     client(&server).form(&ITEM).await.expect("the mock matches");
-    assert_eq!(mock.hits_async().await, 1);
+    assert_eq!(mock.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -302,8 +308,8 @@ async fn a_body_of_bytes_or_text_is_sent_as_it_is() {
         .text("some text é".to_owned())
         .await
         .expect("the text arrives");
-    assert_eq!(bytes.hits_async().await, 2);
-    assert_eq!(text.hits_async().await, 1);
+    assert_eq!(bytes.calls_async().await, 2);
+    assert_eq!(text.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -313,13 +319,13 @@ async fn a_multipart_form_brings_its_fields_and_file() {
         .mock_async(|when, then| {
             when.method(POST)
                 .path("/upload")
-                .matches(|request| {
+                .is_true(|request| {
                     header_of(request, "content-type")
                         .is_some_and(|value| value.starts_with("multipart/form-data; boundary="))
                 })
-                .body_contains("name=\"title\"\r\n\r\nquarterly report\r\n")
-                .body_contains("name=\"file\"; filename=\"report.csv\"")
-                .body_contains("Content-Type: text/csv\r\n\r\na,b\n1,2\n\r\n");
+                .body_includes("name=\"title\"\r\n\r\nquarterly report\r\n")
+                .body_includes("name=\"file\"; filename=\"report.csv\"")
+                .body_includes("Content-Type: text/csv\r\n\r\na,b\n1,2\n\r\n");
             then.status(204);
         })
         .await;
@@ -333,7 +339,7 @@ async fn a_multipart_form_brings_its_fields_and_file() {
         .upload(&form)
         .await
         .expect("the mock matches");
-    assert_eq!(mock.hits_async().await, 1);
+    assert_eq!(mock.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -355,5 +361,5 @@ async fn a_base_url_path_prefix_joins_the_template_with_one_slash() {
             .await
             .unwrap_or_else(|error| panic!("base URL {base}: {error}"));
     }
-    assert_eq!(mock.hits_async().await, 2);
+    assert_eq!(mock.calls_async().await, 2);
 }

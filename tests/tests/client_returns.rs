@@ -50,7 +50,7 @@ pub struct Task {
 }
 
 async fn server() -> MockServer {
-    // httpmock 0.7 may spin in this poll on a spent coop budget; unconstrained, it does not.
+    // httpmock (0.7 did) may spin in this poll on a spent coop budget; unconstrained, it does not.
     tokio::task::unconstrained(MockServer::start_async()).await
 }
 
@@ -98,7 +98,7 @@ async fn unit_reads_the_body_and_returns_nothing() {
         })
         .await;
     client(&server).delete().await.expect("any 2xx body");
-    assert_eq!(mock.hits_async().await, 1);
+    assert_eq!(mock.calls_async().await, 1);
 }
 
 #[tokio::test]

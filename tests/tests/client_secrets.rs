@@ -84,7 +84,7 @@ fn assert_no_secret(case: &str, error: &Error) {
 }
 
 async fn httpmock_server() -> MockServer {
-    // httpmock 0.7 may spin in this poll on a spent coop budget; unconstrained, it does not.
+    // httpmock (0.7 did) may spin in this poll on a spent coop budget; unconstrained, it does not.
     tokio::task::unconstrained(MockServer::start_async()).await
 }
 

@@ -27,7 +27,7 @@ pub trait Slow {
 }
 
 async fn slow_server() -> MockServer {
-    // httpmock 0.7 may spin in this poll on a spent coop budget; unconstrained, it does not.
+    // httpmock (0.7 did) may spin in this poll on a spent coop budget; unconstrained, it does not.
     let server = tokio::task::unconstrained(MockServer::start_async()).await;
     server
         .mock_async(|when, then| {

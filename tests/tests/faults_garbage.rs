@@ -118,9 +118,9 @@ async fn garbage(
 }
 
 async fn herds(case: &str, content_type: Option<&str>, body: &[u8], sent: &str, expect: Expect) {
-    // httpmock 0.7 blocks inside this poll until a new server thread reports its address,
-    // polling a tokio channel that spends the task's coop budget: after a herd has spent it,
-    // the wait spun forever. Unconstrained, the wait never asks the budget.
+    // httpmock 0.7 blocked inside this poll until a new server thread reported its address,
+    // polling a tokio channel that spends the task's coop budget: after a herd had spent it,
+    // the wait spun forever. Unconstrained, the wait never asks the budget (kept for 0.9).
     let server = tokio::task::unconstrained(MockServer::start_async()).await;
     let endpoint = server
         .mock_async(|when, then| {
@@ -155,7 +155,7 @@ async fn herds(case: &str, content_type: Option<&str>, body: &[u8], sent: &str, 
     gate.add_permits(2);
     let first = outcomes(case, callers).await;
     assert_eq!(
-        endpoint.hits_async().await,
+        endpoint.calls_async().await,
         1,
         "{case}: one request for the herd"
     );
@@ -163,7 +163,7 @@ async fn herds(case: &str, content_type: Option<&str>, body: &[u8], sent: &str, 
 
     let second = outcomes(case, spawn_callers(&api)).await;
     assert_eq!(
-        endpoint.hits_async().await,
+        endpoint.calls_async().await,
         1,
         "{case}: the second herd made a request"
     );

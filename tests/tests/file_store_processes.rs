@@ -17,8 +17,8 @@ async fn rotation_step(server: &MockServer, n: u32) -> Mock<'_> {
         .mock_async(|when, then| {
             when.method(POST)
                 .path("/token")
-                .x_www_form_urlencoded_tuple("grant_type", "refresh_token")
-                .x_www_form_urlencoded_tuple("refresh_token", format!("r{n}"));
+                .form_urlencoded_tuple("grant_type", "refresh_token")
+                .form_urlencoded_tuple("refresh_token", format!("r{n}"));
             then.status(200).json_body(json!({
                 "access_token": format!("a{}", n + 1),
                 "refresh_token": format!("r{}", n + 1),
@@ -82,7 +82,7 @@ async fn two_caches_on_one_file_never_spend_a_refresh_token_twice() {
 
     for (n, step) in steps.iter().enumerate() {
         assert_eq!(
-            step.hits_async().await,
+            step.calls_async().await,
             1,
             "refresh token r{} spent once",
             n + 1
@@ -120,7 +120,7 @@ async fn two_processes_on_one_file_never_spend_a_refresh_token_twice() {
         assert!(output.status.success(), "client failed: {stderr}");
         assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "a2");
     }
-    assert_eq!(step.hits_async().await, 1, "r1 spent once");
+    assert_eq!(step.calls_async().await, 1, "r1 spent once");
     let on_disk = store.load().await.unwrap().unwrap();
     assert_eq!(on_disk.refresh_token().unwrap().expose_secret(), "r2");
 }

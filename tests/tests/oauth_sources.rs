@@ -56,7 +56,7 @@ fn assert_no_secrets(error: &AuthError) {
 
 /// The form fields of a request body, decoded and sorted.
 fn form(request: &HttpMockRequest) -> Vec<(String, String)> {
-    let body = request.body.as_deref().unwrap_or_default();
+    let body = request.body_ref();
     let mut fields: Vec<(String, String)> = std::str::from_utf8(body)
         .unwrap_or_default()
         .split('&')
@@ -100,9 +100,8 @@ fn fields(expected: &[(&str, &str)]) -> Vec<(String, String)> {
 
 fn has_header(request: &HttpMockRequest, name: &str) -> bool {
     request
-        .headers
+        .headers_vec()
         .iter()
-        .flatten()
         .any(|(header, _)| header.eq_ignore_ascii_case(name))
 }
 
@@ -224,7 +223,7 @@ async fn refresh_grant_sends_the_refresh_token_with_basic_auth() {
                 .path(TOKEN_PATH)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("authorization", BASIC)
-                .matches(|request| {
+                .is_true(|request| {
                     form(request)
                         == fields(&[
                             ("grant_type", "refresh_token"),
@@ -251,7 +250,7 @@ async fn refresh_grant_sends_the_refresh_token_with_basic_auth() {
     .scopes(["tasks:read", "tasks:write"]);
 
     let token = source.fetch(Some(&previous())).await.unwrap();
-    assert_eq!(endpoint.hits_async().await, 1);
+    assert_eq!(endpoint.calls_async().await, 1);
     assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
     assert_eq!(
         token.authorization().to_str().unwrap(),
@@ -273,7 +272,7 @@ async fn refresh_grant_sends_a_body_secret_in_the_form_and_no_authorization() {
             when.method(POST)
                 .path(TOKEN_PATH)
                 .header("content-type", "application/x-www-form-urlencoded")
-                .matches(|request| {
+                .is_true(|request| {
                     !has_header(request, "authorization")
                         && form(request)
                             == fields(&[
@@ -295,7 +294,7 @@ async fn refresh_grant_sends_a_body_secret_in_the_form_and_no_authorization() {
     .param("resource", "https://api.example");
 
     source.fetch(Some(&previous())).await.unwrap();
-    assert_eq!(endpoint.hits_async().await, 1);
+    assert_eq!(endpoint.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -303,7 +302,7 @@ async fn refresh_grant_as_a_public_client_sends_only_its_id() {
     let server = MockServer::start_async().await;
     let endpoint = server
         .mock_async(|when, then| {
-            when.method(POST).path(TOKEN_PATH).matches(|request| {
+            when.method(POST).path(TOKEN_PATH).is_true(|request| {
                 !has_header(request, "authorization")
                     && form(request)
                         == fields(&[
@@ -319,7 +318,7 @@ async fn refresh_grant_as_a_public_client_sends_only_its_id() {
     let source = RefreshTokenGrant::new(url(&server, TOKEN_PATH), ClientAuth::public("my-cli"));
 
     source.fetch(Some(&previous())).await.unwrap();
-    assert_eq!(endpoint.hits_async().await, 1);
+    assert_eq!(endpoint.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -329,7 +328,7 @@ async fn a_rotated_refresh_token_is_the_one_the_next_refresh_sends() {
         .mock_async(|when, then| {
             when.method(POST)
                 .path(TOKEN_PATH)
-                .x_www_form_urlencoded_tuple("refresh_token", REFRESH_TOKEN);
+                .form_urlencoded_tuple("refresh_token", REFRESH_TOKEN);
             then.status(200).json_body(json!({
                 "access_token": "access-SECRET-1",
                 "expires_in": 3600,
@@ -341,7 +340,7 @@ async fn a_rotated_refresh_token_is_the_one_the_next_refresh_sends() {
         .mock_async(|when, then| {
             when.method(POST)
                 .path(TOKEN_PATH)
-                .x_www_form_urlencoded_tuple("refresh_token", "refresh-SECRET-2");
+                .form_urlencoded_tuple("refresh_token", "refresh-SECRET-2");
             then.status(200).json_body(json!({
                 "access_token": "access-SECRET-2",
                 "expires_in": 3600,
@@ -364,7 +363,7 @@ async fn a_rotated_refresh_token_is_the_one_the_next_refresh_sends() {
         "refresh-SECRET-3"
     );
     assert_eq!(
-        (first.hits_async().await, second.hits_async().await),
+        (first.calls_async().await, second.calls_async().await),
         (1, 1)
     );
 }
@@ -376,7 +375,7 @@ async fn a_refresh_token_not_resent_is_carried_over_by_the_cache() {
         .mock_async(|when, then| {
             when.method(POST)
                 .path(TOKEN_PATH)
-                .x_www_form_urlencoded_tuple("refresh_token", REFRESH_TOKEN);
+                .form_urlencoded_tuple("refresh_token", REFRESH_TOKEN);
             then.status(200)
                 .json_body(json!({ "access_token": "access-SECRET-2", "expires_in": 3600 }));
         })
@@ -398,7 +397,7 @@ async fn a_refresh_token_not_resent_is_carried_over_by_the_cache() {
         token.refresh_token().unwrap().expose_secret(),
         REFRESH_TOKEN
     );
-    assert_eq!(endpoint.hits_async().await, 3);
+    assert_eq!(endpoint.calls_async().await, 3);
 }
 
 #[tokio::test]
@@ -424,7 +423,7 @@ async fn refresh_grant_without_a_refresh_token_asks_to_log_in_first() {
     let cache = TokenCache::new(source);
     let error = cache.token().await.unwrap_err();
     assert!(error.needs_reauthentication(), "{error:?}");
-    assert_eq!(endpoint.hits_async().await, 0);
+    assert_eq!(endpoint.calls_async().await, 0);
 }
 
 #[tokio::test]
@@ -497,7 +496,7 @@ async fn a_redirect_is_not_followed_so_the_secrets_stay_put() {
     );
     assert!(error.to_string().contains("must not redirect"), "{error}");
     assert_no_secrets(&error);
-    assert_eq!(elsewhere.hits_async().await, 0);
+    assert_eq!(elsewhere.calls_async().await, 0);
 }
 
 // ----- ClientCredentials -----
@@ -511,7 +510,7 @@ async fn client_credentials_sends_scopes_and_parameters_with_basic_auth() {
                 .path(TOKEN_PATH)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("authorization", BASIC)
-                .matches(|request| {
+                .is_true(|request| {
                     // No refresh token: the previous token plays no part.
                     form(request)
                         == fields(&[
@@ -538,7 +537,7 @@ async fn client_credentials_sends_scopes_and_parameters_with_basic_auth() {
     assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
     assert_eq!(token.lifetime(), Some(Duration::from_secs(600)));
     source.fetch(Some(&previous())).await.unwrap();
-    assert_eq!(endpoint.hits_async().await, 2);
+    assert_eq!(endpoint.calls_async().await, 2);
 }
 
 #[tokio::test]
@@ -549,7 +548,7 @@ async fn client_credentials_with_a_body_secret_and_the_users_http_client() {
             when.method(POST)
                 .path(TOKEN_PATH)
                 .header("x-sdk", "tasks/1.0")
-                .matches(|request| {
+                .is_true(|request| {
                     !has_header(request, "authorization")
                         && form(request)
                             == fields(&[
@@ -575,7 +574,7 @@ async fn client_credentials_with_a_body_secret_and_the_users_http_client() {
     .http_client(http);
 
     source.fetch(None).await.unwrap();
-    assert_eq!(endpoint.hits_async().await, 1);
+    assert_eq!(endpoint.calls_async().await, 1);
 }
 
 /// RFC 6749 section 5.2: `invalid_client` (or a 401 to a client that authenticated) means
@@ -674,7 +673,7 @@ async fn invalid_client_stops_the_cache_after_one_attempt() {
         assert_eq!(again.to_string(), first.to_string());
     }
     assert_eq!(
-        endpoint.hits_async().await,
+        endpoint.calls_async().await,
         1,
         "no attempt after invalid_client"
     );
@@ -691,7 +690,7 @@ async fn password_login_logs_in_with_json_then_refreshes_with_the_refresh_token(
                 .path(LOGIN_PATH)
                 .header("content-type", "application/json")
                 .json_body(json!({ "username": USERNAME, "password": PASSWORD }))
-                .matches(|request| !has_header(request, "authorization"));
+                .is_true(|request| !has_header(request, "authorization"));
             then.status(200).json_body(json!({
                 "access_token": "access-SECRET-1",
                 "refresh_token": "refresh-SECRET-1",
@@ -705,7 +704,7 @@ async fn password_login_logs_in_with_json_then_refreshes_with_the_refresh_token(
                 .path(REFRESH_PATH)
                 .header("content-type", "application/json")
                 .json_body(json!({ "refresh_token": "refresh-SECRET-1" }))
-                .matches(|request| !has_header(request, "authorization"));
+                .is_true(|request| !has_header(request, "authorization"));
             then.status(200).json_body(json!({
                 "access_token": "access-SECRET-2",
                 "refresh_token": "refresh-SECRET-2",
@@ -742,9 +741,9 @@ async fn password_login_logs_in_with_json_then_refreshes_with_the_refresh_token(
         "refresh-SECRET-2",
         "carried over"
     );
-    assert_eq!(login.hits_async().await, 1);
-    assert_eq!(rotate.hits_async().await, 1);
-    assert_eq!(keep.hits_async().await, 2);
+    assert_eq!(login.calls_async().await, 1);
+    assert_eq!(rotate.calls_async().await, 1);
+    assert_eq!(keep.calls_async().await, 2);
 }
 
 #[tokio::test]
@@ -801,7 +800,7 @@ async fn password_login_field_names_are_configurable() {
     assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
     assert_eq!(token.lifetime(), Some(Duration::from_millis(900_500)));
     assert_eq!(
-        (login.hits_async().await, refresh.hits_async().await),
+        (login.calls_async().await, refresh.calls_async().await),
         (1, 1)
     );
 }
@@ -836,14 +835,14 @@ async fn a_revoked_refresh_token_asks_to_log_in_again_and_never_falls_back_to_th
     assert!(message.contains("session [redacted] revoked"), "{message}");
     assert!(message.contains("TokenCache::reset"), "{message}");
     assert_no_secrets(&error);
-    assert_eq!(login.hits_async().await, 0, "no silent password login");
+    assert_eq!(login.calls_async().await, 0, "no silent password login");
 
     // The SDK's answer to "log in again": reset, after which the source logs in.
     cache.reset();
     let token = cache.token().await.unwrap();
     assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
     assert_eq!(
-        (login.hits_async().await, refresh.hits_async().await),
+        (login.calls_async().await, refresh.calls_async().await),
         (1, 1)
     );
 }
@@ -889,7 +888,7 @@ async fn a_refused_login_needs_reauthentication_and_never_shows_the_password() {
     );
     assert!(message.contains(&server.url(LOGIN_PATH)), "{message}");
     assert_no_secrets(&error);
-    assert_eq!(login.hits_async().await, 1);
+    assert_eq!(login.calls_async().await, 1);
 }
 
 // ----- answers and failures, for every source -----
@@ -1070,7 +1069,7 @@ async fn a_500_is_retried_through_the_cache_once_the_backoff_has_passed() {
             matches!(again.kind(), AuthErrorKind::RefreshFailed { .. }),
             "{again:?}"
         );
-        assert_eq!(failing.hits_async().await, 1, "{kind:?}");
+        assert_eq!(failing.calls_async().await, 1, "{kind:?}");
 
         failing.delete_async().await;
         let healthy = answer_json(
@@ -1085,7 +1084,7 @@ async fn a_500_is_retried_through_the_cache_once_the_backoff_has_passed() {
 
         let token = cache.refresh().await.unwrap();
         assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
-        assert_eq!(healthy.hits_async().await, 1, "{kind:?}");
+        assert_eq!(healthy.calls_async().await, 1, "{kind:?}");
         assert_eq!(cache.stats().failures, 1, "{kind:?}");
     }
 }
@@ -1113,6 +1112,6 @@ async fn a_server_that_never_answers_times_out() {
         assert!(started.elapsed() < Duration::from_secs(5), "{kind:?}");
         assert!(error.is_retryable());
         assert_no_secrets(&error);
-        assert_eq!(endpoint.hits_async().await, 1, "{kind:?}");
+        assert_eq!(endpoint.calls_async().await, 1, "{kind:?}");
     }
 }

@@ -156,7 +156,7 @@ async fn sends_the_token_as_a_bearer_header() {
     let (issue, client) = setup(&server, "first", None).await;
     assert_eq!(client.list_tasks(2).await.unwrap(), "[]");
     assert_eq!(client.list_tasks(2).await.unwrap(), "[]");
-    assert_eq!((issue.hits_async().await, api.hits_async().await), (1, 2));
+    assert_eq!((issue.calls_async().await, api.calls_async().await), (1, 2));
 }
 
 #[tokio::test]
@@ -166,7 +166,7 @@ async fn expired_token_is_refreshed_before_the_call() {
     let expired = token("expired", Duration::ZERO);
     let (issue, client) = setup(&server, "fresh", Some(expired)).await;
     client.list_tasks(1).await.unwrap();
-    assert_eq!((issue.hits_async().await, api.hits_async().await), (1, 1));
+    assert_eq!((issue.calls_async().await, api.calls_async().await), (1, 1));
 }
 
 #[tokio::test]
@@ -178,9 +178,9 @@ async fn a_401_is_answered_by_one_refresh_and_one_retry() {
     let revoked = token("revoked", Duration::from_secs(3600));
     let (issue, client) = setup(&server, "fresh", Some(revoked)).await;
     assert_eq!(client.list_tasks(1).await.unwrap(), "[\"task\"]");
-    assert_eq!(rejected.hits_async().await, 1);
-    assert_eq!(issue.hits_async().await, 1);
-    assert_eq!(accepted.hits_async().await, 1);
+    assert_eq!(rejected.calls_async().await, 1);
+    assert_eq!(issue.calls_async().await, 1);
+    assert_eq!(accepted.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -195,8 +195,8 @@ async fn a_second_401_is_returned_after_exactly_one_retry() {
     .await;
     let error = client.list_tasks(1).await.unwrap_err();
     assert!(error.is_unauthorized(), "{error:?}");
-    assert_eq!(api.hits_async().await, 2, "one call, one retry");
-    assert_eq!(issue.hits_async().await, 1);
+    assert_eq!(api.calls_async().await, 2, "one call, one retry");
+    assert_eq!(issue.calls_async().await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -213,8 +213,8 @@ async fn fifty_concurrent_calls_on_an_expired_token_make_one_refresh() {
     for call in calls {
         call.await.unwrap().unwrap();
     }
-    assert_eq!(issue.hits_async().await, 1);
-    assert_eq!(api.hits_async().await, 50);
+    assert_eq!(issue.calls_async().await, 1);
+    assert_eq!(api.calls_async().await, 50);
 }
 
 #[tokio::test]
