@@ -113,6 +113,8 @@
 #[path = "private.rs"]
 pub mod __private;
 mod any_source;
+#[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
+mod attempt_failure;
 mod authorization;
 #[cfg(feature = "reqwest")]
 mod bearer;

@@ -18,7 +18,8 @@ use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 
 use crate::__private::Call;
-use crate::{AuthError, TokenCache, TokenSource, Unauthorized};
+use crate::attempt_failure::AttemptFailure;
+use crate::{TokenCache, TokenSource};
 
 /// Sets `Authorization: Bearer <token>` on each request from a [`TokenCache`], and after a
 /// 401 invalidates that token and sends the request once more with a new one.
@@ -63,7 +64,7 @@ use crate::{AuthError, TokenCache, TokenSource, Unauthorized};
 /// # Errors
 ///
 /// When no token can be had, the request is not sent and the middleware returns
-/// `reqwest_middleware::Error::Middleware` wrapping the [`AuthError`] (find it with
+/// `reqwest_middleware::Error::Middleware` wrapping the [`AuthError`](crate::AuthError) (find it with
 /// `anyhow::Error::downcast_ref::<freshtoken::AuthError>()`); its text never holds a secret.
 ///
 /// # With a generated client
@@ -96,25 +97,7 @@ impl<S> fmt::Debug for BearerAuth<S> {
     }
 }
 
-/// Why an attempt did not give the response to return, as the shared retry policy sees it.
-/// A 401's response itself is kept aside: the policy drops what it decides to retry.
-enum Failure {
-    Unauthorized,
-    Stack(reqwest_middleware::Error),
-    Token(AuthError),
-}
-
-impl From<AuthError> for Failure {
-    fn from(error: AuthError) -> Self {
-        Self::Token(error)
-    }
-}
-
-impl Unauthorized for Failure {
-    fn is_unauthorized(&self) -> bool {
-        matches!(self, Self::Unauthorized)
-    }
-}
+type Failure = AttemptFailure<reqwest_middleware::Error>;
 
 #[async_trait::async_trait]
 impl<S: TokenSource> Middleware for BearerAuth<S> {
@@ -142,10 +125,10 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                     let result = match next.clone().run(this, extensions).await {
                         Ok(response) if response.status() == StatusCode::UNAUTHORIZED => {
                             rejected = Some(response);
-                            Err(Failure::Unauthorized)
+                            Err(Failure::Rejected)
                         }
                         Ok(response) => Ok(response),
-                        Err(error) => Err(Failure::Stack(error)),
+                        Err(error) => Err(Failure::Below(error)),
                     };
                     Ok((token, result))
                 }
@@ -154,12 +137,12 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                 // The policy has invalidated the rejected token and asks for one more
                 // attempt; without a copy of the request, the caller gets the 401 instead.
                 ControlFlow::Continue(()) if request.is_some() => {}
-                ControlFlow::Continue(()) | ControlFlow::Break(Err(Failure::Unauthorized)) => {
+                ControlFlow::Continue(()) | ControlFlow::Break(Err(Failure::Rejected)) => {
                     return rejected.take().ok_or_else(|| lost("the 401 response"));
                 }
                 ControlFlow::Break(Ok(response)) => return Ok(response),
-                ControlFlow::Break(Err(Failure::Stack(error))) => return Err(error),
-                ControlFlow::Break(Err(Failure::Token(error))) => {
+                ControlFlow::Break(Err(Failure::Below(error))) => return Err(error),
+                ControlFlow::Break(Err(Failure::NoToken(error))) => {
                     return Err(reqwest_middleware::Error::Middleware(
                         anyhow::Error::new(error).context("no bearer token for the request"),
                     ));

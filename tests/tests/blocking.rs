@@ -2,15 +2,14 @@
 //! `reqwest::blocking` and ureq case. Refreshes run on a runtime the test owns (or the cache's
 //! own); the callers only block.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use freshtoken::{
     AuthError, AuthErrorKind, Token, TokenCache, TokenSource, Unauthorized, refresh_token,
-    source_fn,
 };
 use freshtoken_tests::GatedSource;
+use freshtoken_ui_tests::HourTokens;
 use httpmock::Method::GET;
 use httpmock::{Mock, MockServer};
 use reqwest::header::AUTHORIZATION;
@@ -113,25 +112,10 @@ impl<S: TokenSource> TasksClient<S> {
     }
 }
 
-/// A source that issues `token-1`, `token-2`, ... (each good for an hour), counting them.
-fn counting_source() -> (impl TokenSource, Arc<AtomicU32>) {
-    let issued = Arc::new(AtomicU32::new(0));
-    let counter = Arc::clone(&issued);
-    let source = source_fn(move |_previous| {
-        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-        async move {
-            Token::builder(format!("token-{n}"))
-                .expires_in(Duration::from_secs(3600))
-                .build()
-        }
-    });
-    (source, issued)
-}
-
 /// A client of `server` whose cache runs refreshes on a runtime of its own.
-fn blocking_client(server: &MockServer) -> (TasksClient<impl TokenSource>, Arc<AtomicU32>) {
-    let (source, issued) = counting_source();
-    let auth = TokenCache::builder(source)
+fn blocking_client(server: &MockServer) -> (TasksClient<HourTokens>, HourTokens) {
+    let source = HourTokens::default();
+    let auth = TokenCache::builder(source.clone())
         .refresh_timeout(PATIENCE)
         // The refresh after a 401 follows the first at once.
         .min_refresh_interval(Duration::ZERO)
@@ -145,7 +129,7 @@ fn blocking_client(server: &MockServer) -> (TasksClient<impl TokenSource>, Arc<A
         base_url: server.base_url(),
         auth,
     };
-    (client, issued)
+    (client, source)
 }
 
 /// `GET /tasks` answering `status` to requests that carry `bearer` (every request if `None`).
@@ -163,37 +147,33 @@ fn tasks_api<'s>(server: &'s MockServer, bearer: Option<&str>, status: u16) -> M
 #[test]
 fn a_blocking_method_retries_a_401_once_with_a_new_token() {
     let server = MockServer::start();
-    let rejected = tasks_api(&server, Some("token-1"), 401);
-    let accepted = tasks_api(&server, Some("token-2"), 200);
-    let (client, issued) = blocking_client(&server);
+    let rejected = tasks_api(&server, Some("access-1"), 401);
+    let accepted = tasks_api(&server, Some("access-2"), 200);
+    let (client, source) = blocking_client(&server);
 
     assert_eq!(client.list_tasks().unwrap(), "[]");
     assert_eq!(rejected.calls(), 1);
     assert_eq!(accepted.calls(), 1, "the server saw the new token once");
-    assert_eq!(
-        issued.load(Ordering::SeqCst),
-        2,
-        "the first token, one refresh"
-    );
+    assert_eq!(source.calls(), 2, "the first token, one refresh");
 }
 
 #[test]
 fn a_second_401_is_returned_after_exactly_two_attempts() {
     let server = MockServer::start();
     let api = tasks_api(&server, None, 401);
-    let (client, issued) = blocking_client(&server);
+    let (client, source) = blocking_client(&server);
 
     let error = client.list_tasks().unwrap_err();
     assert!(error.is_unauthorized(), "{error:?}");
     assert_eq!(api.calls(), 2, "one call, one retry");
-    assert_eq!(issued.load(Ordering::SeqCst), 2);
+    assert_eq!(source.calls(), 2);
 }
 
 #[tokio::test]
 async fn a_blocking_method_called_in_async_code_fails_at_once_without_a_request() {
     let server = MockServer::start_async().await;
     let api = tasks_api(&server, None, 200);
-    let (source, issued) = counting_source();
+    let source = HourTokens::default();
     // `reqwest::blocking` may not even be built inside a runtime: the client never gets that
     // far, but it must exist; build it on a plain thread.
     let http = std::thread::spawn(reqwest::blocking::Client::new)
@@ -202,7 +182,7 @@ async fn a_blocking_method_called_in_async_code_fails_at_once_without_a_request(
     let client = TasksClient {
         http,
         base_url: server.base_url(),
-        auth: TokenCache::new(source),
+        auth: TokenCache::new(source.clone()),
     };
 
     let error = client.list_tasks().unwrap_err();
@@ -215,7 +195,7 @@ async fn a_blocking_method_called_in_async_code_fails_at_once_without_a_request(
     );
     assert!(error.to_string().contains("token().await"), "{error}");
     assert_eq!(api.calls_async().await, 0);
-    assert_eq!(issued.load(Ordering::SeqCst), 0);
+    assert_eq!(source.calls(), 0);
     // Dropping a `reqwest::blocking` client in async code panics: hand it back to a thread.
     std::thread::spawn(move || drop(client)).join().unwrap();
 }

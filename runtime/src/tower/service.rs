@@ -20,7 +20,8 @@ use super::response_body::{Invalidate, ResponseBody};
 use super::unauthenticated::{is_grpc, rejects_token};
 use super::{BoxError, DEFAULT_REPLAY_LIMIT};
 use crate::__private::Call;
-use crate::{AuthError, Token, TokenCache, TokenSource, Unauthorized};
+use crate::attempt_failure::AttemptFailure;
+use crate::{Token, TokenCache, TokenSource};
 
 /// A service that sets `Authorization: Bearer <token>` on each request from a
 /// [`TokenCache`], and after a 401 or a gRPC `UNAUTHENTICATED` invalidates that token and,
@@ -126,8 +127,9 @@ where
 /// The future of [`BearerService`]'s response.
 ///
 /// Fails with a [`BoxError`]: the inner service's error as it was, the request body's error,
-/// or, when no token could be had (nothing was sent), the [`AuthError`] itself (find it with
-/// `error.downcast_ref::<freshtoken::AuthError>()`; its text never holds a secret).
+/// or, when no token could be had (nothing was sent), the [`AuthError`](crate::AuthError)
+/// itself (find it with `error.downcast_ref::<freshtoken::AuthError>()`; its text never
+/// holds a secret).
 #[must_use = "futures do nothing unless awaited"]
 pub struct ResponseFuture<RB> {
     inner: Pin<Box<dyn Future<Output = Outcome<RB>> + Send>>,
@@ -150,25 +152,7 @@ impl<RB> fmt::Debug for ResponseFuture<RB> {
     }
 }
 
-/// Why an attempt did not give the response to return, as the shared retry policy sees it.
-/// A rejected response itself is kept aside: the policy drops what it decides to retry.
-enum Failure {
-    Unauthenticated,
-    Inner(BoxError),
-    Token(AuthError),
-}
-
-impl From<AuthError> for Failure {
-    fn from(error: AuthError) -> Self {
-        Self::Token(error)
-    }
-}
-
-impl Unauthorized for Failure {
-    fn is_unauthorized(&self) -> bool {
-        matches!(self, Self::Unauthenticated)
-    }
-}
+type Failure = AttemptFailure<BoxError>;
 
 /// The attempts of one request: the body read in advance, then at most two sends, decided by
 /// the policy every integration shares (`Call`).
@@ -213,12 +197,12 @@ where
                     if !readied {
                         poll_fn(|cx| inner.poll_ready(cx))
                             .await
-                            .map_err(|error| Failure::Inner(error.into()))?;
+                            .map_err(|error| Failure::Below(error.into()))?;
                     }
                     readied = false;
                     let head = parts.take().or_else(|| spare_parts.clone());
                     let (Some(head), Some(body)) = (head, attempts.next_body()) else {
-                        return Err(Failure::Inner(lost("the request")));
+                        return Err(Failure::Below(lost("the request")));
                     };
                     let mut request = Request::from_parts(head, body);
                     request
@@ -227,10 +211,10 @@ where
                     match inner.call(request).await {
                         Ok(response) if rejects_token(response.status(), response.headers()) => {
                             rejected = Some(response);
-                            Err(Failure::Unauthenticated)
+                            Err(Failure::Rejected)
                         }
                         Ok(response) => Ok(response),
-                        Err(error) => Err(Failure::Inner(error.into())),
+                        Err(error) => Err(Failure::Below(error.into())),
                     }
                 }
                 .await;
@@ -245,7 +229,7 @@ where
             // The policy has invalidated the rejected token and asks for one more attempt;
             // without a copy of the body, the caller gets the rejection instead.
             ControlFlow::Continue(()) if attempts.is_replayable() => {}
-            ControlFlow::Continue(()) | ControlFlow::Break(Err(Failure::Unauthenticated)) => {
+            ControlFlow::Continue(()) | ControlFlow::Break(Err(Failure::Rejected)) => {
                 if !attempts.is_replayable() {
                     tracing::debug!(
                         target: "freshtoken",
@@ -262,8 +246,8 @@ where
                 let watch = used.filter(|_| is_grpc(response.headers()));
                 return Ok(with_trailer_watch(response, &cache, watch));
             }
-            ControlFlow::Break(Err(Failure::Inner(error))) => return Err(error),
-            ControlFlow::Break(Err(Failure::Token(error))) => return Err(Box::new(error)),
+            ControlFlow::Break(Err(Failure::Below(error))) => return Err(error),
+            ControlFlow::Break(Err(Failure::NoToken(error))) => return Err(Box::new(error)),
         }
     }
 }

@@ -1,0 +1,29 @@
+// Input: how one attempt of a request through a wrapping layer went wrong.
+// Output: the error type `__private::Call::finish` decides on, shared by the layers that
+// send a request themselves (reqwest-middleware, tower), so they all name a rejection alike.
+
+use crate::{AuthError, Unauthorized};
+
+/// Why an attempt did not give the response to return, as the shared retry policy sees it.
+/// A rejected response itself is kept aside by the layer: the policy drops what it decides
+/// to retry.
+pub(crate) enum AttemptFailure<E> {
+    /// The server rejected the token (HTTP 401, gRPC `UNAUTHENTICATED`).
+    Rejected,
+    /// The layer below failed; returned as it is.
+    Below(E),
+    /// No token could be had; nothing was sent.
+    NoToken(AuthError),
+}
+
+impl<E> From<AuthError> for AttemptFailure<E> {
+    fn from(error: AuthError) -> Self {
+        Self::NoToken(error)
+    }
+}
+
+impl<E> Unauthorized for AttemptFailure<E> {
+    fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Rejected)
+    }
+}
