@@ -130,7 +130,7 @@ pub mod oauth;
 mod reason;
 mod secret;
 mod source;
-mod store;
+pub mod store;
 mod token;
 #[cfg(feature = "tower")]
 pub mod tower;

@@ -4,6 +4,7 @@ pub mod client;
 pub mod echo;
 pub mod faults;
 pub mod grpc;
+pub mod redis_server;
 pub mod scripted;
 
 use std::sync::atomic::{AtomicU32, Ordering};

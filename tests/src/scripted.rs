@@ -76,6 +76,7 @@ struct Script {
     api_unauthorized: u32,
     api_bodies: Vec<String>,
     issued: u32,
+    refused: u32,
     latest_refresh_token: String,
     valid_access_tokens: HashSet<String>,
 }
@@ -111,6 +112,7 @@ impl ScriptedServer {
                 api_unauthorized: 0,
                 api_bodies: Vec::new(),
                 issued: 0,
+                refused: 0,
                 latest_refresh_token: Self::first_refresh_token(),
                 valid_access_tokens: HashSet::new(),
             })),
@@ -179,6 +181,14 @@ impl ScriptedServer {
     #[must_use]
     pub fn api_bodies(&self) -> Vec<String> {
         self.script().api_bodies.clone()
+    }
+
+    /// Token pairs issued, and refresh tokens refused because they were not the latest (spent
+    /// already, or never issued).
+    #[must_use]
+    pub fn issued_and_refused(&self) -> (u32, u32) {
+        let script = self.script();
+        (script.issued, script.refused)
     }
 
     /// Makes every access token issued so far invalid at the API (it answers 401).
@@ -279,6 +289,7 @@ fn issue(script: &mut Script, form: &str, expires_in: u64) -> String {
         .split('&')
         .find_map(|pair| pair.strip_prefix("refresh_token="));
     if presented != Some(script.latest_refresh_token.as_str()) {
+        script.refused += 1;
         return error_response(400, "invalid_grant", None);
     }
     script.issued += 1;

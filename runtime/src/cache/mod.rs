@@ -28,6 +28,7 @@ mod tests;
 mod token_future;
 
 use std::fmt;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arc_swap::ArcSwapOption;
@@ -99,6 +100,8 @@ struct Shared<S> {
     /// skip the lock when no refresh-ahead could start.
     ahead: AheadGate,
     counters: Counters,
+    /// Set while the store fails, so an outage is logged once rather than at every refresh.
+    store_failing: AtomicBool,
 }
 
 /// The token in service with its deadlines in this cache.
@@ -193,6 +196,7 @@ impl<S: TokenSource> TokenCache<S> {
                 }),
                 ahead: AheadGate::new(),
                 counters: Counters::default(),
+                store_failing: AtomicBool::new(false),
             }),
         }
     }
@@ -288,7 +292,7 @@ impl<S: TokenSource> TokenCache<S> {
     /// [`close`](Self::close).
     pub async fn save_token(&self, token: Token) -> Result<(), AuthError> {
         let token = Arc::new(token);
-        let previous = {
+        {
             let mut state = self.shared.lock();
             if state.closed {
                 return Err(AuthErrorKind::Closed.into());
@@ -296,16 +300,12 @@ impl<S: TokenSource> TokenCache<S> {
             // From here on a refresh under way is stale: it will not save its token.
             state.epoch += 1;
             state.flight = None;
-            state.last.clone()
-        };
+        }
         let shared = &self.shared;
         let _lock = store_calls::lock(shared).await?;
-        store_call(
-            shared,
-            "save",
-            shared.store.save(previous.as_deref(), &token),
-        )
-        .await?;
+        // A login replaces whatever the store holds: no compare-and-set against a previous
+        // token, which another host may have rotated meanwhile.
+        store_call(shared, "save", shared.store.save(None, &token)).await?;
         let mut state = self.shared.lock();
         self.shared.put(&mut state, token, true);
         Ok(())

@@ -102,20 +102,33 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
             }
             Ok(_) => return repeat(dead, store_seen),
             Err(error) => {
-                tracing::warn!(target: "freshtoken", %error, "could not read the token store to look for a new login");
+                store_calls::failed(
+                    shared,
+                    &error,
+                    "could not read the token store to look for a new login",
+                );
                 return repeat(dead, store_seen);
             }
         }
     }
 
     // Held until the new token is saved.
-    let _lock = match store_calls::lock(shared).await {
-        Ok(lock) => Some(lock),
+    let lock = match store_calls::lock(shared).await {
+        Ok(lock) => {
+            store_calls::answered(shared);
+            Some(lock)
+        }
         Err(error @ StoreError::TimedOut { .. }) => {
             return Refreshed::failed(error.into(), store_seen);
         }
+        // A shared store that cannot be reached (Redis down) leaves each host to its own
+        // single flight until it answers again.
         Err(error) => {
-            tracing::warn!(target: "freshtoken", %error, "could not lock the token store; refreshing without the lock");
+            store_calls::failed(
+                shared,
+                &error,
+                "could not lock the token store; refreshing without the lock",
+            );
             None
         }
     };
@@ -142,7 +155,11 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
                 return Refreshed::failed(error.into(), store_seen);
             }
             Err(error) => {
-                tracing::warn!(target: "freshtoken", %error, "could not read the token store; ignoring it");
+                store_calls::failed(
+                    shared,
+                    &error,
+                    "could not read the token store; ignoring it",
+                );
             }
         }
     }
@@ -152,10 +169,14 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
         && let Some(token) = previous.as_ref().filter(|t| usable(t, shared))
     {
         let token = Arc::clone(token);
-        save(shared, None, &token, epoch).await;
-        return Refreshed::fetched(token);
+        return save(shared, None, token, epoch).await;
     }
 
+    if let Some(lock) = &lock
+        && !lock.still_held().await
+    {
+        return after_lost_lock(shared, store_seen).await;
+    }
     let mut token = match fetch(shared, previous.as_deref()).await {
         Ok(token) => token,
         Err(error) => return Refreshed::failed(error, store_seen),
@@ -163,10 +184,8 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
     if let Some(previous) = &previous {
         token.inherit_refresh_token(previous);
     }
-    let token = Arc::new(token);
     let previous = if given { None } else { previous };
-    save(shared, previous.as_deref(), &token, epoch).await;
-    Refreshed::fetched(token)
+    save(shared, previous.as_deref(), Arc::new(token), epoch).await
 }
 
 /// Asks the source (no sooner than the minimum interval allows, within the refresh timeout).
@@ -206,14 +225,77 @@ async fn fetch<S: TokenSource>(
 /// Saves `token` before any caller sees it (a rotated refresh token must survive a crash),
 /// unless the refresh went stale: a token set, saved or reset meanwhile is newer, and
 /// overwriting it would undo a login on disk.
-async fn save<S>(shared: &Shared<S>, previous: Option<&Token>, token: &Token, epoch: u64) {
+///
+/// A shared store refuses the save when another host saved a token since `previous` (this
+/// host's lease expired mid-refresh): the stored token is then adopted instead, so the fleet
+/// stays on one token.
+async fn save<S>(
+    shared: &Shared<S>,
+    previous: Option<&Token>,
+    token: Arc<Token>,
+    epoch: u64,
+) -> Refreshed {
     if shared.lock().epoch != epoch {
         tracing::debug!(target: "freshtoken", "a newer token was set during the refresh; not saving this one");
-        return;
+        return Refreshed::fetched(token);
     }
-    if let Err(error) = store_call(shared, "save", shared.store.save(previous, token)).await {
-        tracing::error!(target: "freshtoken", %error, "could not save the new token; it is in use, but a restart will need a new login");
+    match store_call(shared, "save", shared.store.save(previous, &token)).await {
+        Ok(()) => store_calls::answered(shared),
+        Err(StoreError::Conflict { .. }) => return after_conflict(shared, token).await,
+        Err(error) => store_calls::failed(
+            shared,
+            &error,
+            "could not save the new token; it is in use, but a restart will need a new login",
+        ),
     }
+    Refreshed::fetched(token)
+}
+
+/// The store's lock expired before the refresh token was sent (this process was stopped past
+/// its lease): another process may have spent that refresh token meanwhile. Adopts what it
+/// saved, or fails so that the refresh is tried again under a new lock.
+async fn after_lost_lock<S>(shared: &Shared<S>, store_seen: Option<Arc<Token>>) -> Refreshed {
+    if let Ok(Some(stored)) = store_call(shared, "load", shared.store.load()).await
+        && is_news(&stored, store_seen.as_deref())
+        && usable(&stored, shared)
+    {
+        tracing::info!(target: "freshtoken", "the store lock expired before this refresh began; adopted the token another process saved");
+        return Refreshed::adopted(Arc::new(stored));
+    }
+    let error = AuthError::refresh_failed(
+        "the token store's lock expired before the refresh token was sent (was this process \
+         stopped?); the refresh is tried again under a new lock",
+    );
+    Refreshed::failed(error, store_seen)
+}
+
+/// Another host saved a token while this one refreshed: adopts it if usable; otherwise this
+/// token is the only usable one, and replaces it.
+async fn after_conflict<S>(shared: &Shared<S>, token: Arc<Token>) -> Refreshed {
+    match store_call(shared, "load", shared.store.load()).await {
+        // Not a token whose refresh token was rejected over this one, which can still renew.
+        Ok(Some(stored))
+            if usable(&stored, shared)
+                && (stored.refresh_token().is_some() || token.refresh_token().is_none()) =>
+        {
+            tracing::info!(target: "freshtoken", "another host saved a token during this refresh; adopted it instead of this one");
+            return Refreshed::adopted(Arc::new(stored));
+        }
+        Ok(_) => {}
+        Err(error) => store_calls::failed(
+            shared,
+            &error,
+            "could not read the token store after a refused save",
+        ),
+    }
+    if let Err(error) = store_call(shared, "save", shared.store.save(None, &token)).await {
+        store_calls::failed(
+            shared,
+            &error,
+            "could not save the new token; it is in use, but a restart will need a new login",
+        );
+    }
+    Refreshed::fetched(token)
 }
 
 /// The source is asked no sooner than the minimum interval after it was last asked, so no

@@ -4,6 +4,7 @@
 // behind a partitioned network) never hangs a caller.
 
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::Shared;
@@ -42,4 +43,22 @@ pub(super) async fn lock<S>(shared: &Shared<S>) -> Result<StoreLock, StoreError>
     let config = &shared.config;
     let timeout = config.refresh_timeout.max(config.store_timeout);
     bounded(shared, "lock", timeout, shared.store.lock()).await
+}
+
+/// Logs that the store failed at `what`: a warning when it starts failing, then debug events
+/// until it answers again, so an outage of a shared store (Redis down) is one warning per
+/// cache, not one per refresh.
+pub(super) fn failed<S>(shared: &Shared<S>, error: &StoreError, what: &'static str) {
+    if shared.store_failing.swap(true, Ordering::Relaxed) {
+        tracing::debug!(target: "freshtoken", %error, "{what}");
+    } else {
+        tracing::warn!(target: "freshtoken", %error, "{what}; further failures of the token store are logged at debug level until it answers again");
+    }
+}
+
+/// The store answered: after a failure, says that it is back.
+pub(super) fn answered<S>(shared: &Shared<S>) {
+    if shared.store_failing.swap(false, Ordering::Relaxed) {
+        tracing::info!(target: "freshtoken", store = %shared.store.name(), "the token store answers again");
+    }
 }

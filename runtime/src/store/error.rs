@@ -118,6 +118,42 @@ pub enum StoreError {
         /// How long the cache waited.
         timeout: Duration,
     },
+
+    /// A shared store (Redis) could not be reached or did not answer in time. The cache
+    /// refreshes on its own meanwhile and uses the store again once it answers.
+    #[error(
+        "token store {store} could not {operation}: {reason}; until it answers, each host \
+         refreshes its token on its own"
+    )]
+    Unreachable {
+        /// The store, as [`TokenStore::name`](crate::TokenStore::name) describes it.
+        store: String,
+        /// What the cache asked of it: `lock`, `load`, `save`...
+        operation: &'static str,
+        /// What went wrong (the client library's message).
+        reason: String,
+    },
+
+    /// Another host saved a different token while this one refreshed (its lease had expired):
+    /// the save was refused so the newer token is not overwritten. The cache adopts the stored
+    /// token.
+    #[error(
+        "token store {store} holds a token another host saved during this refresh; this one \
+         was not saved over it"
+    )]
+    Conflict {
+        /// The store.
+        store: String,
+    },
+
+    /// The store cannot be built as configured.
+    #[error("token store {store}: {reason}")]
+    InvalidConfig {
+        /// The store.
+        store: String,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
 }
 
 impl StoreError {

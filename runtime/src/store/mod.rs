@@ -1,9 +1,15 @@
+//! Where a [`TokenCache`](crate::TokenCache) keeps its token across restarts, processes and
+//! hosts: the [`TokenStore`] trait, [`MemoryStore`], [`FileStore`] for the processes of one
+//! host, and `RedisStore` (feature `redis`) for a fleet.
+
 // Input: tokens the cache obtains, and the question "is there a newer one?" before each refresh.
 // Output: a place that keeps them across restarts (and processes), behind one trait.
 
 mod error;
 mod file;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 mod saved;
 #[cfg(test)]
 mod tests;
@@ -14,6 +20,8 @@ use std::pin::Pin;
 pub use self::error::StoreError;
 pub use self::file::FileStore;
 pub use self::memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisStore;
 use crate::Token;
 
 /// Where a [`TokenCache`](crate::TokenCache) keeps its token, so that a rotated refresh token
@@ -88,13 +96,17 @@ pub trait TokenStore: Send + Sync + 'static {
 /// [`TokenStore::lock`].
 pub struct StoreLock {
     _held: Option<Box<dyn Send + Sync>>,
+    check: Option<Box<dyn Fn() -> BoxFuture<'static, bool> + Send + Sync>>,
 }
 
 impl StoreLock {
     /// A guard that excludes nothing.
     #[must_use]
     pub fn none() -> Self {
-        Self { _held: None }
+        Self {
+            _held: None,
+            check: None,
+        }
     }
 
     /// A guard that releases the lock when `held` is dropped (for example an open, locked
@@ -103,6 +115,28 @@ impl StoreLock {
     pub fn new(held: impl Send + Sync + 'static) -> Self {
         Self {
             _held: Some(Box::new(held)),
+            check: None,
+        }
+    }
+
+    /// For a lock that can expire (a lease): `check` tells whether it is still held. The
+    /// cache asks right before it sends a refresh token, so a process that was stopped past
+    /// its lease does not spend a refresh token another process has spent meanwhile.
+    #[must_use]
+    pub fn checked_by<F, Fut>(mut self, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.check = Some(Box::new(move || Box::pin(check())));
+        self
+    }
+
+    /// Whether the lock is still held (always, for a lock that cannot expire).
+    pub async fn still_held(&self) -> bool {
+        match &self.check {
+            Some(check) => check().await,
+            None => true,
         }
     }
 }

@@ -1,0 +1,293 @@
+// Input: the tokens of caches on many hosts that share one login, and a Redis they all reach.
+// Output: one token for the fleet: a lease so one host refreshes at a time (`lease.rs`), a
+// compare-and-set save so a host that lost its lease cannot overwrite a newer token
+// (`scripts.rs`), and keys named after the user's prefix (`keys.rs`).
+
+mod keys;
+mod lease;
+mod scripts;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisResult, Script};
+use tokio::sync::OnceCell;
+
+use self::keys::Keys;
+use super::{StoreError, StoreLock, TokenStore, saved};
+use crate::Token;
+
+const DEFAULT_LEASE: Duration = Duration::from_secs(10);
+const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Keeps one token in Redis for every host of a fleet: one token request per rotation for the
+/// whole fleet, and a single-use refresh token never spent twice.
+///
+/// Around each refresh the cache takes a **lease** in Redis (`SET NX PX` with a random owner),
+/// then reads the stored token: a host that waited for the lease finds the token the holder
+/// saved and adopts it instead of refreshing again. The lease is renewed while a refresh runs
+/// longer than it, and released by a script that deletes it only for its owner. The new token
+/// is saved by **compare-and-set** against the token it replaces, so a host whose lease
+/// expired mid-refresh (a stopped process) cannot overwrite a newer token; the cache then
+/// adopts the stored token instead of its own.
+///
+/// - **Keys**: `freshtoken:{<prefix>}:token` (a hash: the token as JSON, and a SHA-256
+///   fingerprint of its secrets) and `freshtoken:{<prefix>}:lease`. The braces are a Redis
+///   Cluster hash tag: both keys live on one slot. Key names never hold token bytes.
+/// - **Redis down or slow**: every command is bounded by the command timeout (default 1 s);
+///   the error makes the cache refresh on its own (one refresh per host, logged once per
+///   outage, not per call) and use Redis again as soon as it answers. Waiting for another
+///   host's lease is bounded by the cache's refresh timeout.
+/// - **Secrets**: the stored value *is* the token, as in [`FileStore`](crate::FileStore).
+///   Keep Redis private: require a password (`redis://:password@host/`, or a user with ACLs)
+///   and use TLS (`rediss://`, with one of redis-rs's TLS features enabled in your own
+///   `Cargo.toml`, for example `redis = { version = "1", features = ["tokio-rustls-comp"] }`).
+///   Error messages and [`name`](TokenStore::name) never show the URL's password.
+/// - The connection is made on first use (so the store can be built outside a runtime) and
+///   re-made after an error by redis-rs's `ConnectionManager`.
+///
+/// ```no_run
+/// use freshtoken::oauth::{ClientAuth, RefreshTokenGrant, Url};
+/// use freshtoken::{TokenCache, store::RedisStore};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = RedisStore::open("redis://:password@redis.internal:6379/", "billing-api")?;
+/// let token_url: Url = "https://auth.example.com/token".parse()?;
+/// let cache = TokenCache::builder(RefreshTokenGrant::new(token_url, ClientAuth::public("billing")))
+///     .store(store)
+///     .build();
+/// # let _ = cache;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: Arc<OnceCell<ConnectionManager>>,
+    client: Option<redis::Client>,
+    keys: Arc<Keys>,
+    name: Arc<str>,
+    lease: Duration,
+    command_timeout: Duration,
+}
+
+impl RedisStore {
+    /// A store on the Redis at `url` (`redis://`, `rediss://` for TLS, `redis+unix://`), for
+    /// the token named `prefix`: caches given the same URL and prefix share one token.
+    ///
+    /// Nothing is connected until the cache first needs the store.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidConfig`] when `url` is not a Redis URL, or `prefix` is empty,
+    /// longer than 128 bytes, or holds braces, spaces or control characters.
+    pub fn open(url: &str, prefix: &str) -> Result<Self, StoreError> {
+        let keys = Self::keys(prefix, "redis")?;
+        let client = redis::Client::open(url).map_err(|error| StoreError::InvalidConfig {
+            store: "redis".to_owned(),
+            // The client's message names what did not parse, never the URL (or its password).
+            reason: format!("the URL is not a usable Redis URL: {error}"),
+        })?;
+        let name = format!(
+            "redis {} key {}",
+            client.get_connection_info().addr(),
+            keys.token
+        );
+        Ok(Self::new(None, Some(client), keys, name))
+    }
+
+    /// A store on a connection you made (with your own TLS, credentials or timeouts);
+    /// `server` names it in errors and logs (say `"redis.internal:6379"`, never a password).
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidConfig`] when `prefix` is not usable (see [`open`](Self::open)).
+    pub fn with_connection(
+        connection: ConnectionManager,
+        server: &str,
+        prefix: &str,
+    ) -> Result<Self, StoreError> {
+        let keys = Self::keys(prefix, server)?;
+        let name = format!("redis {server} key {}", keys.token);
+        Ok(Self::new(Some(connection), None, keys, name))
+    }
+
+    /// How long a lease lasts before it must be renewed (default 10 s). A host stopped for
+    /// longer loses it; a running refresh renews it every third of this.
+    /// A lease shorter than 30 ms is raised to 30 ms.
+    #[must_use]
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(30));
+        self
+    }
+
+    /// How long one Redis command may take before the store reports Redis unreachable and the
+    /// cache refreshes on its own (default 1 s).
+    #[must_use]
+    pub fn command_timeout(mut self, timeout: Duration) -> Self {
+        self.command_timeout = timeout;
+        self
+    }
+
+    fn new(
+        connection: Option<ConnectionManager>,
+        client: Option<redis::Client>,
+        keys: Keys,
+        name: String,
+    ) -> Self {
+        Self {
+            connection: Arc::new(OnceCell::new_with(connection)),
+            client,
+            keys: Arc::new(keys),
+            name: name.into(),
+            lease: DEFAULT_LEASE,
+            command_timeout: DEFAULT_COMMAND_TIMEOUT,
+        }
+    }
+
+    fn keys(prefix: &str, store: &str) -> Result<Keys, StoreError> {
+        Keys::new(prefix).map_err(|reason| StoreError::InvalidConfig {
+            store: store.to_owned(),
+            reason,
+        })
+    }
+
+    fn lease_millis(&self) -> u64 {
+        u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Runs `command` on the connection (made on first use), within the command timeout.
+    ///
+    /// A command that finds the connection broken (Redis restarted since the last one) is
+    /// sent once more on the connection the manager makes anew.
+    async fn call<T, F, Fut>(&self, operation: &'static str, command: F) -> Result<T, StoreError>
+    where
+        F: Fn(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let unreachable = |reason: String| StoreError::Unreachable {
+            store: self.name.to_string(),
+            operation,
+            reason,
+        };
+        let run = async {
+            let connection = self
+                .connection
+                .get_or_try_init(|| async { self.connect() })
+                .await
+                .map_err(|error| unreachable(error.to_string()))?;
+            let answer = match command(connection.clone()).await {
+                Err(error) if error.is_io_error() || error.is_connection_dropped() => {
+                    command(connection.clone()).await
+                }
+                answer => answer,
+            };
+            answer.map_err(|error| unreachable(error.to_string()))
+        };
+        tokio::time::timeout(self.command_timeout, run)
+            .await
+            .unwrap_or_else(|_| {
+                Err(unreachable(format!(
+                    "no answer within {:?} (`RedisStore::command_timeout`)",
+                    self.command_timeout
+                )))
+            })
+    }
+
+    fn connect(&self) -> RedisResult<ConnectionManager> {
+        // Only a store built with `open` has no connection yet, and it has a client.
+        let client = self.client.clone().ok_or_else(|| {
+            redis::RedisError::from((redis::ErrorKind::Client, "no Redis client to connect with"))
+        })?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.command_timeout))
+            .set_response_timeout(Some(self.command_timeout))
+            .set_number_of_retries(1);
+        ConnectionManager::new_lazy_with_config(client, config)
+    }
+
+    /// Writes `new` unless another host stored a different token than `previous` meanwhile.
+    async fn compare_and_set(
+        &self,
+        previous: Option<&Token>,
+        new: &Token,
+    ) -> Result<(), StoreError> {
+        let script = Script::new(scripts::SAVE);
+        let mut invocation = script.key(&self.keys.token);
+        invocation
+            .arg(previous.map(scripts::fingerprint).unwrap_or_default())
+            .arg(scripts::fingerprint(new))
+            .arg(&saved::to_json(new)[..]);
+        let written: i64 = self
+            .call("save", |mut connection| {
+                let invocation = &invocation;
+                async move { invocation.invoke_async(&mut connection).await }
+            })
+            .await?;
+        if written == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict {
+                store: self.name.to_string(),
+            })
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("name", &self.name)
+            .field("lease", &self.lease)
+            .field("command_timeout", &self.command_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenStore for RedisStore {
+    fn name(&self) -> String {
+        self.name.to_string()
+    }
+
+    async fn load(&self) -> Result<Option<Token>, StoreError> {
+        let mut hget = redis::cmd("HGET");
+        hget.arg(&self.keys.token).arg("token");
+        let json: Option<zeroize::Zeroizing<Vec<u8>>> = self
+            .call("load", |mut connection| {
+                let hget = &hget;
+                async move {
+                    hget.query_async::<Option<Vec<u8>>>(&mut connection)
+                        .await
+                        .map(|json| json.map(zeroize::Zeroizing::new))
+                }
+            })
+            .await?;
+        let Some(json) = json else { return Ok(None) };
+        saved::from_json(&json)
+            .map(Some)
+            .map_err(|reason| StoreError::Other(format!("{}: {reason}", self.name).into()))
+    }
+
+    /// A compare-and-set: fails with [`StoreError::Conflict`] when the stored token is
+    /// neither `previous` nor `new` (another host saved its own token meanwhile). With no
+    /// `previous` (a login), it replaces whatever is stored.
+    async fn save(&self, previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
+        self.compare_and_set(previous, new).await
+    }
+
+    async fn refresh_token_rejected(&self, token: &Token) -> Result<(), StoreError> {
+        // Keeps the access token while it lasts; a newer token saved meanwhile stays.
+        match self
+            .compare_and_set(Some(token), &token.without_refresh_token())
+            .await
+        {
+            Err(StoreError::Conflict { .. }) => Ok(()),
+            done => done,
+        }
+    }
+
+    async fn lock(&self) -> Result<StoreLock, StoreError> {
+        lease::acquire(self)
+            .await
+            .map(lease::Lease::into_store_lock)
+    }
+}

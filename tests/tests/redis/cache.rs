@@ -1,0 +1,239 @@
+//! Caches on several hosts (each cache with its own connection, as on its own host) sharing a
+//! token through Redis, against the scripted token endpoint, which rotates refresh tokens with
+//! no grace and refuses a spent one.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use freshtoken::oauth::{ClientAuth, RefreshTokenGrant, Url};
+use freshtoken::store::RedisStore;
+use freshtoken::{AuthError, StoreError, StoreLock, Token, TokenCache, TokenSource, TokenStore};
+use freshtoken_tests::GatedSource;
+use freshtoken_tests::redis_server::RedisServer;
+use freshtoken_tests::scripted::{Reply, ScriptedServer};
+
+use super::{access, seed_expired, store};
+
+/// The lease of the hosts that get stopped in these tests; they stop for four times as long.
+const LEASE: Duration = Duration::from_millis(200);
+
+fn grant(server: &ScriptedServer) -> RefreshTokenGrant {
+    let url: Url = server.token_url().parse().unwrap();
+    RefreshTokenGrant::new(url, ClientAuth::public("fleet"))
+}
+
+fn host<S: TokenSource>(source: S, store: impl TokenStore) -> TokenCache<S> {
+    TokenCache::builder(source).store(store).build()
+}
+
+/// Runs `work` on a runtime of its own thread, which the test can stop as a whole (a blocked
+/// thread stops the lease renewal too, as a stopped process would).
+fn on_own_thread<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(work)
+    })
+}
+
+async fn join<T: Send + 'static>(thread: std::thread::JoinHandle<T>) -> T {
+    tokio::task::spawn_blocking(move || thread.join().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hosts_at_expiry_make_one_token_request_and_share_its_token() {
+    let redis = RedisServer::start();
+    let server = ScriptedServer::start(Reply::issue()).await;
+    seed_expired(&store(&redis, "api")).await;
+    let (a, b) = (
+        host(grant(&server), store(&redis, "api")),
+        host(grant(&server), store(&redis, "api")),
+    );
+
+    let (ta, tb) = tokio::join!(a.token(), b.token());
+    assert_eq!(access(&ta.unwrap()), access(&tb.unwrap()));
+    assert_eq!(server.issued_and_refused(), (1, 0));
+
+    // Told by the API that the token is dead, the first host rotates; the other adopts.
+    let token = a.cached().unwrap();
+    a.invalidate(&token);
+    let rotated = a.token().await.unwrap();
+    b.invalidate(&b.cached().unwrap());
+    assert_eq!(access(&b.token().await.unwrap()), access(&rotated));
+    assert_eq!(server.issued_and_refused(), (2, 0));
+}
+
+/// A source that, after its token request, stops its whole thread past the lease: a host
+/// stopped (SIGSTOP, a VM pause) between the token endpoint's answer and the save.
+struct StopsAfterFetching {
+    grant: RefreshTokenGrant,
+    fetched: mpsc::Sender<()>,
+}
+
+impl TokenSource for StopsAfterFetching {
+    async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+        let token = self.grant.fetch(previous).await?;
+        let _ = self.fetched.send(());
+        std::thread::sleep(LEASE * 4);
+        Ok(token)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_stopped_past_its_lease_cannot_overwrite_a_newer_login_and_adopts_it() {
+    let redis = RedisServer::start();
+    let server = ScriptedServer::start(Reply::issue()).await;
+    seed_expired(&store(&redis, "api")).await;
+    let (fetched, fetched_rx) = mpsc::channel();
+    let stopped = host(
+        StopsAfterFetching {
+            grant: grant(&server),
+            fetched,
+        },
+        store(&redis, "api").lease(LEASE),
+    );
+    let stopped =
+        on_own_thread(async move { stopped.token().await.map(|t| access(&t).to_owned()) });
+    tokio::task::spawn_blocking(move || fetched_rx.recv().unwrap())
+        .await
+        .unwrap();
+
+    // Meanwhile someone logs in again on another host; the stopped host's lease expires.
+    let other = host(grant(&server), store(&redis, "api"));
+    let login = Token::builder("login-access")
+        .expires_in(Duration::from_secs(600))
+        .refresh_token("login-refresh")
+        .build()
+        .unwrap();
+    other.save_token(login).await.unwrap();
+
+    assert_eq!(join(stopped).await.unwrap(), "login-access");
+    let stored = store(&redis, "api").load().await.unwrap().unwrap();
+    assert_eq!(access(&stored), "login-access", "the login was overwritten");
+    assert_eq!(server.issued_and_refused(), (1, 0));
+}
+
+/// A store that stops its host's thread past the lease right after its first load: a host
+/// stopped between taking the lease and sending its refresh token.
+struct StopsAfterLoading {
+    store: RedisStore,
+    stopped_once: AtomicBool,
+    loaded: mpsc::Sender<()>,
+}
+
+impl TokenStore for StopsAfterLoading {
+    async fn load(&self) -> Result<Option<Token>, StoreError> {
+        let loaded = self.store.load().await;
+        if !self.stopped_once.swap(true, Ordering::SeqCst) {
+            let _ = self.loaded.send(());
+            std::thread::sleep(LEASE * 4);
+        }
+        loaded
+    }
+    async fn save(&self, previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
+        self.store.save(previous, new).await
+    }
+    async fn lock(&self) -> Result<StoreLock, StoreError> {
+        self.store.lock().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_stopped_past_its_lease_before_its_request_adopts_instead_of_spending_a_spent_refresh_token()
+ {
+    let redis = RedisServer::start();
+    let server = ScriptedServer::start(Reply::issue()).await;
+    seed_expired(&store(&redis, "api")).await;
+    let (loaded, loaded_rx) = mpsc::channel();
+    let stopped = host(
+        grant(&server),
+        StopsAfterLoading {
+            store: store(&redis, "api").lease(LEASE),
+            stopped_once: AtomicBool::new(false),
+            loaded,
+        },
+    );
+    let stopped =
+        on_own_thread(async move { stopped.token().await.map(|t| access(&t).to_owned()) });
+    tokio::task::spawn_blocking(move || loaded_rx.recv().unwrap())
+        .await
+        .unwrap();
+
+    // Another host takes the expired lease and spends the refresh token.
+    let other = host(grant(&server), store(&redis, "api"));
+    let rotated = other.token().await.unwrap();
+
+    assert_eq!(join(stopped).await.unwrap(), access(&rotated));
+    assert_eq!(
+        server.issued_and_refused(),
+        (1, 0),
+        "a spent refresh token was sent"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_killed_hosts_refresh_on_their_own_and_share_again_once_it_is_back() {
+    let mut redis = RedisServer::start();
+    // A source that does not rotate: with Redis down each host refreshes on its own.
+    let source = GatedSource::open(Duration::from_secs(600));
+    let (a, b) = (
+        host(source.clone(), store(&redis, "api")),
+        host(source.clone(), store(&redis, "api")),
+    );
+    let (ta, tb) = tokio::join!(a.token(), b.token());
+    assert_eq!(access(&ta.unwrap()), access(&tb.unwrap()));
+    assert_eq!(source.calls(), 1);
+
+    redis.kill();
+    for host in [&a, &b] {
+        let refreshed = tokio::time::timeout(Duration::from_secs(10), host.refresh())
+            .await
+            .expect("a refresh waited on the dead Redis");
+        refreshed.unwrap();
+    }
+    assert_eq!(source.calls(), 3, "each host refreshed on its own");
+
+    redis.restart();
+    // The API rejects both hosts' tokens: one refreshes, the other adopts its token.
+    for host in [&a, &b] {
+        host.invalidate(&host.cached().unwrap());
+    }
+    let (ra, rb) = tokio::join!(a.token(), b.token());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(source.calls(), 4, "one refresh for both once Redis is back");
+    assert_eq!(access(&ra), access(&rb));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_stuck_in_debug_sleep_a_refresh_goes_on_without_it() {
+    let redis = RedisServer::start();
+    let server = ScriptedServer::start(Reply::issue()).await;
+    seed_expired(&store(&redis, "api")).await;
+    let host = host(grant(&server), store(&redis, "api"));
+    host.token().await.unwrap();
+
+    let mut sleeper = super::connection(&redis).await;
+    let _sleeping = tokio::spawn(async move {
+        let _: Result<(), _> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(30)
+            .query_async(&mut sleeper)
+            .await;
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    // The lock, the load and the save each give up at the 300 ms command timeout, far sooner
+    // than the 30 s the server sleeps; the refresh itself goes on without the store.
+    let refreshed = tokio::time::timeout(Duration::from_secs(10), host.refresh())
+        .await
+        .expect("the caller waited for the sleeping server");
+    refreshed.unwrap();
+    assert_eq!(server.issued_and_refused(), (2, 0));
+}

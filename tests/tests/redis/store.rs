@@ -1,0 +1,201 @@
+//! The store's own guarantees, one store call at a time.
+
+use std::time::Duration;
+
+use freshtoken::store::RedisStore;
+use freshtoken::{StoreError, Token, TokenStore};
+use freshtoken_tests::redis_server::RedisServer;
+
+use super::{access, connection, store};
+
+fn token(access: &str, refresh: &str) -> Token {
+    Token::builder(access)
+        .expires_in(Duration::from_secs(600))
+        .refresh_token(refresh)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_saved_token_loads_back_and_no_key_names_a_secret() {
+    let redis = RedisServer::start();
+    let store = store(&redis, "billing-api");
+    assert!(store.load().await.unwrap().is_none(), "nothing saved yet");
+
+    store
+        .save(None, &token("access-SECRET", "refresh-SECRET"))
+        .await
+        .unwrap();
+    let loaded = store.load().await.unwrap().unwrap();
+    assert_eq!(access(&loaded), "access-SECRET");
+    assert_eq!(
+        loaded.refresh_token().unwrap().expose_secret(),
+        "refresh-SECRET"
+    );
+
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut connection(&redis).await)
+        .await
+        .unwrap();
+    assert_eq!(keys, ["freshtoken:{billing-api}:token"]);
+    assert!(!store.name().contains("SECRET"));
+}
+
+#[tokio::test]
+async fn a_save_over_a_token_another_host_saved_is_refused_and_a_login_replaces_any() {
+    let redis = RedisServer::start();
+    let (here, there) = (store(&redis, "api"), store(&redis, "api"));
+    let first = token("a1", "r1");
+    here.save(None, &first).await.unwrap();
+
+    // Another host renewed `first` already; this host's renewal of it is refused.
+    there.save(Some(&first), &token("a2", "r2")).await.unwrap();
+    let refused = here.save(Some(&first), &token("a2-late", "r2-late")).await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(access(&here.load().await.unwrap().unwrap()), "a2");
+
+    // Saving the token already stored is no conflict; a login (no previous) replaces it.
+    here.save(Some(&first), &token("a2", "r2")).await.unwrap();
+    here.save(None, &token("login", "r-login")).await.unwrap();
+    assert_eq!(access(&there.load().await.unwrap().unwrap()), "login");
+}
+
+#[tokio::test]
+async fn a_rejected_refresh_token_is_forgotten_unless_a_newer_token_was_saved() {
+    let redis = RedisServer::start();
+    let store = store(&redis, "api");
+    let first = token("a1", "r1");
+    store.save(None, &first).await.unwrap();
+    store.refresh_token_rejected(&first).await.unwrap();
+    let kept = store.load().await.unwrap().unwrap();
+    assert_eq!(
+        access(&kept),
+        "a1",
+        "the access token is kept while it lasts"
+    );
+    assert!(kept.refresh_token().is_none());
+
+    let newer = token("a2", "r2");
+    store.save(None, &newer).await.unwrap();
+    store.refresh_token_rejected(&first).await.unwrap();
+    let kept = store.load().await.unwrap().unwrap();
+    assert_eq!(kept.refresh_token().unwrap().expose_secret(), "r2");
+}
+
+#[tokio::test]
+async fn a_lease_keeps_a_second_host_out_until_dropped() {
+    let redis = RedisServer::start();
+    let (here, there) = (store(&redis, "api"), store(&redis, "api"));
+    let lease = here.lock().await.unwrap();
+
+    let mut waiting = Box::pin(there.lock());
+    let blocked = tokio::time::timeout(Duration::from_millis(300), &mut waiting).await;
+    assert!(
+        blocked.is_err(),
+        "the second host got a lease the first holds"
+    );
+
+    drop(lease);
+    let second = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the lease was not released")
+        .unwrap();
+    assert!(second.still_held().await);
+}
+
+#[tokio::test]
+async fn a_host_whose_lease_expired_does_not_release_the_next_holders_lease() {
+    let redis = RedisServer::start();
+    let (here, there) = (store(&redis, "api"), store(&redis, "api"));
+    let mut server = connection(&redis).await;
+    let lease_key = "freshtoken:{api}:lease";
+
+    let expired = here.lock().await.unwrap();
+    // As if this host had been stopped past its lease: the key expires in Redis.
+    let () = redis::cmd("DEL")
+        .arg(lease_key)
+        .query_async(&mut server)
+        .await
+        .unwrap();
+    assert!(!expired.still_held().await);
+    let current = there.lock().await.unwrap();
+
+    drop(expired);
+    // The release runs in the background; the next holder's lease must survive it.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(current.still_held().await);
+    let holder: Option<String> = redis::cmd("GET")
+        .arg(lease_key)
+        .query_async(&mut server)
+        .await
+        .unwrap();
+    assert!(holder.is_some());
+}
+
+#[tokio::test]
+async fn bad_urls_and_prefixes_are_refused_naming_the_fix_and_never_the_password() {
+    for (url, prefix, expected) in [
+        (
+            "http://:hunter2@127.0.0.1/",
+            "api",
+            "not a usable Redis URL",
+        ),
+        (
+            "redis://:hunter2@127.0.0.1/?protocol=9",
+            "api",
+            "not a usable Redis URL",
+        ),
+        ("redis://:hunter2@127.0.0.1/", "", "prefix is empty"),
+        ("redis://:hunter2@127.0.0.1/", "a{b}", "hash tag"),
+    ] {
+        let error = RedisStore::open(url, prefix).unwrap_err();
+        let text = error.to_string();
+        assert!(matches!(error, StoreError::InvalidConfig { .. }), "{text}");
+        assert!(text.contains(expected), "{url} {prefix:?}: {text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+    let store = RedisStore::open("redis://:hunter2@127.0.0.1:6390/", "api").unwrap();
+    assert!(!store.name().contains("hunter2"), "{}", store.name());
+    assert!(!format!("{store:?}").contains("hunter2"));
+}
+
+#[tokio::test]
+async fn a_redis_that_is_down_is_reported_unreachable_within_the_command_timeout() {
+    let mut redis = RedisServer::start();
+    let store = store(&redis, "api");
+    store.save(None, &token("a1", "r1")).await.unwrap();
+    redis.kill();
+    for error in [
+        store.load().await.map(|_| ()).unwrap_err(),
+        store.lock().await.map(|_| ()).unwrap_err(),
+    ] {
+        assert!(matches!(error, StoreError::Unreachable { .. }), "{error:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_redis_stuck_in_debug_sleep_is_cut_off_at_the_command_timeout() {
+    let redis = RedisServer::start();
+    let store = store(&redis, "api");
+    store.save(None, &token("a1", "r1")).await.unwrap();
+    let mut server = connection(&redis).await;
+    let _sleeping = tokio::spawn(async move {
+        let _: Result<(), _> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(30)
+            .query_async(&mut server)
+            .await;
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    // Far sooner than the 30 s the server sleeps: the store gives up at its timeout.
+    let load = tokio::time::timeout(Duration::from_secs(10), store.load())
+        .await
+        .expect("the load waited for the sleeping server");
+    let error = load.map(|_| ()).unwrap_err();
+    assert!(matches!(error, StoreError::Unreachable { .. }), "{error:?}");
+}
