@@ -7,6 +7,7 @@
 //! ```sh
 //! cargo run --release -p freshtoken-examples --bin bench_report          # everything
 //! cargo run --release -p freshtoken-examples --bin bench_report client   # issue 12 only
+//! cargo run --release -p freshtoken-examples --bin bench_report fleet    # issue 14 only
 //! ```
 //!
 //! Prints markdown tables (ratios to the floor and to the baselines), whether each target of
@@ -19,6 +20,9 @@ mod workloads;
 
 #[path = "../../benches/workloads/client_call.rs"]
 mod client_call;
+
+#[path = "../../benches/workloads/fleet.rs"]
+mod fleet;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -66,10 +70,12 @@ fn main() {
     match std::env::args().nth(1).as_deref() {
         None => full_report(&rt, started),
         Some("client") => client_report(&rt, started),
+        Some("fleet") => fleet_report(&rt, started),
         Some(other) => {
             eprintln!(
                 "unknown section `{other}`: run without an argument for the full report, or \
-                 with `client` for the generated client against hand-written reqwest only"
+                 with `client` for the generated client against hand-written reqwest only, \
+                 or `fleet` for the RedisStore figures only"
             );
             std::process::exit(2);
         }
@@ -142,6 +148,22 @@ fn client_report(rt: &Runtime, started: Instant) {
         "targets": targets_json(&targets),
     });
     let path = write_report("bench-report-client.json", &report);
+    println!(
+        "\nRun in {:.0?} (2 tokio workers). Figures written to {}.",
+        started.elapsed(),
+        path.display()
+    );
+}
+
+/// The `RedisStore` section alone (it needs `redis-server`); figures to
+/// `target/bench-report-fleet.json`.
+fn fleet_report(rt: &Runtime, started: Instant) {
+    eprintln!("RedisStore: fast path, then a fleet of caches on a local redis-server...");
+    let Some(fleet) = fleet::fleet(rt) else {
+        std::process::exit(1);
+    };
+    print!("{}", fleet.table());
+    let path = write_report("bench-report-fleet.json", &fleet.json());
     println!(
         "\nRun in {:.0?} (2 tokio workers). Figures written to {}.",
         started.elapsed(),
