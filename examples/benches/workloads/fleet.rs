@@ -70,7 +70,7 @@ impl Server {
         Ok(server)
     }
 
-    /// A connection for [`commands`](Self::commands), made once: making one sends commands.
+    /// A connection for [`commands`], made once: making one sends commands.
     async fn counter(&self) -> redis::aio::MultiplexedConnection {
         redis::Client::open(self.url.as_str())
             .expect("the server's URL")
