@@ -372,3 +372,73 @@ async fn a_caller_waiting_for_a_refresh_during_save_token_gets_a_token() {
     assert!(caller.await.unwrap().is_ok());
     assert_eq!(access(&cache.token().await.unwrap()), "bob-access");
 }
+
+/// A shared store that can be taken down (as Redis is when it is killed).
+#[derive(Default)]
+struct Outage {
+    down: std::sync::atomic::AtomicBool,
+    kept: MemoryStore,
+}
+
+impl Outage {
+    fn check(&self, operation: &'static str) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(StoreError::Unreachable {
+                store: "outage".to_owned(),
+                operation,
+                reason: "connection refused".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl TokenStore for Arc<Outage> {
+    async fn load(&self) -> Result<Option<Token>, StoreError> {
+        self.check("load")?;
+        self.kept.load().await
+    }
+
+    async fn save(&self, previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
+        self.check("save")?;
+        self.kept.save(previous, new).await
+    }
+
+    async fn lock(&self) -> Result<crate::StoreLock, StoreError> {
+        self.check("lock")?;
+        Ok(crate::StoreLock::none())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_store_outage_is_one_warning_not_one_per_refresh_and_its_end_is_logged() {
+    let captured = super::tests::tracing_events::Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let store = Arc::new(Outage::default());
+    let cache = TokenCache::builder(Scripted::hourly())
+        .store(Arc::clone(&store))
+        .build();
+    cache.token().await.unwrap();
+    store.down.store(true, Ordering::SeqCst);
+    for _ in 0..3 {
+        cache.refresh().await.unwrap();
+    }
+    store.down.store(false, Ordering::SeqCst);
+    cache.refresh().await.unwrap();
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines = |level: &str, text: &str| {
+        log.lines()
+            .filter(|line| line.contains(level) && line.contains(text))
+            .count()
+    };
+    assert_eq!(lines("WARN", "token store"), 1, "{log}");
+    assert!(lines("DEBUG", "could not save the new token") >= 3, "{log}");
+    assert_eq!(lines("INFO", "the token store answers again"), 1, "{log}");
+}

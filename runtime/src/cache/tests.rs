@@ -590,7 +590,7 @@ fn debug_output_holds_no_secret() {
     assert!(debug.contains("refreshes"), "{debug}");
 }
 
-mod tracing_events {
+pub(super) mod tracing_events {
     use std::io::Write;
 
     use tracing_subscriber::fmt::MakeWriter;
@@ -599,7 +599,7 @@ mod tracing_events {
 
     /// Collects formatted events in memory.
     #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
+    pub(in crate::cache) struct Captured(pub(in crate::cache) Arc<Mutex<Vec<u8>>>);
 
     impl Write for Captured {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

@@ -191,14 +191,25 @@ async fn with_redis_killed_hosts_refresh_on_their_own_and_share_again_once_it_is
     assert_eq!(access(&ta.unwrap()), access(&tb.unwrap()));
     assert_eq!(source.calls(), 1);
 
+    // Mid-run: the API rejects the token of both hosts, whose 50 callers each need a new
+    // one while Redis is dead. Every call is answered within the store's command timeout
+    // (300 ms) many times over, and each host makes one refresh for its callers.
     redis.kill();
+    let mut callers = tokio::task::JoinSet::new();
     for host in [&a, &b] {
-        let refreshed = tokio::time::timeout(Duration::from_secs(10), host.refresh())
-            .await
-            .expect("a refresh waited on the dead Redis");
-        refreshed.unwrap();
+        host.invalidate(&host.cached().unwrap());
+        for _ in 0..50 {
+            let host = host.clone();
+            callers.spawn(async move {
+                tokio::time::timeout(Duration::from_secs(3), host.token()).await
+            });
+        }
     }
-    assert_eq!(source.calls(), 3, "each host refreshed on its own");
+    while let Some(answer) = callers.join_next().await {
+        let token = answer.unwrap().expect("a caller waited on the dead Redis");
+        token.unwrap();
+    }
+    assert_eq!(source.calls(), 3, "one refresh per host, on its own");
 
     redis.restart();
     // The API rejects both hosts' tokens: one refreshes, the other adopts its token.

@@ -21,6 +21,10 @@ use crate::Token;
 
 const DEFAULT_LEASE: Duration = Duration::from_secs(10);
 const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(1);
+/// Sends of one command on a broken connection, and the pause between them (the connection
+/// manager reconnects meanwhile); all within the command timeout.
+const CONNECTION_TRIES: u32 = 3;
+const RECONNECT_PAUSE: Duration = Duration::from_millis(20);
 
 /// Keeps one token in Redis for every host of a fleet: one token request per rotation for the
 /// whole fleet, and a single-use refresh token never spent twice.
@@ -158,7 +162,7 @@ impl RedisStore {
     /// Runs `command` on the connection (made on first use), within the command timeout.
     ///
     /// A command that finds the connection broken (Redis restarted since the last one) is
-    /// sent once more on the connection the manager makes anew.
+    /// sent again on the connection the manager makes anew, a few times in all.
     async fn call<T, F, Fut>(&self, operation: &'static str, command: F) -> Result<T, StoreError>
     where
         F: Fn(ConnectionManager) -> Fut,
@@ -175,13 +179,19 @@ impl RedisStore {
                 .get_or_try_init(|| async { self.connect() })
                 .await
                 .map_err(|error| unreachable(error.to_string()))?;
-            let answer = match command(connection.clone()).await {
-                Err(error) if error.is_io_error() || error.is_connection_dropped() => {
-                    command(connection.clone()).await
+            let mut tries = 1;
+            loop {
+                match command(connection.clone()).await {
+                    Err(error)
+                        if (error.is_io_error() || error.is_connection_dropped())
+                            && tries < CONNECTION_TRIES =>
+                    {
+                        tries += 1;
+                        tokio::time::sleep(RECONNECT_PAUSE).await;
+                    }
+                    answer => break answer.map_err(|error| unreachable(error.to_string())),
                 }
-                answer => answer,
-            };
-            answer.map_err(|error| unreachable(error.to_string()))
+            }
         };
         tokio::time::timeout(self.command_timeout, run)
             .await
