@@ -13,7 +13,7 @@ use freshtoken_tests::GatedSource;
 use freshtoken_tests::redis_server::RedisServer;
 use freshtoken_tests::scripted::{Reply, ScriptedServer};
 
-use super::{access, seed_expired, store};
+use super::{access, put_to_sleep, seed_expired, store};
 
 /// The lease of the hosts that get stopped in these tests; they stop for four times as long.
 const LEASE: Duration = Duration::from_millis(200);
@@ -230,15 +230,7 @@ async fn with_redis_stuck_in_debug_sleep_a_refresh_goes_on_without_it() {
     let host = host(grant(&server), store(&redis, "api"));
     host.token().await.unwrap();
 
-    let mut sleeper = super::connection(&redis).await;
-    let _sleeping = tokio::spawn(async move {
-        let _: Result<(), _> = redis::cmd("DEBUG")
-            .arg("SLEEP")
-            .arg(30)
-            .query_async(&mut sleeper)
-            .await;
-    });
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    put_to_sleep(&redis).await;
 
     // The lock, the load and the save each give up at the 300 ms command timeout, far sooner
     // than the 30 s the server sleeps; the refresh itself goes on without the store.

@@ -43,3 +43,26 @@ async fn connection(redis: &RedisServer) -> redis::aio::MultiplexedConnection {
         .await
         .unwrap()
 }
+
+/// Sends `DEBUG SLEEP 30` and returns once the server is asleep (a `PING` goes unanswered):
+/// a server that answers nothing for 30 s, as a stalled one would.
+async fn put_to_sleep(redis: &RedisServer) {
+    let (mut sleeper, mut probe) = (connection(redis).await, connection(redis).await);
+    drop(tokio::spawn(async move {
+        let _: Result<(), _> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(30)
+            .query_async(&mut sleeper)
+            .await;
+    }));
+    let ping = redis::cmd("PING");
+    loop {
+        let ping = ping.query_async::<String>(&mut probe);
+        if tokio::time::timeout(Duration::from_millis(100), ping)
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}

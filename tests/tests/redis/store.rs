@@ -6,7 +6,7 @@ use freshtoken::store::RedisStore;
 use freshtoken::{StoreError, Token, TokenStore};
 use freshtoken_tests::redis_server::RedisServer;
 
-use super::{access, connection, store};
+use super::{access, connection, put_to_sleep, store};
 
 fn token(access: &str, refresh: &str) -> Token {
     Token::builder(access)
@@ -182,15 +182,7 @@ async fn a_redis_stuck_in_debug_sleep_is_cut_off_at_the_command_timeout() {
     let redis = RedisServer::start();
     let store = store(&redis, "api");
     store.save(None, &token("a1", "r1")).await.unwrap();
-    let mut server = connection(&redis).await;
-    let _sleeping = tokio::spawn(async move {
-        let _: Result<(), _> = redis::cmd("DEBUG")
-            .arg("SLEEP")
-            .arg(30)
-            .query_async(&mut server)
-            .await;
-    });
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    put_to_sleep(&redis).await;
 
     // Far sooner than the 30 s the server sleeps: the store gives up at its timeout.
     let load = tokio::time::timeout(Duration::from_secs(10), store.load())
