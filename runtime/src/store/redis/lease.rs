@@ -1,5 +1,6 @@
 // Input: a host that wants to refresh the shared token.
-// Output: the lease (`SET NX PX` with a random owner) once no other host holds it, renewed
+// Output: the lease (`SET NX PX` with a random owner, in a script that also recognises a
+// lease this owner took already) once no other host holds it, renewed
 // while the refresh runs longer than the lease, and released when dropped, by a script that
 // deletes it only for its owner: a host whose lease expired cannot release another's.
 
@@ -31,19 +32,16 @@ pub(super) async fn acquire(store: &RedisStore) -> Result<Lease, StoreError> {
     let millis = store.lease_millis();
     let mut pause = FIRST_PAUSE;
     loop {
-        let mut set = redis::cmd("SET");
-        set.arg(&store.keys.lease)
-            .arg(&owner)
-            .arg("NX")
-            .arg("PX")
-            .arg(millis);
-        let taken: Option<String> = store
+        let script = Script::new(scripts::ACQUIRE);
+        let mut invocation = script.key(&store.keys.lease);
+        invocation.arg(&owner).arg(millis);
+        let taken: i64 = store
             .call("lock", |mut connection| {
-                let set = &set;
-                async move { set.query_async(&mut connection).await }
+                let invocation = &invocation;
+                async move { invocation.invoke_async(&mut connection).await }
             })
             .await?;
-        if taken.is_some() {
+        if taken == 1 {
             break;
         }
         // Jitter keeps the waiting hosts from asking in step.

@@ -115,9 +115,8 @@ impl RedisStore {
         Ok(Self::new(Some(connection), None, keys, name))
     }
 
-    /// How long a lease lasts before it must be renewed (default 10 s). A host stopped for
-    /// longer loses it; a running refresh renews it every third of this.
-    /// A lease shorter than 30 ms is raised to 30 ms.
+    /// How long a lease lasts before it must be renewed (default 10 s; at least 30 ms). A
+    /// host stopped for longer loses it; a running refresh renews it every third of this.
     #[must_use]
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease.max(Duration::from_millis(30));
@@ -125,10 +124,10 @@ impl RedisStore {
     }
 
     /// How long one Redis command may take before the store reports Redis unreachable and the
-    /// cache refreshes on its own (default 1 s).
+    /// cache refreshes on its own (default 1 s; at least 10 ms).
     #[must_use]
     pub fn command_timeout(mut self, timeout: Duration) -> Self {
-        self.command_timeout = timeout;
+        self.command_timeout = timeout.max(Duration::from_millis(10));
         self
     }
 

@@ -21,6 +21,19 @@ redis.call('HSET', KEYS[1], 'fp', ARGV[2], 'token', ARGV[3])
 return 1
 ";
 
+/// Takes the lease `KEYS[1]` for owner `ARGV[1]` for `ARGV[2]` milliseconds (`SET NX PX`);
+/// returns 1 when taken, also when this owner holds it already (a try sent again after its
+/// answer was lost), and 0 when another owner holds it.
+pub(super) const ACQUIRE: &str = r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return 1
+end
+return 0
+";
+
 /// Extends the lease `KEYS[1]` to `ARGV[2]` milliseconds if `ARGV[1]` still owns it.
 pub(super) const RENEW: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
