@@ -240,3 +240,50 @@ async fn with_redis_stuck_in_debug_sleep_a_refresh_goes_on_without_it() {
     refreshed.unwrap();
     assert_eq!(server.issued_and_refused(), (2, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transient_failure_stays_with_its_host_and_a_dead_refresh_token_is_shared() {
+    let redis = RedisServer::start();
+    let server = ScriptedServer::start(Reply::Error {
+        status: 503,
+        code: "temporarily_unavailable",
+        retry_after: None,
+    })
+    .await;
+    seed_expired(&store(&redis, "api")).await;
+    let (a, b) = (
+        host(grant(&server), store(&redis, "api")),
+        host(grant(&server), store(&redis, "api")),
+    );
+
+    // The endpoint is down for the first host: nothing is written for the other, which
+    // renews with the stored refresh token once the endpoint is back.
+    a.token().await.unwrap_err();
+    server.set_reply(Reply::issue());
+    b.token().await.unwrap();
+    assert_eq!(server.issued_and_refused(), (1, 0));
+
+    // The refresh token dies (a password change, say): the host told so strips it from the
+    // stored token, and the other host needs a login too, without spending a request on it.
+    let stored = store(&redis, "api");
+    let dead = Token::builder("dead-access")
+        .expires_in(Duration::ZERO)
+        .refresh_token("RT-revoked")
+        .build()
+        .unwrap();
+    stored.save(None, &dead).await.unwrap();
+    b.invalidate(&b.cached().unwrap());
+    let error = b.token().await.unwrap_err();
+    assert!(error.needs_reauthentication(), "{error}");
+    let requests = server.token_hits().len();
+    let c = host(grant(&server), store(&redis, "api"));
+    let error = c.token().await.unwrap_err();
+    assert!(error.needs_reauthentication(), "{error}");
+    assert_eq!(
+        server.token_hits().len(),
+        requests,
+        "the dead refresh token was sent again"
+    );
+    let kept = stored.load().await.unwrap().unwrap();
+    assert!(kept.refresh_token().is_none());
+}
