@@ -40,7 +40,8 @@ use crate::Token;
 /// A failing store never takes the client down: the cache logs the error (target
 /// `freshtoken`) and carries on with the token it has.
 ///
-/// Built in: [`MemoryStore`] (the default) and [`FileStore`].
+/// Built in: [`MemoryStore`] (the default), [`FileStore`] (the processes of one host) and
+/// `RedisStore` (feature `redis`: the hosts of a fleet).
 ///
 /// ```
 /// use freshtoken::{StoreError, Token, TokenStore};
@@ -69,6 +70,11 @@ pub trait TokenStore: Send + Sync + 'static {
 
     /// Saves `new`, which replaces `previous` (the token the cache refreshed, if any: a store
     /// shared by many hosts can compare-and-swap on it). Called before `new` is handed out.
+    ///
+    /// A store that compares may answer [`StoreError::Conflict`] when it holds another token
+    /// than `previous` (someone saved one meanwhile): the cache then adopts the stored token
+    /// if it is usable. With no `previous` (a login, a token given to the builder) the save
+    /// replaces whatever is stored.
     fn save(
         &self,
         previous: Option<&Token>,
@@ -86,7 +92,8 @@ pub trait TokenStore: Send + Sync + 'static {
     }
 
     /// Keeps other processes sharing this store from refreshing until the returned guard is
-    /// dropped. The default excludes nothing (enough for a store used by one process).
+    /// dropped. The default excludes nothing (enough for a store used by one process). A lock
+    /// that can expire (a lease) should say so with [`StoreLock::checked_by`].
     fn lock(&self) -> impl Future<Output = Result<StoreLock, StoreError>> + Send {
         async { Ok(StoreLock::none()) }
     }
