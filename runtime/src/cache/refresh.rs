@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::Shared;
 use super::schedule::{Freshness, Schedule};
 use super::store_calls::{self, store_call};
-use crate::{AuthError, AuthErrorKind, StoreError, Token, TokenSource};
+use crate::{AuthError, AuthErrorKind, StoreError, StoreLock, Token, TokenSource};
 
 /// What a refresh starts from, read under the cache's lock.
 pub(super) struct Plan {
@@ -113,25 +113,13 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
     }
 
     // Held until the new token is saved.
-    let lock = match store_calls::lock(shared).await {
-        Ok(lock) => {
-            store_calls::answered(shared);
-            Some(lock)
-        }
-        Err(error @ StoreError::TimedOut { .. }) => {
-            return Refreshed::failed(error.into(), store_seen);
-        }
-        // A shared store that cannot be reached (Redis down) leaves each host to its own
-        // single flight until it answers again.
-        Err(error) => {
-            store_calls::failed(
-                shared,
-                &error,
-                "could not lock the token store; refreshing without the lock",
-            );
-            None
-        }
+    let (lock, store_reachable) = match lock(shared).await {
+        Ok(Locked::Held(lock)) => (Some(lock), true),
+        Ok(Locked::Without) => (None, true),
+        Ok(Locked::Unreachable) => (None, false),
+        Err(error) => return Refreshed::failed(error.into(), store_seen),
     };
+    consult_store &= store_reachable;
 
     if consult_store {
         match store_call(shared, "load", shared.store.load()).await {
@@ -169,7 +157,7 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
         && let Some(token) = previous.as_ref().filter(|t| usable(t, shared))
     {
         let token = Arc::clone(token);
-        return save(shared, None, token, epoch).await;
+        return save(shared, None, token, epoch, store_reachable).await;
     }
 
     if let Some(lock) = &lock
@@ -185,7 +173,49 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
         token.inherit_refresh_token(previous);
     }
     let previous = if given { None } else { previous };
-    save(shared, previous.as_deref(), Arc::new(token), epoch).await
+    save(
+        shared,
+        previous.as_deref(),
+        Arc::new(token),
+        epoch,
+        store_reachable,
+    )
+    .await
+}
+
+/// What became of the store's lock for one refresh.
+enum Locked {
+    Held(StoreLock),
+    /// The store failed: refresh without the lock.
+    Without,
+    /// A shared store that cannot be reached (Redis down): each host refreshes on its own
+    /// until it answers again, and this refresh asks it nothing more, so a caller waits for
+    /// one store timeout, not one per store call.
+    Unreachable,
+}
+
+/// Takes the store's lock; fails the refresh only when the lock timed out (another process
+/// may be refreshing, and refreshing beside it could spend a refresh token twice).
+async fn lock<S>(shared: &Shared<S>) -> Result<Locked, StoreError> {
+    match store_calls::lock(shared).await {
+        Ok(lock) => {
+            store_calls::answered(shared);
+            Ok(Locked::Held(lock))
+        }
+        Err(error @ StoreError::TimedOut { .. }) => Err(error),
+        Err(error) => {
+            store_calls::failed(
+                shared,
+                &error,
+                "could not lock the token store; refreshing without the lock",
+            );
+            Ok(if matches!(error, StoreError::Unreachable { .. }) {
+                Locked::Unreachable
+            } else {
+                Locked::Without
+            })
+        }
+    }
 }
 
 /// Asks the source (no sooner than the minimum interval allows, within the refresh timeout).
@@ -234,9 +264,14 @@ async fn save<S>(
     previous: Option<&Token>,
     token: Arc<Token>,
     epoch: u64,
+    store_reachable: bool,
 ) -> Refreshed {
     if shared.lock().epoch != epoch {
         tracing::debug!(target: "freshtoken", "a newer token was set during the refresh; not saving this one");
+        return Refreshed::fetched(token);
+    }
+    if !store_reachable {
+        tracing::debug!(target: "freshtoken", "the token store could not be reached at the start of this refresh; not saving to it");
         return Refreshed::fetched(token);
     }
     match store_call(shared, "save", shared.store.save(previous, &token)).await {

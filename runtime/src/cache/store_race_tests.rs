@@ -377,12 +377,15 @@ async fn a_caller_waiting_for_a_refresh_during_save_token_gets_a_token() {
 #[derive(Default)]
 struct Outage {
     down: std::sync::atomic::AtomicBool,
+    /// Calls made while down.
+    refused: AtomicU32,
     kept: MemoryStore,
 }
 
 impl Outage {
     fn check(&self, operation: &'static str) -> Result<(), StoreError> {
         if self.down.load(Ordering::SeqCst) {
+            self.refused.fetch_add(1, Ordering::SeqCst);
             return Err(StoreError::Unreachable {
                 store: "outage".to_owned(),
                 operation,
@@ -411,7 +414,7 @@ impl TokenStore for Arc<Outage> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_store_outage_is_one_warning_not_one_per_refresh_and_its_end_is_logged() {
+async fn a_store_outage_costs_one_store_call_and_one_warning_not_one_per_refresh() {
     let captured = super::tests::tracing_events::Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::DEBUG)
@@ -439,6 +442,8 @@ async fn a_store_outage_is_one_warning_not_one_per_refresh_and_its_end_is_logged
             .count()
     };
     assert_eq!(lines("WARN", "token store"), 1, "{log}");
-    assert!(lines("DEBUG", "could not save the new token") >= 3, "{log}");
+    assert_eq!(lines("DEBUG", "could not lock the token store"), 2, "{log}");
+    // The lock failed: neither a load nor a save waits on the store in the same refresh.
+    assert_eq!(store.refused.load(Ordering::SeqCst), 3);
     assert_eq!(lines("INFO", "the token store answers again"), 1, "{log}");
 }

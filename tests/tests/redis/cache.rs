@@ -232,8 +232,8 @@ async fn with_redis_stuck_in_debug_sleep_a_refresh_goes_on_without_it() {
 
     put_to_sleep(&redis).await;
 
-    // The lock, the load and the save each give up at the 300 ms command timeout, far sooner
-    // than the 30 s the server sleeps; the refresh itself goes on without the store.
+    // The lock gives up at the 300 ms command timeout, far sooner than the 30 s the server
+    // sleeps, and the refresh goes on without the store.
     let refreshed = tokio::time::timeout(Duration::from_secs(10), host.refresh())
         .await
         .expect("the caller waited for the sleeping server");
