@@ -57,30 +57,16 @@
 //! [`AuthErrorKind::Rejected`]: crate::AuthErrorKind::Rejected
 //! [`AuthErrorKind::InvalidToken`]: crate::AuthErrorKind::InvalidToken
 
-mod builder_methods;
-mod client_auth;
-mod client_credentials;
 mod endpoint;
-mod endpoint_error;
-mod error_response;
-mod exchange;
-#[cfg(test)]
-mod hostile_input_tests;
-mod login;
-pub(crate) mod redaction;
-mod refresh_grant;
-mod request_body;
-mod response_fields;
-mod retry_after;
-mod token_request;
-mod token_response;
+mod grants;
 
-pub use client_auth::ClientAuth;
-pub use client_credentials::ClientCredentials;
-pub use endpoint_error::EndpointError;
-pub use login::PasswordLogin;
-pub use refresh_grant::RefreshTokenGrant;
-pub use response_fields::TokenResponseFields;
+pub use endpoint::client_auth::ClientAuth;
+pub use endpoint::endpoint_error::EndpointError;
+pub(crate) use endpoint::redaction;
+pub use endpoint::response_fields::TokenResponseFields;
+pub use grants::client_credentials::ClientCredentials;
+pub use grants::json_login::PasswordLogin;
+pub use grants::refresh_token::RefreshTokenGrant;
 
 /// The URL type the sources take (re-exported from `reqwest`, so callers need no direct
 /// dependency on it).

@@ -7,13 +7,13 @@ use http::StatusCode;
 use reqwest::Url;
 
 use super::builder_methods::http_methods;
-use super::endpoint::Endpoint;
-use super::error_response::{Remedy, oauth_remedy};
-use super::exchange::Http;
-use super::redaction::Redactions;
-use super::request_body::RequestBody;
-use super::response_fields::TokenResponseFields;
-use super::token_request::TokenRequest;
+use crate::oauth::endpoint::error_response::{Remedy, oauth_remedy};
+use crate::oauth::endpoint::exchange::Http;
+use crate::oauth::endpoint::redaction::Redactions;
+use crate::oauth::endpoint::request_body::RequestBody;
+use crate::oauth::endpoint::response_fields::TokenResponseFields;
+use crate::oauth::endpoint::token_request::TokenRequest;
+use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, ClientSecret, Token, TokenSource};
 
 /// Gets tokens from a JSON login API: a password login first, then refreshes.

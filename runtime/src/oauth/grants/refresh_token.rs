@@ -4,14 +4,14 @@
 use reqwest::Url;
 
 use super::builder_methods::{extra_fields, grant_methods, http_methods};
-use super::client_auth::ClientAuth;
-use super::endpoint::Endpoint;
-use super::endpoint_error::EndpointError;
-use super::exchange::Http;
-use super::redaction::Redactions;
-use super::request_body::RequestBody;
-use super::response_fields::TokenResponseFields;
-use super::token_request::TokenRequest;
+use crate::oauth::endpoint::client_auth::ClientAuth;
+use crate::oauth::endpoint::endpoint_error::EndpointError;
+use crate::oauth::endpoint::exchange::Http;
+use crate::oauth::endpoint::redaction::Redactions;
+use crate::oauth::endpoint::request_body::RequestBody;
+use crate::oauth::endpoint::response_fields::TokenResponseFields;
+use crate::oauth::endpoint::token_request::TokenRequest;
+use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, Token, TokenSource};
 
 /// Renews tokens at an OAuth2 token endpoint with the refresh token grant (RFC 6749

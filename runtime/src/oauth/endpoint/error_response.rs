@@ -10,11 +10,11 @@ use std::time::SystemTime;
 use http::StatusCode;
 use serde_json::Value;
 
-use super::endpoint::Endpoint;
 use super::endpoint_error::EndpointError;
 use super::exchange::Answer;
 use super::redaction::Redactions;
 use super::retry_after::retry_after;
+use super::url::Endpoint;
 use crate::AuthError;
 #[cfg(test)]
 use crate::AuthErrorKind;

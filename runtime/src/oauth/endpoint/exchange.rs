@@ -10,9 +10,9 @@ use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use zeroize::Zeroizing;
 
-use super::endpoint::Endpoint;
 use super::endpoint_error::EndpointError;
 use super::request_body::RequestBody;
+use super::url::Endpoint;
 use crate::{AuthError, AuthErrorKind};
 
 /// How long a token request may take when the user does not say.

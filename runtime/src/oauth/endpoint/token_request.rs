@@ -3,13 +3,13 @@
 
 use http::{HeaderValue, StatusCode};
 
-use super::endpoint::Endpoint;
 use super::error_response::{ErrorBody, Remedy, error_from_answer};
 use super::exchange::{Http, post};
 use super::redaction::Redactions;
 use super::request_body::RequestBody;
 use super::response_fields::TokenResponseFields;
 use super::token_response::token_from_answer;
+use super::url::Endpoint;
 use crate::{AuthError, Token};
 
 /// How a source reads a failed answer: what the cache should do, and a hint for the user to

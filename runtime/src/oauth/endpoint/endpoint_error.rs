@@ -6,7 +6,7 @@ use std::fmt;
 
 use http::StatusCode;
 
-use super::endpoint::Endpoint;
+use super::url::Endpoint;
 
 /// What a token or login endpoint answered, or why it did not answer: the `source` of the
 /// [`AuthError`](crate::AuthError) that the sources of this module return.

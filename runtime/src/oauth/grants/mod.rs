@@ -1,0 +1,8 @@
+// Input: what each way of getting a token needs (a refresh token, client credentials, a
+// username and password...).
+// Output: one `TokenSource` per grant or login flow, each a thin file over `endpoint/`.
+
+mod builder_methods;
+pub(crate) mod client_credentials;
+pub(crate) mod json_login;
+pub(crate) mod refresh_token;
