@@ -7,6 +7,8 @@
 //!   endpoint, every field name configurable.
 //!
 //! Each is a [`TokenSource`](crate::TokenSource) to give a [`TokenCache`](crate::TokenCache).
+//! For a login flow of your own, [`TokenAnswer`] reads the token endpoint's answer as these
+//! sources read theirs: a [`Token`](crate::Token), or the classified error below.
 //!
 //! # What the errors mean
 //!
@@ -60,6 +62,7 @@
 mod endpoint;
 mod grants;
 
+pub use endpoint::answer::TokenAnswer;
 pub use endpoint::client_auth::ClientAuth;
 pub use endpoint::endpoint_error::EndpointError;
 pub(crate) use endpoint::redaction;

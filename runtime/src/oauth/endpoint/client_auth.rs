@@ -13,6 +13,16 @@ use super::request_body::form_urlencode;
 use super::token_request::Judge;
 use crate::{AuthError, ClientSecret};
 
+/// How a failed answer is read for a client that did (`authenticated`) or did not prove who
+/// it is.
+pub(crate) fn judge_for(authenticated: bool) -> Judge {
+    if authenticated {
+        |status, code| (authenticated_client_remedy(status, code), None)
+    } else {
+        |status, code| (oauth_remedy(status, code), None)
+    }
+}
+
 /// How an OAuth2 client proves who it is to the token endpoint (RFC 6749 section 2.3).
 ///
 /// `Debug` never shows the secret.
@@ -105,11 +115,7 @@ impl ClientAuth {
     /// How an RFC 6749 token endpoint's refusal reads for this client: with a secret, a 401
     /// means the client was refused.
     pub(crate) fn judge(&self) -> Judge {
-        if self.secret().is_some() {
-            |status, code| (authenticated_client_remedy(status, code), None)
-        } else {
-            |status, code| (oauth_remedy(status, code), None)
-        }
+        judge_for(self.secret().is_some())
     }
 
     /// The form fields that identify the client: none for Basic, where the header does.

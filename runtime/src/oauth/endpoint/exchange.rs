@@ -61,6 +61,26 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
+    /// The answer with `status` and `headers`, whose body (or its first `MAX_BODY` bytes, if
+    /// `truncated`) is `body`.
+    pub(crate) fn new(
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: Zeroizing<Vec<u8>>,
+        truncated: bool,
+    ) -> Self {
+        Self {
+            status,
+            content_type: media_type(headers),
+            retry_after: headers
+                .get(RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            body,
+            truncated,
+        }
+    }
+
     /// `content type text/html, 52 bytes`: what an error message may say about a body that
     /// is not what was expected, without quoting it.
     pub(crate) fn describe_body(&self) -> String {
@@ -93,21 +113,9 @@ pub(crate) async fn post(
     let failed = |error| transport_error(endpoint, error, http.timeout);
 
     let mut response = request.send().await.map_err(failed)?;
-    let status = response.status();
-    let content_type = media_type(response.headers());
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
+    let (status, headers) = (response.status(), response.headers().clone());
     let (body, truncated) = read_body(&mut response).await.map_err(failed)?;
-    Ok(Answer {
-        status,
-        content_type,
-        retry_after,
-        body,
-        truncated,
-    })
+    Ok(Answer::new(status, &headers, body, truncated))
 }
 
 /// Reads at most `MAX_BODY` bytes. The buffer grows by copying into a new zeroizing one, so

@@ -4,6 +4,7 @@
 // error with the server's words, secrets cut out, and `Retry-After`). A new grant touches
 // none of this; it lives in `grants/`.
 
+pub(crate) mod answer;
 pub(crate) mod client_auth;
 pub(crate) mod endpoint_error;
 pub(crate) mod error_response;

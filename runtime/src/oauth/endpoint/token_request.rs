@@ -4,7 +4,7 @@
 use http::{HeaderValue, StatusCode};
 
 use super::error_response::{ErrorBody, Remedy, error_from_answer};
-use super::exchange::{Http, post};
+use super::exchange::{Answer, Http, post};
 use super::redaction::Redactions;
 use super::request_body::RequestBody;
 use super::response_fields::TokenResponseFields;
@@ -30,17 +30,32 @@ pub(crate) struct TokenRequest<'a> {
 impl TokenRequest<'_> {
     pub(crate) async fn send(self, http: &Http) -> Result<Token, AuthError> {
         let answer = post(http, self.endpoint, self.body, self.authorization).await?;
-        if answer.status.is_success() {
-            return token_from_answer(self.endpoint.name(), &answer, self.fields);
-        }
-        let error_body = ErrorBody::read(&answer.body, &self.secrets);
-        let (remedy, hint) = (self.judge)(answer.status, error_body.code.as_deref());
-        Err(error_from_answer(
+        read_answer(
             self.endpoint,
             &answer,
-            error_body,
-            remedy,
-            hint,
-        ))
+            self.fields,
+            &self.secrets,
+            self.judge,
+        )
     }
+}
+
+/// The token of a 2xx answer, or the error a failed one means as `judge` reads it: what every
+/// source does with an answer, and what [`TokenAnswer::read`](super::answer::TokenAnswer::read)
+/// does for users' own requests.
+pub(crate) fn read_answer(
+    endpoint: &Endpoint,
+    answer: &Answer,
+    fields: &TokenResponseFields,
+    secrets: &Redactions,
+    judge: Judge,
+) -> Result<Token, AuthError> {
+    if answer.status.is_success() {
+        return token_from_answer(endpoint.name(), answer, fields);
+    }
+    let error_body = ErrorBody::read(&answer.body, secrets);
+    let (remedy, hint) = judge(answer.status, error_body.code.as_deref());
+    Err(error_from_answer(
+        endpoint, answer, error_body, remedy, hint,
+    ))
 }
