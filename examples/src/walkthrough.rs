@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use freshtoken::oauth::PasswordLogin;
+use freshtoken::oauth::JsonLogin;
 use freshtoken::{AuthError, TokenCache};
 
 use crate::sdk::{Task, TasksClient, TasksError};
@@ -97,9 +97,9 @@ impl Sdk for TasksClient {
 #[derive(Clone)]
 pub struct TraitSdk {
     /// The generated client.
-    pub client: trait_sdk::TasksClient<PasswordLogin>,
+    pub client: trait_sdk::TasksClient<JsonLogin>,
     /// Its token cache (a clone shares the cache).
-    pub cache: TokenCache<PasswordLogin>,
+    pub cache: TokenCache<JsonLogin>,
 }
 
 impl Sdk for TraitSdk {

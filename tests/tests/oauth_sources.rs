@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use freshtoken::oauth::{
-    ClientAuth, ClientCredentials, PasswordLogin, RefreshTokenGrant, TokenResponseFields,
+    ClientAuth, ClientCredentials, JsonLogin, PasswordGrant, RefreshTokenGrant, TokenResponseFields,
 };
 use freshtoken::{AuthError, AuthErrorKind, Token, TokenCache, TokenSource};
 use httpmock::Method::POST;
@@ -137,28 +137,24 @@ async fn answer_json<'s>(server: &'s MockServer, path: &str, body: serde_json::V
 enum Kind {
     RefreshGrant,
     ClientCredentials,
-    PasswordLogin,
+    JsonLogin,
 }
 
-const KINDS: [Kind; 3] = [
-    Kind::RefreshGrant,
-    Kind::ClientCredentials,
-    Kind::PasswordLogin,
-];
+const KINDS: [Kind; 3] = [Kind::RefreshGrant, Kind::ClientCredentials, Kind::JsonLogin];
 
 impl Kind {
     /// Where the source POSTs when the cache holds `previous()`.
     fn path(self) -> &'static str {
         match self {
             Kind::RefreshGrant | Kind::ClientCredentials => TOKEN_PATH,
-            Kind::PasswordLogin => REFRESH_PATH,
+            Kind::JsonLogin => REFRESH_PATH,
         }
     }
 
     /// A secret that this source sends along with `previous()`, for servers to echo.
     fn sent_secret(self) -> &'static str {
         match self {
-            Kind::RefreshGrant | Kind::PasswordLogin => REFRESH_TOKEN,
+            Kind::RefreshGrant | Kind::JsonLogin => REFRESH_TOKEN,
             Kind::ClientCredentials => CLIENT_SECRET,
         }
     }
@@ -173,7 +169,7 @@ impl Kind {
                 url(server, TOKEN_PATH),
                 ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
             )),
-            Kind::PasswordLogin => AnySource::PasswordLogin(PasswordLogin::new(
+            Kind::JsonLogin => AnySource::JsonLogin(JsonLogin::new(
                 url(server, LOGIN_PATH),
                 url(server, REFRESH_PATH),
                 USERNAME,
@@ -186,7 +182,7 @@ impl Kind {
         match self.source(server) {
             AnySource::RefreshGrant(s) => AnySource::RefreshGrant(s.timeout(timeout)),
             AnySource::ClientCredentials(s) => AnySource::ClientCredentials(s.timeout(timeout)),
-            AnySource::PasswordLogin(s) => AnySource::PasswordLogin(s.timeout(timeout)),
+            AnySource::JsonLogin(s) => AnySource::JsonLogin(s.timeout(timeout)),
         }
     }
 
@@ -199,7 +195,7 @@ impl Kind {
 enum AnySource {
     RefreshGrant(RefreshTokenGrant),
     ClientCredentials(ClientCredentials),
-    PasswordLogin(PasswordLogin),
+    JsonLogin(JsonLogin),
 }
 
 impl TokenSource for AnySource {
@@ -207,7 +203,7 @@ impl TokenSource for AnySource {
         match self {
             AnySource::RefreshGrant(source) => source.fetch(previous).await,
             AnySource::ClientCredentials(source) => source.fetch(previous).await,
-            AnySource::PasswordLogin(source) => source.fetch(previous).await,
+            AnySource::JsonLogin(source) => source.fetch(previous).await,
         }
     }
 }
@@ -679,10 +675,10 @@ async fn invalid_client_stops_the_cache_after_one_attempt() {
     );
 }
 
-// ----- PasswordLogin -----
+// ----- JsonLogin -----
 
 #[tokio::test]
-async fn password_login_logs_in_with_json_then_refreshes_with_the_refresh_token() {
+async fn json_login_logs_in_with_json_then_refreshes_with_the_refresh_token() {
     let server = MockServer::start_async().await;
     let login = server
         .mock_async(|when, then| {
@@ -721,7 +717,7 @@ async fn password_login_logs_in_with_json_then_refreshes_with_the_refresh_token(
                 .json_body(json!({ "access_token": "access-SECRET-3", "expires_in": 3600 }));
         })
         .await;
-    let source = PasswordLogin::new(
+    let source = JsonLogin::new(
         url(&server, LOGIN_PATH),
         url(&server, REFRESH_PATH),
         USERNAME,
@@ -747,7 +743,7 @@ async fn password_login_logs_in_with_json_then_refreshes_with_the_refresh_token(
 }
 
 #[tokio::test]
-async fn password_login_field_names_are_configurable() {
+async fn json_login_field_names_are_configurable() {
     let server = MockServer::start_async().await;
     let login = server
         .mock_async(|when, then| {
@@ -771,7 +767,7 @@ async fn password_login_field_names_are_configurable() {
                 .json_body(json!({ "data": { "token": "access-SECRET-2" }, "expiresIn": 900.5 }));
         })
         .await;
-    let source = PasswordLogin::new(
+    let source = JsonLogin::new(
         url(&server, LOGIN_PATH),
         url(&server, REFRESH_PATH),
         USERNAME,
@@ -821,7 +817,7 @@ async fn a_revoked_refresh_token_asks_to_log_in_again_and_never_falls_back_to_th
                 .json_body(json!({ "message": format!("session {REFRESH_TOKEN} revoked") }));
         })
         .await;
-    let source = PasswordLogin::new(
+    let source = JsonLogin::new(
         url(&server, LOGIN_PATH),
         url(&server, REFRESH_PATH),
         USERNAME,
@@ -857,7 +853,7 @@ async fn a_forbidden_or_invalid_grant_refresh_needs_reauthentication() {
                 then.status(status).json_body(body);
             })
             .await;
-        let error = Kind::PasswordLogin.fetch(&server).await.unwrap_err();
+        let error = Kind::JsonLogin.fetch(&server).await.unwrap_err();
         assert!(error.needs_reauthentication(), "{status}: {error:?}");
         assert_no_secrets(&error);
     }
@@ -873,7 +869,7 @@ async fn a_refused_login_needs_reauthentication_and_never_shows_the_password() {
                 .json_body(json!({ "message": format!("wrong password {PASSWORD}") }));
         })
         .await;
-    let source = PasswordLogin::new(
+    let source = JsonLogin::new(
         url(&server, LOGIN_PATH),
         url(&server, REFRESH_PATH),
         USERNAME,
@@ -1114,4 +1110,131 @@ async fn a_server_that_never_answers_times_out() {
         assert_no_secrets(&error);
         assert_eq!(endpoint.calls_async().await, 1, "{kind:?}");
     }
+}
+
+// ----- the password grant (RFC 6749 section 4.3) -----
+
+fn password_grant(server: &MockServer, client: ClientAuth) -> PasswordGrant {
+    PasswordGrant::new(url(server, TOKEN_PATH), client, USERNAME, PASSWORD).scopes(["tasks"])
+}
+
+#[tokio::test]
+async fn password_grant_logs_in_with_the_form_and_basic_auth_then_refreshes_the_rotated_token() {
+    let server = MockServer::start_async().await;
+    let login = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("authorization", BASIC)
+                .is_true(|request| {
+                    form(request)
+                        == fields(&[
+                            ("grant_type", "password"),
+                            ("username", USERNAME),
+                            ("password", PASSWORD),
+                            ("scope", "tasks"),
+                        ])
+                });
+            then.status(200).json_body(json!({
+                "access_token": "access-SECRET-1",
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "refresh_token": "refresh-SECRET-2",
+            }));
+        })
+        .await;
+    let refresh = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .header("authorization", BASIC)
+                .is_true(|request| {
+                    form(request)
+                        == fields(&[
+                            ("grant_type", "refresh_token"),
+                            ("refresh_token", "refresh-SECRET-2"),
+                            ("scope", "tasks"),
+                        ])
+                });
+            then.status(200).json_body(json!({
+                "access_token": "access-SECRET-2",
+                "expires_in": 3600,
+                "refresh_token": "refresh-SECRET-3",
+            }));
+        })
+        .await;
+    let cache = TokenCache::new(password_grant(
+        &server,
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    ));
+
+    let token = cache.token().await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
+    let token = cache.refresh().await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-2");
+    assert_eq!(
+        token.refresh_token().unwrap().expose_secret(),
+        "refresh-SECRET-3"
+    );
+    assert_eq!(
+        (login.calls_async().await, refresh.calls_async().await),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn password_grant_sends_a_body_secret_or_a_public_client_id_in_the_form() {
+    for (client, client_fields) in [
+        (
+            ClientAuth::body(CLIENT_ID, CLIENT_SECRET),
+            vec![("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET)],
+        ),
+        (
+            ClientAuth::public(CLIENT_ID),
+            vec![("client_id", CLIENT_ID)],
+        ),
+    ] {
+        let server = MockServer::start_async().await;
+        let mut expected = vec![
+            ("grant_type", "password"),
+            ("username", USERNAME),
+            ("password", PASSWORD),
+            ("scope", "tasks"),
+        ];
+        expected.extend(client_fields);
+        let expected = fields(&expected);
+        let login = server
+            .mock_async(|when, then| {
+                when.method(POST).path(TOKEN_PATH).is_true(move |request| {
+                    form(request) == expected && !has_header(request, "authorization")
+                });
+                then.status(200)
+                    .json_body(json!({ "access_token": "access-SECRET-1" }));
+            })
+            .await;
+        password_grant(&server, client).fetch(None).await.unwrap();
+        assert_eq!(login.calls_async().await, 1);
+    }
+}
+
+#[tokio::test]
+async fn a_refused_password_asks_to_log_in_again_without_repeating_it() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH);
+            then.status(400).json_body(json!({
+                "error": "invalid_grant",
+                "error_description": format!("wrong password {PASSWORD} for {USERNAME}"),
+            }));
+        })
+        .await;
+    let error = password_grant(&server, ClientAuth::public(CLIENT_ID))
+        .fetch(None)
+        .await
+        .unwrap_err();
+    assert!(error.needs_reauthentication(), "{error}");
+    assert!(error.to_string().contains("invalid_grant"), "{error}");
+    assert_no_secrets(&error);
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use freshtoken::oauth::{ClientAuth, ClientCredentials, PasswordLogin, RefreshTokenGrant};
+use freshtoken::oauth::{ClientAuth, ClientCredentials, JsonLogin, RefreshTokenGrant};
 use freshtoken::{AuthError, Token, TokenCache, TokenSource};
 use freshtoken_tests::echo::{Echo, EchoServer, Spelling};
 use freshtoken_tests::faults::SecretWatch;
@@ -235,7 +235,7 @@ async fn client_credentials_with_body_auth_shows_no_echoed_secret() {
 async fn password_login_shows_no_echoed_password() {
     assert_no_echoed_secret(LOGIN_PATH, |url| {
         let refresh = url.join(REFRESH_PATH).unwrap();
-        first_error(PasswordLogin::new(url, refresh, USERNAME, PASSWORD), None)
+        first_error(JsonLogin::new(url, refresh, USERNAME, PASSWORD), None)
     })
     .await;
 }
@@ -244,7 +244,7 @@ async fn password_login_shows_no_echoed_password() {
 async fn password_login_refresh_shows_no_echoed_refresh_token() {
     assert_no_echoed_secret(REFRESH_PATH, |url| {
         let login = url.join(LOGIN_PATH).unwrap();
-        let source = PasswordLogin::new(login, url, USERNAME, PASSWORD);
+        let source = JsonLogin::new(login, url, USERNAME, PASSWORD);
         first_error(source, Some(expired()))
     })
     .await;

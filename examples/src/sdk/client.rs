@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use freshtoken::oauth::{PasswordLogin, Url};
+use freshtoken::oauth::{JsonLogin, Url};
 use freshtoken::{CacheStats, Token, TokenCache, refresh_token};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -20,7 +20,7 @@ use super::{Task, TasksError};
 pub struct TasksClient {
     http: reqwest::Client,
     base_url: Url,
-    auth: TokenCache<PasswordLogin>,
+    auth: TokenCache<JsonLogin>,
     unauthorized: Arc<AtomicU64>,
 }
 
@@ -50,7 +50,7 @@ impl TasksClient {
             url.set_path(&format!("{}{path}", base_url.path().trim_end_matches('/')));
             url
         };
-        let login = PasswordLogin::new(
+        let login = JsonLogin::new(
             endpoint("/auth/login"),
             endpoint("/auth/refresh"),
             username,

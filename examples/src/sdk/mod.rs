@@ -3,7 +3,7 @@
 //! Everything an SDK author writes is here, and nothing about tokens beyond one attribute:
 //! - [`TasksClient`] holds a `reqwest::Client`, the API's base URL and a
 //!   [`TokenCache`](freshtoken::TokenCache) fed by the runtime's
-//!   [`PasswordLogin`](freshtoken::oauth::PasswordLogin) source (log in with username and
+//!   [`JsonLogin`](freshtoken::oauth::JsonLogin) source (log in with username and
 //!   password, then refresh with the rotating refresh token);
 //! - each API method is an `async fn` with a `#[token]` parameter, under one
 //!   `#[refresh_token(cache = self.auth)]` on the `impl` block;

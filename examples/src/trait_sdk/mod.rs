@@ -4,7 +4,7 @@
 
 use freshtoken::TokenCache;
 use freshtoken::client::BuildError;
-use freshtoken::oauth::{PasswordLogin, Url};
+use freshtoken::oauth::{JsonLogin, Url};
 use serde::Serialize;
 
 pub use crate::sdk::Task;
@@ -50,7 +50,7 @@ pub fn connect(
     base_url: &str,
     username: &str,
     password: impl Into<String>,
-) -> Result<(TasksClient<PasswordLogin>, TokenCache<PasswordLogin>), BuildError> {
+) -> Result<(TasksClient<JsonLogin>, TokenCache<JsonLogin>), BuildError> {
     let endpoint = |path: &str| {
         format!("{}{path}", base_url.trim_end_matches('/'))
             .parse::<Url>()
@@ -59,7 +59,7 @@ pub fn connect(
                 reason: error.to_string(),
             })
     };
-    let login = PasswordLogin::new(
+    let login = JsonLogin::new(
         endpoint("/auth/login")?,
         endpoint("/auth/refresh")?,
         username,

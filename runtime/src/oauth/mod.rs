@@ -3,8 +3,10 @@
 //! - [`RefreshTokenGrant`]: renews a token with its refresh token (RFC 6749 section 6), for
 //!   clients that got their first token from a login flow.
 //! - [`ClientCredentials`]: a service's own token (RFC 6749 section 4.4), no user involved.
-//! - [`PasswordLogin`]: a JSON login API: username and password first, then its refresh
-//!   endpoint, every field name configurable.
+//! - [`PasswordGrant`]: a user's username and password at an RFC 6749 token endpoint
+//!   (section 4.3, form-encoded, with client authentication), then the refresh token grant.
+//! - [`JsonLogin`]: a login API of its own that takes JSON (username and password first, then
+//!   its refresh endpoint, every field name configurable), like the reference server's.
 //!
 //! Each is a [`TokenSource`](crate::TokenSource) to give a [`TokenCache`](crate::TokenCache).
 //! For a login flow of your own, [`TokenAnswer`] reads the token endpoint's answer as these
@@ -21,7 +23,7 @@
 //! | any other 4xx or 3xx (`invalid_scope`, `invalid_request`...) | [`AuthErrorKind::Rejected`] | stops: the configuration needs fixing |
 //! | 2xx without a usable `access_token`, or not JSON | [`AuthErrorKind::InvalidToken`] | retries after a backoff |
 //!
-//! [`PasswordLogin`] also counts a 403 as a refusal, and reads `invalid_client` as a refused
+//! [`JsonLogin`] also counts a 403 as a refusal, and reads `invalid_client` as a refused
 //! login (it sends no client credentials). The `source` of the first four is an
 //! [`EndpointError`] with the status and the RFC 6749 error code.
 //!
@@ -68,8 +70,17 @@ pub use endpoint::endpoint_error::EndpointError;
 pub(crate) use endpoint::redaction;
 pub use endpoint::response_fields::TokenResponseFields;
 pub use grants::client_credentials::ClientCredentials;
-pub use grants::json_login::PasswordLogin;
+pub use grants::json_login::JsonLogin;
+pub use grants::password::PasswordGrant;
 pub use grants::refresh_token::RefreshTokenGrant;
+
+/// The JSON login-route source under its former name.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `JsonLogin`: it posts JSON to a login route; for an RFC 6749 token \
+            endpoint use `PasswordGrant`"
+)]
+pub type PasswordLogin = JsonLogin;
 
 /// The URL type the sources take (re-exported from `reqwest`, so callers need no direct
 /// dependency on it).

@@ -29,10 +29,22 @@ macro_rules! http_methods {
     };
 }
 
-/// `scopes` and `param` for an OAuth2 grant with `scope` and `params` fields.
+/// `scopes` and `param` for an OAuth2 form grant with `endpoint`, `client`, `scope`,
+/// `params`, `fields` and `http` fields, and the `form` its requests go through.
 macro_rules! grant_methods {
     ($source:ty) => {
         impl $source {
+            fn form(&self) -> super::form_grant::FormGrant<'_> {
+                super::form_grant::FormGrant {
+                    endpoint: &self.endpoint,
+                    client: &self.client,
+                    scope: self.scope.as_deref(),
+                    params: &self.params,
+                    fields: &self.fields,
+                    http: &self.http,
+                }
+            }
+
             /// Asks for these scopes (sent space-separated as `scope`). By default no `scope`
             /// is sent and the server grants its default (or, on a refresh, keeps the
             /// original scope).

@@ -4,13 +4,10 @@
 
 use reqwest::Url;
 
-use super::builder_methods::{extra_fields, grant_methods, http_methods};
+use super::builder_methods::{grant_methods, http_methods};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::exchange::Http;
-use crate::oauth::endpoint::redaction::Redactions;
-use crate::oauth::endpoint::request_body::RequestBody;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
-use crate::oauth::endpoint::token_request::TokenRequest;
 use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, Token, TokenSource};
 
@@ -77,21 +74,8 @@ http_methods!(ClientCredentials);
 
 impl TokenSource for ClientCredentials {
     async fn fetch(&self, _previous: Option<&Token>) -> Result<Token, AuthError> {
-        let mut fields = vec![("grant_type", "client_credentials")];
-        fields.extend(self.client.form_fields());
-        fields.extend(extra_fields(self.scope.as_deref(), &self.params));
-
-        let mut secrets = Redactions::default();
-        self.client.add_secrets(&mut secrets);
-        TokenRequest {
-            endpoint: &self.endpoint,
-            body: RequestBody::form(&fields),
-            authorization: self.client.authorization()?,
-            fields: &self.fields,
-            secrets,
-            judge: self.client.judge(),
-        }
-        .send(&self.http)
-        .await
+        self.form()
+            .send(&[("grant_type", "client_credentials")], &[])
+            .await
     }
 }

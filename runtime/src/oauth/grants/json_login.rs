@@ -34,12 +34,12 @@ use crate::{AuthError, ClientSecret, Token, TokenSource};
 ///
 /// ```no_run
 /// use freshtoken::{AuthError, TokenCache};
-/// use freshtoken::oauth::{PasswordLogin, TokenResponseFields};
+/// use freshtoken::oauth::{JsonLogin, TokenResponseFields};
 ///
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// // POST /auth/login   {"email": ..., "pass": ...}   -> {"token": ..., "refreshToken": ..., "expiresIn": 900}
 /// // POST /auth/refresh {"refreshToken": ...}         -> the same shape
-/// let source = PasswordLogin::new(
+/// let source = JsonLogin::new(
 ///     "https://api.example/auth/login".parse()?,
 ///     "https://api.example/auth/refresh".parse()?,
 ///     "alice@example.com",
@@ -69,7 +69,7 @@ use crate::{AuthError, ClientSecret, Token, TokenSource};
 /// # }
 /// ```
 #[derive(Debug, Clone)]
-pub struct PasswordLogin {
+pub struct JsonLogin {
     login: Endpoint,
     refresh: Endpoint,
     username: String,
@@ -81,7 +81,7 @@ pub struct PasswordLogin {
     http: Http,
 }
 
-impl PasswordLogin {
+impl JsonLogin {
     /// A source that logs in at `login_url` as `username` with `password`, and refreshes at
     /// `refresh_url` (which may be the same URL).
     ///
@@ -196,9 +196,9 @@ fn refused(status: StatusCode, error_code: Option<&str>) -> Remedy {
     }
 }
 
-http_methods!(PasswordLogin);
+http_methods!(JsonLogin);
 
-impl TokenSource for PasswordLogin {
+impl TokenSource for JsonLogin {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
         match previous.and_then(Token::refresh_token) {
             Some(refresh_token) => self.refresh(refresh_token.expose_secret()).await,

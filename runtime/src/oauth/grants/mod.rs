@@ -4,5 +4,7 @@
 
 mod builder_methods;
 pub(crate) mod client_credentials;
+mod form_grant;
 pub(crate) mod json_login;
+pub(crate) mod password;
 pub(crate) mod refresh_token;
