@@ -61,9 +61,11 @@
 //! [`AuthErrorKind::Rejected`]: crate::AuthErrorKind::Rejected
 //! [`AuthErrorKind::InvalidToken`]: crate::AuthErrorKind::InvalidToken
 
+mod discovery;
 mod endpoint;
 mod grants;
 
+pub use discovery::{Issuer, ServerMetadata};
 pub use endpoint::answer::TokenAnswer;
 pub use endpoint::client_auth::ClientAuth;
 pub use endpoint::endpoint_error::EndpointError;

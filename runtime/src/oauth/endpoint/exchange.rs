@@ -110,8 +110,25 @@ pub(crate) async fn post(
     if let Some(authorization) = authorization {
         request = request.header(AUTHORIZATION, authorization);
     }
-    let failed = |error| transport_error(endpoint, error, http.timeout);
+    exchange(http, endpoint, request).await
+}
 
+/// GETs `endpoint` (a metadata document) and reads the whole answer within `http.timeout`.
+pub(crate) async fn get(http: &Http, endpoint: &Endpoint) -> Result<Answer, AuthError> {
+    let request = http
+        .client
+        .get(endpoint.url().clone())
+        .timeout(http.timeout)
+        .header(ACCEPT, "application/json");
+    exchange(http, endpoint, request).await
+}
+
+async fn exchange(
+    http: &Http,
+    endpoint: &Endpoint,
+    request: reqwest::RequestBuilder,
+) -> Result<Answer, AuthError> {
+    let failed = |error| transport_error(endpoint, error, http.timeout);
     let mut response = request.send().await.map_err(failed)?;
     let (status, headers) = (response.status(), response.headers().clone());
     let (body, truncated) = read_body(&mut response).await.map_err(failed)?;

@@ -66,7 +66,7 @@ macro_rules! grant_methods {
     };
 }
 
-pub(super) use {grant_methods, http_methods};
+pub(in crate::oauth) use {grant_methods, http_methods};
 
 /// The form fields a grant adds after its own: `scope`, if any, then the extra parameters.
 pub(super) fn extra_fields<'a>(

@@ -2,7 +2,7 @@
 // username and password...).
 // Output: one `TokenSource` per grant or login flow, each a thin file over `endpoint/`.
 
-mod builder_methods;
+pub(super) mod builder_methods;
 pub(crate) mod client_credentials;
 mod form_grant;
 pub(crate) mod json_login;

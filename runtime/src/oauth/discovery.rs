@@ -1,0 +1,278 @@
+// Input: an authorization server's issuer URL.
+// Output: its endpoints, read once from its metadata (RFC 8414, or OpenID Connect Discovery),
+// checked against the issuer, and the sources built on them.
+
+use std::sync::Arc;
+
+use reqwest::Url;
+use serde_json::Value;
+use tokio::sync::OnceCell;
+
+use super::endpoint::exchange::{Http, get};
+use super::endpoint::url::Endpoint;
+use super::grants::builder_methods::http_methods;
+use super::{ClientAuth, ClientCredentials, PasswordGrant, RefreshTokenGrant};
+use crate::{AuthError, ClientSecret};
+
+/// An authorization server known by its issuer URL: its endpoints come from its metadata,
+/// fetched on first use and kept (a failed fetch is tried again on the next use).
+///
+/// The metadata is looked for at `/.well-known/oauth-authorization-server` (RFC 8414), then at
+/// `/.well-known/openid-configuration` (`OpenID` Connect Discovery). Its `issuer` must be the
+/// issuer URL given here (a trailing slash aside): a document naming another issuer is
+/// refused, as RFC 8414 section 3.3 requires, so a misdirected URL cannot hand your
+/// credentials to another server.
+///
+/// ```no_run
+/// use freshtoken::TokenCache;
+/// use freshtoken::oauth::{ClientAuth, Issuer};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let issuer = Issuer::new("https://auth.example.com".parse()?);
+/// let source = issuer
+///     .password_grant(ClientAuth::public("tasks-cli"), "alice", std::env::var("PASSWORD")?)
+///     .await?;
+/// let cache = TokenCache::new(source);
+/// # let _ = cache;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    issuer: Url,
+    metadata: Arc<OnceCell<ServerMetadata>>,
+    http: Http,
+}
+
+impl Issuer {
+    /// The authorization server whose issuer identifier is `issuer`. Nothing is fetched yet.
+    ///
+    /// # Panics
+    /// Like `reqwest::Client::new`, if the HTTP client cannot be initialized; pass your own
+    /// with [`http_client`](Self::http_client) to choose.
+    #[must_use]
+    pub fn new(issuer: Url) -> Self {
+        Self {
+            issuer,
+            metadata: Arc::new(OnceCell::new()),
+            http: Http::new(),
+        }
+    }
+
+    /// The server's metadata, fetched on the first call.
+    ///
+    /// # Errors
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when no metadata is found,
+    /// it is not a JSON object, it names another issuer, or it lacks a `token_endpoint`; the
+    /// errors of a token request when the server cannot be reached (retryable).
+    pub async fn metadata(&self) -> Result<&ServerMetadata, AuthError> {
+        self.metadata
+            .get_or_try_init(|| async { self.fetch().await })
+            .await
+    }
+
+    /// A [`RefreshTokenGrant`] at the server's token endpoint.
+    ///
+    /// # Errors
+    /// As [`metadata`](Self::metadata).
+    pub async fn refresh_token_grant(
+        &self,
+        client: ClientAuth,
+    ) -> Result<RefreshTokenGrant, AuthError> {
+        let token_url = self.metadata().await?.token_endpoint().clone();
+        Ok(RefreshTokenGrant::new(token_url, client).http_client(self.http.client.clone()))
+    }
+
+    /// A [`PasswordGrant`] at the server's token endpoint.
+    ///
+    /// # Errors
+    /// As [`metadata`](Self::metadata).
+    pub async fn password_grant(
+        &self,
+        client: ClientAuth,
+        username: impl Into<String>,
+        password: impl Into<ClientSecret>,
+    ) -> Result<PasswordGrant, AuthError> {
+        let token_url = self.metadata().await?.token_endpoint().clone();
+        Ok(PasswordGrant::new(token_url, client, username, password)
+            .http_client(self.http.client.clone()))
+    }
+
+    /// A [`ClientCredentials`] source at the server's token endpoint.
+    ///
+    /// # Errors
+    /// As [`metadata`](Self::metadata).
+    pub async fn client_credentials(
+        &self,
+        client: ClientAuth,
+    ) -> Result<ClientCredentials, AuthError> {
+        let token_url = self.metadata().await?.token_endpoint().clone();
+        Ok(ClientCredentials::new(token_url, client).http_client(self.http.client.clone()))
+    }
+
+    async fn fetch(&self) -> Result<ServerMetadata, AuthError> {
+        let mut refused = Vec::new();
+        for url in well_known_urls(&self.issuer) {
+            let endpoint = Endpoint::new(url);
+            let answer = get(&self.http, &endpoint).await?;
+            if answer.status.is_success() {
+                return ServerMetadata::read(&endpoint, &answer.body, &self.issuer);
+            }
+            refused.push(format!("{} answered {}", endpoint.name(), answer.status));
+        }
+        Err(AuthError::rejected(format!(
+            "no authorization server metadata for issuer {}: {}; check the issuer URL",
+            Endpoint::new(self.issuer.clone()).name(),
+            refused.join(", ")
+        )))
+    }
+}
+
+http_methods!(Issuer);
+
+/// Where RFC 8414 and `OpenID` Connect Discovery put the metadata of `issuer`.
+fn well_known_urls(issuer: &Url) -> Vec<Url> {
+    let path = issuer.path().trim_end_matches('/');
+    let mut rfc8414 = issuer.clone();
+    rfc8414.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
+    let mut openid = issuer.clone();
+    openid.set_path(&format!("{path}/.well-known/openid-configuration"));
+    for url in [&mut rfc8414, &mut openid] {
+        url.set_query(None);
+        url.set_fragment(None);
+    }
+    vec![rfc8414, openid]
+}
+
+/// The endpoints of an authorization server, from its metadata (RFC 8414 section 2).
+#[derive(Debug, Clone)]
+pub struct ServerMetadata {
+    issuer: String,
+    token_endpoint: Url,
+    authorization_endpoint: Option<Url>,
+    device_authorization_endpoint: Option<Url>,
+    revocation_endpoint: Option<Url>,
+}
+
+impl ServerMetadata {
+    fn read(endpoint: &Endpoint, body: &[u8], expected: &Url) -> Result<Self, AuthError> {
+        let refuse = |what: String| {
+            AuthError::rejected(format!("the metadata at {}: {what}", endpoint.name()))
+        };
+        let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+            return Err(refuse("not a JSON object".to_owned()));
+        };
+        let issuer = fields
+            .get("issuer")
+            .and_then(Value::as_str)
+            .ok_or_else(|| refuse("no `issuer`".to_owned()))?;
+        if issuer.trim_end_matches('/') != expected.as_str().trim_end_matches('/') {
+            return Err(refuse(format!(
+                "it names the issuer {issuer:?}, not {:?}; the issuer URL must be the one the \
+                 server names (RFC 8414 section 3.3)",
+                expected.as_str()
+            )));
+        }
+        let url = |name: &str| -> Result<Option<Url>, AuthError> {
+            match fields.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(url)) => url
+                    .parse()
+                    .map(Some)
+                    .map_err(|error| refuse(format!("`{name}` is not a URL ({error})"))),
+                Some(_) => Err(refuse(format!("`{name}` is not a string"))),
+            }
+        };
+        Ok(Self {
+            issuer: issuer.to_owned(),
+            token_endpoint: url("token_endpoint")?
+                .ok_or_else(|| refuse("no `token_endpoint`".to_owned()))?,
+            authorization_endpoint: url("authorization_endpoint")?,
+            device_authorization_endpoint: url("device_authorization_endpoint")?,
+            revocation_endpoint: url("revocation_endpoint")?,
+        })
+    }
+
+    /// The issuer identifier the server names (the one given, a trailing slash aside).
+    #[must_use]
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The token endpoint.
+    #[must_use]
+    pub fn token_endpoint(&self) -> &Url {
+        &self.token_endpoint
+    }
+
+    /// The authorization endpoint (authorization code flows), if the server has one.
+    #[must_use]
+    pub fn authorization_endpoint(&self) -> Option<&Url> {
+        self.authorization_endpoint.as_ref()
+    }
+
+    /// The device authorization endpoint (RFC 8628), if the server has one.
+    #[must_use]
+    pub fn device_authorization_endpoint(&self) -> Option<&Url> {
+        self.device_authorization_endpoint.as_ref()
+    }
+
+    /// The revocation endpoint (RFC 7009), if the server has one.
+    #[must_use]
+    pub fn revocation_endpoint(&self) -> Option<&Url> {
+        self.revocation_endpoint.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(body: &str, issuer: &str) -> Result<ServerMetadata, AuthError> {
+        let endpoint = Endpoint::new("https://auth.example/.well-known/x".parse().unwrap());
+        ServerMetadata::read(&endpoint, body.as_bytes(), &issuer.parse().unwrap())
+    }
+
+    #[test]
+    fn well_known_urls_follow_rfc_8414_then_openid() {
+        let urls = well_known_urls(&"https://auth.example/tenant/1/?x=y".parse().unwrap());
+        assert_eq!(
+            urls[0].as_str(),
+            "https://auth.example/.well-known/oauth-authorization-server/tenant/1"
+        );
+        assert_eq!(
+            urls[1].as_str(),
+            "https://auth.example/tenant/1/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn metadata_is_read_and_checked() {
+        let body = r#"{"issuer":"https://auth.example","token_endpoint":"https://auth.example/token",
+                      "revocation_endpoint":"https://auth.example/revoke"}"#;
+        let metadata = read(body, "https://auth.example/").unwrap();
+        assert_eq!(
+            metadata.token_endpoint().as_str(),
+            "https://auth.example/token"
+        );
+        assert!(metadata.device_authorization_endpoint().is_none());
+        assert!(metadata.revocation_endpoint().is_some());
+
+        for (body, expected) in [
+            (body, "not \"https://other.example/\""),
+            ("[]", "not a JSON object"),
+            (r#"{"issuer":"https://third.example"}"#, "names the issuer"),
+            (
+                r#"{"issuer":"https://other.example/"}"#,
+                "no `token_endpoint`",
+            ),
+            (
+                r#"{"issuer":"https://other.example","token_endpoint":7}"#,
+                "`token_endpoint` is not a string",
+            ),
+        ] {
+            let error = read(body, "https://other.example/").unwrap_err();
+            assert!(error.to_string().contains(expected), "{expected}: {error}");
+        }
+    }
+}
