@@ -7,9 +7,10 @@
 use std::time::{Duration, Instant};
 
 use freshtoken::oauth::{
-    ClientAuth, ClientCredentials, JsonLogin, PasswordGrant, RefreshTokenGrant, TokenResponseFields,
+    ClientAuth, ClientCredentials, Issuer, JsonLogin, PasswordGrant, RefreshTokenGrant, Revocation,
+    TokenResponseFields,
 };
-use freshtoken::{AuthError, AuthErrorKind, Token, TokenCache, TokenSource};
+use freshtoken::{AuthError, AuthErrorKind, FileStore, Token, TokenCache, TokenSource, TokenStore};
 use httpmock::Method::POST;
 use httpmock::prelude::HttpMockRequest;
 use httpmock::{Mock, MockServer, Then};
@@ -1237,4 +1238,141 @@ async fn a_refused_password_asks_to_log_in_again_without_repeating_it() {
     assert!(error.needs_reauthentication(), "{error}");
     assert!(error.to_string().contains("invalid_grant"), "{error}");
     assert_no_secrets(&error);
+}
+
+// ----- revocation (RFC 7009) and logout -----
+
+const REVOKE_PATH: &str = "/oauth/revoke";
+
+#[tokio::test]
+async fn log_out_clears_the_cache_and_its_store_then_revokes_the_refresh_token() {
+    let server = MockServer::start_async().await;
+    let revoke = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(REVOKE_PATH)
+                .header("authorization", BASIC)
+                .is_true(|request| {
+                    form(request)
+                        == fields(&[
+                            ("token", REFRESH_TOKEN),
+                            ("token_type_hint", "refresh_token"),
+                        ])
+                });
+            then.status(200);
+        })
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::new(dir.path().join("token.json"));
+    let source = RefreshTokenGrant::new(url(&server, TOKEN_PATH), ClientAuth::public(CLIENT_ID));
+    let cache = TokenCache::builder(source).store(store.clone()).build();
+    cache.save_token(previous()).await.unwrap();
+    assert!(store.load().await.unwrap().is_some());
+
+    let revocation = Revocation::new(
+        url(&server, REVOKE_PATH),
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    );
+    revocation.log_out(&cache).await.unwrap();
+
+    assert_eq!(revoke.calls_async().await, 1);
+    assert!(cache.cached().is_none());
+    assert!(
+        store.load().await.unwrap().is_none(),
+        "the store still holds the token"
+    );
+    assert!(!store.path().exists());
+    // Nothing left to revoke: a second logout sends nothing.
+    revocation.log_out(&cache).await.unwrap();
+    assert_eq!(revoke.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_refused_revocation_names_the_cause_and_no_secret() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(REVOKE_PATH);
+            then.status(401).json_body(json!({
+                "error": "invalid_client",
+                "error_description": format!("bad secret for {REFRESH_TOKEN}"),
+            }));
+        })
+        .await;
+    let error = Revocation::new(
+        url(&server, REVOKE_PATH),
+        ClientAuth::basic(CLIENT_ID, CLIENT_SECRET),
+    )
+    .revoke(&previous())
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::InvalidClient { .. }),
+        "{error}"
+    );
+    assert_no_secrets(&error);
+}
+
+// ----- discovery (RFC 8414) -----
+
+/// RFC 8414 metadata at the well-known path of `server`, naming `issuer`.
+async fn metadata<'s>(server: &'s MockServer, issuer: &str) -> Mock<'s> {
+    let (token_url, revoke_url) = (server.url(TOKEN_PATH), server.url(REVOKE_PATH));
+    server
+        .mock_async(|when, then| {
+            when.path("/.well-known/oauth-authorization-server");
+            then.status(200).json_body(json!({
+                "issuer": issuer,
+                "token_endpoint": token_url,
+                "revocation_endpoint": revoke_url,
+            }));
+        })
+        .await
+}
+
+#[tokio::test]
+async fn an_issuer_gives_sources_on_the_endpoints_of_its_metadata_fetched_once() {
+    let server = MockServer::start_async().await;
+    let metadata = metadata(&server, &server.base_url()).await;
+    let login = answer_json(
+        &server,
+        TOKEN_PATH,
+        json!({"access_token": "access-SECRET-1"}),
+    )
+    .await;
+    let issuer = Issuer::new(server.base_url().parse().unwrap());
+
+    let source = issuer
+        .password_grant(ClientAuth::public(CLIENT_ID), USERNAME, PASSWORD)
+        .await
+        .unwrap();
+    let token = source.fetch(None).await.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
+    assert_eq!(login.calls_async().await, 1);
+    issuer
+        .revocation(ClientAuth::public(CLIENT_ID))
+        .await
+        .unwrap();
+    issuer
+        .client_credentials(ClientAuth::public(CLIENT_ID))
+        .await
+        .unwrap();
+    assert_eq!(
+        metadata.calls_async().await,
+        1,
+        "metadata fetched more than once"
+    );
+}
+
+#[tokio::test]
+async fn an_issuer_whose_metadata_names_another_issuer_is_refused() {
+    let server = MockServer::start_async().await;
+    metadata(&server, "https://impostor.example").await;
+    let issuer = Issuer::new(server.base_url().parse().unwrap());
+    let error = issuer.metadata().await.unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("names the issuer"), "{error}");
 }

@@ -311,6 +311,32 @@ impl<S: TokenSource> TokenCache<S> {
         Ok(())
     }
 
+    /// Logs out here: forgets the token (as [`reset`](Self::reset) does) and clears the
+    /// [`TokenStore`](crate::TokenStore), under the store's lock so that no refresh here or in
+    /// another process saves a token over the logout. Returns the token it forgot (the one in
+    /// service, else the one the store held), whose refresh token the server should now
+    /// revoke: [`Revocation::log_out`](crate::oauth::Revocation::log_out) does both.
+    ///
+    /// # Errors
+    /// [`AuthErrorKind::Store`] when the store cannot be locked or cleared within the store
+    /// timeout (the cache has forgotten the token all the same).
+    pub async fn clear(&self) -> Result<Option<Arc<Token>>, AuthError> {
+        let held = self.shared.lock().last.clone();
+        self.reset();
+        let shared = &self.shared;
+        let _lock = store_calls::lock(shared).await?;
+        let stored = match held {
+            Some(held) => Some(held),
+            None => store_call(shared, "load", shared.store.load())
+                .await
+                .ok()
+                .flatten()
+                .map(Arc::new),
+        };
+        store_call(shared, "clear", shared.store.clear()).await?;
+        Ok(stored)
+    }
+
     /// Forgets the token, its refresh token and any failure: the next call asks the source
     /// with no previous token (a full login, for sources that can do one), without adopting
     /// what the store holds; the new token then replaces it there. A refresh under way no

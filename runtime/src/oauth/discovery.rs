@@ -11,7 +11,7 @@ use tokio::sync::OnceCell;
 use super::endpoint::exchange::{Http, get};
 use super::endpoint::url::Endpoint;
 use super::grants::builder_methods::http_methods;
-use super::{ClientAuth, ClientCredentials, PasswordGrant, RefreshTokenGrant};
+use super::{ClientAuth, ClientCredentials, PasswordGrant, RefreshTokenGrant, Revocation};
 use crate::{AuthError, ClientSecret};
 
 /// An authorization server known by its issuer URL: its endpoints come from its metadata,
@@ -108,6 +108,24 @@ impl Issuer {
     ) -> Result<ClientCredentials, AuthError> {
         let token_url = self.metadata().await?.token_endpoint().clone();
         Ok(ClientCredentials::new(token_url, client).http_client(self.http.client.clone()))
+    }
+
+    /// A [`Revocation`] at the server's revocation endpoint.
+    ///
+    /// # Errors
+    /// As [`metadata`](Self::metadata), and
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the metadata names no
+    /// `revocation_endpoint`.
+    pub async fn revocation(&self, client: ClientAuth) -> Result<Revocation, AuthError> {
+        let metadata = self.metadata().await?;
+        let url = metadata.revocation_endpoint().ok_or_else(|| {
+            AuthError::rejected(format!(
+                "the metadata of issuer {} names no `revocation_endpoint`; give `Revocation` \
+                 the URL the server documents",
+                metadata.issuer()
+            ))
+        })?;
+        Ok(Revocation::new(url.clone(), client).http_client(self.http.client.clone()))
     }
 
     async fn fetch(&self) -> Result<ServerMetadata, AuthError> {

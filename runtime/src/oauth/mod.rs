@@ -64,6 +64,7 @@
 mod discovery;
 mod endpoint;
 mod grants;
+mod revocation;
 
 pub use discovery::{Issuer, ServerMetadata};
 pub use endpoint::answer::TokenAnswer;
@@ -75,6 +76,7 @@ pub use grants::client_credentials::ClientCredentials;
 pub use grants::json_login::JsonLogin;
 pub use grants::password::PasswordGrant;
 pub use grants::refresh_token::RefreshTokenGrant;
+pub use revocation::Revocation;
 
 /// The JSON login-route source under its former name.
 #[deprecated(

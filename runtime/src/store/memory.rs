@@ -41,6 +41,11 @@ impl TokenStore for MemoryStore {
         Ok(())
     }
 
+    async fn clear(&self) -> Result<(), StoreError> {
+        *self.slot() = None;
+        Ok(())
+    }
+
     async fn refresh_token_rejected(&self, token: &Token) -> Result<(), StoreError> {
         let mut slot = self.slot();
         if slot.as_ref().is_some_and(|saved| saved.same_secrets(token)) {

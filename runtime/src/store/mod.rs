@@ -91,6 +91,12 @@ pub trait TokenStore: Send + Sync + 'static {
         async { Ok(()) }
     }
 
+    /// Forgets the saved token (a logout). The default does nothing: a persistent store
+    /// should delete what it keeps, or a logged-out token stays on disk.
+    fn clear(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
+
     /// Keeps other processes sharing this store from refreshing until the returned guard is
     /// dropped. The default excludes nothing (enough for a store used by one process). A lock
     /// that can expire (a lease) should say so with [`StoreLock::checked_by`].
@@ -172,6 +178,10 @@ impl<T: TokenStore> TokenStore for std::sync::Arc<T> {
         (**self).refresh_token_rejected(token).await
     }
 
+    async fn clear(&self) -> Result<(), StoreError> {
+        (**self).clear().await
+    }
+
     async fn lock(&self) -> Result<StoreLock, StoreError> {
         (**self).lock().await
     }
@@ -192,6 +202,7 @@ pub(crate) trait DynStore: Send + Sync {
         &'a self,
         token: &'a Token,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn clear(&self) -> BoxFuture<'_, Result<(), StoreError>>;
     fn lock(&self) -> BoxFuture<'_, Result<StoreLock, StoreError>>;
 }
 
@@ -217,6 +228,10 @@ impl<T: TokenStore> DynStore for T {
         token: &'a Token,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(TokenStore::refresh_token_rejected(self, token))
+    }
+
+    fn clear(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(TokenStore::clear(self))
     }
 
     fn lock(&self) -> BoxFuture<'_, Result<StoreLock, StoreError>> {

@@ -216,6 +216,18 @@ impl TokenStore for FileStore {
         .await
     }
 
+    /// Deletes the file (a logout); a missing file is already clear.
+    async fn clear(&self) -> Result<(), StoreError> {
+        blocking(self, |store| {
+            checks::replaceable(&store.path)?;
+            match fs::remove_file(&store.path) {
+                Err(error) if error.kind() != io::ErrorKind::NotFound => Err(store.io_error(error)),
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
+
     async fn lock(&self) -> Result<StoreLock, StoreError> {
         lock::lock(self).await.map(StoreLock::new)
     }

@@ -294,6 +294,16 @@ impl TokenStore for RedisStore {
         }
     }
 
+    async fn clear(&self) -> Result<(), StoreError> {
+        let mut del = redis::cmd("DEL");
+        del.arg(&self.keys.token);
+        self.call("clear", |mut connection| {
+            let del = &del;
+            async move { del.query_async::<()>(&mut connection).await }
+        })
+        .await
+    }
+
     async fn lock(&self) -> Result<StoreLock, StoreError> {
         lease::acquire(self)
             .await
