@@ -40,6 +40,10 @@ async fn a_saved_token_loads_back_and_no_key_names_a_secret() {
         .unwrap();
     assert_eq!(keys, ["freshtoken:{billing-api}:token"]);
     assert!(!store.name().contains("SECRET"));
+
+    // A logout clears it.
+    store.clear().await.unwrap();
+    assert!(store.load().await.unwrap().is_none());
 }
 
 #[tokio::test]
