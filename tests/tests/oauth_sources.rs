@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use freshtoken::oauth::{
-    ClientAuth, ClientCredentials, Issuer, JsonLogin, PasswordGrant, RefreshTokenGrant, Revocation,
-    TokenResponseFields,
+    AuthorizationCodePkce, ClientAuth, ClientCredentials, Issuer, JsonLogin, PasswordGrant,
+    RefreshTokenGrant, Revocation, TokenResponseFields,
 };
 use freshtoken::{AuthError, AuthErrorKind, FileStore, Token, TokenCache, TokenSource, TokenStore};
 use httpmock::Method::POST;
@@ -1375,4 +1375,146 @@ async fn an_issuer_whose_metadata_names_another_issuer_is_refused() {
         "{error}"
     );
     assert!(error.to_string().contains("names the issuer"), "{error}");
+}
+
+// ----- authorization code + PKCE with a loopback redirect (RFC 7636, RFC 8252) -----
+
+const AUTHORIZE_PATH: &str = "/oauth/authorize";
+
+/// A PKCE source whose "browser" is the test: the authorize URL goes to `urls`.
+fn pkce_source(
+    server: &MockServer,
+    urls: tokio::sync::mpsc::UnboundedSender<reqwest::Url>,
+) -> AuthorizationCodePkce {
+    AuthorizationCodePkce::new(
+        url(server, AUTHORIZE_PATH),
+        url(server, TOKEN_PATH),
+        ClientAuth::public(CLIENT_ID),
+        move |url| {
+            let _ = urls.send(url.clone());
+        },
+    )
+    .scopes(["tasks"])
+    .login_timeout(Duration::from_secs(10))
+}
+
+/// What the browser does after the user's consent: follows the redirect to the loopback
+/// listener with `query`, built from the authorize URL's `state`; first it asks for a
+/// favicon, as browsers do.
+async fn redirect(
+    mut urls: tokio::sync::mpsc::UnboundedReceiver<reqwest::Url>,
+    query: impl FnOnce(&str) -> String,
+) -> reqwest::Url {
+    let authorize = urls.recv().await.unwrap();
+    let pair = |name: &str| {
+        authorize
+            .query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+            .unwrap()
+    };
+    let redirect_uri: reqwest::Url = pair("redirect_uri").parse().unwrap();
+    let http = reqwest::Client::new();
+    let mut favicon = redirect_uri.clone();
+    favicon.set_path("/favicon.ico");
+    let status = http.get(favicon).send().await.unwrap().status();
+    assert_eq!(status, 404);
+    let mut target = redirect_uri.clone();
+    target.set_query(Some(&query(&pair("state"))));
+    http.get(target).send().await.unwrap();
+    authorize
+}
+
+#[tokio::test]
+async fn pkce_login_sends_the_challenge_and_exchanges_the_code_with_its_verifier() {
+    let server = MockServer::start_async().await;
+    let exchange = server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH).is_true(|request| {
+                let form = form(request);
+                let get = |name: &str| {
+                    form.iter()
+                        .find(|(key, _)| key == name)
+                        .map(|(_, value)| value.clone())
+                        .unwrap_or_default()
+                };
+                get("grant_type") == "authorization_code"
+                    && get("code") == "code-SECRET-1"
+                    && get("client_id") == CLIENT_ID
+                    && get("redirect_uri").starts_with("http://127.0.0.1:")
+                    && get("code_verifier").len() == 43
+            });
+            then.status(200).json_body(json!({
+                "access_token": "access-SECRET-1",
+                "refresh_token": "refresh-SECRET-2",
+                "expires_in": 3600,
+            }));
+        })
+        .await;
+    let (urls, received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls);
+
+    let (token, authorize) = tokio::join!(
+        source.login(),
+        redirect(received, |state| format!(
+            "code=code-SECRET-1&state={state}"
+        ))
+    );
+    let token = token.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
+    assert_eq!(exchange.calls_async().await, 1);
+    let query: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+    for (name, value) in [
+        ("response_type", "code"),
+        ("client_id", CLIENT_ID),
+        ("code_challenge_method", "S256"),
+        ("scope", "tasks"),
+    ] {
+        assert!(
+            query.contains(&(name.to_owned(), value.to_owned())),
+            "{name}: {query:?}"
+        );
+    }
+    // Later tokens come from the refresh token, not from another login.
+    let renewed = answer_json(
+        &server,
+        TOKEN_PATH,
+        json!({"access_token": "access-SECRET-2"}),
+    )
+    .await;
+    let cache = TokenCache::builder(source).token(token).build();
+    cache.refresh().await.unwrap();
+    assert_eq!(renewed.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn pkce_login_refuses_a_forged_state_and_reports_a_denied_consent() {
+    let server = MockServer::start_async().await;
+    let exchange = answer_json(&server, TOKEN_PATH, json!({"access_token": "a"})).await;
+    for (query, expected) in [
+        (
+            (|_: &str| "code=code-SECRET-1&state=forged".to_owned()) as fn(&str) -> String,
+            "state",
+        ),
+        (
+            |state: &str| format!("error=access_denied&state={state}"),
+            "access_denied",
+        ),
+    ] {
+        let (urls, received) = tokio::sync::mpsc::unbounded_channel();
+        let source = pkce_source(&server, urls);
+        let (login, _) = tokio::join!(source.login(), redirect(received, query));
+        let error = login.unwrap_err();
+        assert!(
+            matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+            "{error}"
+        );
+        assert!(error.to_string().contains(expected), "{error}");
+        assert_no_secrets(&error);
+    }
+    assert_eq!(
+        exchange.calls_async().await,
+        0,
+        "a refused redirect was exchanged"
+    );
 }

@@ -75,6 +75,7 @@ pub use endpoint::response_fields::TokenResponseFields;
 pub use grants::client_credentials::ClientCredentials;
 pub use grants::json_login::JsonLogin;
 pub use grants::password::PasswordGrant;
+pub use grants::pkce::AuthorizationCodePkce;
 pub use grants::refresh_token::RefreshTokenGrant;
 pub use revocation::Revocation;
 

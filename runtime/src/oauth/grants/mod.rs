@@ -7,4 +7,5 @@ pub(crate) mod client_credentials;
 mod form_grant;
 pub(crate) mod json_login;
 pub(crate) mod password;
+pub(crate) mod pkce;
 pub(crate) mod refresh_token;
