@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use freshtoken::oauth::{
-    AuthorizationCodePkce, ClientAuth, ClientCredentials, Issuer, JsonLogin, PasswordGrant,
-    RefreshTokenGrant, Revocation, TokenResponseFields,
+    AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceCodeGrant, Issuer, JsonLogin,
+    PasswordGrant, RefreshTokenGrant, Revocation, TokenResponseFields,
 };
 use freshtoken::{AuthError, AuthErrorKind, FileStore, Token, TokenCache, TokenSource, TokenStore};
 use httpmock::Method::POST;
@@ -1517,4 +1517,102 @@ async fn pkce_login_refuses_a_forged_state_and_reports_a_denied_consent() {
         0,
         "a refused redirect was exchanged"
     );
+}
+
+// ----- the device authorization grant (RFC 8628); its timing is tested on the paused clock
+// in the runtime's unit tests -----
+
+const DEVICE_PATH: &str = "/oauth/device_authorization";
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// A device authorization endpoint handing out `device-SECRET-1`, and a token endpoint that
+/// answers the device code grant with `status` and `body`.
+async fn device_server(status: u16, body: serde_json::Value) -> MockServer {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(DEVICE_PATH)
+                .form_urlencoded_tuple("client_id", CLIENT_ID)
+                .form_urlencoded_tuple("scope", "tasks");
+            then.status(200).json_body(json!({
+                "device_code": "device-SECRET-1",
+                "user_code": "WDJB-MJHT",
+                "verification_uri": "https://auth.example/device",
+                "verification_uri_complete": "https://auth.example/device?user_code=WDJB-MJHT",
+                "expires_in": 60,
+                "interval": 0,
+            }));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .form_urlencoded_tuple("grant_type", DEVICE_GRANT)
+                .form_urlencoded_tuple("device_code", "device-SECRET-1")
+                .form_urlencoded_tuple("client_id", CLIENT_ID);
+            then.status(status).json_body(body);
+        })
+        .await;
+    server
+}
+
+fn device_source(
+    server: &MockServer,
+    shown: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) -> DeviceCodeGrant {
+    DeviceCodeGrant::new(
+        url(server, DEVICE_PATH),
+        url(server, TOKEN_PATH),
+        ClientAuth::public(CLIENT_ID),
+        move |login| {
+            shown.lock().unwrap().push(format!(
+                "{} {} {:?}",
+                login.verification_uri, login.user_code, login.verification_uri_complete
+            ));
+        },
+    )
+    .scopes(["tasks"])
+}
+
+#[tokio::test]
+async fn device_login_shows_the_user_code_and_exchanges_the_device_code() {
+    let server = device_server(200, json!({"access_token": "access-SECRET-1"})).await;
+    let shown = std::sync::Arc::default();
+    let token = device_source(&server, std::sync::Arc::clone(&shown))
+        .login()
+        .await
+        .unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
+    let shown = shown.lock().unwrap();
+    assert_eq!(shown.len(), 1);
+    assert!(
+        shown[0].starts_with("https://auth.example/device WDJB-MJHT"),
+        "{shown:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_denied_and_an_expired_device_login_end_with_distinct_errors() {
+    let server = device_server(400, json!({"error": "access_denied"})).await;
+    let denied = device_source(&server, std::sync::Arc::default())
+        .login()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(denied.kind(), AuthErrorKind::Rejected { .. }),
+        "{denied}"
+    );
+    assert!(denied.to_string().contains("access_denied"), "{denied}");
+    assert_no_secrets(&denied);
+
+    let server = device_server(400, json!({"error": "expired_token"})).await;
+    let expired = device_source(&server, std::sync::Arc::default())
+        .login()
+        .await
+        .unwrap_err();
+    assert!(expired.needs_reauthentication(), "{expired}");
+    assert!(expired.to_string().contains("expired_token"), "{expired}");
+    assert_no_secrets(&expired);
 }

@@ -73,6 +73,7 @@ pub use endpoint::endpoint_error::EndpointError;
 pub(crate) use endpoint::redaction;
 pub use endpoint::response_fields::TokenResponseFields;
 pub use grants::client_credentials::ClientCredentials;
+pub use grants::device_code::{DeviceAuthorization, DeviceCodeGrant};
 pub use grants::json_login::JsonLogin;
 pub use grants::password::PasswordGrant;
 pub use grants::pkce::AuthorizationCodePkce;

@@ -4,6 +4,7 @@
 
 pub(super) mod builder_methods;
 pub(crate) mod client_credentials;
+pub(crate) mod device_code;
 mod form_grant;
 pub(crate) mod json_login;
 pub(crate) mod password;
