@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use freshtoken::oauth::{
     AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceCodeGrant, Issuer, JsonLogin,
-    PasswordGrant, RefreshTokenGrant, Revocation, TokenResponseFields,
+    JwtBearerGrant, JwtSigner, PasswordGrant, RefreshTokenGrant, Revocation, TokenResponseFields,
 };
 use freshtoken::{AuthError, AuthErrorKind, FileStore, Token, TokenCache, TokenSource, TokenStore};
 use httpmock::Method::POST;
@@ -1615,4 +1615,101 @@ async fn a_denied_and_an_expired_device_login_end_with_distinct_errors() {
     assert!(expired.needs_reauthentication(), "{expired}");
     assert!(expired.to_string().contains("expired_token"), "{expired}");
     assert_no_secrets(&expired);
+}
+
+// ----- JWT assertions (RFC 7523) -----
+
+const RSA_PRIVATE: &[u8] = include_bytes!("../../runtime/src/oauth/test_keys/rsa_private.pem");
+const RSA_PUBLIC: &[u8] = include_bytes!("../../runtime/src/oauth/test_keys/rsa_public.pem");
+const EC_PRIVATE: &[u8] = include_bytes!("../../runtime/src/oauth/test_keys/ec_private.pem");
+const EC_PUBLIC: &[u8] = include_bytes!("../../runtime/src/oauth/test_keys/ec_public.pem");
+
+/// The claims of `assertion` if its signature verifies with `public` and its audience is
+/// `audience`, as a token endpoint checks it.
+fn verified(
+    assertion: &str,
+    public: &jsonwebtoken::DecodingKey,
+    algorithm: jsonwebtoken::Algorithm,
+    audience: &str,
+) -> Option<serde_json::Value> {
+    let mut validation = jsonwebtoken::Validation::new(algorithm);
+    validation.set_audience(&[audience]);
+    jsonwebtoken::decode::<serde_json::Value>(assertion, public, &validation)
+        .ok()
+        .map(|data| data.claims)
+}
+
+fn field(request: &HttpMockRequest, name: &str) -> String {
+    form(request)
+        .into_iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value)
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn jwt_bearer_grant_sends_a_signed_assertion_for_the_token_endpoint() {
+    let server = MockServer::start_async().await;
+    let audience = server.url(TOKEN_PATH);
+    let public = jsonwebtoken::DecodingKey::from_rsa_pem(RSA_PUBLIC).unwrap();
+    let endpoint = server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH).is_true(move |request| {
+                field(request, "grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer"
+                    && verified(
+                        &field(request, "assertion"),
+                        &public,
+                        jsonwebtoken::Algorithm::RS256,
+                        &audience,
+                    )
+                    .is_some_and(|claims| {
+                        claims["iss"] == "svc@example" && claims["sub"] == "user@example"
+                    })
+            });
+            then.status(200)
+                .json_body(json!({"access_token": "access-SECRET-1"}));
+        })
+        .await;
+    let source = JwtBearerGrant::new(
+        url(&server, TOKEN_PATH),
+        ClientAuth::public(CLIENT_ID),
+        JwtSigner::rs256_pem(RSA_PRIVATE).unwrap(),
+        "svc@example",
+        "user@example",
+    );
+    source.fetch(None).await.unwrap();
+    source.fetch(None).await.unwrap();
+    assert_eq!(endpoint.calls_async().await, 2);
+}
+
+#[tokio::test]
+async fn private_key_jwt_authenticates_the_client_with_a_verified_assertion() {
+    let server = MockServer::start_async().await;
+    let audience = server.url(TOKEN_PATH);
+    let public = jsonwebtoken::DecodingKey::from_ec_pem(EC_PUBLIC).unwrap();
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(TOKEN_PATH).is_true(move |request| {
+                field(request, "client_assertion_type")
+                    == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                    && verified(
+                        &field(request, "client_assertion"),
+                        &public,
+                        jsonwebtoken::Algorithm::ES256,
+                        &audience,
+                    )
+                    .is_some_and(|claims| claims["iss"] == CLIENT_ID && claims["sub"] == CLIENT_ID)
+                    && !has_header(request, "authorization")
+            });
+            then.status(400)
+                .json_body(json!({"error": "invalid_grant"}));
+        })
+        .await;
+    let client = ClientAuth::private_key_jwt(CLIENT_ID, JwtSigner::es256_pem(EC_PRIVATE).unwrap());
+    let error = RefreshTokenGrant::new(url(&server, TOKEN_PATH), client)
+        .fetch(Some(&previous()))
+        .await
+        .unwrap_err();
+    // Matched (a 400 from the mock, not httpmock's 404): the assertion verified.
+    assert!(error.needs_reauthentication(), "{error}");
 }

@@ -79,6 +79,8 @@ pub use grants::password::PasswordGrant;
 pub use grants::pkce::AuthorizationCodePkce;
 pub use grants::refresh_token::RefreshTokenGrant;
 pub use revocation::Revocation;
+#[cfg(feature = "jsonwebtoken")]
+pub use {endpoint::assertion::JwtSigner, grants::jwt_bearer::JwtBearerGrant};
 
 /// The JSON login-route source under its former name.
 #[deprecated(

@@ -67,8 +67,9 @@ impl Revocation {
             Some(refresh) => (refresh.expose_secret(), "refresh_token"),
             None => (token.access_token().expose_secret(), "access_token"),
         };
+        let client = self.client.fields(&self.endpoint)?;
         let mut form = vec![("token", value), ("token_type_hint", hint)];
-        form.extend(self.client.form_fields());
+        form.extend(client.pairs());
         let answer = post(
             &self.http,
             &self.endpoint,
@@ -81,6 +82,9 @@ impl Revocation {
         }
         let mut secrets = Redactions::new(&[value]);
         self.client.add_secrets(&mut secrets);
+        if let Some(assertion) = client.assertion() {
+            secrets.add(assertion);
+        }
         let error_body = ErrorBody::read(&answer.body, &secrets);
         let (remedy, hint) = self.client.judge()(answer.status, error_body.code.as_deref());
         Err(error_from_answer(

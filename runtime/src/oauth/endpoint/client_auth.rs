@@ -11,6 +11,7 @@ use super::error_response::{authenticated_client_remedy, oauth_remedy};
 use super::redaction::Redactions;
 use super::request_body::form_urlencode;
 use super::token_request::Judge;
+use super::url::Endpoint;
 use crate::{AuthError, ClientSecret};
 
 /// How a failed answer is read for a client that did (`authenticated`) or did not prove who
@@ -51,6 +52,38 @@ enum Method {
     Basic(ClientSecret),
     Body(ClientSecret),
     Public,
+    #[cfg(feature = "jsonwebtoken")]
+    PrivateKeyJwt(super::assertion::JwtSigner),
+}
+
+/// RFC 7523 section 2.2: how a client assertion says what it is.
+#[cfg(feature = "jsonwebtoken")]
+const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The form fields that identify the client to one endpoint, with the client assertion made
+/// for it (`private_key_jwt`), if any.
+pub(crate) struct ClientFields<'a> {
+    fields: Vec<(&'static str, &'a str)>,
+    assertion: Option<Zeroizing<String>>,
+}
+
+impl ClientFields<'_> {
+    /// The fields, the assertion's among them.
+    pub(crate) fn pairs(&self) -> Vec<(&str, &str)> {
+        #[cfg_attr(not(feature = "jsonwebtoken"), allow(unused_mut))]
+        let mut pairs: Vec<(&str, &str)> = self.fields.clone();
+        #[cfg(feature = "jsonwebtoken")]
+        if let Some(assertion) = &self.assertion {
+            pairs.push(("client_assertion_type", CLIENT_ASSERTION_TYPE));
+            pairs.push(("client_assertion", assertion));
+        }
+        pairs
+    }
+
+    /// The client assertion, to be kept out of error messages.
+    pub(crate) fn assertion(&self) -> Option<&str> {
+        self.assertion.as_deref().map(String::as_str)
+    }
 }
 
 impl ClientAuth {
@@ -79,6 +112,20 @@ impl ClientAuth {
         }
     }
 
+    /// `private_key_jwt` (RFC 7523 section 2.2, `OpenID` Connect): no secret; each request
+    /// carries a JWT assertion signed by `signer`, issued by and about the client, for the
+    /// endpoint it goes to.
+    #[cfg(feature = "jsonwebtoken")]
+    pub fn private_key_jwt(
+        client_id: impl Into<String>,
+        signer: super::assertion::JwtSigner,
+    ) -> Self {
+        Self {
+            client_id: client_id.into(),
+            method: Method::PrivateKeyJwt(signer),
+        }
+    }
+
     /// The client id.
     #[must_use]
     pub fn client_id(&self) -> &str {
@@ -90,6 +137,8 @@ impl ClientAuth {
         match &self.method {
             Method::Basic(secret) | Method::Body(secret) => Some(secret.expose_secret()),
             Method::Public => None,
+            #[cfg(feature = "jsonwebtoken")]
+            Method::PrivateKeyJwt(_) => None,
         }
     }
 
@@ -115,19 +164,37 @@ impl ClientAuth {
     /// How an RFC 6749 token endpoint's refusal reads for this client: with a secret, a 401
     /// means the client was refused.
     pub(crate) fn judge(&self) -> Judge {
-        judge_for(self.secret().is_some())
+        judge_for(!matches!(self.method, Method::Public))
     }
 
-    /// The form fields that identify the client: none for Basic, where the header does.
-    pub(crate) fn form_fields(&self) -> Vec<(&'static str, &str)> {
-        match &self.method {
-            Method::Basic(_) => Vec::new(),
-            Method::Body(secret) => vec![
-                ("client_id", self.client_id.as_str()),
-                ("client_secret", secret.expose_secret()),
-            ],
-            Method::Public => vec![("client_id", self.client_id.as_str())],
-        }
+    /// The form fields that identify the client to `audience`: none for Basic, where the
+    /// header does; a fresh assertion for `private_key_jwt`.
+    // Only a signed assertion can fail to be made.
+    #[cfg_attr(not(feature = "jsonwebtoken"), allow(clippy::unnecessary_wraps))]
+    pub(crate) fn fields(&self, audience: &Endpoint) -> Result<ClientFields<'_>, AuthError> {
+        let _ = audience;
+        let (fields, assertion) = match &self.method {
+            Method::Basic(_) => (Vec::new(), None),
+            Method::Body(secret) => (
+                vec![
+                    ("client_id", self.client_id.as_str()),
+                    ("client_secret", secret.expose_secret()),
+                ],
+                None,
+            ),
+            Method::Public => (vec![("client_id", self.client_id.as_str())], None),
+            #[cfg(feature = "jsonwebtoken")]
+            Method::PrivateKeyJwt(signer) => (
+                vec![("client_id", self.client_id.as_str())],
+                Some(signer.sign(
+                    &self.client_id,
+                    &self.client_id,
+                    audience.url().as_str(),
+                    None,
+                )?),
+            ),
+        };
+        Ok(ClientFields { fields, assertion })
     }
 
     /// The `Authorization` header for Basic authentication, marked sensitive and zeroed on
@@ -164,6 +231,10 @@ fn basic_authorization(client_id: &str, secret: &str) -> Result<HeaderValue, Aut
 mod tests {
     use super::*;
 
+    fn audience() -> Endpoint {
+        Endpoint::new("https://auth.example/token".parse().unwrap())
+    }
+
     #[test]
     fn basic_credentials_are_urlencoded_before_base64() {
         let auth = ClientAuth::basic("my client", "s3cr:t/+");
@@ -173,7 +244,7 @@ mod tests {
         let decoded = STANDARD.decode(encoded).unwrap();
         assert_eq!(decoded, b"my+client:s3cr%3At%2F%2B");
         assert!(
-            auth.form_fields().is_empty(),
+            auth.fields(&audience()).unwrap().pairs().is_empty(),
             "Basic sends nothing in the body"
         );
         assert_eq!(auth.secret(), Some("s3cr:t/+"));
@@ -184,12 +255,15 @@ mod tests {
         let body = ClientAuth::body("id", "secret");
         assert!(body.authorization().unwrap().is_none());
         assert_eq!(
-            body.form_fields(),
+            body.fields(&audience()).unwrap().pairs(),
             [("client_id", "id"), ("client_secret", "secret")]
         );
         let public = ClientAuth::public("cli");
         assert!(public.authorization().unwrap().is_none());
-        assert_eq!(public.form_fields(), [("client_id", "cli")]);
+        assert_eq!(
+            public.fields(&audience()).unwrap().pairs(),
+            [("client_id", "cli")]
+        );
         assert_eq!(public.secret(), None);
     }
 

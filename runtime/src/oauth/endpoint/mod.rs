@@ -5,6 +5,8 @@
 // none of this; it lives in `grants/`.
 
 pub(crate) mod answer;
+#[cfg(feature = "jsonwebtoken")]
+pub(crate) mod assertion;
 pub(crate) mod client_auth;
 pub(crate) mod endpoint_error;
 pub(crate) mod error_response;

@@ -146,7 +146,8 @@ impl DeviceCodeGrant {
     async fn authorize(
         &self,
     ) -> Result<(Zeroizing<String>, DeviceAuthorization, Duration), AuthError> {
-        let mut form: Vec<(&str, &str)> = self.client.form_fields();
+        let client = self.client.fields(&self.device)?;
+        let mut form: Vec<(&str, &str)> = client.pairs();
         if let Some(scope) = &self.scope {
             form.push(("scope", scope));
         }
@@ -159,17 +160,22 @@ impl DeviceCodeGrant {
         )
         .await?;
         if !answer.status.is_success() {
-            return Err(self.failure(&self.device, &answer, &[]));
+            let assertion: Vec<&str> = client.assertion().into_iter().collect();
+            return Err(self.failure(&self.device, &answer, &assertion));
         }
         read_device_answer(&self.device, &answer)
     }
 
     async fn poll(&self, device_code: &str) -> Poll {
+        let client = match self.client.fields(&self.endpoint) {
+            Ok(client) => client,
+            Err(error) => return Poll::Failed(error),
+        };
         let mut form = vec![
             ("grant_type", DEVICE_CODE_GRANT),
             ("device_code", device_code),
         ];
-        form.extend(self.client.form_fields());
+        form.extend(client.pairs());
         let authorization = match self.client.authorization() {
             Ok(authorization) => authorization,
             Err(error) => return Poll::Failed(error),
@@ -185,7 +191,10 @@ impl DeviceCodeGrant {
             Ok(answer) => answer,
             Err(error) => return Poll::Failed(error),
         };
-        let secrets = Redactions::new(&[device_code]);
+        let mut secrets = Redactions::new(&[device_code]);
+        if let Some(assertion) = client.assertion() {
+            secrets.add(assertion);
+        }
         if answer.status.is_success() {
             return match read_answer(
                 &self.endpoint,
@@ -209,7 +218,11 @@ impl DeviceCodeGrant {
                 "access_denied: the user denied the login on the other device".to_owned(),
             ))),
             Some("expired_token") => Poll::Failed(expired(&self.endpoint, Some(answer.status))),
-            _ => Poll::Failed(self.failure(&self.endpoint, &answer, &[device_code])),
+            _ => {
+                let mut sent = vec![device_code];
+                sent.extend(client.assertion());
+                Poll::Failed(self.failure(&self.endpoint, &answer, &sent))
+            }
         }
     }
 

@@ -31,12 +31,16 @@ impl FormGrant<'_> {
         grant: &[(&str, &str)],
         secrets: &[&str],
     ) -> Result<Token, AuthError> {
+        let client = self.client.fields(self.endpoint)?;
         let mut form = grant.to_vec();
-        form.extend(self.client.form_fields());
+        form.extend(client.pairs());
         form.extend(extra_fields(self.scope, self.params));
 
         let mut redactions = Redactions::new(secrets);
         self.client.add_secrets(&mut redactions);
+        if let Some(assertion) = client.assertion() {
+            redactions.add(assertion);
+        }
         TokenRequest {
             endpoint: self.endpoint,
             body: RequestBody::form(&form),

@@ -7,6 +7,8 @@ pub(crate) mod client_credentials;
 pub(crate) mod device_code;
 mod form_grant;
 pub(crate) mod json_login;
+#[cfg(feature = "jsonwebtoken")]
+pub(crate) mod jwt_bearer;
 pub(crate) mod password;
 pub(crate) mod pkce;
 pub(crate) mod refresh_token;
