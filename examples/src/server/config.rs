@@ -1,8 +1,12 @@
-// Input: what the person starting the server chooses: token lifetimes and demo users.
+// Input: what the person starting the server chooses: token lifetimes, demo users, OAuth
+// clients.
 // Output: `ServerConfig`, its defaults, and the lifetimes rounded to whole seconds.
 
 use std::fmt;
 use std::time::Duration;
+
+use super::oauth_clients::{DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET};
+use super::oauth_clients::{DEMO_PUBLIC_CLIENT_ID, OAuthClient};
 
 /// What the reference server is started with.
 ///
@@ -26,11 +30,16 @@ pub struct ServerConfig {
     /// The accounts that can log in, as `(username, password)`. When a username appears
     /// twice, the last password wins.
     pub users: Vec<(String, String)>,
+    /// The OAuth clients `/oauth/token` and the other `/oauth/...` routes know. The default
+    /// registers [`DEMO_CONFIDENTIAL_CLIENT_ID`] (secret [`DEMO_CONFIDENTIAL_CLIENT_SECRET`])
+    /// and the public [`DEMO_PUBLIC_CLIENT_ID`]. When an id appears twice, the last wins.
+    pub clients: Vec<OAuthClient>,
 }
 
 impl Default for ServerConfig {
-    /// Access tokens for 15 minutes, refresh tokens for 7 days, and two demo users:
-    /// `alice` / `wonderland` and `bob` / `builder`.
+    /// Access tokens for 15 minutes, refresh tokens for 7 days, two demo users
+    /// (`alice` / `wonderland` and `bob` / `builder`) and two OAuth clients: the confidential
+    /// `demo-backend` / `demo-backend-secret` and the public `demo-cli`.
     fn default() -> Self {
         Self {
             access_ttl: Duration::from_secs(15 * 60),
@@ -38,6 +47,13 @@ impl Default for ServerConfig {
             users: vec![
                 ("alice".to_owned(), "wonderland".to_owned()),
                 ("bob".to_owned(), "builder".to_owned()),
+            ],
+            clients: vec![
+                OAuthClient::confidential(
+                    DEMO_CONFIDENTIAL_CLIENT_ID,
+                    DEMO_CONFIDENTIAL_CLIENT_SECRET,
+                ),
+                OAuthClient::public(DEMO_PUBLIC_CLIENT_ID),
             ],
         }
     }
@@ -50,6 +66,7 @@ impl fmt::Debug for ServerConfig {
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
             .field("users", &usernames)
+            .field("clients", &self.clients)
             .finish_non_exhaustive()
     }
 }
@@ -79,5 +96,7 @@ mod tests {
         let debug = format!("{:?}", ServerConfig::default());
         assert!(debug.contains("alice"), "{debug}");
         assert!(!debug.contains("wonderland"), "{debug}");
+        assert!(debug.contains("demo-backend"), "{debug}");
+        assert!(!debug.contains("demo-backend-secret"), "{debug}");
     }
 }

@@ -7,6 +7,7 @@
 //! | `POST /auth/login` `{"username", "password"}` | 200 token pair; 401 `invalid_grant`; 400 `invalid_request` |
 //! | `POST /auth/refresh` `{"refresh_token"}` | 200 the next token pair (rotation); 401 `invalid_grant` |
 //! | `POST /auth/logout` (bearer) | 204: the access token and its session's refresh tokens are revoked |
+//! | `POST /oauth/token` (form) | RFC 6749 token endpoint: see [OAuth 2.0](#oauth-20) |
 //! | `GET /tasks` (bearer) | 200 `[{"id", "title", "done"}]`, the caller's own tasks |
 //! | `POST /tasks` `{"title"}` (bearer) | 201 the new task |
 //! | `POST /tasks/{id}/complete` (bearer) | 200 the task, done; 404 `not_found` |
@@ -43,10 +44,40 @@
 //! - **Revocation** (logout, admin routes) is kept in memory until the tokens it concerns
 //!   have expired anyway.
 //!
+//! # OAuth 2.0
+//!
+//! Next to the JSON routes above, the server speaks the standard protocol, for the login
+//! sources of the runtime to be tested against over real HTTP.
+//!
+//! **Clients** come from [`ServerConfig::clients`]; by default the confidential
+//! [`DEMO_CONFIDENTIAL_CLIENT_ID`] with [`DEMO_CONFIDENTIAL_CLIENT_SECRET`] and the public
+//! [`DEMO_PUBLIC_CLIENT_ID`]. A client authenticates (RFC 6749 §2.3) with HTTP Basic
+//! (`client_secret_basic`, id and secret form-urlencoded first), with `client_id` and
+//! `client_secret` in the form (`client_secret_post`), or, when public, sends its
+//! `client_id` alone (`none`). Two methods at once are `invalid_request`; an unknown
+//! client, a wrong or missing secret, or a secret for a public client is `invalid_client`
+//! (401, `WWW-Authenticate: Basic realm="..."`).
+//!
+//! **`POST /oauth/token`** takes `application/x-www-form-urlencoded` only (JSON is
+//! `invalid_request`); a repeated parameter is `invalid_request`, an empty one is absent.
+//!
+//! | `grant_type` | parameters | answer |
+//! |---|---|---|
+//! | `password` (RFC 6749 §4.3) | `username`, `password`, optional `scope` | a new session for the client |
+//! | `refresh_token` (§6) | `refresh_token`, optional narrower `scope` | the next pair: rotation as `/auth/refresh`, reuse revokes the session |
+//!
+//! A token answer is `{"access_token", "token_type": "Bearer", "expires_in",
+//! "refresh_token", "scope"}` (`scope` only when the login asked for one) with
+//! `Cache-Control: no-store`; the access token works on the Tasks API. Errors are RFC 6749
+//! §5.2 JSON, `{"error", "error_description"}`, 400 (`invalid_request`, `invalid_grant`,
+//! `unsupported_grant_type`, `invalid_scope`) or 401 (`invalid_client`), never cached.
+//! A refresh token is refused (`invalid_grant`, nothing spent) to any client but the one it
+//! was issued to, and `/auth/refresh` refuses OAuth refresh tokens the same way.
+//!
 //! # Not for production
 //!
-//! State lives in memory; passwords are plain configuration; the admin routes need no
-//! authentication. [`start`] and [`start_with_clock`] bind `127.0.0.1` only; give
+//! State lives in memory; passwords and client secrets are plain configuration; the admin
+//! routes need no authentication. [`start`] and [`start_with_clock`] bind `127.0.0.1` only; give
 //! [`start_on`] a loopback address too.
 //!
 //! ```no_run
@@ -67,8 +98,13 @@ mod body;
 mod clock;
 mod config;
 mod errors;
+mod form;
+mod oauth_clients;
+mod oauth_errors;
+mod oauth_token;
 mod router;
 mod running;
+mod secrets;
 mod sessions;
 mod state;
 mod stats;
@@ -78,5 +114,9 @@ mod tokens;
 
 pub use clock::Clock;
 pub use config::ServerConfig;
+pub use oauth_clients::{
+    DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID,
+    OAuthClient,
+};
 pub use running::{RunningServer, start, start_on, start_with_clock};
 pub use stats::ServerStats;

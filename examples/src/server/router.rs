@@ -6,13 +6,14 @@ use axum::routing::{get, post};
 
 use super::errors::ApiError;
 use super::state::Shared;
-use super::{admin_routes, auth_routes, task_routes};
+use super::{admin_routes, auth_routes, oauth_token, task_routes};
 
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/auth/login", post(auth_routes::login))
         .route("/auth/refresh", post(auth_routes::refresh))
         .route("/auth/logout", post(auth_routes::logout))
+        .route("/oauth/token", post(oauth_token::token))
         .route("/tasks", get(task_routes::list).post(task_routes::create))
         .route("/tasks/{id}", axum::routing::delete(task_routes::delete))
         .route("/tasks/{id}/complete", post(task_routes::complete))

@@ -10,6 +10,8 @@ use super::tokens::{Claims, Signer, TokenType};
 pub(crate) struct TokenPair {
     pub(crate) access_token: String,
     pub(crate) refresh_token: String,
+    /// The scope granted at login (OAuth logins only), kept by every rotation.
+    pub(crate) scope: Option<String>,
 }
 
 /// Why a verified refresh token is refused.
@@ -20,6 +22,9 @@ pub(crate) enum RefreshError {
     Revoked,
     /// It was used before: its family is now revoked.
     Reused,
+    /// It was issued to another OAuth client (or to none, for `/auth/login` sessions):
+    /// refused without revoking anything, since the caller is not its holder.
+    OtherClient,
     /// Signing the new tokens failed.
     Signing(jsonwebtoken::errors::Error),
 }
@@ -51,17 +56,33 @@ struct RefreshRecord {
 #[derive(Debug)]
 struct Family {
     user: String,
+    /// The OAuth client the login was for; `None` for `/auth/login`.
+    client: Option<String>,
+    /// The scope granted at login.
+    scope: Option<String>,
     /// The `exp` of its newest refresh token: after it, the family can be forgotten.
     exp: u64,
     revoked: bool,
 }
 
 impl Sessions {
-    /// Starts a new family for `user` and issues its first pair.
+    /// Starts a new family for `user` and issues its first pair (`/auth/login`).
     pub(crate) fn login(
         &mut self,
         signer: &Signer,
         user: &str,
+    ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
+        self.login_as(signer, user, None, None)
+    }
+
+    /// Starts a new family for `user`, issued to OAuth `client` with `scope`, and issues
+    /// its first pair.
+    pub(crate) fn login_as(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        client: Option<&str>,
+        scope: Option<&str>,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
         self.prune(signer.now());
         let family = signer.new_id();
@@ -69,6 +90,8 @@ impl Sessions {
             family.clone(),
             Family {
                 user: user.to_owned(),
+                client: client.map(str::to_owned),
+                scope: scope.map(str::to_owned),
                 exp: 0,
                 revoked: false,
             },
@@ -77,11 +100,23 @@ impl Sessions {
     }
 
     /// Spends the refresh token with `claims` (verified by [`Signer::verify`]) and issues
-    /// the next pair of its family. A token spent before revokes the family.
+    /// the next pair of its family (`/auth/refresh`: only families of `/auth/login`).
     pub(crate) fn refresh(
         &mut self,
         signer: &Signer,
         claims: &Claims,
+    ) -> Result<TokenPair, RefreshError> {
+        self.refresh_as(signer, claims, None)
+    }
+
+    /// Spends the refresh token with `claims` (verified by [`Signer::verify`]) for OAuth
+    /// `client` (`None`: `/auth/refresh`) and issues the next pair of its family. A token
+    /// spent before revokes the family.
+    pub(crate) fn refresh_as(
+        &mut self,
+        signer: &Signer,
+        claims: &Claims,
+        client: Option<&str>,
     ) -> Result<TokenPair, RefreshError> {
         self.prune(signer.now());
         let Some(record) = self.refresh.get_mut(&claims.jti) else {
@@ -93,6 +128,9 @@ impl Sessions {
         if family.revoked || family.user != claims.sub {
             return Err(RefreshError::Revoked);
         }
+        if family.client.as_deref() != client {
+            return Err(RefreshError::OtherClient);
+        }
         if record.used {
             family.revoked = true;
             return Err(RefreshError::Reused);
@@ -101,6 +139,12 @@ impl Sessions {
         let (user, family_id) = (family.user.clone(), record.family.clone());
         self.issue_pair(signer, &user, &family_id)
             .map_err(RefreshError::Signing)
+    }
+
+    /// The scope granted to the login the refresh token `jti` descends from.
+    pub(crate) fn granted_scope(&self, jti: &str) -> Option<&str> {
+        let family = self.refresh.get(jti)?.family.as_str();
+        self.families.get(family)?.scope.as_deref()
     }
 
     /// Whether the access token with `claims` (verified by [`Signer::verify`]) is still
@@ -153,6 +197,10 @@ impl Sessions {
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
         let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
         let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
+        let scope = self
+            .families
+            .get(family)
+            .and_then(|family| family.scope.clone());
         self.access.insert(
             access.jti,
             AccessRecord {
@@ -176,6 +224,7 @@ impl Sessions {
         Ok(TokenPair {
             access_token,
             refresh_token,
+            scope,
         })
     }
 

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::clock::Clock;
 use super::config::ServerConfig;
+use super::oauth_clients::ClientRegistry;
+use super::secrets::same_secret;
 use super::sessions::Sessions;
 use super::stats::Counters;
 use super::tasks::Tasks;
@@ -20,6 +22,7 @@ pub(crate) type Shared = Arc<AppState>;
 /// across an `.await`.
 pub(crate) struct AppState {
     users: HashMap<String, String>,
+    pub(crate) clients: ClientRegistry,
     pub(crate) signer: Signer,
     sessions: Mutex<Sessions>,
     tasks: Mutex<Tasks>,
@@ -31,6 +34,7 @@ impl AppState {
     pub(crate) fn new(config: &ServerConfig, clock: Clock) -> io::Result<Shared> {
         Ok(Arc::new(Self {
             users: config.users.iter().cloned().collect(),
+            clients: ClientRegistry::new(&config.clients),
             signer: Signer::new(config, clock)?,
             sessions: Mutex::default(),
             tasks: Mutex::default(),
@@ -41,14 +45,9 @@ impl AppState {
     /// Whether `username` exists and `password` is its password (compared without an early
     /// exit, so the time taken does not tell how much of a guess was right).
     pub(crate) fn password_matches(&self, username: &str, password: &str) -> bool {
-        self.users.get(username).is_some_and(|expected| {
-            expected.len() == password.len()
-                && expected
-                    .bytes()
-                    .zip(password.bytes())
-                    .fold(0, |differ, (a, b)| differ | (a ^ b))
-                    == 0
-        })
+        self.users
+            .get(username)
+            .is_some_and(|expected| same_secret(expected, password))
     }
 
     pub(crate) fn user_exists(&self, username: &str) -> bool {

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 /// What the server has done since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerStats {
-    /// Successful logins (`POST /auth/login` answered 200).
+    /// Successful logins (`POST /auth/login` answered 200, and `/oauth/token` grants that
+    /// start a session).
     pub logins: u64,
-    /// Successful refreshes (`POST /auth/refresh` answered 200).
+    /// Successful refreshes (`POST /auth/refresh` and the `refresh_token` grant answered 200).
     pub refreshes: u64,
     /// Access tokens issued, by logins and refreshes.
     pub access_tokens_issued: u64,

@@ -1,0 +1,177 @@
+// Input: the OAuth clients of the configuration, and a token request's credentials (HTTP
+// Basic, or `client_id`/`client_secret` in the form).
+// Output: `OAuthClient` (the public configuration type), the registry, and which client
+// a request authenticated as, or `invalid_client`.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use percent_encoding::percent_decode_str;
+
+use super::form::Form;
+use super::oauth_errors::OAuthError;
+use super::secrets::same_secret;
+
+/// The id of the confidential client of [`ServerConfig::default`](super::ServerConfig).
+pub const DEMO_CONFIDENTIAL_CLIENT_ID: &str = "demo-backend";
+/// The secret of [`DEMO_CONFIDENTIAL_CLIENT_ID`]. A demo value: never use it elsewhere.
+pub const DEMO_CONFIDENTIAL_CLIENT_SECRET: &str = "demo-backend-secret";
+/// The id of the public client of [`ServerConfig::default`](super::ServerConfig): no secret,
+/// loopback redirect URIs allowed.
+pub const DEMO_PUBLIC_CLIENT_ID: &str = "demo-cli";
+
+/// An OAuth client the server knows (RFC 6749 §2).
+///
+/// A client with a [`secret`](Self::secret) is confidential and must authenticate with it,
+/// by HTTP Basic or in the form; a client with neither a secret nor keys is public and only
+/// names itself with `client_id`.
+///
+/// ```
+/// use freshtoken_examples::server::{OAuthClient, ServerConfig};
+///
+/// let mut config = ServerConfig::default();
+/// config.clients.push(OAuthClient::confidential("reports", "reports-secret"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuthClient {
+    /// The `client_id`.
+    pub id: String,
+    /// The client secret; `None` for a public client.
+    pub secret: Option<String>,
+}
+
+impl OAuthClient {
+    /// A confidential client that authenticates with `secret`.
+    #[must_use]
+    pub fn confidential(id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            secret: Some(secret.into()),
+        }
+    }
+
+    /// A public client: it sends its `client_id` and no secret.
+    #[must_use]
+    pub fn public(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            secret: None,
+        }
+    }
+
+    /// Whether the client must prove who it is (it has a secret).
+    pub(crate) fn is_confidential(&self) -> bool {
+        self.secret.is_some()
+    }
+}
+
+impl fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthClient")
+            .field("id", &self.id)
+            .field("confidential", &self.is_confidential())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The configured clients by id.
+pub(crate) struct ClientRegistry(HashMap<String, OAuthClient>);
+
+impl ClientRegistry {
+    pub(crate) fn new(clients: &[OAuthClient]) -> Self {
+        Self(
+            clients
+                .iter()
+                .map(|client| (client.id.clone(), client.clone()))
+                .collect(),
+        )
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<&OAuthClient> {
+        self.0.get(id)
+    }
+
+    /// The client a token or revocation request authenticates as (RFC 6749 §2.3).
+    ///
+    /// `Ok(None)`: the request names no client at all (only a JWT bearer grant may do
+    /// without one). A request that uses two methods at once is `invalid_request`; an
+    /// unknown client, a wrong secret, or a confidential client without its secret is
+    /// `invalid_client`.
+    pub(crate) fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        form: &Form,
+    ) -> Result<Option<&OAuthClient>, OAuthError> {
+        let basic = basic_credentials(headers)?;
+        let body_secret = form.get("client_secret");
+        if basic.is_some() && body_secret.is_some() {
+            return Err(OAuthError::invalid_request(
+                "use one client authentication method, not several",
+            ));
+        }
+        let body_id = form.get("client_id");
+        let (id, secret) = match basic {
+            Some((id, secret)) => {
+                if body_id.is_some_and(|body_id| body_id != id) {
+                    return Err(OAuthError::invalid_client(
+                        "client_id differs from the client of the Authorization header",
+                    ));
+                }
+                (id, Some(secret))
+            }
+            None => match body_id {
+                Some(id) => (id.to_owned(), body_secret.map(str::to_owned)),
+                None if body_secret.is_some() => {
+                    return Err(OAuthError::invalid_client(
+                        "client_secret was sent without client_id",
+                    ));
+                }
+                None => return Ok(None),
+            },
+        };
+        let client = self
+            .get(&id)
+            .ok_or(OAuthError::invalid_client("unknown client"))?;
+        match (&client.secret, secret) {
+            (Some(expected), Some(given)) if same_secret(expected, &given) => Ok(Some(client)),
+            (Some(_), Some(_)) => Err(OAuthError::invalid_client("wrong client secret")),
+            (Some(_), None) => Err(OAuthError::invalid_client(
+                "this client is confidential: authenticate with its secret",
+            )),
+            (None, Some(_)) => Err(OAuthError::invalid_client(
+                "this client is public: send client_id without a secret",
+            )),
+            (None, None) => Ok(Some(client)),
+        }
+    }
+}
+
+/// `(client_id, client_secret)` of an `Authorization: Basic` header, each form-urlencoded
+/// before base64 (RFC 6749 §2.3.1). Another scheme is no client authentication; a Basic
+/// header that does not decode is `invalid_client`.
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let Some((scheme, encoded)) = value.to_str().ok().and_then(|v| v.split_once(' ')) else {
+        return Ok(None);
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Ok(None);
+    }
+    let malformed = || OAuthError::invalid_client("the Basic credentials do not decode");
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
+    let unescape = |part: &str| {
+        percent_decode_str(&part.replace('+', " "))
+            .decode_utf8()
+            .map(std::borrow::Cow::into_owned)
+            .map_err(|_| malformed())
+    };
+    Ok(Some((unescape(id)?, unescape(secret)?)))
+}
