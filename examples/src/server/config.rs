@@ -1,5 +1,5 @@
 // Input: what the person starting the server chooses: token lifetimes, demo users, OAuth
-// clients.
+// clients, and the issuer they are told about.
 // Output: `ServerConfig`, its defaults, and the lifetimes rounded to whole seconds.
 
 use std::fmt;
@@ -34,6 +34,10 @@ pub struct ServerConfig {
     /// registers [`DEMO_CONFIDENTIAL_CLIENT_ID`] (secret [`DEMO_CONFIDENTIAL_CLIENT_SECRET`])
     /// and the public [`DEMO_PUBLIC_CLIENT_ID`]. When an id appears twice, the last wins.
     pub clients: Vec<OAuthClient>,
+    /// The `issuer` the metadata (`/.well-known/oauth-authorization-server`) announces;
+    /// `None`: the server's base URL, `http://127.0.0.1:PORT`. Set another value to test a
+    /// client's issuer check (RFC 8414 §3.3); the endpoints stay on the base URL.
+    pub issuer: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +59,7 @@ impl Default for ServerConfig {
                 ),
                 OAuthClient::public(DEMO_PUBLIC_CLIENT_ID),
             ],
+            issuer: None,
         }
     }
 }
@@ -67,6 +72,7 @@ impl fmt::Debug for ServerConfig {
             .field("refresh_ttl", &self.refresh_ttl)
             .field("users", &usernames)
             .field("clients", &self.clients)
+            .field("issuer", &self.issuer)
             .finish_non_exhaustive()
     }
 }

@@ -8,6 +8,8 @@
 //! | `POST /auth/refresh` `{"refresh_token"}` | 200 the next token pair (rotation); 401 `invalid_grant` |
 //! | `POST /auth/logout` (bearer) | 204: the access token and its session's refresh tokens are revoked |
 //! | `POST /oauth/token` (form) | RFC 6749 token endpoint: see [OAuth 2.0](#oauth-20) |
+//! | `GET /.well-known/oauth-authorization-server` | RFC 8414 metadata |
+//! | `GET /.well-known/openid-configuration` | the same document |
 //! | `GET /tasks` (bearer) | 200 `[{"id", "title", "done"}]`, the caller's own tasks |
 //! | `POST /tasks` `{"title"}` (bearer) | 201 the new task |
 //! | `POST /tasks/{id}/complete` (bearer) | 200 the task, done; 404 `not_found` |
@@ -74,6 +76,11 @@
 //! A refresh token is refused (`invalid_grant`, nothing spent) to any client but the one it
 //! was issued to, and `/auth/refresh` refuses OAuth refresh tokens the same way.
 //!
+//! **Metadata** (RFC 8414), at both well-known routes: `issuer` (the base URL, or
+//! [`ServerConfig::issuer`] to test a mismatch), `token_endpoint` and the other endpoints
+//! below (always on the base URL), `grant_types_supported`,
+//! `token_endpoint_auth_methods_supported`, `response_types_supported`.
+//!
 //! # Not for production
 //!
 //! State lives in memory; passwords and client secrets are plain configuration; the admin
@@ -99,6 +106,7 @@ mod clock;
 mod config;
 mod errors;
 mod form;
+mod metadata;
 mod oauth_clients;
 mod oauth_errors;
 mod oauth_token;

@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 
 use super::errors::ApiError;
 use super::state::Shared;
-use super::{admin_routes, auth_routes, oauth_token, task_routes};
+use super::{admin_routes, auth_routes, metadata, oauth_token, task_routes};
 
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
@@ -14,6 +14,11 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/auth/refresh", post(auth_routes::refresh))
         .route("/auth/logout", post(auth_routes::logout))
         .route("/oauth/token", post(oauth_token::token))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(metadata::metadata),
+        )
+        .route("/.well-known/openid-configuration", get(metadata::metadata))
         .route("/tasks", get(task_routes::list).post(task_routes::create))
         .route("/tasks/{id}", axum::routing::delete(task_routes::delete))
         .route("/tasks/{id}/complete", post(task_routes::complete))

@@ -49,9 +49,9 @@ pub async fn start_with_clock(config: ServerConfig, clock: Clock) -> io::Result<
 }
 
 async fn serve(config: ServerConfig, addr: SocketAddr, clock: Clock) -> io::Result<RunningServer> {
-    let state = AppState::new(&config, clock)?;
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    let state = AppState::new(&config, clock, format!("http://{addr}"))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(async {
         // A dropped sender stops the server too.
@@ -82,7 +82,13 @@ impl RunningServer {
     /// The server's URL, `http://127.0.0.1:PORT`, without a trailing slash.
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.state.base_url.clone()
+    }
+
+    /// The `issuer` of the server's metadata: [`ServerConfig::issuer`], else the base URL.
+    #[must_use]
+    pub fn issuer(&self) -> String {
+        self.state.issuer.clone()
     }
 
     /// The address the server listens on.

@@ -21,6 +21,10 @@ pub(crate) type Shared = Arc<AppState>;
 /// The server's state. Locks are held for a few map operations and a signature, never
 /// across an `.await`.
 pub(crate) struct AppState {
+    /// `http://127.0.0.1:PORT`: where the endpoints are.
+    pub(crate) base_url: String,
+    /// What the metadata calls the issuer (RFC 8414 §2).
+    pub(crate) issuer: String,
     users: HashMap<String, String>,
     pub(crate) clients: ClientRegistry,
     pub(crate) signer: Signer,
@@ -31,8 +35,10 @@ pub(crate) struct AppState {
 
 impl AppState {
     /// New keys from the operating system's CSPRNG; fails only if that is unavailable.
-    pub(crate) fn new(config: &ServerConfig, clock: Clock) -> io::Result<Shared> {
+    pub(crate) fn new(config: &ServerConfig, clock: Clock, base_url: String) -> io::Result<Shared> {
         Ok(Arc::new(Self {
+            issuer: config.issuer.clone().unwrap_or_else(|| base_url.clone()),
+            base_url,
             users: config.users.iter().cloned().collect(),
             clients: ClientRegistry::new(&config.clients),
             signer: Signer::new(config, clock)?,
@@ -48,6 +54,11 @@ impl AppState {
         self.users
             .get(username)
             .is_some_and(|expected| same_secret(expected, password))
+    }
+
+    /// The URL of `path` on this server (`path` starts with `/`).
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
     }
 
     pub(crate) fn user_exists(&self, username: &str) -> bool {

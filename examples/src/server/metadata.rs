@@ -1,0 +1,26 @@
+// Input: `GET /.well-known/oauth-authorization-server` or `/.well-known/openid-configuration`.
+// Output: the server's RFC 8414 metadata: its issuer, endpoints, grants and client
+// authentication methods.
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use super::state::Shared;
+
+/// Both well-known routes answer this document. It is not a full OIDC provider
+/// configuration (no ID tokens, no `jwks_uri`): `openid-configuration` is served because
+/// many clients discover OAuth endpoints there.
+pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
+    Json(json!({
+        "issuer": state.issuer,
+        "token_endpoint": state.url("/oauth/token"),
+        "grant_types_supported": ["password", "refresh_token"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
+        "response_types_supported": ["code"],
+    }))
+}
