@@ -15,6 +15,12 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
     Json(json!({
         "issuer": state.issuer,
         "token_endpoint": state.url("/oauth/token"),
+        "revocation_endpoint": state.url("/oauth/revoke"),
+        "revocation_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
         "grant_types_supported": ["password", "refresh_token"],
         "token_endpoint_auth_methods_supported": [
             "client_secret_basic",

@@ -8,6 +8,7 @@
 //! | `POST /auth/refresh` `{"refresh_token"}` | 200 the next token pair (rotation); 401 `invalid_grant` |
 //! | `POST /auth/logout` (bearer) | 204: the access token and its session's refresh tokens are revoked |
 //! | `POST /oauth/token` (form) | RFC 6749 token endpoint: see [OAuth 2.0](#oauth-20) |
+//! | `POST /oauth/revoke` (form) | RFC 7009: 200, the token revoked if it was the client's |
 //! | `GET /.well-known/oauth-authorization-server` | RFC 8414 metadata |
 //! | `GET /.well-known/openid-configuration` | the same document |
 //! | `GET /tasks` (bearer) | 200 `[{"id", "title", "done"}]`, the caller's own tasks |
@@ -76,6 +77,12 @@
 //! A refresh token is refused (`invalid_grant`, nothing spent) to any client but the one it
 //! was issued to, and `/auth/refresh` refuses OAuth refresh tokens the same way.
 //!
+//! **`POST /oauth/revoke`** (RFC 7009) takes `token` (and ignores `token_type_hint`) with
+//! the same client authentication; no client is `invalid_client`. It answers 200 with an
+//! empty body for any token: a refresh token issued to that client revokes its session (the
+//! refresh family and the access tokens issued in it), an access token issued to it revokes
+//! that access token; anything else (unknown, expired, another client's) changes nothing.
+//!
 //! **Metadata** (RFC 8414), at both well-known routes: `issuer` (the base URL, or
 //! [`ServerConfig::issuer`] to test a mismatch), `token_endpoint` and the other endpoints
 //! below (always on the base URL), `grant_types_supported`,
@@ -110,6 +117,7 @@ mod metadata;
 mod oauth_clients;
 mod oauth_errors;
 mod oauth_token;
+mod revoke;
 mod router;
 mod running;
 mod secrets;

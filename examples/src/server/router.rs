@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 
 use super::errors::ApiError;
 use super::state::Shared;
-use super::{admin_routes, auth_routes, metadata, oauth_token, task_routes};
+use super::{admin_routes, auth_routes, metadata, oauth_token, revoke, task_routes};
 
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
@@ -14,6 +14,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/auth/refresh", post(auth_routes::refresh))
         .route("/auth/logout", post(auth_routes::logout))
         .route("/oauth/token", post(oauth_token::token))
+        .route("/oauth/revoke", post(revoke::revoke))
         .route(
             "/.well-known/oauth-authorization-server",
             get(metadata::metadata),

@@ -29,6 +29,17 @@ pub(crate) enum RefreshError {
     Signing(jsonwebtoken::errors::Error),
 }
 
+/// What an RFC 7009 revocation did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Revocation {
+    /// The token (and, for a refresh token, its session) is revoked now, or was already.
+    Revoked,
+    /// No live token of this server has that id: nothing to do.
+    Unknown,
+    /// The token was issued to another client (or to none): left alone.
+    OtherClient,
+}
+
 /// Every unexpired token the server issued, and what has been revoked. Each login starts a
 /// refresh family; each refresh spends one refresh token of a family and adds the next.
 #[derive(Debug, Default)]
@@ -41,6 +52,8 @@ pub(crate) struct Sessions {
 #[derive(Debug)]
 struct AccessRecord {
     user: String,
+    /// The OAuth client it was issued to; `None` for `/auth/login` sessions.
+    client: Option<String>,
     family: String,
     exp: u64,
     revoked: bool,
@@ -165,6 +178,40 @@ impl Sessions {
         }
     }
 
+    /// RFC 7009 for the refresh token `jti`, asked by OAuth `client`: revokes its family
+    /// and every access token issued in it.
+    pub(crate) fn revoke_refresh_token(&mut self, jti: &str, client: &str) -> Revocation {
+        let Some(family_id) = self.refresh.get(jti).map(|record| record.family.clone()) else {
+            return Revocation::Unknown;
+        };
+        let Some(family) = self.families.get_mut(&family_id) else {
+            return Revocation::Unknown;
+        };
+        if family.client.as_deref() != Some(client) {
+            return Revocation::OtherClient;
+        }
+        family.revoked = true;
+        for record in self.access.values_mut() {
+            if record.family == family_id {
+                record.revoked = true;
+            }
+        }
+        Revocation::Revoked
+    }
+
+    /// RFC 7009 for the access token `jti`, asked by OAuth `client`: revokes that token
+    /// only; its refresh token keeps working.
+    pub(crate) fn revoke_access_token(&mut self, jti: &str, client: &str) -> Revocation {
+        match self.access.get_mut(jti) {
+            None => Revocation::Unknown,
+            Some(record) if record.client.as_deref() != Some(client) => Revocation::OtherClient,
+            Some(record) => {
+                record.revoked = true;
+                Revocation::Revoked
+            }
+        }
+    }
+
     /// Revokes every access token issued to `user` so far; returns how many were live.
     pub(crate) fn revoke_access_of(&mut self, user: &str) -> usize {
         let mut revoked = 0;
@@ -197,14 +244,16 @@ impl Sessions {
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
         let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
         let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
-        let scope = self
+        let (client, scope) = self
             .families
             .get(family)
-            .and_then(|family| family.scope.clone());
+            .map(|family| (family.client.clone(), family.scope.clone()))
+            .unwrap_or_default();
         self.access.insert(
             access.jti,
             AccessRecord {
                 user: user.to_owned(),
+                client,
                 family: family.to_owned(),
                 exp: access.exp,
                 revoked: false,
