@@ -38,6 +38,14 @@ pub struct ServerConfig {
     /// `None`: the server's base URL, `http://127.0.0.1:PORT`. Set another value to test a
     /// client's issuer check (RFC 8414 §3.3); the endpoints stay on the base URL.
     pub issuer: Option<String>,
+    /// Who `/oauth/authorize` logs in without asking anyone: a test-only automatic consent,
+    /// since this server has no login page. `None`: every authorization request is denied
+    /// (`error=access_denied`). Per request, `login_hint=deny` denies and `login_hint=<an
+    /// existing username>` logs that user in instead. Default: `alice`.
+    pub auto_consent_user: Option<String>,
+    /// How long an authorization code can be exchanged (RFC 6749 §4.1.2 recommends at most
+    /// 10 minutes). Default: 60 s.
+    pub authorization_code_ttl: Duration,
 }
 
 impl Default for ServerConfig {
@@ -60,6 +68,8 @@ impl Default for ServerConfig {
                 OAuthClient::public(DEMO_PUBLIC_CLIENT_ID),
             ],
             issuer: None,
+            auto_consent_user: Some("alice".to_owned()),
+            authorization_code_ttl: Duration::from_secs(60),
         }
     }
 }
@@ -73,6 +83,8 @@ impl fmt::Debug for ServerConfig {
             .field("users", &usernames)
             .field("clients", &self.clients)
             .field("issuer", &self.issuer)
+            .field("auto_consent_user", &self.auto_consent_user)
+            .field("authorization_code_ttl", &self.authorization_code_ttl)
             .finish_non_exhaustive()
     }
 }

@@ -45,6 +45,13 @@ impl Form {
         Self::from_pairs(pairs)
     }
 
+    /// The parameters of a query string, with the same rules as a body.
+    pub(crate) fn from_query(query: Option<&str>) -> Result<Self, OAuthError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
+            .map_err(|_| OAuthError::invalid_request("the query string is not readable"))?;
+        Self::from_pairs(pairs)
+    }
+
     fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, OAuthError> {
         let mut map = HashMap::with_capacity(pairs.len());
         for (name, value) in pairs {

@@ -14,6 +14,7 @@ use super::state::Shared;
 pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
     Json(json!({
         "issuer": state.issuer,
+        "authorization_endpoint": state.url("/oauth/authorize"),
         "token_endpoint": state.url("/oauth/token"),
         "revocation_endpoint": state.url("/oauth/revoke"),
         "revocation_endpoint_auth_methods_supported": [
@@ -21,7 +22,8 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
             "client_secret_post",
             "none",
         ],
-        "grant_types_supported": ["password", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "password", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",

@@ -7,6 +7,7 @@
 //! | `POST /auth/login` `{"username", "password"}` | 200 token pair; 401 `invalid_grant`; 400 `invalid_request` |
 //! | `POST /auth/refresh` `{"refresh_token"}` | 200 the next token pair (rotation); 401 `invalid_grant` |
 //! | `POST /auth/logout` (bearer) | 204: the access token and its session's refresh tokens are revoked |
+//! | `GET /oauth/authorize?...` | RFC 6749 §4.1 + PKCE: 302 to the loopback redirect URI |
 //! | `POST /oauth/token` (form) | RFC 6749 token endpoint: see [OAuth 2.0](#oauth-20) |
 //! | `POST /oauth/revoke` (form) | RFC 7009: 200, the token revoked if it was the client's |
 //! | `GET /.well-known/oauth-authorization-server` | RFC 8414 metadata |
@@ -67,6 +68,7 @@
 //! | `grant_type` | parameters | answer |
 //! |---|---|---|
 //! | `password` (RFC 6749 §4.3) | `username`, `password`, optional `scope` | a new session for the client |
+//! | `authorization_code` (§4.1.3, RFC 7636) | `code`, `redirect_uri`, `code_verifier` | a new session for the user who consented |
 //! | `refresh_token` (§6) | `refresh_token`, optional narrower `scope` | the next pair: rotation as `/auth/refresh`, reuse revokes the session |
 //!
 //! A token answer is `{"access_token", "token_type": "Bearer", "expires_in",
@@ -76,6 +78,21 @@
 //! `unsupported_grant_type`, `invalid_scope`) or 401 (`invalid_client`), never cached.
 //! A refresh token is refused (`invalid_grant`, nothing spent) to any client but the one it
 //! was issued to, and `/auth/refresh` refuses OAuth refresh tokens the same way.
+//!
+//! **`GET /oauth/authorize`** (RFC 6749 §4.1.1, RFC 7636, RFC 8252) takes
+//! `response_type=code`, `client_id`, `redirect_uri`, `state`, `code_challenge`,
+//! `code_challenge_method=S256` (required: no `plain`, no request without PKCE), optional
+//! `scope` and `login_hint`. Only a client with [`OAuthClient::loopback_redirects`] (the
+//! public demo client) may use it, and only with `http://127.0.0.1[:any port]/any path`; an
+//! unknown client or another redirect URI is a 400 JSON error, never a redirect. There is
+//! no login page: the test-only automatic consent of [`ServerConfig::auto_consent_user`]
+//! answers at once with `302 Location: redirect_uri?code=...&state=...&iss=<issuer>`.
+//! `login_hint=deny` (or no configured user) answers `?error=access_denied&state=...`,
+//! `login_hint=<existing username>` logs that user in; other faults (`response_type`,
+//! missing or non-S256 challenge, bad `scope`) are reported on the redirect too. The code
+//! lives [`ServerConfig::authorization_code_ttl`] and is spent by its first exchange, right
+//! or wrong; the exchange checks the client, the `redirect_uri` and
+//! `BASE64URL(SHA256(code_verifier)) == code_challenge`, else `invalid_grant`.
 //!
 //! **`POST /oauth/revoke`** (RFC 7009) takes `token` (and ignores `token_type_hint`) with
 //! the same client authentication; no client is `invalid_client`. It answers 200 with an
@@ -107,6 +124,8 @@
 
 mod admin_routes;
 mod auth_routes;
+mod authorization_codes;
+mod authorize;
 mod bearer;
 mod body;
 mod clock;
@@ -117,6 +136,7 @@ mod metadata;
 mod oauth_clients;
 mod oauth_errors;
 mod oauth_token;
+mod pkce;
 mod revoke;
 mod router;
 mod running;

@@ -42,6 +42,11 @@ pub struct OAuthClient {
     pub id: String,
     /// The client secret; `None` for a public client.
     pub secret: Option<String>,
+    /// Whether `/oauth/authorize` accepts any loopback redirect URI
+    /// `http://127.0.0.1:<any port>/<any path>` for this client (RFC 8252 §7.3: a native
+    /// app listens on a port it gets from the system). On for [`public`](Self::public)
+    /// clients. No other redirect URI is ever accepted.
+    pub loopback_redirects: bool,
 }
 
 impl OAuthClient {
@@ -51,15 +56,18 @@ impl OAuthClient {
         Self {
             id: id.into(),
             secret: Some(secret.into()),
+            loopback_redirects: false,
         }
     }
 
-    /// A public client: it sends its `client_id` and no secret.
+    /// A public client: it sends its `client_id` and no secret, and may use loopback
+    /// redirect URIs.
     #[must_use]
     pub fn public(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
             secret: None,
+            loopback_redirects: true,
         }
     }
 
@@ -74,6 +82,7 @@ impl fmt::Debug for OAuthClient {
         f.debug_struct("OAuthClient")
             .field("id", &self.id)
             .field("confidential", &self.is_confidential())
+            .field("loopback_redirects", &self.loopback_redirects)
             .finish_non_exhaustive()
     }
 }

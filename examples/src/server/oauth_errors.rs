@@ -25,6 +25,10 @@ pub(crate) enum OAuthErrorCode {
     UnsupportedGrantType,
     /// 400: the requested scope is malformed or exceeds what was granted.
     InvalidScope,
+    /// Authorization redirect: the `response_type` is not `code`.
+    UnsupportedResponseType,
+    /// 400 (device flow, RFC 8628 §3.5), or an authorization redirect: the user denied.
+    AccessDenied,
     /// 500: the server could not sign a token.
     ServerError,
 }
@@ -38,6 +42,8 @@ impl OAuthErrorCode {
             Self::InvalidGrant => "invalid_grant",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::AccessDenied => "access_denied",
             Self::ServerError => "server_error",
         }
     }

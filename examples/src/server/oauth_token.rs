@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use super::form::Form;
 use super::oauth_clients::OAuthClient;
 use super::oauth_errors::{OAuthError, OAuthErrorCode};
+use super::pkce;
 use super::sessions::{RefreshError, TokenPair};
 use super::state::Shared;
 use super::tokens::TokenType;
@@ -48,6 +49,7 @@ pub(crate) async fn token(
     let issued = match grant_type {
         "password" => password_grant(&state, required(client)?, &form)?,
         "refresh_token" => refresh_grant(&state, required(client)?, &form)?,
+        "authorization_code" => pkce::code_grant(&state, required(client)?, &form)?,
         _ => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,

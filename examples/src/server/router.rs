@@ -6,13 +6,14 @@ use axum::routing::{get, post};
 
 use super::errors::ApiError;
 use super::state::Shared;
-use super::{admin_routes, auth_routes, metadata, oauth_token, revoke, task_routes};
+use super::{admin_routes, auth_routes, authorize, metadata, oauth_token, revoke, task_routes};
 
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/auth/login", post(auth_routes::login))
         .route("/auth/refresh", post(auth_routes::refresh))
         .route("/auth/logout", post(auth_routes::logout))
+        .route("/oauth/authorize", get(authorize::authorize))
         .route("/oauth/token", post(oauth_token::token))
         .route("/oauth/revoke", post(revoke::revoke))
         .route(

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
+use super::authorization_codes::AuthorizationCodes;
 use super::clock::Clock;
 use super::config::ServerConfig;
 use super::oauth_clients::ClientRegistry;
@@ -27,6 +29,10 @@ pub(crate) struct AppState {
     pub(crate) issuer: String,
     users: HashMap<String, String>,
     pub(crate) clients: ClientRegistry,
+    /// [`ServerConfig::auto_consent_user`].
+    pub(crate) auto_consent_user: Option<String>,
+    pub(crate) authorization_code_ttl: Duration,
+    codes: Mutex<AuthorizationCodes>,
     pub(crate) signer: Signer,
     sessions: Mutex<Sessions>,
     tasks: Mutex<Tasks>,
@@ -41,6 +47,9 @@ impl AppState {
             base_url,
             users: config.users.iter().cloned().collect(),
             clients: ClientRegistry::new(&config.clients),
+            auto_consent_user: config.auto_consent_user.clone(),
+            authorization_code_ttl: config.authorization_code_ttl,
+            codes: Mutex::default(),
             signer: Signer::new(config, clock)?,
             sessions: Mutex::default(),
             tasks: Mutex::default(),
@@ -67,6 +76,10 @@ impl AppState {
 
     pub(crate) fn sessions(&self) -> MutexGuard<'_, Sessions> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn codes(&self) -> MutexGuard<'_, AuthorizationCodes> {
+        self.codes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn tasks(&self) -> MutexGuard<'_, Tasks> {
