@@ -46,6 +46,13 @@ pub struct ServerConfig {
     /// How long an authorization code can be exchanged (RFC 6749 §4.1.2 recommends at most
     /// 10 minutes). Default: 60 s.
     pub authorization_code_ttl: Duration,
+    /// How long a device code of `/oauth/device_authorization` can be polled: its
+    /// `expires_in`, rounded like [`access_ttl`](Self::access_ttl). Default: 10 minutes.
+    pub device_code_ttl: Duration,
+    /// The `interval` between device code polls (RFC 8628 §3.2), in whole seconds (the
+    /// fraction is dropped); 0 is allowed for tests. Each `slow_down` adds 5 s for that
+    /// device code. Default: 5 s.
+    pub device_poll_interval: Duration,
 }
 
 impl Default for ServerConfig {
@@ -70,6 +77,8 @@ impl Default for ServerConfig {
             issuer: None,
             auto_consent_user: Some("alice".to_owned()),
             authorization_code_ttl: Duration::from_secs(60),
+            device_code_ttl: Duration::from_secs(600),
+            device_poll_interval: Duration::from_secs(5),
         }
     }
 }
@@ -85,6 +94,8 @@ impl fmt::Debug for ServerConfig {
             .field("issuer", &self.issuer)
             .field("auto_consent_user", &self.auto_consent_user)
             .field("authorization_code_ttl", &self.authorization_code_ttl)
+            .field("device_code_ttl", &self.device_code_ttl)
+            .field("device_poll_interval", &self.device_poll_interval)
             .finish_non_exhaustive()
     }
 }

@@ -16,13 +16,19 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
         "issuer": state.issuer,
         "authorization_endpoint": state.url("/oauth/authorize"),
         "token_endpoint": state.url("/oauth/token"),
+        "device_authorization_endpoint": state.url("/oauth/device_authorization"),
         "revocation_endpoint": state.url("/oauth/revoke"),
         "revocation_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",
             "none",
         ],
-        "grant_types_supported": ["authorization_code", "password", "refresh_token"],
+        "grant_types_supported": [
+            "authorization_code",
+            "password",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": [
             "client_secret_basic",

@@ -9,6 +9,9 @@
 //! | `POST /auth/logout` (bearer) | 204: the access token and its session's refresh tokens are revoked |
 //! | `GET /oauth/authorize?...` | RFC 6749 §4.1 + PKCE: 302 to the loopback redirect URI |
 //! | `POST /oauth/token` (form) | RFC 6749 token endpoint: see [OAuth 2.0](#oauth-20) |
+//! | `POST /oauth/device_authorization` (form) | RFC 8628 device and user codes |
+//! | `POST /oauth/device/approve` (form) | 204: the user's answer to a device authorization (test route) |
+//! | `GET /device` | the verification URI: a text saying how to approve |
 //! | `POST /oauth/revoke` (form) | RFC 7009: 200, the token revoked if it was the client's |
 //! | `GET /.well-known/oauth-authorization-server` | RFC 8414 metadata |
 //! | `GET /.well-known/openid-configuration` | the same document |
@@ -69,6 +72,7 @@
 //! |---|---|---|
 //! | `password` (RFC 6749 §4.3) | `username`, `password`, optional `scope` | a new session for the client |
 //! | `authorization_code` (§4.1.3, RFC 7636) | `code`, `redirect_uri`, `code_verifier` | a new session for the user who consented |
+//! | `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628) | `device_code` | a new session for the user who approved |
 //! | `refresh_token` (§6) | `refresh_token`, optional narrower `scope` | the next pair: rotation as `/auth/refresh`, reuse revokes the session |
 //!
 //! A token answer is `{"access_token", "token_type": "Bearer", "expires_in",
@@ -93,6 +97,20 @@
 //! lives [`ServerConfig::authorization_code_ttl`] and is spent by its first exchange, right
 //! or wrong; the exchange checks the client, the `redirect_uri` and
 //! `BASE64URL(SHA256(code_verifier)) == code_challenge`, else `invalid_grant`.
+//!
+//! **Device authorization** (RFC 8628): `POST /oauth/device_authorization` (client
+//! authentication as at the token endpoint, optional `scope`) answers `{"device_code",
+//! "user_code": "BCDF-GHJK", "verification_uri": ".../device", "verification_uri_complete":
+//! ".../device?user_code=BCDF-GHJK", "expires_in", "interval"}` from
+//! [`ServerConfig::device_code_ttl`] and [`ServerConfig::device_poll_interval`]. What the
+//! user would do on the page is `POST /oauth/device/approve` with the form
+//! `user_code=...&approve=true|false[&username=...]` (the user code in any case, dash or
+//! not; approval for `username`, else the automatic consent user): 204, or 400
+//! `invalid_request` for an unknown, expired or already decided code. Polling the token
+//! endpoint with the device code answers `authorization_pending` until then, `slow_down`
+//! when polled sooner than the interval after the previous poll (the interval of that
+//! device code then grows by 5 s), `access_denied` after a denial, `expired_token` once
+//! `expires_in` has passed, and the tokens once after an approval (`invalid_grant` then).
 //!
 //! **`POST /oauth/revoke`** (RFC 7009) takes `token` (and ignores `token_type_hint`) with
 //! the same client authentication; no client is `invalid_client`. It answers 200 with an
@@ -130,6 +148,8 @@ mod bearer;
 mod body;
 mod clock;
 mod config;
+mod device;
+mod device_routes;
 mod errors;
 mod form;
 mod metadata;

@@ -29,6 +29,12 @@ pub(crate) enum OAuthErrorCode {
     UnsupportedResponseType,
     /// 400 (device flow, RFC 8628 §3.5), or an authorization redirect: the user denied.
     AccessDenied,
+    /// 400: device flow: the user has not answered yet.
+    AuthorizationPending,
+    /// 400: device flow: polled faster than the interval; the interval grew by 5 s.
+    SlowDown,
+    /// 400: device flow: the device code expired.
+    ExpiredToken,
     /// 500: the server could not sign a token.
     ServerError,
 }
@@ -44,6 +50,9 @@ impl OAuthErrorCode {
             Self::InvalidScope => "invalid_scope",
             Self::UnsupportedResponseType => "unsupported_response_type",
             Self::AccessDenied => "access_denied",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
             Self::ServerError => "server_error",
         }
     }

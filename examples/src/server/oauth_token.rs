@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
+use super::device_routes::{DEVICE_CODE_GRANT, device_code_grant};
 use super::form::Form;
 use super::oauth_clients::OAuthClient;
 use super::oauth_errors::{OAuthError, OAuthErrorCode};
@@ -50,6 +51,7 @@ pub(crate) async fn token(
         "password" => password_grant(&state, required(client)?, &form)?,
         "refresh_token" => refresh_grant(&state, required(client)?, &form)?,
         "authorization_code" => pkce::code_grant(&state, required(client)?, &form)?,
+        DEVICE_CODE_GRANT => device_code_grant(&state, required(client)?, &form)?,
         _ => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,

@@ -6,7 +6,9 @@ use axum::routing::{get, post};
 
 use super::errors::ApiError;
 use super::state::Shared;
-use super::{admin_routes, auth_routes, authorize, metadata, oauth_token, revoke, task_routes};
+use super::{
+    admin_routes, auth_routes, authorize, device_routes, metadata, oauth_token, revoke, task_routes,
+};
 
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
@@ -16,6 +18,12 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/oauth/authorize", get(authorize::authorize))
         .route("/oauth/token", post(oauth_token::token))
         .route("/oauth/revoke", post(revoke::revoke))
+        .route(
+            "/oauth/device_authorization",
+            post(device_routes::device_authorization),
+        )
+        .route("/oauth/device/approve", post(device_routes::approve))
+        .route("/device", get(device_routes::verification_page))
         .route(
             "/.well-known/oauth-authorization-server",
             get(metadata::metadata),

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use super::authorization_codes::AuthorizationCodes;
 use super::clock::Clock;
-use super::config::ServerConfig;
+use super::config::{ServerConfig, whole_seconds};
+use super::device::DeviceGrants;
 use super::oauth_clients::ClientRegistry;
 use super::secrets::same_secret;
 use super::sessions::Sessions;
@@ -33,6 +34,11 @@ pub(crate) struct AppState {
     pub(crate) auto_consent_user: Option<String>,
     pub(crate) authorization_code_ttl: Duration,
     codes: Mutex<AuthorizationCodes>,
+    /// [`ServerConfig::device_code_ttl`], in whole seconds.
+    pub(crate) device_code_ttl: Duration,
+    /// [`ServerConfig::device_poll_interval`], in whole seconds.
+    pub(crate) device_poll_interval: Duration,
+    devices: Mutex<DeviceGrants>,
     pub(crate) signer: Signer,
     sessions: Mutex<Sessions>,
     tasks: Mutex<Tasks>,
@@ -50,6 +56,9 @@ impl AppState {
             auto_consent_user: config.auto_consent_user.clone(),
             authorization_code_ttl: config.authorization_code_ttl,
             codes: Mutex::default(),
+            device_code_ttl: Duration::from_secs(whole_seconds(config.device_code_ttl)),
+            device_poll_interval: Duration::from_secs(config.device_poll_interval.as_secs()),
+            devices: Mutex::default(),
             signer: Signer::new(config, clock)?,
             sessions: Mutex::default(),
             tasks: Mutex::default(),
@@ -80,6 +89,10 @@ impl AppState {
 
     pub(crate) fn codes(&self) -> MutexGuard<'_, AuthorizationCodes> {
         self.codes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn devices(&self) -> MutexGuard<'_, DeviceGrants> {
+        self.devices.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn tasks(&self) -> MutexGuard<'_, Tasks> {
