@@ -21,6 +21,7 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
         "revocation_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",
+            "private_key_jwt",
             "none",
         ],
         "grant_types_supported": [
@@ -28,13 +29,16 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
             "password",
             "refresh_token",
             "urn:ietf:params:oauth:grant-type:device_code",
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
         ],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",
+            "private_key_jwt",
             "none",
         ],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
         "response_types_supported": ["code"],
     }))
 }

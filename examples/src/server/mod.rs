@@ -58,12 +58,16 @@
 //!
 //! **Clients** come from [`ServerConfig::clients`]; by default the confidential
 //! [`DEMO_CONFIDENTIAL_CLIENT_ID`] with [`DEMO_CONFIDENTIAL_CLIENT_SECRET`] and the public
-//! [`DEMO_PUBLIC_CLIENT_ID`]. A client authenticates (RFC 6749 §2.3) with HTTP Basic
+//! [`DEMO_PUBLIC_CLIENT_ID`]; register clients with keys with
+//! [`OAuthClient::with_jwt_keys`]. A client authenticates (RFC 6749 §2.3) with HTTP Basic
 //! (`client_secret_basic`, id and secret form-urlencoded first), with `client_id` and
-//! `client_secret` in the form (`client_secret_post`), or, when public, sends its
-//! `client_id` alone (`none`). Two methods at once are `invalid_request`; an unknown
-//! client, a wrong or missing secret, or a secret for a public client is `invalid_client`
-//! (401, `WWW-Authenticate: Basic realm="..."`).
+//! `client_secret` in the form (`client_secret_post`), with `client_assertion_type=
+//! urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and a `client_assertion` signed
+//! by one of its keys (`private_key_jwt`, RFC 7523 §2.2: `iss` = `sub` = the client id), or,
+//! when public, sends its `client_id` alone (`none`). Two methods at once are
+//! `invalid_request`; an unknown client, a wrong or missing secret or assertion, or a
+//! secret for a public client is `invalid_client` (401, `WWW-Authenticate: Basic
+//! realm="..."`).
 //!
 //! **`POST /oauth/token`** takes `application/x-www-form-urlencoded` only (JSON is
 //! `invalid_request`); a repeated parameter is `invalid_request`, an empty one is absent.
@@ -73,6 +77,7 @@
 //! | `password` (RFC 6749 §4.3) | `username`, `password`, optional `scope` | a new session for the client |
 //! | `authorization_code` (§4.1.3, RFC 7636) | `code`, `redirect_uri`, `code_verifier` | a new session for the user who consented |
 //! | `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628) | `device_code` | a new session for the user who approved |
+//! | `urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523 §2.1) | `assertion`, optional `scope`; client authentication optional | an access token alone, for the assertion's `sub` |
 //! | `refresh_token` (§6) | `refresh_token`, optional narrower `scope` | the next pair: rotation as `/auth/refresh`, reuse revokes the session |
 //!
 //! A token answer is `{"access_token", "token_type": "Bearer", "expires_in",
@@ -111,6 +116,15 @@
 //! when polled sooner than the interval after the previous poll (the interval of that
 //! device code then grows by 5 s), `access_denied` after a denial, `expired_token` once
 //! `expires_in` has passed, and the tokens once after an approval (`invalid_grant` then).
+//!
+//! **JWT assertions** (RFC 7523), for the grant and for `private_key_jwt`: a JWT signed
+//! RS256 or ES256 by a key of [`OAuthClient::jwt_public_keys`] of the client named by
+//! `iss`; `sub` the client id (or, for the grant only, its
+//! [`OAuthClient::service_account`]); `aud` this server's token endpoint URL (a string, or
+//! an array containing it); `exp` in the future and `nbf` (if any) in the past, with 10 s
+//! of leeway on the server's clock; a `jti` not accepted before. A failed check is
+//! `invalid_grant` for the grant and `invalid_client` for client authentication. The grant
+//! answers no refresh token: a new assertion gets a new access token.
 //!
 //! **`POST /oauth/revoke`** (RFC 7009) takes `token` (and ignores `token_type_hint`) with
 //! the same client authentication; no client is `invalid_client`. It answers 200 with an
@@ -152,6 +166,7 @@ mod device;
 mod device_routes;
 mod errors;
 mod form;
+mod jwt_bearer;
 mod metadata;
 mod oauth_clients;
 mod oauth_errors;

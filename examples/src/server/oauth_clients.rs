@@ -1,10 +1,10 @@
 // Input: the OAuth clients of the configuration, and a token request's credentials (HTTP
-// Basic, or `client_id`/`client_secret` in the form).
-// Output: `OAuthClient` (the public configuration type), the registry, and which client
-// a request authenticated as, or `invalid_client`.
+// Basic, or `client_id`/`client_secret` in the form; assertions are `jwt_bearer`'s).
+// Output: `OAuthClient` (the public configuration type), the registry with each client's
+// parsed public keys, and which client a request authenticated as, or `invalid_client`.
 
 use std::collections::HashMap;
-use std::fmt;
+use std::{fmt, io};
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use percent_encoding::percent_decode_str;
 
 use super::form::Form;
+use super::jwt_bearer::VerifyingKey;
 use super::oauth_errors::OAuthError;
 use super::secrets::same_secret;
 
@@ -27,8 +28,9 @@ pub const DEMO_PUBLIC_CLIENT_ID: &str = "demo-cli";
 /// An OAuth client the server knows (RFC 6749 §2).
 ///
 /// A client with a [`secret`](Self::secret) is confidential and must authenticate with it,
-/// by HTTP Basic or in the form; a client with neither a secret nor keys is public and only
-/// names itself with `client_id`.
+/// by HTTP Basic or in the form; a client with [`jwt_public_keys`](Self::jwt_public_keys)
+/// and no secret authenticates with a signed assertion (`private_key_jwt`); a client with
+/// neither is public and only names itself with `client_id`.
 ///
 /// ```
 /// use freshtoken_examples::server::{OAuthClient, ServerConfig};
@@ -47,6 +49,14 @@ pub struct OAuthClient {
     /// app listens on a port it gets from the system). On for [`public`](Self::public)
     /// clients. No other redirect URI is ever accepted.
     pub loopback_redirects: bool,
+    /// Public keys, PEM (`-----BEGIN PUBLIC KEY-----`, RSA for RS256 or EC P-256 for
+    /// ES256), that verify this client's JWTs: `private_key_jwt` client assertions and JWT
+    /// bearer grant assertions (RFC 7523). A key that does not parse stops the server from
+    /// starting.
+    pub jwt_public_keys: Vec<String>,
+    /// Besides the client id, the `sub` a JWT bearer grant assertion of this client may
+    /// name: the service account the access token is then issued to.
+    pub service_account: Option<String>,
 }
 
 impl OAuthClient {
@@ -57,6 +67,8 @@ impl OAuthClient {
             id: id.into(),
             secret: Some(secret.into()),
             loopback_redirects: false,
+            jwt_public_keys: Vec::new(),
+            service_account: None,
         }
     }
 
@@ -68,12 +80,31 @@ impl OAuthClient {
             id: id.into(),
             secret: None,
             loopback_redirects: true,
+            jwt_public_keys: Vec::new(),
+            service_account: None,
         }
     }
 
-    /// Whether the client must prove who it is (it has a secret).
+    /// A client that authenticates with JWTs signed by the private half of one of
+    /// `public_keys_pem` (RSA or EC P-256 public keys, PEM): `private_key_jwt`, and the JWT
+    /// bearer grant.
+    #[must_use]
+    pub fn with_jwt_keys(
+        id: impl Into<String>,
+        public_keys_pem: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            secret: None,
+            loopback_redirects: false,
+            jwt_public_keys: public_keys_pem.into_iter().map(Into::into).collect(),
+            service_account: None,
+        }
+    }
+
+    /// Whether the client must prove who it is (it has a secret or keys).
     pub(crate) fn is_confidential(&self) -> bool {
-        self.secret.is_some()
+        self.secret.is_some() || !self.jwt_public_keys.is_empty()
     }
 }
 
@@ -83,25 +114,56 @@ impl fmt::Debug for OAuthClient {
             .field("id", &self.id)
             .field("confidential", &self.is_confidential())
             .field("loopback_redirects", &self.loopback_redirects)
+            .field("jwt_public_keys", &self.jwt_public_keys.len())
+            .field("service_account", &self.service_account)
             .finish_non_exhaustive()
     }
 }
 
+/// A configured client and its parsed keys.
+struct Registered {
+    client: OAuthClient,
+    keys: Vec<VerifyingKey>,
+}
+
 /// The configured clients by id.
-pub(crate) struct ClientRegistry(HashMap<String, OAuthClient>);
+pub(crate) struct ClientRegistry(HashMap<String, Registered>);
 
 impl ClientRegistry {
-    pub(crate) fn new(clients: &[OAuthClient]) -> Self {
-        Self(
-            clients
+    /// Fails when a configured public key is not an RSA or EC public key in PEM.
+    pub(crate) fn new(clients: &[OAuthClient]) -> io::Result<Self> {
+        let mut registry = HashMap::with_capacity(clients.len());
+        for client in clients {
+            let keys = client
+                .jwt_public_keys
                 .iter()
-                .map(|client| (client.id.clone(), client.clone()))
-                .collect(),
-        )
+                .map(|pem| {
+                    VerifyingKey::from_pem(pem).ok_or_else(|| {
+                        io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!(
+                                "client `{}`: a JWT public key is not an RSA or EC P-256 public key in PEM",
+                                client.id
+                            ),
+                        )
+                    })
+                })
+                .collect::<io::Result<_>>()?;
+            let client = client.clone();
+            registry.insert(client.id.clone(), Registered { client, keys });
+        }
+        Ok(Self(registry))
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<&OAuthClient> {
-        self.0.get(id)
+        self.0.get(id).map(|registered| &registered.client)
+    }
+
+    /// The public keys that verify JWTs of client `id`.
+    pub(crate) fn keys(&self, id: &str) -> &[VerifyingKey] {
+        self.0
+            .get(id)
+            .map_or(&[], |registered| registered.keys.as_slice())
     }
 
     /// The client a token or revocation request authenticates as (RFC 6749 §2.3).
@@ -109,7 +171,9 @@ impl ClientRegistry {
     /// `Ok(None)`: the request names no client at all (only a JWT bearer grant may do
     /// without one). A request that uses two methods at once is `invalid_request`; an
     /// unknown client, a wrong secret, or a confidential client without its secret is
-    /// `invalid_client`.
+    /// `invalid_client`. Client assertions (`private_key_jwt`) are checked by
+    /// [`authenticate_with_assertion`](super::jwt_bearer::authenticate_with_assertion)
+    /// instead.
     pub(crate) fn authenticate(
         &self,
         headers: &HeaderMap,
@@ -151,12 +215,20 @@ impl ClientRegistry {
             (Some(_), None) => Err(OAuthError::invalid_client(
                 "this client is confidential: authenticate with its secret",
             )),
+            (None, _) if client.is_confidential() => Err(OAuthError::invalid_client(
+                "this client authenticates with a client assertion (private_key_jwt)",
+            )),
             (None, Some(_)) => Err(OAuthError::invalid_client(
                 "this client is public: send client_id without a secret",
             )),
             (None, None) => Ok(Some(client)),
         }
     }
+}
+
+/// Whether the request carries `Authorization: Basic`, well-formed or not.
+pub(crate) fn sends_basic(headers: &HeaderMap) -> bool {
+    !matches!(basic_credentials(headers), Ok(None))
 }
 
 /// `(client_id, client_secret)` of an `Authorization: Basic` header, each form-urlencoded

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::device_routes::{DEVICE_CODE_GRANT, device_code_grant};
 use super::form::Form;
+use super::jwt_bearer::{JWT_BEARER_GRANT, jwt_bearer_grant};
 use super::oauth_clients::OAuthClient;
 use super::oauth_errors::{OAuthError, OAuthErrorCode};
 use super::pkce;
@@ -46,12 +47,13 @@ pub(crate) async fn token(
 ) -> Result<Response, OAuthError> {
     let form = Form::parse(&headers, body)?;
     let grant_type = form.require("grant_type", "grant_type is missing")?;
-    let client = state.clients.authenticate(&headers, &form)?;
+    let client = state.authenticate_client(&headers, &form)?;
     let issued = match grant_type {
         "password" => password_grant(&state, required(client)?, &form)?,
         "refresh_token" => refresh_grant(&state, required(client)?, &form)?,
         "authorization_code" => pkce::code_grant(&state, required(client)?, &form)?,
         DEVICE_CODE_GRANT => device_code_grant(&state, required(client)?, &form)?,
+        JWT_BEARER_GRANT => jwt_bearer_grant(&state, client, &form)?,
         _ => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,

@@ -112,6 +112,30 @@ impl Sessions {
         self.issue_pair(signer, user, &family)
     }
 
+    /// Issues an access token alone for `user` and OAuth `client` (grants that give no
+    /// refresh token, such as a JWT bearer assertion). Logout and revocation treat it like
+    /// any access token; it belongs to no family.
+    pub(crate) fn issue_access_only(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        client: &str,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.prune(signer.now());
+        let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
+        self.access.insert(
+            access.jti,
+            AccessRecord {
+                user: user.to_owned(),
+                client: Some(client.to_owned()),
+                family: signer.new_id(),
+                exp: access.exp,
+                revoked: false,
+            },
+        );
+        Ok(access_token)
+    }
+
     /// Spends the refresh token with `claims` (verified by [`Signer::verify`]) and issues
     /// the next pair of its family (`/auth/refresh`: only families of `/auth/login`).
     pub(crate) fn refresh(

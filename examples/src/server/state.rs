@@ -7,11 +7,17 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use axum::http::HeaderMap;
+
 use super::authorization_codes::AuthorizationCodes;
 use super::clock::Clock;
 use super::config::{ServerConfig, whole_seconds};
 use super::device::DeviceGrants;
+use super::form::Form;
+use super::jwt_bearer::{SeenAssertions, authenticate_with_assertion};
 use super::oauth_clients::ClientRegistry;
+use super::oauth_clients::OAuthClient;
+use super::oauth_errors::OAuthError;
 use super::secrets::same_secret;
 use super::sessions::Sessions;
 use super::stats::Counters;
@@ -39,6 +45,7 @@ pub(crate) struct AppState {
     /// [`ServerConfig::device_poll_interval`], in whole seconds.
     pub(crate) device_poll_interval: Duration,
     devices: Mutex<DeviceGrants>,
+    seen_assertions: Mutex<SeenAssertions>,
     pub(crate) signer: Signer,
     sessions: Mutex<Sessions>,
     tasks: Mutex<Tasks>,
@@ -52,13 +59,14 @@ impl AppState {
             issuer: config.issuer.clone().unwrap_or_else(|| base_url.clone()),
             base_url,
             users: config.users.iter().cloned().collect(),
-            clients: ClientRegistry::new(&config.clients),
+            clients: ClientRegistry::new(&config.clients)?,
             auto_consent_user: config.auto_consent_user.clone(),
             authorization_code_ttl: config.authorization_code_ttl,
             codes: Mutex::default(),
             device_code_ttl: Duration::from_secs(whole_seconds(config.device_code_ttl)),
             device_poll_interval: Duration::from_secs(config.device_poll_interval.as_secs()),
             devices: Mutex::default(),
+            seen_assertions: Mutex::default(),
             signer: Signer::new(config, clock)?,
             sessions: Mutex::default(),
             tasks: Mutex::default(),
@@ -93,6 +101,26 @@ impl AppState {
 
     pub(crate) fn devices(&self) -> MutexGuard<'_, DeviceGrants> {
         self.devices.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn seen_assertions(&self) -> MutexGuard<'_, SeenAssertions> {
+        self.seen_assertions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The client a token-endpoint-style request authenticates as: by `private_key_jwt`
+    /// when it sends a client assertion, else by secret or as a public client. `Ok(None)`:
+    /// it names no client.
+    pub(crate) fn authenticate_client(
+        &self,
+        headers: &HeaderMap,
+        form: &Form,
+    ) -> Result<Option<&OAuthClient>, OAuthError> {
+        if form.get("client_assertion_type").is_some() || form.get("client_assertion").is_some() {
+            return authenticate_with_assertion(self, headers, form).map(Some);
+        }
+        self.clients.authenticate(headers, form)
     }
 
     pub(crate) fn tasks(&self) -> MutexGuard<'_, Tasks> {

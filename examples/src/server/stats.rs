@@ -13,7 +13,7 @@ pub struct ServerStats {
     pub logins: u64,
     /// Successful refreshes (`POST /auth/refresh` and the `refresh_token` grant answered 200).
     pub refreshes: u64,
-    /// Access tokens issued, by logins and refreshes.
+    /// Access tokens issued, by logins, refreshes and JWT bearer grants.
     pub access_tokens_issued: u64,
     /// Refresh tokens issued, by logins and refreshes.
     pub refresh_tokens_issued: u64,
@@ -47,6 +47,11 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
         self.access_tokens_issued.fetch_add(1, Ordering::Relaxed);
         self.refresh_tokens_issued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A grant issued an access token alone (the JWT bearer grant).
+    pub(crate) fn issued_access(&self) {
+        self.access_tokens_issued.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn unauthorized(&self) {
