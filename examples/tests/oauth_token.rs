@@ -266,3 +266,26 @@ async fn a_refresh_may_narrow_the_scope_but_not_widen_it() {
     answer.tokens();
     assert_eq!(answer.body["scope"], "tasks.read tasks.write");
 }
+
+#[test]
+fn the_default_oauth_config_is_the_documented_one() {
+    use std::time::Duration;
+
+    use freshtoken_examples::server::{OAuthClient, ServerConfig};
+
+    let config = ServerConfig::default();
+    assert_eq!(
+        config.clients,
+        [
+            OAuthClient::confidential("demo-backend", "demo-backend-secret"),
+            OAuthClient::public("demo-cli"),
+        ]
+    );
+    assert!(config.clients[1].loopback_redirects);
+    assert!(!config.clients[0].loopback_redirects);
+    assert_eq!(config.issuer, None);
+    assert_eq!(config.auto_consent_user.as_deref(), Some("alice"));
+    assert_eq!(config.authorization_code_ttl, Duration::from_secs(60));
+    assert_eq!(config.device_code_ttl, Duration::from_secs(600));
+    assert_eq!(config.device_poll_interval, Duration::from_secs(5));
+}
