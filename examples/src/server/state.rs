@@ -1,6 +1,7 @@
 // Input: the configuration and clock the server starts with.
-// Output: `AppState`, everything the handlers share: accounts, signer, sessions, tasks and
-// counters.
+// Output: `AppState`, everything the handlers share: accounts, OAuth clients, signer,
+// sessions, pending authorization codes and device authorizations, seen assertions, tasks
+// and counters.
 
 use std::collections::HashMap;
 use std::io;
@@ -15,8 +16,7 @@ use super::config::{ServerConfig, whole_seconds};
 use super::device::DeviceGrants;
 use super::form::Form;
 use super::jwt_bearer::{SeenAssertions, authenticate_with_assertion};
-use super::oauth_clients::ClientRegistry;
-use super::oauth_clients::OAuthClient;
+use super::oauth_clients::{ClientRegistry, OAuthClient};
 use super::oauth_errors::OAuthError;
 use super::secrets::same_secret;
 use super::sessions::Sessions;
@@ -53,7 +53,8 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
-    /// New keys from the operating system's CSPRNG; fails only if that is unavailable.
+    /// New keys from the operating system's CSPRNG. Fails if that is unavailable, or if a
+    /// client's configured public key does not parse.
     pub(crate) fn new(config: &ServerConfig, clock: Clock, base_url: String) -> io::Result<Shared> {
         Ok(Arc::new(Self {
             issuer: config.issuer.clone().unwrap_or_else(|| base_url.clone()),
