@@ -23,7 +23,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Starts the server on `127.0.0.1` with a port the operating system picks.
 ///
 /// # Errors
-/// When the port cannot be bound or the operating system's random number generator fails.
+/// When the port cannot be bound, the operating system's random number generator fails, or
+/// a key in [`ServerConfig::clients`] is not a public key PEM (`InvalidInput`).
 pub async fn start(config: ServerConfig) -> io::Result<RunningServer> {
     start_with_clock(config, Clock::system()).await
 }
@@ -34,7 +35,8 @@ pub async fn start(config: ServerConfig) -> io::Result<RunningServer> {
 /// `[::1]`), never one that other hosts reach.
 ///
 /// # Errors
-/// When `addr` cannot be bound or the operating system's random number generator fails.
+/// When `addr` cannot be bound, the operating system's random number generator fails, or
+/// a key in [`ServerConfig::clients`] is not a public key PEM (`InvalidInput`).
 pub async fn start_on(config: ServerConfig, addr: SocketAddr) -> io::Result<RunningServer> {
     serve(config, addr, Clock::system()).await
 }
