@@ -86,6 +86,12 @@ pub(crate) async fn refresh(
                 "the refresh token was already used; every token of its session is revoked",
             ))
         }
+        Err(RefreshError::OtherClient) => {
+            tracing::info!(user = %claims.sub, "refresh refused: issued to an OAuth client");
+            Err(ApiError::InvalidGrant(
+                "the refresh token was issued to an OAuth client: refresh it at /oauth/token",
+            ))
+        }
         Err(RefreshError::Signing(error)) => Err(signing_failed(&error)),
     }
 }

@@ -1,8 +1,12 @@
-// Input: what the person starting the server chooses: token lifetimes and demo users.
+// Input: what the person starting the server chooses: token lifetimes, demo users, OAuth
+// clients, and the issuer they are told about.
 // Output: `ServerConfig`, its defaults, and the lifetimes rounded to whole seconds.
 
 use std::fmt;
 use std::time::Duration;
+
+use super::oauth_clients::{DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET};
+use super::oauth_clients::{DEMO_PUBLIC_CLIENT_ID, OAuthClient};
 
 /// What the reference server is started with.
 ///
@@ -26,11 +30,35 @@ pub struct ServerConfig {
     /// The accounts that can log in, as `(username, password)`. When a username appears
     /// twice, the last password wins.
     pub users: Vec<(String, String)>,
+    /// The OAuth clients `/oauth/token` and the other `/oauth/...` routes know. The default
+    /// registers [`DEMO_CONFIDENTIAL_CLIENT_ID`] (secret [`DEMO_CONFIDENTIAL_CLIENT_SECRET`])
+    /// and the public [`DEMO_PUBLIC_CLIENT_ID`]. When an id appears twice, the last wins.
+    pub clients: Vec<OAuthClient>,
+    /// The `issuer` the metadata (`/.well-known/oauth-authorization-server`) announces;
+    /// `None`: the server's base URL, `http://127.0.0.1:PORT`. Set another value to test a
+    /// client's issuer check (RFC 8414 §3.3); the endpoints stay on the base URL.
+    pub issuer: Option<String>,
+    /// Who `/oauth/authorize` logs in without asking anyone: a test-only automatic consent,
+    /// since this server has no login page. `None`: every authorization request is denied
+    /// (`error=access_denied`). Per request, `login_hint=deny` denies and `login_hint=<an
+    /// existing username>` logs that user in instead. Default: `alice`.
+    pub auto_consent_user: Option<String>,
+    /// How long an authorization code can be exchanged (RFC 6749 §4.1.2 recommends at most
+    /// 10 minutes). Default: 60 s.
+    pub authorization_code_ttl: Duration,
+    /// How long a device code of `/oauth/device_authorization` can be polled: its
+    /// `expires_in`, rounded like [`access_ttl`](Self::access_ttl). Default: 10 minutes.
+    pub device_code_ttl: Duration,
+    /// The `interval` between device code polls (RFC 8628 §3.2), in whole seconds (the
+    /// fraction is dropped); 0 is allowed for tests. Each `slow_down` adds 5 s for that
+    /// device code. Default: 5 s.
+    pub device_poll_interval: Duration,
 }
 
 impl Default for ServerConfig {
-    /// Access tokens for 15 minutes, refresh tokens for 7 days, and two demo users:
-    /// `alice` / `wonderland` and `bob` / `builder`.
+    /// Access tokens for 15 minutes, refresh tokens for 7 days, two demo users
+    /// (`alice` / `wonderland` and `bob` / `builder`) and two OAuth clients: the confidential
+    /// `demo-backend` / `demo-backend-secret` and the public `demo-cli`.
     fn default() -> Self {
         Self {
             access_ttl: Duration::from_secs(15 * 60),
@@ -39,6 +67,18 @@ impl Default for ServerConfig {
                 ("alice".to_owned(), "wonderland".to_owned()),
                 ("bob".to_owned(), "builder".to_owned()),
             ],
+            clients: vec![
+                OAuthClient::confidential(
+                    DEMO_CONFIDENTIAL_CLIENT_ID,
+                    DEMO_CONFIDENTIAL_CLIENT_SECRET,
+                ),
+                OAuthClient::public(DEMO_PUBLIC_CLIENT_ID),
+            ],
+            issuer: None,
+            auto_consent_user: Some("alice".to_owned()),
+            authorization_code_ttl: Duration::from_secs(60),
+            device_code_ttl: Duration::from_secs(600),
+            device_poll_interval: Duration::from_secs(5),
         }
     }
 }
@@ -50,6 +90,12 @@ impl fmt::Debug for ServerConfig {
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
             .field("users", &usernames)
+            .field("clients", &self.clients)
+            .field("issuer", &self.issuer)
+            .field("auto_consent_user", &self.auto_consent_user)
+            .field("authorization_code_ttl", &self.authorization_code_ttl)
+            .field("device_code_ttl", &self.device_code_ttl)
+            .field("device_poll_interval", &self.device_poll_interval)
             .finish_non_exhaustive()
     }
 }
@@ -79,5 +125,7 @@ mod tests {
         let debug = format!("{:?}", ServerConfig::default());
         assert!(debug.contains("alice"), "{debug}");
         assert!(!debug.contains("wonderland"), "{debug}");
+        assert!(debug.contains("demo-backend"), "{debug}");
+        assert!(!debug.contains("demo-backend-secret"), "{debug}");
     }
 }

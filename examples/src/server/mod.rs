@@ -7,6 +7,14 @@
 //! | `POST /auth/login` `{"username", "password"}` | 200 token pair; 401 `invalid_grant`; 400 `invalid_request` |
 //! | `POST /auth/refresh` `{"refresh_token"}` | 200 the next token pair (rotation); 401 `invalid_grant` |
 //! | `POST /auth/logout` (bearer) | 204: the access token and its session's refresh tokens are revoked |
+//! | `GET /oauth/authorize?...` | RFC 6749 §4.1 + PKCE: 302 to the loopback redirect URI |
+//! | `POST /oauth/token` (form) | RFC 6749 token endpoint: see [OAuth 2.0](#oauth-20) |
+//! | `POST /oauth/device_authorization` (form) | RFC 8628 device and user codes |
+//! | `POST /oauth/device/approve` (form) | 204: the user's answer to a device authorization (test route) |
+//! | `GET /device` | the verification URI: a text saying how to approve |
+//! | `POST /oauth/revoke` (form) | RFC 7009: 200, the token revoked if it was the client's |
+//! | `GET /.well-known/oauth-authorization-server` | RFC 8414 metadata |
+//! | `GET /.well-known/openid-configuration` | the same document |
 //! | `GET /tasks` (bearer) | 200 `[{"id", "title", "done"}]`, the caller's own tasks |
 //! | `POST /tasks` `{"title"}` (bearer) | 201 the new task |
 //! | `POST /tasks/{id}/complete` (bearer) | 200 the task, done; 404 `not_found` |
@@ -43,10 +51,96 @@
 //! - **Revocation** (logout, admin routes) is kept in memory until the tokens it concerns
 //!   have expired anyway.
 //!
+//! # OAuth 2.0
+//!
+//! Next to the JSON routes above, the server speaks the standard protocol, for the login
+//! sources of the runtime to be tested against over real HTTP.
+//!
+//! **Clients** come from [`ServerConfig::clients`]; by default the confidential
+//! [`DEMO_CONFIDENTIAL_CLIENT_ID`] with [`DEMO_CONFIDENTIAL_CLIENT_SECRET`] and the public
+//! [`DEMO_PUBLIC_CLIENT_ID`]; register clients with keys with
+//! [`OAuthClient::with_jwt_keys`]. A client authenticates (RFC 6749 §2.3) with HTTP Basic
+//! (`client_secret_basic`, id and secret form-urlencoded first), with `client_id` and
+//! `client_secret` in the form (`client_secret_post`), with `client_assertion_type=
+//! urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and a `client_assertion` signed
+//! by one of its keys (`private_key_jwt`, RFC 7523 §2.2: `iss` = `sub` = the client id), or,
+//! when public, sends its `client_id` alone (`none`). Two methods at once are
+//! `invalid_request`; an unknown client, a wrong or missing secret or assertion, or a
+//! secret for a public client is `invalid_client` (401, `WWW-Authenticate: Basic
+//! realm="..."`).
+//!
+//! **`POST /oauth/token`** takes `application/x-www-form-urlencoded` only (JSON is
+//! `invalid_request`); a repeated parameter is `invalid_request`, an empty one is absent.
+//!
+//! | `grant_type` | parameters | answer |
+//! |---|---|---|
+//! | `password` (RFC 6749 §4.3) | `username`, `password`, optional `scope` | a new session for the client |
+//! | `authorization_code` (§4.1.3, RFC 7636) | `code`, `redirect_uri`, `code_verifier` | a new session for the user who consented |
+//! | `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628) | `device_code` | a new session for the user who approved |
+//! | `urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523 §2.1) | `assertion`, optional `scope`; client authentication optional | an access token alone, for the assertion's `sub` |
+//! | `refresh_token` (§6) | `refresh_token`, optional narrower `scope` | the next pair: rotation as `/auth/refresh`, reuse revokes the session |
+//!
+//! A token answer is `{"access_token", "token_type": "Bearer", "expires_in",
+//! "refresh_token", "scope"}` (`scope` only when the login asked for one) with
+//! `Cache-Control: no-store`; the access token works on the Tasks API. Errors are RFC 6749
+//! §5.2 JSON, `{"error", "error_description"}`, 400 (`invalid_request`, `invalid_grant`,
+//! `unsupported_grant_type`, `invalid_scope`) or 401 (`invalid_client`), never cached.
+//! A refresh token is refused (`invalid_grant`, nothing spent) to any client but the one it
+//! was issued to, and `/auth/refresh` refuses OAuth refresh tokens the same way.
+//!
+//! **`GET /oauth/authorize`** (RFC 6749 §4.1.1, RFC 7636, RFC 8252) takes
+//! `response_type=code`, `client_id`, `redirect_uri`, `state`, `code_challenge`,
+//! `code_challenge_method=S256` (required: no `plain`, no request without PKCE), optional
+//! `scope` and `login_hint`. Only a client with [`OAuthClient::loopback_redirects`] (the
+//! public demo client) may use it, and only with `http://127.0.0.1[:any port]/any path`; an
+//! unknown client or another redirect URI is a 400 JSON error, never a redirect. There is
+//! no login page: the test-only automatic consent of [`ServerConfig::auto_consent_user`]
+//! answers at once with `302 Location: redirect_uri?code=...&state=...&iss=<issuer>`.
+//! `login_hint=deny` (or no configured user) answers `?error=access_denied&state=...`,
+//! `login_hint=<existing username>` logs that user in; other faults (`response_type`,
+//! missing or non-S256 challenge, bad `scope`) are reported on the redirect too. The code
+//! lives [`ServerConfig::authorization_code_ttl`] and is spent by its first exchange, right
+//! or wrong; the exchange checks the client, the `redirect_uri` and
+//! `BASE64URL(SHA256(code_verifier)) == code_challenge`, else `invalid_grant`.
+//!
+//! **Device authorization** (RFC 8628): `POST /oauth/device_authorization` (client
+//! authentication as at the token endpoint, optional `scope`) answers `{"device_code",
+//! "user_code": "BCDF-GHJK", "verification_uri": ".../device", "verification_uri_complete":
+//! ".../device?user_code=BCDF-GHJK", "expires_in", "interval"}` from
+//! [`ServerConfig::device_code_ttl`] and [`ServerConfig::device_poll_interval`]. What the
+//! user would do on the page is `POST /oauth/device/approve` with the form
+//! `user_code=...&approve=true|false[&username=...]` (the user code in any case, dash or
+//! not; approval for `username`, else the automatic consent user): 204, or 400
+//! `invalid_request` for an unknown, expired or already decided code. Polling the token
+//! endpoint with the device code answers `authorization_pending` until then, `slow_down`
+//! when polled sooner than the interval after the previous poll (the interval of that
+//! device code then grows by 5 s), `access_denied` after a denial, `expired_token` once
+//! `expires_in` has passed, and the tokens once after an approval (`invalid_grant` then).
+//!
+//! **JWT assertions** (RFC 7523), for the grant and for `private_key_jwt`: a JWT signed
+//! RS256 or ES256 by a key of [`OAuthClient::jwt_public_keys`] of the client named by
+//! `iss`; `sub` the client id (or, for the grant only, its
+//! [`OAuthClient::service_account`]); `aud` this server's token endpoint URL (a string, or
+//! an array containing it); `exp` in the future and `nbf` (if any) in the past, with 10 s
+//! of leeway on the server's clock; a `jti` not accepted before. A failed check is
+//! `invalid_grant` for the grant and `invalid_client` for client authentication. The grant
+//! answers no refresh token: a new assertion gets a new access token.
+//!
+//! **`POST /oauth/revoke`** (RFC 7009) takes `token` (and ignores `token_type_hint`) with
+//! the same client authentication; no client is `invalid_client`. It answers 200 with an
+//! empty body for any token: a refresh token issued to that client revokes its session (the
+//! refresh family and the access tokens issued in it), an access token issued to it revokes
+//! that access token; anything else (unknown, expired, another client's) changes nothing.
+//!
+//! **Metadata** (RFC 8414), at both well-known routes: `issuer` (the base URL, or
+//! [`ServerConfig::issuer`] to test a mismatch), `token_endpoint` and the other endpoints
+//! below (always on the base URL), `grant_types_supported`,
+//! `token_endpoint_auth_methods_supported`, `response_types_supported`.
+//!
 //! # Not for production
 //!
-//! State lives in memory; passwords are plain configuration; the admin routes need no
-//! authentication. [`start`] and [`start_with_clock`] bind `127.0.0.1` only; give
+//! State lives in memory; passwords and client secrets are plain configuration; the admin
+//! routes need no authentication. [`start`] and [`start_with_clock`] bind `127.0.0.1` only; give
 //! [`start_on`] a loopback address too.
 //!
 //! ```no_run
@@ -62,13 +156,26 @@
 
 mod admin_routes;
 mod auth_routes;
+mod authorization_codes;
+mod authorize;
 mod bearer;
 mod body;
 mod clock;
 mod config;
+mod device;
+mod device_routes;
 mod errors;
+mod form;
+mod jwt_bearer;
+mod metadata;
+mod oauth_clients;
+mod oauth_errors;
+mod oauth_token;
+mod pkce;
+mod revoke;
 mod router;
 mod running;
+mod secrets;
 mod sessions;
 mod state;
 mod stats;
@@ -78,5 +185,9 @@ mod tokens;
 
 pub use clock::Clock;
 pub use config::ServerConfig;
+pub use oauth_clients::{
+    DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID,
+    OAuthClient,
+};
 pub use running::{RunningServer, start, start_on, start_with_clock};
 pub use stats::ServerStats;

@@ -6,13 +6,29 @@ use axum::routing::{get, post};
 
 use super::errors::ApiError;
 use super::state::Shared;
-use super::{admin_routes, auth_routes, task_routes};
+use super::{
+    admin_routes, auth_routes, authorize, device_routes, metadata, oauth_token, revoke, task_routes,
+};
 
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
         .route("/auth/login", post(auth_routes::login))
         .route("/auth/refresh", post(auth_routes::refresh))
         .route("/auth/logout", post(auth_routes::logout))
+        .route("/oauth/authorize", get(authorize::authorize))
+        .route("/oauth/token", post(oauth_token::token))
+        .route("/oauth/revoke", post(revoke::revoke))
+        .route(
+            "/oauth/device_authorization",
+            post(device_routes::device_authorization),
+        )
+        .route("/oauth/device/approve", post(device_routes::approve))
+        .route("/device", get(device_routes::verification_page))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(metadata::metadata),
+        )
+        .route("/.well-known/openid-configuration", get(metadata::metadata))
         .route("/tasks", get(task_routes::list).post(task_routes::create))
         .route("/tasks/{id}", axum::routing::delete(task_routes::delete))
         .route("/tasks/{id}/complete", post(task_routes::complete))

@@ -23,7 +23,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Starts the server on `127.0.0.1` with a port the operating system picks.
 ///
 /// # Errors
-/// When the port cannot be bound or the operating system's random number generator fails.
+/// When the port cannot be bound, the operating system's random number generator fails, or
+/// a key in [`ServerConfig::clients`] is not a public key PEM (`InvalidInput`).
 pub async fn start(config: ServerConfig) -> io::Result<RunningServer> {
     start_with_clock(config, Clock::system()).await
 }
@@ -34,7 +35,8 @@ pub async fn start(config: ServerConfig) -> io::Result<RunningServer> {
 /// `[::1]`), never one that other hosts reach.
 ///
 /// # Errors
-/// When `addr` cannot be bound or the operating system's random number generator fails.
+/// When `addr` cannot be bound, the operating system's random number generator fails, or
+/// a key in [`ServerConfig::clients`] is not a public key PEM (`InvalidInput`).
 pub async fn start_on(config: ServerConfig, addr: SocketAddr) -> io::Result<RunningServer> {
     serve(config, addr, Clock::system()).await
 }
@@ -49,9 +51,9 @@ pub async fn start_with_clock(config: ServerConfig, clock: Clock) -> io::Result<
 }
 
 async fn serve(config: ServerConfig, addr: SocketAddr, clock: Clock) -> io::Result<RunningServer> {
-    let state = AppState::new(&config, clock)?;
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    let state = AppState::new(&config, clock, format!("http://{addr}"))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(async {
         // A dropped sender stops the server too.
@@ -82,7 +84,13 @@ impl RunningServer {
     /// The server's URL, `http://127.0.0.1:PORT`, without a trailing slash.
     #[must_use]
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.state.base_url.clone()
+    }
+
+    /// The `issuer` of the server's metadata: [`ServerConfig::issuer`], else the base URL.
+    #[must_use]
+    pub fn issuer(&self) -> String {
+        self.state.issuer.clone()
     }
 
     /// The address the server listens on.

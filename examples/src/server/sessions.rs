@@ -10,6 +10,8 @@ use super::tokens::{Claims, Signer, TokenType};
 pub(crate) struct TokenPair {
     pub(crate) access_token: String,
     pub(crate) refresh_token: String,
+    /// The scope granted at login (OAuth logins only), kept by every rotation.
+    pub(crate) scope: Option<String>,
 }
 
 /// Why a verified refresh token is refused.
@@ -20,8 +22,22 @@ pub(crate) enum RefreshError {
     Revoked,
     /// It was used before: its family is now revoked.
     Reused,
+    /// It was issued to another OAuth client (or to none, for `/auth/login` sessions):
+    /// refused without revoking anything, since the caller is not its holder.
+    OtherClient,
     /// Signing the new tokens failed.
     Signing(jsonwebtoken::errors::Error),
+}
+
+/// What an RFC 7009 revocation did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Revocation {
+    /// The token (and, for a refresh token, its session) is revoked now, or was already.
+    Revoked,
+    /// No live token of this server has that id: nothing to do.
+    Unknown,
+    /// The token was issued to another client (or to none): left alone.
+    OtherClient,
 }
 
 /// Every unexpired token the server issued, and what has been revoked. Each login starts a
@@ -36,6 +52,8 @@ pub(crate) struct Sessions {
 #[derive(Debug)]
 struct AccessRecord {
     user: String,
+    /// The OAuth client it was issued to; `None` for `/auth/login` sessions.
+    client: Option<String>,
     family: String,
     exp: u64,
     revoked: bool,
@@ -51,17 +69,33 @@ struct RefreshRecord {
 #[derive(Debug)]
 struct Family {
     user: String,
+    /// The OAuth client the login was for; `None` for `/auth/login`.
+    client: Option<String>,
+    /// The scope granted at login.
+    scope: Option<String>,
     /// The `exp` of its newest refresh token: after it, the family can be forgotten.
     exp: u64,
     revoked: bool,
 }
 
 impl Sessions {
-    /// Starts a new family for `user` and issues its first pair.
+    /// Starts a new family for `user` and issues its first pair (`/auth/login`).
     pub(crate) fn login(
         &mut self,
         signer: &Signer,
         user: &str,
+    ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
+        self.login_as(signer, user, None, None)
+    }
+
+    /// Starts a new family for `user`, issued to OAuth `client` with `scope`, and issues
+    /// its first pair.
+    pub(crate) fn login_as(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        client: Option<&str>,
+        scope: Option<&str>,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
         self.prune(signer.now());
         let family = signer.new_id();
@@ -69,6 +103,8 @@ impl Sessions {
             family.clone(),
             Family {
                 user: user.to_owned(),
+                client: client.map(str::to_owned),
+                scope: scope.map(str::to_owned),
                 exp: 0,
                 revoked: false,
             },
@@ -76,12 +112,48 @@ impl Sessions {
         self.issue_pair(signer, user, &family)
     }
 
+    /// Issues an access token alone for `user` and OAuth `client` (grants that give no
+    /// refresh token, such as a JWT bearer assertion). Logout and revocation treat it like
+    /// any access token; it belongs to no family.
+    pub(crate) fn issue_access_only(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        client: &str,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.prune(signer.now());
+        let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
+        self.access.insert(
+            access.jti,
+            AccessRecord {
+                user: user.to_owned(),
+                client: Some(client.to_owned()),
+                family: signer.new_id(),
+                exp: access.exp,
+                revoked: false,
+            },
+        );
+        Ok(access_token)
+    }
+
     /// Spends the refresh token with `claims` (verified by [`Signer::verify`]) and issues
-    /// the next pair of its family. A token spent before revokes the family.
+    /// the next pair of its family (`/auth/refresh`: only families of `/auth/login`).
     pub(crate) fn refresh(
         &mut self,
         signer: &Signer,
         claims: &Claims,
+    ) -> Result<TokenPair, RefreshError> {
+        self.refresh_as(signer, claims, None)
+    }
+
+    /// Spends the refresh token with `claims` (verified by [`Signer::verify`]) for OAuth
+    /// `client` (`None`: `/auth/refresh`) and issues the next pair of its family. A token
+    /// spent before revokes the family.
+    pub(crate) fn refresh_as(
+        &mut self,
+        signer: &Signer,
+        claims: &Claims,
+        client: Option<&str>,
     ) -> Result<TokenPair, RefreshError> {
         self.prune(signer.now());
         let Some(record) = self.refresh.get_mut(&claims.jti) else {
@@ -93,6 +165,9 @@ impl Sessions {
         if family.revoked || family.user != claims.sub {
             return Err(RefreshError::Revoked);
         }
+        if family.client.as_deref() != client {
+            return Err(RefreshError::OtherClient);
+        }
         if record.used {
             family.revoked = true;
             return Err(RefreshError::Reused);
@@ -101,6 +176,12 @@ impl Sessions {
         let (user, family_id) = (family.user.clone(), record.family.clone());
         self.issue_pair(signer, &user, &family_id)
             .map_err(RefreshError::Signing)
+    }
+
+    /// The scope granted to the login the refresh token `jti` descends from.
+    pub(crate) fn granted_scope(&self, jti: &str) -> Option<&str> {
+        let family = self.refresh.get(jti)?.family.as_str();
+        self.families.get(family)?.scope.as_deref()
     }
 
     /// Whether the access token with `claims` (verified by [`Signer::verify`]) is still
@@ -117,6 +198,40 @@ impl Sessions {
             record.revoked = true;
             if let Some(family) = self.families.get_mut(&record.family) {
                 family.revoked = true;
+            }
+        }
+    }
+
+    /// RFC 7009 for the refresh token `jti`, asked by OAuth `client`: revokes its family
+    /// and every access token issued in it.
+    pub(crate) fn revoke_refresh_token(&mut self, jti: &str, client: &str) -> Revocation {
+        let Some(family_id) = self.refresh.get(jti).map(|record| record.family.clone()) else {
+            return Revocation::Unknown;
+        };
+        let Some(family) = self.families.get_mut(&family_id) else {
+            return Revocation::Unknown;
+        };
+        if family.client.as_deref() != Some(client) {
+            return Revocation::OtherClient;
+        }
+        family.revoked = true;
+        for record in self.access.values_mut() {
+            if record.family == family_id {
+                record.revoked = true;
+            }
+        }
+        Revocation::Revoked
+    }
+
+    /// RFC 7009 for the access token `jti`, asked by OAuth `client`: revokes that token
+    /// only; its refresh token keeps working.
+    pub(crate) fn revoke_access_token(&mut self, jti: &str, client: &str) -> Revocation {
+        match self.access.get_mut(jti) {
+            None => Revocation::Unknown,
+            Some(record) if record.client.as_deref() != Some(client) => Revocation::OtherClient,
+            Some(record) => {
+                record.revoked = true;
+                Revocation::Revoked
             }
         }
     }
@@ -153,10 +268,16 @@ impl Sessions {
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
         let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
         let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
+        let (client, scope) = self
+            .families
+            .get(family)
+            .map(|family| (family.client.clone(), family.scope.clone()))
+            .unwrap_or_default();
         self.access.insert(
             access.jti,
             AccessRecord {
                 user: user.to_owned(),
+                client,
                 family: family.to_owned(),
                 exp: access.exp,
                 revoked: false,
@@ -176,6 +297,7 @@ impl Sessions {
         Ok(TokenPair {
             access_token,
             refresh_token,
+            scope,
         })
     }
 

@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 /// What the server has done since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerStats {
-    /// Successful logins (`POST /auth/login` answered 200).
+    /// Successful logins (`POST /auth/login` answered 200, and `/oauth/token` grants that
+    /// start a session).
     pub logins: u64,
-    /// Successful refreshes (`POST /auth/refresh` answered 200).
+    /// Successful refreshes (`POST /auth/refresh` and the `refresh_token` grant answered 200).
     pub refreshes: u64,
-    /// Access tokens issued, by logins and refreshes.
+    /// Access tokens issued, by logins, refreshes and JWT bearer grants.
     pub access_tokens_issued: u64,
     /// Refresh tokens issued, by logins and refreshes.
     pub refresh_tokens_issued: u64,
@@ -46,6 +47,11 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
         self.access_tokens_issued.fetch_add(1, Ordering::Relaxed);
         self.refresh_tokens_issued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A grant issued an access token alone (the JWT bearer grant).
+    pub(crate) fn issued_access(&self) {
+        self.access_tokens_issued.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn unauthorized(&self) {

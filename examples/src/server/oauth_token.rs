@@ -1,0 +1,210 @@
+// Input: `POST /oauth/token`, a form (RFC 6749 §4 and §6) with client authentication.
+// Output: the RFC 6749 §5.1 token answer, or an RFC 6749 §5.2 error; this file holds the
+// dispatch by `grant_type` and the password and refresh token grants.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::header::{CACHE_CONTROL, PRAGMA};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use super::device_routes::{DEVICE_CODE_GRANT, device_code_grant};
+use super::form::Form;
+use super::jwt_bearer::{JWT_BEARER_GRANT, jwt_bearer_grant};
+use super::oauth_clients::OAuthClient;
+use super::oauth_errors::{OAuthError, OAuthErrorCode};
+use super::pkce;
+use super::sessions::{RefreshError, TokenPair};
+use super::state::Shared;
+use super::tokens::TokenType;
+
+/// What a successful grant issued.
+pub(crate) struct Issued {
+    pub(crate) access_token: String,
+    /// `None` for grants that give no refresh token.
+    pub(crate) refresh_token: Option<String>,
+    pub(crate) scope: Option<String>,
+}
+
+impl From<TokenPair> for Issued {
+    fn from(pair: TokenPair) -> Self {
+        Self {
+            access_token: pair.access_token,
+            refresh_token: Some(pair.refresh_token),
+            scope: pair.scope,
+        }
+    }
+}
+
+/// `POST /oauth/token`.
+pub(crate) async fn token(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, OAuthError> {
+    let form = Form::parse(&headers, body)?;
+    let grant_type = form.require("grant_type", "grant_type is missing")?;
+    let client = state.authenticate_client(&headers, &form)?;
+    let issued = match grant_type {
+        "password" => password_grant(&state, required(client)?, &form)?,
+        "refresh_token" => refresh_grant(&state, required(client)?, &form)?,
+        "authorization_code" => pkce::code_grant(&state, required(client)?, &form)?,
+        DEVICE_CODE_GRANT => device_code_grant(&state, required(client)?, &form)?,
+        JWT_BEARER_GRANT => jwt_bearer_grant(&state, client, &form)?,
+        _ => {
+            return Err(OAuthError::new(
+                OAuthErrorCode::UnsupportedGrantType,
+                "this server does not support that grant_type",
+            ));
+        }
+    };
+    Ok(token_answer(&state, issued))
+}
+
+/// Every grant but the JWT bearer grant needs to know its client.
+pub(crate) fn required(client: Option<&OAuthClient>) -> Result<&OAuthClient, OAuthError> {
+    client.ok_or(OAuthError::invalid_client(
+        "the request names no client: send client_id, or authenticate the client",
+    ))
+}
+
+/// RFC 6749 §4.3: the resource owner's username and password, for any registered client.
+fn password_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<Issued, OAuthError> {
+    let username = form.require("username", "username is missing")?;
+    let password = form.require("password", "password is missing")?;
+    let scope = form.get("scope").map(checked_scope).transpose()?;
+    if !state.password_matches(username, password) {
+        tracing::info!(user = %username, client = %client.id, "password grant refused");
+        return Err(OAuthError::invalid_grant("wrong username or password"));
+    }
+    let pair = state
+        .sessions()
+        .login_as(&state.signer, username, Some(&client.id), scope)
+        .map_err(|error| OAuthError::signing_failed(&error))?;
+    state.counters.issued_pair(true);
+    tracing::info!(user = %username, client = %client.id, "password grant");
+    Ok(pair.into())
+}
+
+/// RFC 6749 §6: rotates the refresh token, with `/auth/refresh`'s reuse detection. A
+/// `scope` may narrow the answer's scope; the session keeps the scope of its login.
+fn refresh_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<Issued, OAuthError> {
+    let token = form.require("refresh_token", "refresh_token is missing")?;
+    let claims = state
+        .signer
+        .verify(TokenType::Refresh, token)
+        .map_err(|rejected| OAuthError::invalid_grant(rejected.describe()))?;
+    let narrower = form.get("scope").map(checked_scope).transpose()?;
+    let outcome = {
+        let mut sessions = state.sessions();
+        if let Some(narrower) = narrower
+            && !within(narrower, sessions.granted_scope(&claims.jti))
+        {
+            return Err(OAuthError::invalid_scope(
+                "the requested scope exceeds the scope of the login",
+            ));
+        }
+        sessions.refresh_as(&state.signer, &claims, Some(&client.id))
+    };
+    let mut pair = match outcome {
+        Ok(pair) => pair,
+        Err(RefreshError::Revoked) => {
+            tracing::info!(user = %claims.sub, client = %client.id, "refresh refused: revoked");
+            return Err(OAuthError::invalid_grant(
+                "the refresh token has been revoked",
+            ));
+        }
+        Err(RefreshError::Reused) => {
+            state.counters.reuse_detected();
+            tracing::warn!(
+                user = %claims.sub,
+                client = %client.id,
+                "refresh token reused: its whole family is revoked"
+            );
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was already used; every token of its session is revoked",
+            ));
+        }
+        Err(RefreshError::OtherClient) => {
+            tracing::info!(user = %claims.sub, client = %client.id, "refresh refused: other client");
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was issued to another client",
+            ));
+        }
+        Err(RefreshError::Signing(error)) => return Err(OAuthError::signing_failed(&error)),
+    };
+    state.counters.issued_pair(false);
+    tracing::info!(user = %claims.sub, client = %client.id, "refresh token grant");
+    if let Some(narrower) = narrower {
+        pair.scope = Some(narrower.to_owned());
+    }
+    Ok(pair.into())
+}
+
+/// `scope` if it is a valid RFC 6749 §3.3 list: scope tokens of printable ASCII without
+/// `"` or `\`, separated by single spaces.
+pub(crate) fn checked_scope(scope: &str) -> Result<&str, OAuthError> {
+    let valid = scope.split(' ').all(|item| {
+        !item.is_empty()
+            && item
+                .bytes()
+                .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+    });
+    if valid {
+        Ok(scope)
+    } else {
+        Err(OAuthError::invalid_scope(
+            "scope must be scope tokens separated by single spaces",
+        ))
+    }
+}
+
+/// Whether every scope token of `requested` is in `granted`.
+fn within(requested: &str, granted: Option<&str>) -> bool {
+    let granted: Vec<&str> = granted.unwrap_or_default().split(' ').collect();
+    requested.split(' ').all(|item| granted.contains(&item))
+}
+
+/// The RFC 6749 §5.1 answer: `access_token`, `token_type`, `expires_in`, and
+/// `refresh_token` and `scope` when there are some; never cached.
+pub(crate) fn token_answer(state: &Shared, issued: Issued) -> Response {
+    let mut body = Map::new();
+    body.insert("access_token".into(), issued.access_token.into());
+    body.insert("token_type".into(), "Bearer".into());
+    body.insert("expires_in".into(), state.signer.access_ttl().into());
+    if let Some(refresh_token) = issued.refresh_token {
+        body.insert("refresh_token".into(), refresh_token.into());
+    }
+    if let Some(scope) = issued.scope {
+        body.insert("scope".into(), scope.into());
+    }
+    let mut response = Json(Value::Object(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_follow_rfc_6749_section_3_3() {
+        assert!(checked_scope("tasks.read tasks.write").is_ok());
+        assert!(checked_scope("tasks.read  tasks.write").is_err());
+        assert!(checked_scope("a\"b").is_err());
+        assert!(checked_scope(" a").is_err());
+    }
+
+    #[test]
+    fn a_narrower_scope_is_within_the_granted_one() {
+        assert!(within("a", Some("a b")));
+        assert!(within("b a", Some("a b")));
+        assert!(!within("c", Some("a b")));
+        assert!(!within("a", None));
+    }
+}
