@@ -1,9 +1,7 @@
 //! `POST /oauth/token` over real HTTP: client authentication (Basic, body, public), the
 //! password grant and the rotating refresh token grant, and their RFC 6749 refusals.
 
-mod common;
-
-use common::{Answer, BACKEND, ClientAuth, Oauth};
+use crate::common::{Answer, BACKEND, ClientAuth, Oauth};
 use freshtoken_examples::server::{
     DEMO_CONFIDENTIAL_CLIENT_ID as BACKEND_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET as BACKEND_SECRET,
     DEMO_PUBLIC_CLIENT_ID as CLI_ID,

@@ -2,9 +2,7 @@
 //! access token ends itself, anything else is still 200, and confidential clients must
 //! authenticate.
 
-mod common;
-
-use common::{BACKEND, ClientAuth, Oauth};
+use crate::common::{BACKEND, ClientAuth, Oauth};
 use freshtoken_examples::server::{
     DEMO_CONFIDENTIAL_CLIENT_ID as BACKEND_ID, DEMO_PUBLIC_CLIENT_ID as CLI_ID,
 };
@@ -13,7 +11,7 @@ use reqwest::header::CACHE_CONTROL;
 
 const CLI: ClientAuth<'static> = ClientAuth::Public(CLI_ID);
 
-async fn revoke(oauth: &Oauth, auth: ClientAuth<'_>, token: &str) -> common::Answer {
+async fn revoke(oauth: &Oauth, auth: ClientAuth<'_>, token: &str) -> crate::common::Answer {
     oauth
         .post_form("/oauth/revoke", auth, &[("token", token)])
         .await

@@ -2,13 +2,11 @@
 //! redirects to a loopback URI, `/oauth/token` exchanges the code once with the right
 //! verifier; denials, wrong verifiers, reused and expired codes are refused.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{Answer, BACKEND, ClientAuth, Oauth};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Answer, BACKEND, ClientAuth, Oauth};
 use freshtoken_examples::server::{
     DEMO_CONFIDENTIAL_CLIENT_ID as BACKEND_ID, DEMO_PUBLIC_CLIENT_ID as CLI_ID, ServerConfig,
 };

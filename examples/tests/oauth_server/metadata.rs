@@ -1,9 +1,7 @@
 //! The RFC 8414 metadata over real HTTP: the issuer is the base URL unless configured, the
 //! endpoints are where the server serves them, and `openid-configuration` answers the same.
 
-mod common;
-
-use common::{BACKEND, Oauth};
+use crate::common::{BACKEND, Oauth};
 use freshtoken_examples::server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -2,11 +2,9 @@
 //! approve, exchange once; `slow_down` grows the interval, a denial and an expiry end the
 //! flow. The server's clock is manual: nothing sleeps.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Answer, BACKEND, ClientAuth, Oauth};
+use crate::common::{Answer, BACKEND, ClientAuth, Oauth};
 use freshtoken_examples::server::{DEMO_PUBLIC_CLIENT_ID as CLI_ID, ServerConfig};
 use reqwest::StatusCode;
 use reqwest::header::CACHE_CONTROL;

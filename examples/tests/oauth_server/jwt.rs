@@ -2,21 +2,19 @@
 //! client authentication, RS256 and ES256, against the test-only keys in `tests/keys/`;
 //! expired, wrongly signed, misaddressed and replayed assertions are refused.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{Answer, ClientAuth, Oauth};
+use crate::common::{Answer, ClientAuth, Oauth};
 use freshtoken_examples::server::{self, OAuthClient, ServerConfig};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const RSA_PRIVATE: &str = include_str!("keys/test-only-rsa-private.pem");
-const RSA_PUBLIC: &str = include_str!("keys/test-only-rsa-public.pem");
-const EC_PRIVATE: &str = include_str!("keys/test-only-ec-p256-private.pem");
-const EC_PUBLIC: &str = include_str!("keys/test-only-ec-p256-public.pem");
-const UNREGISTERED_PRIVATE: &str = include_str!("keys/test-only-unregistered-rsa-private.pem");
+const RSA_PRIVATE: &str = include_str!("../keys/test-only-rsa-private.pem");
+const RSA_PUBLIC: &str = include_str!("../keys/test-only-rsa-public.pem");
+const EC_PRIVATE: &str = include_str!("../keys/test-only-ec-p256-private.pem");
+const EC_PUBLIC: &str = include_str!("../keys/test-only-ec-p256-public.pem");
+const UNREGISTERED_PRIVATE: &str = include_str!("../keys/test-only-unregistered-rsa-private.pem");
 
 const RSA_CLIENT: &str = "svc-rsa";
 const EC_CLIENT: &str = "svc-ec";
