@@ -52,6 +52,8 @@ enum Method {
     Basic(ClientSecret),
     Body(ClientSecret),
     Public,
+    /// No client authentication at all (the JWT bearer grant's assertion names the client).
+    Nothing,
     #[cfg(feature = "jsonwebtoken")]
     PrivateKeyJwt(super::assertion::JwtSigner),
 }
@@ -126,6 +128,17 @@ impl ClientAuth {
         }
     }
 
+    /// No client authentication: nothing about the client is sent. For grants whose request
+    /// names the client by itself, such as the JWT bearer grant of a Google service account.
+    /// [`client_id`](Self::client_id) is empty.
+    #[must_use]
+    pub fn none() -> Self {
+        Self {
+            client_id: String::new(),
+            method: Method::Nothing,
+        }
+    }
+
     /// The client id.
     #[must_use]
     pub fn client_id(&self) -> &str {
@@ -136,7 +149,7 @@ impl ClientAuth {
     pub(crate) fn secret(&self) -> Option<&str> {
         match &self.method {
             Method::Basic(secret) | Method::Body(secret) => Some(secret.expose_secret()),
-            Method::Public => None,
+            Method::Public | Method::Nothing => None,
             #[cfg(feature = "jsonwebtoken")]
             Method::PrivateKeyJwt(_) => None,
         }
@@ -164,7 +177,7 @@ impl ClientAuth {
     /// How an RFC 6749 token endpoint's refusal reads for this client: with a secret, a 401
     /// means the client was refused.
     pub(crate) fn judge(&self) -> Judge {
-        judge_for(!matches!(self.method, Method::Public))
+        judge_for(!matches!(self.method, Method::Public | Method::Nothing))
     }
 
     /// The form fields that identify the client to `audience`: none for Basic, where the
@@ -174,7 +187,7 @@ impl ClientAuth {
     pub(crate) fn fields(&self, audience: &Endpoint) -> Result<ClientFields<'_>, AuthError> {
         let _ = audience;
         let (fields, assertion) = match &self.method {
-            Method::Basic(_) => (Vec::new(), None),
+            Method::Basic(_) | Method::Nothing => (Vec::new(), None),
             Method::Body(secret) => (
                 vec![
                     ("client_id", self.client_id.as_str()),
