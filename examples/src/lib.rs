@@ -3,6 +3,7 @@
 //! written as a trait for `#[freshtoken::client]` (`trait_sdk`), and the demo that walks
 //! through both (`src/bin/demo.rs`).
 
+pub mod login_step;
 pub mod sdk;
 pub mod server;
 pub mod trait_sdk;

@@ -2,8 +2,9 @@
 //! with `#[refresh_token]`, and as a trait with `#[freshtoken::client]`), against the
 //! reference auth server started here on 127.0.0.1 (or against `--base-url URL`), each walked
 //! through login, cached calls, a herd of concurrent calls, expiry, server-side revocation
-//! and a revoked session. Ends with a table per SDK of what each step cost; exits non-zero if
-//! any step did not behave as described or the two SDKs' counts differ.
+//! and a revoked session. Ends with a table per SDK of what each step cost, then (against the
+//! local server) a CLI's first login with PKCE, a refresh and a logout; exits non-zero if any
+//! step did not behave as described or the two SDKs' counts differ.
 //!
 //! ```text
 //! cargo run -p freshtoken-examples --bin demo
@@ -14,8 +15,8 @@ use std::process::ExitCode;
 
 use freshtoken_examples::sdk::TasksClient;
 use freshtoken_examples::server::{self, ServerConfig};
-use freshtoken_examples::trait_sdk;
 use freshtoken_examples::walkthrough::{self, TraitSdk};
+use freshtoken_examples::{login_step, trait_sdk};
 
 const USAGE: &str = "usage: demo [--base-url URL] [--user NAME --password PASSWORD]";
 
@@ -76,6 +77,17 @@ async fn main() -> ExitCode {
          interval between token requests, 1 s: the guard that keeps a token of any lifetime \
          from refreshing in a loop; real tokens live minutes)\n"
     );
+    // The reference server consents automatically; another server would wait for a person.
+    let login = if local.is_some() {
+        say("# a CLI's first login: discovery, authorization code + PKCE, refresh, logout");
+        let login = login_step::run(&base_url, &mut say).await;
+        if let Err(problem) = &login {
+            eprintln!("the login step did not behave as described: {problem}");
+        }
+        login.is_ok()
+    } else {
+        true
+    };
     if let Some(server) = local {
         server.shutdown().await;
     }
@@ -86,7 +98,7 @@ async fn main() -> ExitCode {
             .map(|report| (report.calls, report.refreshes, report.unauthorized))
             .collect::<Vec<_>>()
     };
-    let mut ok = counts(&by_hand) == counts(&by_trait);
+    let mut ok = login && counts(&by_hand) == counts(&by_trait);
     if !ok {
         eprintln!("the two SDKs made different numbers of calls, refreshes or 401s");
     }
