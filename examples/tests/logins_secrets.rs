@@ -1,0 +1,193 @@
+//! No secret of a login reaches a log line or an error's text when freshtoken's login sources
+//! run against the reference server: passwords, the client secret, authorization codes,
+//! access and refresh tokens, whether the flow succeeds or is refused. One test in its own
+//! binary: the subscriber is this thread's, and the server runs on this thread too.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use common::Oauth;
+use freshtoken::oauth::{
+    AuthorizationCodePkce, ClientAuth, DeviceCodeGrant, Issuer, JwtBearerGrant, JwtSigner,
+    PasswordGrant, Url,
+};
+use freshtoken::{Token, TokenCache, TokenSource};
+use freshtoken_examples::server::{
+    DEMO_CONFIDENTIAL_CLIENT_ID as BACKEND_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET as BACKEND_SECRET,
+    DEMO_PUBLIC_CLIENT_ID as CLI_ID, OAuthClient, ServerConfig,
+};
+
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a test saw: secrets to look for, and the text of every error.
+#[derive(Default)]
+struct Seen {
+    secrets: Vec<String>,
+    errors: Vec<String>,
+}
+
+impl Seen {
+    fn token(&mut self, token: &Token) {
+        self.secrets
+            .push(token.access_token().expose_secret().to_owned());
+        if let Some(refresh) = token.refresh_token() {
+            self.secrets.push(refresh.expose_secret().to_owned());
+        }
+    }
+
+    fn error(&mut self, error: &freshtoken::AuthError) {
+        self.errors.push(format!("{error} {error:?}"));
+    }
+}
+
+fn url(oauth: &Oauth, path: &str) -> Url {
+    format!("{}{path}", oauth.base_url).parse().unwrap()
+}
+
+#[tokio::test]
+async fn no_secret_of_a_login_is_logged_or_shown() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mut config = ServerConfig {
+        device_poll_interval: Duration::ZERO,
+        ..ServerConfig::default()
+    };
+    config.clients.push(OAuthClient::with_jwt_keys(
+        "svc-rsa",
+        [include_str!("keys/test-only-rsa-public.pem")],
+    ));
+    let oauth = Oauth::start(config).await;
+    let mut seen = Seen {
+        secrets: vec![
+            BACKEND_SECRET.into(),
+            "wonderland".into(),
+            "not-wonderland".into(),
+        ],
+        ..Seen::default()
+    };
+
+    // Password grant, a refresh through the cache, a refused password, a logout.
+    let source = PasswordGrant::new(
+        url(&oauth, "/oauth/token"),
+        ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
+        "alice",
+        "wonderland",
+    );
+    let cache = TokenCache::new(source.clone());
+    seen.token(&cache.token().await.unwrap());
+    seen.token(&cache.refresh().await.unwrap());
+    let refused = PasswordGrant::new(
+        url(&oauth, "/oauth/token"),
+        ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
+        "alice",
+        "not-wonderland",
+    );
+    seen.error(&refused.fetch(None).await.unwrap_err());
+    let issuer = Issuer::new(oauth.base_url.parse().unwrap());
+    let revocation = issuer
+        .revocation(ClientAuth::basic(BACKEND_ID, BACKEND_SECRET))
+        .await
+        .unwrap();
+    let held = cache.cached().unwrap();
+    revocation.log_out(&cache).await.unwrap();
+    seen.error(&source.fetch(Some(&held)).await.unwrap_err());
+
+    // PKCE: the code the browser carried is a secret too.
+    let codes = Arc::new(Mutex::new(Vec::new()));
+    let (urls, mut shown) = tokio::sync::mpsc::unbounded_channel::<Url>();
+    let pkce = AuthorizationCodePkce::new(
+        url(&oauth, "/oauth/authorize"),
+        url(&oauth, "/oauth/token"),
+        ClientAuth::public(CLI_ID),
+        move |url| {
+            let _ = urls.send(url.clone());
+        },
+    );
+    let browser = async {
+        let authorize = shown.recv().await.unwrap();
+        let consent = oauth.http.get(authorize).send().await.unwrap();
+        let location: Url = consent.headers()["location"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        if let Some((_, code)) = location.query_pairs().find(|(key, _)| key == "code") {
+            codes.lock().unwrap().push(code.into_owned());
+        }
+        let _ = oauth.http.get(location).send().await;
+    };
+    let (token, ()) = tokio::join!(pkce.login(), browser);
+    seen.token(&token.unwrap());
+    seen.secrets.extend(codes.lock().unwrap().drain(..));
+
+    // The device flow, approved.
+    let (user_codes, mut user_code) = tokio::sync::mpsc::unbounded_channel();
+    let device = DeviceCodeGrant::new(
+        url(&oauth, "/oauth/device_authorization"),
+        url(&oauth, "/oauth/token"),
+        ClientAuth::public(CLI_ID),
+        move |login| {
+            let _ = user_codes.send(login.user_code.clone());
+        },
+    );
+    let user = async {
+        let code = user_code.recv().await.unwrap();
+        oauth
+            .post_form(
+                "/oauth/device/approve",
+                common::ClientAuth::Anonymous,
+                &[("user_code", code.as_str()), ("approve", "true")],
+            )
+            .await;
+    };
+    let (token, ()) = tokio::join!(device.login(), user);
+    seen.token(&token.unwrap());
+
+    // The JWT bearer grant.
+    let jwt = JwtBearerGrant::new(
+        url(&oauth, "/oauth/token"),
+        ClientAuth::none(),
+        JwtSigner::rs256_pem(include_bytes!("keys/test-only-rsa-private.pem")).unwrap(),
+        "svc-rsa",
+        "svc-rsa",
+    );
+    seen.token(&jwt.fetch(None).await.unwrap());
+
+    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    // The watch saw freshtoken at work, not an empty log.
+    assert!(logs.contains("token refreshed"), "nothing captured: {logs}");
+    for secret in &seen.secrets {
+        for text in std::iter::once(&logs).chain(&seen.errors) {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret leaked into: {text}"
+            );
+        }
+    }
+}
