@@ -92,9 +92,28 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
         ..Seen::default()
     };
 
-    // Password grant, a refresh through the cache, a refused password, a logout.
+    password_flows(&oauth, &mut seen).await;
+    pkce_flow(&oauth, &mut seen).await;
+    device_flow(&oauth, &mut seen).await;
+    jwt_flow(&oauth, &mut seen).await;
+
+    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    // The watch saw freshtoken at work, not an empty log.
+    assert!(logs.contains("token refreshed"), "nothing captured: {logs}");
+    for secret in &seen.secrets {
+        for text in std::iter::once(&logs).chain(&seen.errors) {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret leaked into: {text}"
+            );
+        }
+    }
+}
+
+/// Password grant, a refresh through the cache, a refused password, a logout.
+async fn password_flows(oauth: &Oauth, seen: &mut Seen) {
     let source = PasswordGrant::new(
-        url(&oauth, "/oauth/token"),
+        url(oauth, "/oauth/token"),
         ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
         "alice",
         "wonderland",
@@ -103,7 +122,7 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
     seen.token(&cache.token().await.unwrap());
     seen.token(&cache.refresh().await.unwrap());
     let refused = PasswordGrant::new(
-        url(&oauth, "/oauth/token"),
+        url(oauth, "/oauth/token"),
         ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
         "alice",
         "not-wonderland",
@@ -117,13 +136,15 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
     let held = cache.cached().unwrap();
     revocation.log_out(&cache).await.unwrap();
     seen.error(&source.fetch(Some(&held)).await.unwrap_err());
+}
 
-    // PKCE: the code the browser carried is a secret too.
+/// PKCE: the code the browser carried is a secret too.
+async fn pkce_flow(oauth: &Oauth, seen: &mut Seen) {
     let codes = Arc::new(Mutex::new(Vec::new()));
     let (urls, mut shown) = tokio::sync::mpsc::unbounded_channel::<Url>();
     let pkce = AuthorizationCodePkce::new(
-        url(&oauth, "/oauth/authorize"),
-        url(&oauth, "/oauth/token"),
+        url(oauth, "/oauth/authorize"),
+        url(oauth, "/oauth/token"),
         ClientAuth::public(CLI_ID),
         move |url| {
             let _ = urls.send(url.clone());
@@ -145,12 +166,14 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
     let (token, ()) = tokio::join!(pkce.login(), browser);
     seen.token(&token.unwrap());
     seen.secrets.extend(codes.lock().unwrap().drain(..));
+}
 
-    // The device flow, approved.
+/// The device flow, approved.
+async fn device_flow(oauth: &Oauth, seen: &mut Seen) {
     let (user_codes, mut user_code) = tokio::sync::mpsc::unbounded_channel();
     let device = DeviceCodeGrant::new(
-        url(&oauth, "/oauth/device_authorization"),
-        url(&oauth, "/oauth/token"),
+        url(oauth, "/oauth/device_authorization"),
+        url(oauth, "/oauth/token"),
         ClientAuth::public(CLI_ID),
         move |login| {
             let _ = user_codes.send(login.user_code.clone());
@@ -168,26 +191,16 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
     };
     let (token, ()) = tokio::join!(device.login(), user);
     seen.token(&token.unwrap());
+}
 
-    // The JWT bearer grant.
+/// The JWT bearer grant.
+async fn jwt_flow(oauth: &Oauth, seen: &mut Seen) {
     let jwt = JwtBearerGrant::new(
-        url(&oauth, "/oauth/token"),
+        url(oauth, "/oauth/token"),
         ClientAuth::none(),
         JwtSigner::rs256_pem(include_bytes!("keys/test-only-rsa-private.pem")).unwrap(),
         "svc-rsa",
         "svc-rsa",
     );
     seen.token(&jwt.fetch(None).await.unwrap());
-
-    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
-    // The watch saw freshtoken at work, not an empty log.
-    assert!(logs.contains("token refreshed"), "nothing captured: {logs}");
-    for secret in &seen.secrets {
-        for text in std::iter::once(&logs).chain(&seen.errors) {
-            assert!(
-                !text.contains(secret.as_str()),
-                "a secret leaked into: {text}"
-            );
-        }
-    }
 }
