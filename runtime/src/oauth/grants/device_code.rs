@@ -241,18 +241,7 @@ http_methods!(DeviceCodeGrant);
 impl TokenSource for DeviceCodeGrant {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
         match previous.and_then(Token::refresh_token) {
-            Some(refresh_token) => {
-                let refresh_token = refresh_token.expose_secret();
-                self.form()
-                    .send(
-                        &[
-                            ("grant_type", "refresh_token"),
-                            ("refresh_token", refresh_token),
-                        ],
-                        &[refresh_token],
-                    )
-                    .await
-            }
+            Some(refresh_token) => self.form().refresh(refresh_token).await,
             None => self.login().await,
         }
     }

@@ -9,7 +9,7 @@ use crate::oauth::endpoint::request_body::RequestBody;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
 use crate::oauth::endpoint::token_request::TokenRequest;
 use crate::oauth::endpoint::url::Endpoint;
-use crate::{AuthError, Token};
+use crate::{AuthError, RefreshToken, Token};
 
 use super::builder_methods::extra_fields;
 
@@ -50,6 +50,19 @@ impl FormGrant<'_> {
             judge: self.client.judge(),
         }
         .send(self.http)
+        .await
+    }
+
+    /// Renews with the refresh token grant (RFC 6749 section 6).
+    pub(super) async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token, AuthError> {
+        let refresh_token = refresh_token.expose_secret();
+        self.send(
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ],
+            &[refresh_token],
+        )
         .await
     }
 }

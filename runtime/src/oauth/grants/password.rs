@@ -90,17 +90,7 @@ http_methods!(PasswordGrant);
 impl TokenSource for PasswordGrant {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
         if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
-            let refresh_token = refresh_token.expose_secret();
-            return self
-                .form()
-                .send(
-                    &[
-                        ("grant_type", "refresh_token"),
-                        ("refresh_token", refresh_token),
-                    ],
-                    &[refresh_token],
-                )
-                .await;
+            return self.form().refresh(refresh_token).await;
         }
         let password = self.password.expose_secret();
         self.form()

@@ -86,15 +86,6 @@ impl TokenSource for RefreshTokenGrant {
                     .to_owned(),
             )));
         };
-        let refresh_token = refresh_token.expose_secret();
-        self.form()
-            .send(
-                &[
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh_token),
-                ],
-                &[refresh_token],
-            )
-            .await
+        self.form().refresh(refresh_token).await
     }
 }
