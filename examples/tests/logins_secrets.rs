@@ -6,11 +6,10 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use std::io;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::Oauth;
+use common::{Logs, Oauth};
 use freshtoken::oauth::{
     AuthorizationCodePkce, ClientAuth, DeviceCodeGrant, Issuer, JwtBearerGrant, JwtSigner,
     PasswordGrant, Url,
@@ -20,23 +19,6 @@ use freshtoken_examples::server::{
     DEMO_CONFIDENTIAL_CLIENT_ID as BACKEND_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET as BACKEND_SECRET,
     DEMO_PUBLIC_CLIENT_ID as CLI_ID, OAuthClient, ServerConfig,
 };
-
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// What a test saw: secrets to look for, and the text of every error.
 #[derive(Default)]
@@ -65,14 +47,7 @@ fn url(oauth: &Oauth, path: &str) -> Url {
 
 #[tokio::test]
 async fn no_secret_of_a_login_is_logged_or_shown() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::capture();
 
     let mut config = ServerConfig {
         device_poll_interval: Duration::ZERO,
@@ -97,7 +72,7 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
     device_flow(&oauth, &mut seen).await;
     jwt_flow(&oauth, &mut seen).await;
 
-    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     // The watch saw freshtoken at work, not an empty log.
     assert!(logs.contains("token refreshed"), "nothing captured: {logs}");
     for secret in &seen.secrets {

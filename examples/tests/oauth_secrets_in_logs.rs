@@ -4,10 +4,7 @@
 
 mod common;
 
-use std::io;
-use std::sync::{Arc, Mutex, PoisonError};
-
-use common::{ClientAuth, Oauth};
+use common::{ClientAuth, Logs, Oauth};
 use freshtoken_examples::server::{
     DEMO_CONFIDENTIAL_CLIENT_ID as BACKEND_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET as BACKEND_SECRET,
     DEMO_PUBLIC_CLIENT_ID as CLI_ID, OAuthClient, ServerConfig,
@@ -21,41 +18,11 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 const REDIRECT: &str = "http://127.0.0.1:53682/callback";
 
-/// Everything the server logs, as text.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-}
-
 // The default current-thread runtime runs the server's tasks on this thread, where the
 // subscriber is set.
 #[tokio::test]
 async fn no_secret_of_any_flow_is_logged() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::capture();
 
     let mut config = ServerConfig::default();
     config.clients.push(OAuthClient::with_jwt_keys(
