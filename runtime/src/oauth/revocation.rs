@@ -5,10 +5,10 @@
 use reqwest::Url;
 
 use super::endpoint::client_auth::ClientAuth;
-use super::endpoint::error_response::{ErrorBody, error_from_answer};
 use super::endpoint::exchange::{Http, post};
 use super::endpoint::redaction::Redactions;
 use super::endpoint::request_body::RequestBody;
+use super::endpoint::token_request::refusal;
 use super::endpoint::url::Endpoint;
 use super::grants::builder_methods::http_methods;
 use crate::{AuthError, Token, TokenCache, TokenSource};
@@ -85,14 +85,11 @@ impl Revocation {
         if let Some(assertion) = client.assertion() {
             secrets.add(assertion);
         }
-        let error_body = ErrorBody::read(&answer.body, &secrets);
-        let (remedy, hint) = self.client.judge()(answer.status, error_body.code.as_deref());
-        Err(error_from_answer(
+        Err(refusal(
             &self.endpoint,
             &answer,
-            error_body,
-            remedy,
-            hint,
+            &secrets,
+            self.client.judge(),
         ))
     }
 

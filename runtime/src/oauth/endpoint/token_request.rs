@@ -53,9 +53,19 @@ pub(crate) fn read_answer(
     if answer.status.is_success() {
         return token_from_answer(endpoint.name(), answer, fields);
     }
+    Err(refusal(endpoint, answer, secrets, judge))
+}
+
+/// The error a non-2xx answer means, as `judge` reads it, with `secrets` cut out of the
+/// server's words: for token requests and for the other requests of a flow (revocation, the
+/// device authorization request).
+pub(crate) fn refusal(
+    endpoint: &Endpoint,
+    answer: &Answer,
+    secrets: &Redactions,
+    judge: Judge,
+) -> AuthError {
     let error_body = ErrorBody::read(&answer.body, secrets);
     let (remedy, hint) = judge(answer.status, error_body.code.as_deref());
-    Err(error_from_answer(
-        endpoint, answer, error_body, remedy, hint,
-    ))
+    error_from_answer(endpoint, answer, error_body, remedy, hint)
 }

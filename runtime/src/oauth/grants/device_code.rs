@@ -11,15 +11,15 @@ use serde_json::Value;
 use tokio::time::Instant;
 use zeroize::Zeroizing;
 
-use super::builder_methods::{grant_methods, http_methods};
+use super::builder_methods::{extra_fields, grant_methods, http_methods};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::endpoint_error::EndpointError;
-use crate::oauth::endpoint::error_response::{ErrorBody, error_from_answer};
+use crate::oauth::endpoint::error_response::ErrorBody;
 use crate::oauth::endpoint::exchange::{Answer, Http, post};
 use crate::oauth::endpoint::redaction::Redactions;
 use crate::oauth::endpoint::request_body::RequestBody;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
-use crate::oauth::endpoint::token_request::read_answer;
+use crate::oauth::endpoint::token_request::{read_answer, refusal};
 use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, Token, TokenSource};
 
@@ -148,10 +148,7 @@ impl DeviceCodeGrant {
     ) -> Result<(Zeroizing<String>, DeviceAuthorization, Duration), AuthError> {
         let client = self.client.fields(&self.device)?;
         let mut form: Vec<(&str, &str)> = client.pairs();
-        if let Some(scope) = &self.scope {
-            form.push(("scope", scope));
-        }
-        form.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        form.extend(extra_fields(self.scope.as_deref(), &self.params));
         let answer = post(
             &self.http,
             &self.device,
@@ -229,9 +226,7 @@ impl DeviceCodeGrant {
     fn failure(&self, endpoint: &Endpoint, answer: &Answer, secrets: &[&str]) -> AuthError {
         let mut redactions = Redactions::new(secrets);
         self.client.add_secrets(&mut redactions);
-        let body = ErrorBody::read(&answer.body, &redactions);
-        let (remedy, hint) = self.client.judge()(answer.status, body.code.as_deref());
-        error_from_answer(endpoint, answer, body, remedy, hint)
+        refusal(endpoint, answer, &redactions, self.client.judge())
     }
 }
 

@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use zeroize::Zeroizing;
 
-use super::builder_methods::{grant_methods, http_methods};
+use super::builder_methods::{extra_fields, grant_methods, http_methods};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::exchange::Http;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
@@ -163,10 +163,7 @@ impl AuthorizationCodePkce {
                 .append_pair("state", state)
                 .append_pair("code_challenge", &challenge(verifier))
                 .append_pair("code_challenge_method", "S256");
-            if let Some(scope) = &self.scope {
-                query.append_pair("scope", scope);
-            }
-            for (name, value) in &self.params {
+            for (name, value) in extra_fields(self.scope.as_deref(), &self.params) {
                 query.append_pair(name, value);
             }
         }
