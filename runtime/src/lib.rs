@@ -146,7 +146,7 @@ pub use error::{AuthError, AuthErrorKind, SourceError};
 pub use reason::RefreshReason;
 pub use secret::{AccessToken, ClientSecret, RefreshToken};
 pub use source::{SourceFn, TokenSource, source_fn};
-pub use store::{FileStore, MemoryStore, StoreError, StoreLock, TokenStore};
+pub use store::{FileStore, MemoryStore, OutagePolicy, StoreError, StoreLock, TokenStore};
 pub use token::{Token, TokenBuilder};
 pub use unauthorized::Unauthorized;
 

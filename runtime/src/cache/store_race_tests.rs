@@ -172,6 +172,10 @@ impl TokenStore for Arc<FifoStore> {
     async fn save(&self, _previous: Option<&Token>, _new: &Token) -> Result<(), StoreError> {
         Ok(())
     }
+
+    async fn clear(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Lets every reader blocked on the FIFO go (they read end-of-file), so no thread is left
@@ -405,6 +409,11 @@ impl TokenStore for Arc<Outage> {
     async fn save(&self, previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
         self.check("save")?;
         self.kept.save(previous, new).await
+    }
+
+    async fn clear(&self) -> Result<(), StoreError> {
+        self.check("clear")?;
+        self.kept.clear().await
     }
 
     async fn lock(&self) -> Result<crate::StoreLock, StoreError> {

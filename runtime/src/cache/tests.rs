@@ -789,6 +789,10 @@ mod with_store {
             let _permit = self.gate.acquire().await.map_err(StoreError::other)?;
             Ok(())
         }
+
+        async fn clear(&self) -> Result<(), StoreError> {
+            Ok(())
+        }
     }
 
     /// Fails at everything.
@@ -799,6 +803,9 @@ mod with_store {
             Err(StoreError::other("disk on fire"))
         }
         async fn save(&self, _: Option<&Token>, _: &Token) -> Result<(), StoreError> {
+            Err(StoreError::other("disk on fire"))
+        }
+        async fn clear(&self) -> Result<(), StoreError> {
             Err(StoreError::other("disk on fire"))
         }
         async fn lock(&self) -> Result<StoreLock, StoreError> {

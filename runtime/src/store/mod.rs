@@ -37,8 +37,10 @@ use crate::Token;
 /// 4. [`refresh_token_rejected`](TokenStore::refresh_token_rejected) when the token endpoint
 ///    said the refresh token is dead.
 ///
-/// A failing store never takes the client down: the cache logs the error (target
-/// `freshtoken`) and carries on with the token it has.
+/// A failing store never takes a valid token away: the cache logs the error (target
+/// `freshtoken`) and serves the token it has while it lasts. What it does when that token
+/// runs out while the store cannot be locked or read is the store's
+/// [`outage_policy`](TokenStore::outage_policy).
 ///
 /// Built in: [`MemoryStore`] (the default), [`FileStore`] (the processes of one host) and
 /// `RedisStore` (feature `redis`: the hosts of a fleet).
@@ -54,6 +56,9 @@ use crate::Token;
 ///         Ok(None)
 ///     }
 ///     async fn save(&self, _previous: Option<&Token>, _new: &Token) -> Result<(), StoreError> {
+///         Ok(())
+///     }
+///     async fn clear(&self) -> Result<(), StoreError> {
 ///         Ok(())
 ///     }
 /// }
@@ -91,10 +96,17 @@ pub trait TokenStore: Send + Sync + 'static {
         async { Ok(()) }
     }
 
-    /// Forgets the saved token (a logout). The default does nothing: a persistent store
-    /// should delete what it keeps, or a logged-out token stays on disk.
-    fn clear(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
-        async { Ok(()) }
+    /// Forgets the saved token (a logout): after it, [`load`](TokenStore::load) must answer
+    /// `None` until the next save. Required, with no default: a store that kept a token
+    /// through a logout would log the user in again at the next start.
+    fn clear(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// What a cache does when this store cannot be locked or read and no valid token is
+    /// left. The default, [`OutagePolicy::WaitForStore`], is the safe one for a store that
+    /// several processes share: a refresh token they share is never spent while the store
+    /// cannot say who holds it.
+    fn outage_policy(&self) -> OutagePolicy {
+        OutagePolicy::WaitForStore
     }
 
     /// Keeps other processes sharing this store from refreshing until the returned guard is
@@ -103,6 +115,26 @@ pub trait TokenStore: Send + Sync + 'static {
     fn lock(&self) -> impl Future<Output = Result<StoreLock, StoreError>> + Send {
         async { Ok(StoreLock::none()) }
     }
+}
+
+/// What a [`TokenCache`](crate::TokenCache) does while its [`TokenStore`] cannot be locked or
+/// read (Redis down, a lock file it may not use). Either way a still-valid token keeps being
+/// served, and a new token the cache obtains is saved as soon as the store answers again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OutagePolicy {
+    /// Never refresh without the store: callers that need a new token get a retryable
+    /// [`AuthErrorKind::Store`](crate::AuthErrorKind::Store) error (after at most the store
+    /// timeout) until the store answers, then the refresh goes on under its lock. No refresh
+    /// token that other processes share is spent twice, at the price of errors while the
+    /// outage outlasts the token. The default.
+    #[default]
+    WaitForStore,
+    /// Refresh without the store, each process on its own, and save to it when it answers
+    /// again: for a store only one process uses (a single host), where availability matters
+    /// more than a shared refresh token. A refresh token refused meanwhile is not taken for a
+    /// dead login: the cache looks in the store again once it answers.
+    RefreshAlone,
 }
 
 /// Held while a refresh runs; dropping it lets other processes refresh. See
@@ -182,6 +214,10 @@ impl<T: TokenStore> TokenStore for std::sync::Arc<T> {
         (**self).clear().await
     }
 
+    fn outage_policy(&self) -> OutagePolicy {
+        (**self).outage_policy()
+    }
+
     async fn lock(&self) -> Result<StoreLock, StoreError> {
         (**self).lock().await
     }
@@ -203,6 +239,8 @@ pub(crate) trait DynStore: Send + Sync {
         token: &'a Token,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
     fn clear(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+    #[allow(dead_code)] // read by the cache's refresh from the next commit on
+    fn outage_policy(&self) -> OutagePolicy;
     fn lock(&self) -> BoxFuture<'_, Result<StoreLock, StoreError>>;
 }
 
@@ -232,6 +270,10 @@ impl<T: TokenStore> DynStore for T {
 
     fn clear(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(TokenStore::clear(self))
+    }
+
+    fn outage_policy(&self) -> OutagePolicy {
+        TokenStore::outage_policy(self)
     }
 
     fn lock(&self) -> BoxFuture<'_, Result<StoreLock, StoreError>> {

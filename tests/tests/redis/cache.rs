@@ -140,6 +140,9 @@ impl TokenStore for StopsAfterLoading {
     async fn save(&self, previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
         self.store.save(previous, new).await
     }
+    async fn clear(&self) -> Result<(), StoreError> {
+        self.store.clear().await
+    }
     async fn lock(&self) -> Result<StoreLock, StoreError> {
         self.store.lock().await
     }

@@ -16,7 +16,7 @@ use redis::{RedisResult, Script};
 use tokio::sync::OnceCell;
 
 use self::keys::Keys;
-use super::{StoreError, StoreLock, TokenStore, saved};
+use super::{OutagePolicy, StoreError, StoreLock, TokenStore, saved};
 use crate::Token;
 
 const DEFAULT_LEASE: Duration = Duration::from_secs(10);
@@ -74,6 +74,7 @@ pub struct RedisStore {
     name: Arc<str>,
     lease: Duration,
     command_timeout: Duration,
+    outage: OutagePolicy,
 }
 
 impl RedisStore {
@@ -131,6 +132,15 @@ impl RedisStore {
         self
     }
 
+    /// What the caches do while Redis cannot be reached and their token runs out (default
+    /// [`OutagePolicy::WaitForStore`]: no host spends the fleet's refresh token on its own).
+    /// [`OutagePolicy::RefreshAlone`] suits a Redis that a single host uses.
+    #[must_use]
+    pub fn on_outage(mut self, policy: OutagePolicy) -> Self {
+        self.outage = policy;
+        self
+    }
+
     fn new(
         connection: Option<ConnectionManager>,
         client: Option<redis::Client>,
@@ -144,6 +154,7 @@ impl RedisStore {
             name: name.into(),
             lease: DEFAULT_LEASE,
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
+            outage: OutagePolicy::WaitForStore,
         }
     }
 
@@ -248,6 +259,7 @@ impl std::fmt::Debug for RedisStore {
             .field("name", &self.name)
             .field("lease", &self.lease)
             .field("command_timeout", &self.command_timeout)
+            .field("outage", &self.outage)
             .finish_non_exhaustive()
     }
 }
@@ -302,6 +314,10 @@ impl TokenStore for RedisStore {
             async move { del.query_async::<()>(&mut connection).await }
         })
         .await
+    }
+
+    fn outage_policy(&self) -> OutagePolicy {
+        self.outage
     }
 
     async fn lock(&self) -> Result<StoreLock, StoreError> {
