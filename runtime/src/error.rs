@@ -54,7 +54,14 @@ struct Inner {
     /// Set when the cache hands out a failure again during its backoff: how long until the
     /// next attempt, from when it was handed out.
     repeated: Option<Duration>,
+    /// Refreshes in a row that failed, this one included, when a cache handed it out.
+    in_a_row: u32,
 }
+
+/// After this many failed refreshes in a row, a retryable error says that the login itself
+/// may be dead: some token endpoints answer a revoked refresh token with a 5xx rather than
+/// `invalid_grant`, and retrying such an answer never ends.
+pub(crate) const PERSISTENT_FAILURES: u32 = 5;
 
 /// A `Retry-After` longer than this is capped, so one odd header cannot stop a cache for a day
 /// (and adding it to an `Instant` cannot overflow).
@@ -78,8 +85,13 @@ pub enum AuthErrorKind {
     /// The credentials are no longer accepted (for example `invalid_grant`: the refresh
     /// token expired or was revoked). Trying again will not help; the cache makes no further
     /// attempt until it is given a new token with
-    /// [`TokenCache::set_token`](crate::TokenCache::set_token).
-    #[error("re-authentication required (log in again): {source}")]
+    /// [`TokenCache::save_token`](crate::TokenCache::save_token) (which reaches every process
+    /// sharing the token store) or [`TokenCache::set_token`](crate::TokenCache::set_token)
+    /// (this cache only), or finds a new login in its store.
+    #[error(
+        "re-authentication required (log in again): {source}; a login saved with \
+         `TokenCache::save_token` reaches every process that shares the token store"
+    )]
     ReauthenticationRequired {
         /// What the token source reported.
         source: SourceError,
@@ -281,8 +293,29 @@ impl AuthError {
     pub(crate) fn repeated(&self, next_attempt_in: Duration) -> Self {
         Self {
             inner: Arc::new(Inner {
-                kind: self.inner.kind.clone(),
                 repeated: Some(next_attempt_in),
+                ..(*self.inner).clone()
+            }),
+        }
+    }
+
+    /// How many refreshes in a row have failed, this one included, as counted by the cache
+    /// that handed out this error (0 for an error that did not come from a cache). The cache
+    /// keeps retrying a failure that may pass however long it lasts (with a backoff of at
+    /// most a minute by default); a program that wants to give up on a login after some
+    /// number of failures reads this and calls [`TokenCache::reset`](crate::TokenCache::reset)
+    /// to start a new login.
+    #[must_use]
+    pub fn failures_in_a_row(&self) -> u32 {
+        self.inner.in_a_row
+    }
+
+    /// This error, as the `n`th failed refresh in a row.
+    pub(crate) fn in_a_row(self, n: u32) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                in_a_row: n,
+                ..(*self.inner).clone()
             }),
         }
     }
@@ -317,6 +350,7 @@ impl From<AuthErrorKind> for AuthError {
             inner: Arc::new(Inner {
                 kind,
                 repeated: None,
+                in_a_row: 0,
             }),
         }
     }
@@ -336,6 +370,15 @@ impl From<crate::StoreError> for AuthError {
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.inner.kind, f)?;
+        let in_a_row = self.inner.in_a_row;
+        if in_a_row >= PERSISTENT_FAILURES && self.is_retryable() {
+            write!(
+                f,
+                "; {in_a_row} refreshes in a row have failed: if the token endpoint answers so \
+                 only for this login, its refresh token may be dead, and \
+                 `TokenCache::reset` starts a new login"
+            )?;
+        }
         if let Some(next) = self.inner.repeated {
             write!(
                 f,

@@ -6,8 +6,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::config::Config;
-use crate::AuthError;
 use crate::error::MAX_RETRY_AFTER;
+use crate::{AuthError, AuthErrorKind};
 
 /// The last failed refresh, remembered until a refresh succeeds or new credentials arrive.
 #[derive(Debug, Clone)]
@@ -29,9 +29,17 @@ impl Failure {
         config: &Config,
     ) -> Self {
         let consecutive = previous.map_or(0, |f| f.consecutive).saturating_add(1);
+        let error = error.in_a_row(consecutive);
         let not_before = if error.is_retryable() {
             let hint = error.retry_after().unwrap_or_default();
-            let delay = jittered(exponential(consecutive, config)).max(hint);
+            // A store that failed is tried again soon, without growing pauses: a try costs
+            // the store one call, and callers with no token get errors until it answers.
+            let delay = if matches!(error.kind(), AuthErrorKind::Store { .. }) {
+                jittered(config.backoff_initial)
+            } else {
+                jittered(exponential(consecutive, config))
+            };
+            let delay = delay.max(hint);
             Some(now.checked_add(delay).unwrap_or(now + MAX_RETRY_AFTER))
         } else {
             None

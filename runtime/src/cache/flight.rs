@@ -177,21 +177,27 @@ impl<S: TokenSource> Flight<S> {
                 "token refresh failed"
             ),
         }
-        self.finish(refreshed);
+        if let Some(token) = self.finish(refreshed) {
+            super::save_again::spawn(&shared, token);
+        }
     }
 }
 
 impl<S> Flight<S> {
-    /// Records the outcome, ends the flight and wakes every waiter.
-    fn finish(&mut self, refreshed: Refreshed) {
+    /// Records the outcome, ends the flight and wakes every waiter. Returns the new token if
+    /// it is in service but could not be saved.
+    fn finish(&mut self, refreshed: Refreshed) -> Option<Arc<Token>> {
         self.finished = true;
         let Refreshed {
-            outcome,
+            mut outcome,
             store_seen,
             repeated,
+            unsaved,
             ..
         } = refreshed;
         let shared = &self.shared;
+        let mut save_again = None;
+        let mut counted = None;
         {
             let mut state = shared.lock();
             self.end(&mut state);
@@ -204,6 +210,10 @@ impl<S> Flight<S> {
                         state.failure = None;
                         state.given = None;
                         state.skip_store = false;
+                        state.unsaved = unsaved;
+                        if unsaved {
+                            save_again = Some(Arc::clone(token));
+                        }
                         if state.closed {
                             state.last = Some(Arc::clone(token));
                         } else {
@@ -230,6 +240,7 @@ impl<S> Flight<S> {
                             Some(at) => shared.ahead.close_until(at),
                             None => shared.ahead.close(),
                         }
+                        counted = Some(failure.error.clone());
                         state.failure = Some(failure);
                     }
                 }
@@ -238,7 +249,13 @@ impl<S> Flight<S> {
         if outcome.is_err() && !repeated {
             shared.counters.failure();
         }
+        // The waiters get the error with its count of failures in a row, as later callers do.
+        if let Some(error) = counted {
+            outcome = Err(error);
+        }
+
         self.sender.send_replace(Some(outcome));
+        save_again
     }
 
     /// Stops new callers from joining this flight, unless a newer one has replaced it.
@@ -258,7 +275,8 @@ impl<S> Drop for Flight<S> {
         if std::thread::panicking() {
             // The source panicked: a failure of the source like any other, with a backoff.
             let store_seen = self.store_seen_before.take();
-            self.finish(Refreshed::failed(
+            // A failure leaves no token to save.
+            let _ = self.finish(Refreshed::failed(
                 AuthErrorKind::RefreshAborted.into(),
                 store_seen,
             ));

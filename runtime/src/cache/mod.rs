@@ -16,8 +16,11 @@ mod flight;
 mod lifecycle_tests;
 #[cfg(test)]
 mod limit_tests;
+#[cfg(test)]
+mod outage_tests;
 mod own_runtime;
 mod refresh;
+mod save_again;
 mod schedule;
 mod stats;
 mod store_calls;
@@ -118,6 +121,7 @@ impl Current {
 }
 
 #[derive(Default)]
+#[allow(clippy::struct_excessive_bools)] // independent facts, not a state machine in disguise
 struct State {
     /// The last token obtained, kept after an invalidation for its refresh token.
     last: Option<Arc<Token>>,
@@ -134,6 +138,9 @@ struct State {
     epoch: u64,
     /// The last token this cache saved to or read from the store.
     store_seen: Option<Arc<Token>>,
+    /// `last` could not be saved: the store still holds `store_seen`, whose refresh token
+    /// this cache has spent. A task saves `last` again until the store answers.
+    unsaved: bool,
     /// Set by `reset`: the next refresh ignores the store and asks the source afresh.
     skip_store: bool,
     /// A token given to the builder, newer than the store: the next refresh saves it (or
@@ -317,12 +324,29 @@ impl<S: TokenSource> TokenCache<S> {
     /// service, else the one the store held), whose refresh token the server should now
     /// revoke: [`Revocation::log_out`](crate::oauth::Revocation::log_out) does both.
     ///
+    /// A refresh under way is waited for first (within its own timeouts): it has spent the
+    /// refresh token held before it, and the one it brings back is the live one to revoke.
+    ///
     /// # Errors
     /// [`AuthErrorKind::Store`] when the store cannot be locked or cleared within the store
     /// timeout (the cache has forgotten the token all the same).
     pub async fn clear(&self) -> Result<Option<Arc<Token>>, AuthError> {
-        let held = self.shared.lock().last.clone();
-        self.reset();
+        // A refresh under way may have spent the refresh token held now: what to revoke is
+        // the one it brings back. So wait until none runs, and forget under the same lock.
+        let held = loop {
+            let mut flight = {
+                let mut state = self.shared.lock();
+                if let Some(flight) = state.flight.clone() {
+                    flight
+                } else {
+                    let held = state.last.clone();
+                    self.shared.forget(&mut state);
+                    break held;
+                }
+            };
+            // An error here means the refresh's runtime dropped it: nothing left to wait for.
+            let _ = flight.wait_for(Option::is_some).await;
+        };
         let shared = &self.shared;
         let _lock = store_calls::lock(shared).await?;
         let stored = match held {
@@ -343,16 +367,7 @@ impl<S: TokenSource> TokenCache<S> {
     /// longer counts.
     pub fn reset(&self) {
         let mut state = self.shared.lock();
-        *state = State {
-            epoch: state.epoch + 1,
-            flight_id: state.flight_id,
-            last_fetch: state.last_fetch,
-            closed: state.closed,
-            skip_store: true,
-            ..State::default()
-        };
-        self.shared.ahead.open();
-        self.shared.current.store(None);
+        self.shared.forget(&mut state);
     }
 
     /// Makes the token in service count as expired, so the next call refreshes it (with its
@@ -416,6 +431,14 @@ impl<S: TokenSource> TokenCache<S> {
         if let Some(mut flight) = flight {
             // An error here means the refresh's runtime dropped it: nothing left to wait for.
             let _ = flight.wait_for(Option::is_some).await;
+        }
+        // A token whose save failed gets a last chance, so the next start finds it.
+        let unsaved = {
+            let state = self.shared.lock();
+            state.last.clone().filter(|_| state.unsaved)
+        };
+        if let Some(token) = unsaved {
+            save_again::try_once(&self.shared, &token).await;
         }
     }
 
@@ -595,6 +618,21 @@ impl<S> Shared<S> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Forgets the token, its refresh token and any failure (`reset`). Called with the lock
+    /// held.
+    fn forget(&self, state: &mut State) {
+        *state = State {
+            epoch: state.epoch + 1,
+            flight_id: state.flight_id,
+            last_fetch: state.last_fetch,
+            closed: state.closed,
+            skip_store: true,
+            ..State::default()
+        };
+        self.ahead.open();
+        self.current.store(None);
+    }
+
     /// Puts a token the user gave in service: a refresh under way no longer counts. Called
     /// with the lock held.
     fn put(&self, state: &mut State, token: Arc<Token>, saved: bool) {
@@ -606,6 +644,7 @@ impl<S> Shared<S> {
         state.failure = None;
         state.skip_store = false;
         state.given = None;
+        state.unsaved = false;
         if saved {
             state.store_seen = Some(Arc::clone(&token));
         }

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::Shared;
 use super::schedule::{Freshness, Schedule};
 use super::store_calls::{self, store_call};
-use crate::{AuthError, AuthErrorKind, StoreError, StoreLock, Token, TokenSource};
+use crate::{AuthError, AuthErrorKind, OutagePolicy, StoreError, StoreLock, Token, TokenSource};
 
 /// What a refresh starts from, read under the cache's lock.
 pub(super) struct Plan {
@@ -48,6 +48,9 @@ pub(super) struct Refreshed {
     /// Whether the outcome is the dead-credentials failure repeated (the store held nothing
     /// newer): not a new failure.
     pub(super) repeated: bool,
+    /// Whether the new token could not be saved: the store still holds `store_seen`, and the
+    /// token is saved again as soon as the store answers.
+    pub(super) unsaved: bool,
 }
 
 impl Refreshed {
@@ -57,6 +60,7 @@ impl Refreshed {
             store_seen,
             adopted: false,
             repeated: false,
+            unsaved: false,
         }
     }
 
@@ -67,6 +71,19 @@ impl Refreshed {
             store_seen: Some(token),
             adopted: false,
             repeated: false,
+            unsaved: false,
+        }
+    }
+
+    /// A token this cache obtained but could not save: the store still holds `store_seen`,
+    /// which must not pass for news at the next refresh (its refresh token is spent).
+    fn unsaved(token: Arc<Token>, store_seen: Option<Arc<Token>>) -> Self {
+        Self {
+            outcome: Ok(token),
+            store_seen,
+            adopted: false,
+            repeated: false,
+            unsaved: true,
         }
     }
 
@@ -76,6 +93,7 @@ impl Refreshed {
             store_seen: Some(token),
             adopted: true,
             repeated: false,
+            unsaved: false,
         }
     }
 }
@@ -122,33 +140,11 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
     consult_store &= store_reachable;
 
     if consult_store {
-        match store_call(shared, "load", shared.store.load()).await {
-            Ok(Some(stored)) => {
-                let stored = Arc::new(stored);
-                let news = is_news(&stored, store_seen.as_deref());
-                store_seen = Some(Arc::clone(&stored));
-                if news {
-                    if usable(&stored, shared) {
-                        tracing::info!(target: "freshtoken", "adopted the token another process saved");
-                        return Refreshed::adopted(stored);
-                    }
-                    // Expired, but its refresh token is the newest there is.
-                    previous = Some(stored);
-                }
-            }
-            Ok(None) => {}
-            // Not knowing what the store holds, refreshing could spend a refresh token that
-            // another process has already rotated: fail, and try again after a backoff.
-            Err(error @ StoreError::TimedOut { .. }) => {
-                return Refreshed::failed(error.into(), store_seen);
-            }
-            Err(error) => {
-                store_calls::failed(
-                    shared,
-                    &error,
-                    "could not read the token store; ignoring it",
-                );
-            }
+        match read_store(shared, &mut store_seen).await {
+            Ok(StoreHolds::Nothing) => {}
+            Ok(StoreHolds::Usable(stored)) => return Refreshed::adopted(stored),
+            Ok(StoreHolds::Newer(stored)) => previous = Some(stored),
+            Err(error) => return Refreshed::failed(error.into(), store_seen),
         }
     }
 
@@ -157,7 +153,13 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
         && let Some(token) = previous.as_ref().filter(|t| usable(t, shared))
     {
         let token = Arc::clone(token);
-        return save(shared, None, token, epoch, store_reachable).await;
+        let to_save = ToSave {
+            base: None,
+            store_seen,
+            epoch,
+            store_reachable,
+        };
+        return save(shared, token, to_save).await;
     }
 
     if let Some(lock) = &lock
@@ -165,37 +167,105 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
     {
         return after_lost_lock(shared, store_seen).await;
     }
-    let mut token = match fetch(shared, previous.as_deref()).await {
+    let mut token = match fetch(shared, previous.as_deref(), store_reachable).await {
         Ok(token) => token,
         Err(error) => return Refreshed::failed(error, store_seen),
     };
     if let Some(previous) = &previous {
         token.inherit_refresh_token(previous);
     }
-    let previous = if given { None } else { previous };
-    save(
-        shared,
-        previous.as_deref(),
-        Arc::new(token),
+    let to_save = ToSave {
+        // What the store holds as far as this cache knows, not `previous`: that may be a
+        // token of this cache's that a failed save left unsaved.
+        base: if given { None } else { store_seen.clone() },
+        store_seen,
         epoch,
         store_reachable,
-    )
-    .await
+    };
+    save(shared, Arc::new(token), to_save).await
+}
+
+/// How a new token is saved.
+struct ToSave {
+    /// The token the save replaces, for a compare-and-set; `None` replaces whatever is stored.
+    base: Option<Arc<Token>>,
+    /// What the store holds as far as this cache knows; still so if the save fails.
+    store_seen: Option<Arc<Token>>,
+    /// The cache's epoch when the refresh started.
+    epoch: u64,
+    /// Whether the store answered at the start of the refresh.
+    store_reachable: bool,
+}
+
+/// What the store holds that this refresh did not know of.
+enum StoreHolds {
+    /// Nothing new (or nothing readable, as the outage policy allows).
+    Nothing,
+    /// Another process's token, usable now: adopt it.
+    Usable(Arc<Token>),
+    /// Another process's token, expired but with the newest refresh token there is.
+    Newer(Arc<Token>),
+}
+
+/// Reads the store under its lock, updating what this cache has seen there. Fails when what
+/// it holds cannot be known and refreshing might spend a refresh token another process has
+/// rotated: a timeout, or a failure under `OutagePolicy::WaitForStore`.
+async fn read_store<S>(
+    shared: &Shared<S>,
+    store_seen: &mut Option<Arc<Token>>,
+) -> Result<StoreHolds, StoreError> {
+    match store_call(shared, "load", shared.store.load()).await {
+        Ok(Some(stored)) => {
+            let stored = Arc::new(stored);
+            let news = is_news(&stored, store_seen.as_deref());
+            *store_seen = Some(Arc::clone(&stored));
+            if !news {
+                Ok(StoreHolds::Nothing)
+            } else if usable(&stored, shared) {
+                tracing::info!(target: "freshtoken", "adopted the token another process saved");
+                Ok(StoreHolds::Usable(stored))
+            } else {
+                Ok(StoreHolds::Newer(stored))
+            }
+        }
+        Ok(None) => Ok(StoreHolds::Nothing),
+        Err(error @ StoreError::TimedOut { .. }) => Err(error),
+        // A store that holds garbage answered: nobody can use what it holds, and the new
+        // token replaces it.
+        Err(error @ StoreError::Corrupt { .. }) => {
+            store_calls::failed(
+                shared,
+                &error,
+                "the token store holds no usable token; replacing it",
+            );
+            Ok(StoreHolds::Nothing)
+        }
+        Err(error) if shared.store.outage_policy() == OutagePolicy::RefreshAlone => {
+            store_calls::failed(
+                shared,
+                &error,
+                "could not read the token store; refreshing without it (OutagePolicy::RefreshAlone)",
+            );
+            Ok(StoreHolds::Nothing)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// What became of the store's lock for one refresh.
 enum Locked {
     Held(StoreLock),
-    /// The store failed: refresh without the lock.
+    /// The store failed (`OutagePolicy::RefreshAlone`): refresh without the lock.
     Without,
-    /// A shared store that cannot be reached (Redis down): each host refreshes on its own
-    /// until it answers again, and this refresh asks it nothing more, so a caller waits for
-    /// one store timeout, not one per store call.
+    /// A store that cannot be reached (Redis down), under `OutagePolicy::RefreshAlone`:
+    /// this refresh asks it nothing more, so a caller waits for one store timeout, not one
+    /// per store call.
     Unreachable,
 }
 
-/// Takes the store's lock; fails the refresh only when the lock timed out (another process
-/// may be refreshing, and refreshing beside it could spend a refresh token twice).
+/// Takes the store's lock. Fails the refresh when the lock timed out (another process may be
+/// refreshing, and refreshing beside it could spend a refresh token twice), and when the
+/// store failed unless its outage policy is to refresh alone.
 async fn lock<S>(shared: &Shared<S>) -> Result<Locked, StoreError> {
     match store_calls::lock(shared).await {
         Ok(lock) => {
@@ -203,6 +273,14 @@ async fn lock<S>(shared: &Shared<S>) -> Result<Locked, StoreError> {
             Ok(Locked::Held(lock))
         }
         Err(error @ StoreError::TimedOut { .. }) => Err(error),
+        Err(error) if shared.store.outage_policy() == OutagePolicy::WaitForStore => {
+            store_calls::failed(
+                shared,
+                &error,
+                "could not lock the token store; no refresh until it answers (OutagePolicy::WaitForStore)",
+            );
+            Err(error)
+        }
         Err(error) => {
             store_calls::failed(
                 shared,
@@ -219,9 +297,14 @@ async fn lock<S>(shared: &Shared<S>) -> Result<Locked, StoreError> {
 }
 
 /// Asks the source (no sooner than the minimum interval allows, within the refresh timeout).
+///
+/// Without the store (`store_reachable` false), a refused refresh token is not taken for a
+/// dead login: another process may have rotated it and saved the new one where this refresh
+/// could not look. The error is then retryable, and the next refresh looks in the store.
 async fn fetch<S: TokenSource>(
     shared: &Shared<S>,
     previous: Option<&Token>,
+    store_reachable: bool,
 ) -> Result<Token, AuthError> {
     wait_for_min_interval(shared).await;
     shared.counters.refresh();
@@ -235,6 +318,13 @@ async fn fetch<S: TokenSource>(
              or less: check the token lifetime the server issues)",
         )),
         Ok(token) => Ok(token),
+        Err(error) if error.needs_reauthentication() && !store_reachable => {
+            Err(AuthError::refresh_failed(format!(
+                "{error}; the token store could not be reached, and another process may have \
+                 rotated this refresh token and saved the new one there: the store is read \
+                 again at the next attempt"
+            )))
+        }
         Err(error) => {
             if error.needs_reauthentication()
                 && let Some(dead) = previous
@@ -259,31 +349,54 @@ async fn fetch<S: TokenSource>(
 /// A shared store refuses the save when another host saved a token since `previous` (this
 /// host's lease expired mid-refresh): the stored token is then adopted instead, so the fleet
 /// stays on one token.
-async fn save<S>(
-    shared: &Shared<S>,
-    previous: Option<&Token>,
-    token: Arc<Token>,
-    epoch: u64,
-    store_reachable: bool,
-) -> Refreshed {
+async fn save<S>(shared: &Shared<S>, token: Arc<Token>, to_save: ToSave) -> Refreshed {
+    let ToSave {
+        base,
+        store_seen,
+        epoch,
+        store_reachable,
+    } = to_save;
     if shared.lock().epoch != epoch {
         tracing::debug!(target: "freshtoken", "a newer token was set during the refresh; not saving this one");
         return Refreshed::fetched(token);
     }
     if !store_reachable {
-        tracing::debug!(target: "freshtoken", "the token store could not be reached at the start of this refresh; not saving to it");
-        return Refreshed::fetched(token);
+        tracing::debug!(target: "freshtoken", "the token store could not be reached at the start of this refresh; the new token is saved when it answers");
+        return Refreshed::unsaved(token, store_seen);
     }
-    match store_call(shared, "save", shared.store.save(previous, &token)).await {
-        Ok(()) => store_calls::answered(shared),
-        Err(StoreError::Conflict { .. }) => return after_conflict(shared, token).await,
-        Err(error) => store_calls::failed(
-            shared,
-            &error,
-            "could not save the new token; it is in use, but a restart will need a new login",
-        ),
+    match store_call(shared, "save", shared.store.save(base.as_deref(), &token)).await {
+        Ok(()) => {
+            store_calls::answered(shared);
+            Refreshed::fetched(token)
+        }
+        Err(StoreError::Conflict { .. }) => after_conflict(shared, token, store_seen).await,
+        Err(error) => {
+            store_calls::failed(shared, &error, UNSAVED);
+            Refreshed::unsaved(token, store_seen)
+        }
     }
-    Refreshed::fetched(token)
+}
+
+/// What a failed save means, said once when the store starts failing.
+const UNSAVED: &str = "could not save the new token; it is in use, and is saved as soon as \
+                       the store answers (a restart before then needs a new login)";
+
+/// Saves again a token that a refresh could not save, if it is still the one in service and
+/// the store still holds `base` (a token saved there by another process meanwhile is news
+/// for the next refresh, not something to overwrite). Returns whether the token is saved.
+pub(super) async fn save_again<S>(
+    shared: &Shared<S>,
+    token: &Arc<Token>,
+    base: Option<&Token>,
+) -> Result<bool, StoreError> {
+    let _lock = store_calls::lock(shared).await?;
+    let stored = store_call(shared, "load", shared.store.load()).await?;
+    if stored.is_some_and(|stored| is_news(&stored, base)) {
+        return Ok(false);
+    }
+    store_call(shared, "save", shared.store.save(base, token)).await?;
+    store_calls::answered(shared);
+    Ok(true)
 }
 
 /// The store's lock expired before the refresh token was sent (this process was stopped past
@@ -306,7 +419,11 @@ async fn after_lost_lock<S>(shared: &Shared<S>, store_seen: Option<Arc<Token>>) 
 
 /// Another host saved a token while this one refreshed: adopts it if usable; otherwise this
 /// token is the only usable one, and replaces it.
-async fn after_conflict<S>(shared: &Shared<S>, token: Arc<Token>) -> Refreshed {
+async fn after_conflict<S>(
+    shared: &Shared<S>,
+    token: Arc<Token>,
+    store_seen: Option<Arc<Token>>,
+) -> Refreshed {
     match store_call(shared, "load", shared.store.load()).await {
         // Not a token whose refresh token was rejected over this one, which can still renew.
         Ok(Some(stored))
@@ -324,11 +441,8 @@ async fn after_conflict<S>(shared: &Shared<S>, token: Arc<Token>) -> Refreshed {
         ),
     }
     if let Err(error) = store_call(shared, "save", shared.store.save(None, &token)).await {
-        store_calls::failed(
-            shared,
-            &error,
-            "could not save the new token; it is in use, but a restart will need a new login",
-        );
+        store_calls::failed(shared, &error, UNSAVED);
+        return Refreshed::unsaved(token, store_seen);
     }
     Refreshed::fetched(token)
 }

@@ -31,17 +31,22 @@ pub(crate) struct Schedule {
 }
 
 impl Schedule {
-    /// Both lead times are capped at half the token's lifetime, so every token serves for at
-    /// least half its life: a 3-second token with a 60-second margin is renewed every 1.5 s,
-    /// not on every call.
+    /// The lead time (margin plus refresh-ahead window) is capped at half the token's
+    /// lifetime, so every token serves for at least half its life: a 3-second token with a
+    /// 60-second margin is renewed every 1.5 s, not on every call. A capped lead is shared
+    /// between the two in the configured proportion, so a short token still has its
+    /// refresh-ahead window: with the default 60 s and 60 s, a 4-second token ages at 2 s and
+    /// goes stale at 3 s, and a background refresh renews it before any caller must wait.
     pub(crate) fn of(token: &Token, config: &Config) -> Option<Self> {
         let expires_at = token.expires_at()?;
         let half_life = (expires_at - token.received_at()) / 2;
-        let margin = config.refresh_margin.min(half_life);
-        let lead = config
-            .refresh_margin
-            .saturating_add(config.refresh_ahead)
-            .min(half_life);
+        let full_lead = config.refresh_margin.saturating_add(config.refresh_ahead);
+        let lead = full_lead.min(half_life);
+        let margin = if lead < full_lead {
+            lead.mul_f64(config.refresh_margin.as_secs_f64() / full_lead.as_secs_f64())
+        } else {
+            config.refresh_margin
+        };
         let before = |lead: Duration| expires_at.checked_sub(lead).unwrap_or(expires_at);
         Some(Self {
             ageing_at: before(lead),
@@ -107,9 +112,31 @@ mod tests {
     }
 
     #[test]
-    fn short_token_serves_half_its_life() {
-        let token = token(3);
+    fn short_token_serves_half_its_life_then_ages_before_going_stale() {
+        let token = token(4);
         let schedule = Schedule::of(&token, &config(60, 60)).unwrap();
+        assert_eq!(freshness_at(schedule, &token, 1.99), Freshness::Fresh);
+        assert_eq!(freshness_at(schedule, &token, 2.0), Freshness::Ageing);
+        assert_eq!(freshness_at(schedule, &token, 2.99), Freshness::Ageing);
+        assert_eq!(freshness_at(schedule, &token, 3.0), Freshness::Stale);
+        assert_eq!(freshness_at(schedule, &token, 4.0), Freshness::Expired);
+    }
+
+    #[test]
+    fn a_capped_lead_is_shared_in_the_configured_proportion() {
+        // 90 s margin and 30 s ahead on a 120 s token: 60 s of lead, 45 s of it margin.
+        let token = token(120);
+        let schedule = Schedule::of(&token, &config(90, 30)).unwrap();
+        assert_eq!(freshness_at(schedule, &token, 59.9), Freshness::Fresh);
+        assert_eq!(freshness_at(schedule, &token, 60.0), Freshness::Ageing);
+        assert_eq!(freshness_at(schedule, &token, 74.9), Freshness::Ageing);
+        assert_eq!(freshness_at(schedule, &token, 75.0), Freshness::Stale);
+    }
+
+    #[test]
+    fn a_short_token_without_refresh_ahead_goes_stale_at_half_life() {
+        let token = token(3);
+        let schedule = Schedule::of(&token, &config(60, 0)).unwrap();
         assert_eq!(freshness_at(schedule, &token, 1.49), Freshness::Fresh);
         assert_eq!(freshness_at(schedule, &token, 1.5), Freshness::Stale);
     }

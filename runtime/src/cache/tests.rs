@@ -746,6 +746,36 @@ async fn attempts_against_a_failing_source_follow_the_backoff_schedule() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn after_five_failed_refreshes_in_a_row_the_error_says_the_login_may_be_dead() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::new(source.clone());
+    cache.token().await.unwrap();
+    let mut errors = Vec::new();
+    for _ in 0..5 {
+        source.then_fail(AuthError::refresh_failed("token endpoint answered 500"));
+        // Past any backoff, so that each call is a new attempt.
+        sleep(secs(120)).await;
+        errors.push(cache.refresh().await.unwrap_err());
+    }
+    let counts: Vec<u32> = errors.iter().map(AuthError::failures_in_a_row).collect();
+    assert_eq!(counts, [1, 2, 3, 4, 5]);
+    assert!(!errors[3].to_string().contains("reset"), "{}", errors[3]);
+    let last = errors[4].to_string();
+    assert!(last.contains("5 refreshes in a row have failed"), "{last}");
+    assert!(
+        last.contains("`TokenCache::reset` starts a new login"),
+        "{last}"
+    );
+    assert!(errors[4].is_retryable(), "the cache goes on trying");
+    // A success ends the count.
+    sleep(secs(120)).await;
+    cache.refresh().await.unwrap();
+    source.then_fail(AuthError::refresh_failed("token endpoint answered 500"));
+    sleep(secs(120)).await;
+    assert_eq!(cache.refresh().await.unwrap_err().failures_in_a_row(), 1);
+}
+
+#[tokio::test(start_paused = true)]
 async fn rejected_request_is_not_retried_either() {
     let source = Scripted::hourly();
     source.then_fail(AuthError::rejected("invalid_scope"));
@@ -762,7 +792,7 @@ mod with_store {
     use tokio::sync::Semaphore;
 
     use super::*;
-    use crate::{FileStore, MemoryStore, StoreError, StoreLock, TokenStore};
+    use crate::{FileStore, MemoryStore, OutagePolicy, StoreError, StoreLock, TokenStore};
 
     /// Records every save, and holds each save until the test lets it finish.
     struct GatedStore {
@@ -796,9 +826,12 @@ mod with_store {
     }
 
     /// Fails at everything.
-    struct BrokenStore;
+    struct BrokenStore(OutagePolicy);
 
     impl TokenStore for BrokenStore {
+        fn outage_policy(&self) -> OutagePolicy {
+            self.0
+        }
         async fn load(&self) -> Result<Option<Token>, StoreError> {
             Err(StoreError::other("disk on fire"))
         }
@@ -933,13 +966,29 @@ mod with_store {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_broken_store_never_fails_the_caller() {
+    async fn a_broken_store_refreshing_alone_never_fails_the_caller() {
         let source = Scripted::hourly();
         let cache = TokenCache::builder(source.clone())
-            .store(BrokenStore)
+            .store(BrokenStore(OutagePolicy::RefreshAlone))
             .build();
         assert_eq!(access(&cache.token().await.unwrap()), "access-1");
         assert_eq!(access(&cache.refresh().await.unwrap()), "access-2");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_broken_store_waited_for_gives_a_retryable_store_error_and_asks_no_source() {
+        let source = Scripted::hourly();
+        let cache = TokenCache::builder(source.clone())
+            .store(BrokenStore(OutagePolicy::WaitForStore))
+            .build();
+        let error = cache.token().await.unwrap_err();
+        assert!(
+            matches!(error.kind(), AuthErrorKind::Store { .. }),
+            "{error}"
+        );
+        assert!(error.is_retryable());
+        assert!(error.to_string().contains("disk on fire"), "{error}");
+        assert_eq!(source.calls(), 0);
     }
 
     #[tokio::test(start_paused = true)]

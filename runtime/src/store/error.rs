@@ -8,8 +8,9 @@ use std::time::Duration;
 
 /// A token store could not be read or written.
 ///
-/// The cache never fails a caller because of it: it logs the error and goes on with the
-/// token it holds. Messages name the file, never a token.
+/// The cache logs it and goes on serving the token it holds while that token is valid; what
+/// it does when a new token is needed is the store's
+/// [`OutagePolicy`](crate::OutagePolicy). Messages name the file, never a token.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {

@@ -37,6 +37,10 @@ use crate::Token;
 /// 4. [`refresh_token_rejected`](TokenStore::refresh_token_rejected) when the token endpoint
 ///    said the refresh token is dead.
 ///
+/// A save that fails leaves the new token in service and the cache saves it again as soon as
+/// the store answers (and at [`close`](crate::TokenCache::close)); meanwhile the older token
+/// the store still holds is never mistaken for another process's work.
+///
 /// A failing store never takes a valid token away: the cache logs the error (target
 /// `freshtoken`) and serves the token it has while it lasts. What it does when that token
 /// runs out while the store cannot be locked or read is the store's
@@ -99,6 +103,22 @@ pub trait TokenStore: Send + Sync + 'static {
     /// Forgets the saved token (a logout): after it, [`load`](TokenStore::load) must answer
     /// `None` until the next save. Required, with no default: a store that kept a token
     /// through a logout would log the user in again at the next start.
+    ///
+    /// ```compile_fail,E0046
+    /// use freshtoken::{StoreError, Token, TokenStore};
+    ///
+    /// /// Does not compile: it does not say how it forgets a login.
+    /// struct KeepsForever;
+    ///
+    /// impl TokenStore for KeepsForever {
+    ///     async fn load(&self) -> Result<Option<Token>, StoreError> {
+    ///         Ok(None)
+    ///     }
+    ///     async fn save(&self, _: Option<&Token>, _: &Token) -> Result<(), StoreError> {
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
     fn clear(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// What a cache does when this store cannot be locked or read and no valid token is
@@ -239,7 +259,6 @@ pub(crate) trait DynStore: Send + Sync {
         token: &'a Token,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
     fn clear(&self) -> BoxFuture<'_, Result<(), StoreError>>;
-    #[allow(dead_code)] // read by the cache's refresh from the next commit on
     fn outage_policy(&self) -> OutagePolicy;
     fn lock(&self) -> BoxFuture<'_, Result<StoreLock, StoreError>>;
 }

@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use freshtoken::oauth::{ClientAuth, RefreshTokenGrant, Url};
 use freshtoken::store::RedisStore;
-use freshtoken::{AuthError, StoreError, StoreLock, Token, TokenCache, TokenSource, TokenStore};
+use freshtoken::{
+    AuthError, AuthErrorKind, OutagePolicy, StoreError, StoreLock, Token, TokenCache, TokenSource,
+    TokenStore,
+};
 use freshtoken_tests::GatedSource;
 use freshtoken_tests::redis_server::RedisServer;
 use freshtoken_tests::scripted::{Reply, ScriptedServer};
@@ -182,13 +185,15 @@ async fn a_host_stopped_past_its_lease_before_its_request_adopts_instead_of_spen
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_redis_killed_hosts_refresh_on_their_own_and_share_again_once_it_is_back() {
+async fn refreshing_alone_with_redis_killed_hosts_refresh_on_their_own_and_share_again_once_it_is_back()
+ {
     let mut redis = RedisServer::start();
     // A source that does not rotate: with Redis down each host refreshes on its own.
     let source = GatedSource::open(Duration::from_secs(600));
+    let alone = |redis: &RedisServer| store(redis, "api").on_outage(OutagePolicy::RefreshAlone);
     let (a, b) = (
-        host(source.clone(), store(&redis, "api")),
-        host(source.clone(), store(&redis, "api")),
+        host(source.clone(), alone(&redis)),
+        host(source.clone(), alone(&redis)),
     );
     let (ta, tb) = tokio::join!(a.token(), b.token());
     assert_eq!(access(&ta.unwrap()), access(&tb.unwrap()));
@@ -226,22 +231,29 @@ async fn with_redis_killed_hosts_refresh_on_their_own_and_share_again_once_it_is
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_redis_stuck_in_debug_sleep_a_refresh_goes_on_without_it() {
+async fn with_redis_stuck_in_debug_sleep_a_refresh_fails_at_the_command_timeout_and_spends_nothing()
+{
     let redis = RedisServer::start();
     let server = ScriptedServer::start(Reply::issue()).await;
     seed_expired(&store(&redis, "api")).await;
     let host = host(grant(&server), store(&redis, "api"));
-    host.token().await.unwrap();
+    let token = host.token().await.unwrap();
 
     put_to_sleep(&redis).await;
 
     // The lock gives up at the 300 ms command timeout, far sooner than the 30 s the server
-    // sleeps, and the refresh goes on without the store.
+    // sleeps; without the store no refresh token is spent, and the valid token stays.
     let refreshed = tokio::time::timeout(Duration::from_secs(10), host.refresh())
         .await
         .expect("the caller waited for the sleeping server");
-    refreshed.unwrap();
-    assert_eq!(server.issued_and_refused(), (2, 0));
+    let error = refreshed.unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Store { .. }),
+        "{error}"
+    );
+    assert!(error.is_retryable(), "{error}");
+    assert_eq!(server.issued_and_refused(), (1, 0));
+    assert_eq!(access(&host.token().await.unwrap()), access(&token));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

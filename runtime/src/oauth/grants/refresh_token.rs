@@ -82,7 +82,7 @@ impl TokenSource for RefreshTokenGrant {
             return Err(AuthError::reauthenticate(EndpointError::unanswered(
                 &self.endpoint,
                 "not sent: there is no refresh token to renew; log in first and give the \
-                 cache the token with `TokenCacheBuilder::token` or `TokenCache::set_token`"
+                 cache the token with `TokenCacheBuilder::token` or `TokenCache::save_token`"
                     .to_owned(),
             )));
         };
