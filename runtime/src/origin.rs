@@ -106,7 +106,7 @@ impl Origins {
     }
 
     /// Whether `url` is at one of these origins.
-    #[cfg(feature = "reqwest")]
+    #[cfg(feature = "reqwest-middleware")]
     pub(crate) fn contains_url(&self, url: &Url) -> bool {
         let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
             return false;
@@ -199,12 +199,12 @@ mod tests {
         Origins::parse(url).expect("a valid origin")
     }
 
-    #[cfg(feature = "reqwest")]
+    #[cfg(feature = "reqwest-middleware")]
     fn has(origins: &Origins, url: &str) -> bool {
         origins.contains_url(&Url::parse(url).expect("a valid URL"))
     }
 
-    #[cfg(feature = "reqwest")]
+    #[cfg(feature = "reqwest-middleware")]
     #[test]
     fn an_origin_matches_after_normalisation_whatever_the_path() {
         let api = origins("HTTPS://API.Example.com:443/v1/");
@@ -216,7 +216,7 @@ mod tests {
         assert!(has(&ipv6, "http://[::1]:8080/"));
     }
 
-    #[cfg(feature = "reqwest")]
+    #[cfg(feature = "reqwest-middleware")]
     #[test]
     fn another_scheme_host_or_port_is_another_origin() {
         let api = origins("https://api.example.com");
