@@ -41,7 +41,9 @@ use crate::{OriginError, TokenCache, TokenSource};
 /// - A request to **any other origin** passes through untouched: no token is added, and an
 ///   `Authorization` header the caller set is left as it is. Its 401 is returned as it is:
 ///   the token is not invalidated and nothing is retried, since another server's refusal says
-///   nothing about the API's token.
+///   nothing about the API's token. The same holds for a 401 from another origin that a
+///   request to the API was redirected to (reqwest follows redirects below the middleware,
+///   and drops `Authorization` when one leaves the origin).
 ///
 /// ```
 /// use freshtoken::middleware::BearerAuth;
@@ -175,7 +177,12 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                     this.headers_mut()
                         .insert(AUTHORIZATION, token.authorization().clone());
                     let result = match next.clone().run(this, extensions).await {
-                        Ok(response) if response.status() == StatusCode::UNAUTHORIZED => {
+                        // A 401 from where a redirect below led (reqwest follows them) is
+                        // not the API's verdict on the token.
+                        Ok(response)
+                            if response.status() == StatusCode::UNAUTHORIZED
+                                && self.origins.contains_url(response.url()) =>
+                        {
                             rejected = Some(response);
                             Err(Failure::Rejected)
                         }

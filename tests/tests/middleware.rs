@@ -6,7 +6,7 @@
 //! (503, 401, 200: one refresh; each retry takes the cache's current token); a generated
 //! client whose stack retries a 503, and its error when the stack gives up. A second server is
 //! another origin: it gets no token, keeps the caller's own `Authorization`, and its 401
-//! invalidates nothing and is not retried.
+//! invalidates nothing and is not retried, also when a redirect from the API led there.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -452,4 +452,35 @@ async fn a_401_from_another_origin_is_returned_without_invalidating_or_retrying(
     assert_eq!(response.status(), 200);
     assert_eq!(api.authorizations(), vec![bearer(1), bearer(2)]);
     assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test]
+async fn a_401_from_another_origin_after_a_redirect_invalidates_nothing() {
+    let api = tokio::task::unconstrained(httpmock::MockServer::start_async()).await;
+    let other = tokio::task::unconstrained(httpmock::MockServer::start_async()).await;
+    let refused = other
+        .mock_async(|_when, then| {
+            then.status(401);
+        })
+        .await;
+    let target = other.url("/login");
+    let moved = api
+        .mock_async(|when, then| {
+            when.path("/me");
+            then.status(302).header("location", &target);
+        })
+        .await;
+    let (source, cache) = open_cache();
+    // reqwest's own client, below the middleware, follows the redirect.
+    let http = ClientBuilder::new(reqwest::Client::new())
+        .with(BearerAuth::new(cache.clone(), api.base_url()).expect("the server's URL"))
+        .build();
+
+    let response = http.get(api.url("/me")).send().await.expect("an answer");
+
+    assert_eq!(response.status().as_u16(), 401, "returned as it is");
+    assert_eq!(moved.calls_async().await, 1, "not retried");
+    assert_eq!(refused.calls_async().await, 1);
+    assert_eq!(source.calls(), 1, "no refresh forced");
+    assert!(cache.cached().is_some(), "the API's token is kept");
 }
