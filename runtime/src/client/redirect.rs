@@ -16,7 +16,9 @@ const MAX_REDIRECTS: usize = 10;
 
 /// The redirect policy of a generated client: redirects within the origin (scheme, host and
 /// port) of the first request are followed, up to 10, with the method's headers, token and body
-/// (a 307 or 308 sends the body again); a redirect to any other origin is **not** followed.
+/// (a 307 or 308 sends a body held in memory again; a streamed one cannot be, so that redirect
+/// is returned as a [`Error::Status`](super::Error::Status)); a redirect to any other origin is
+/// **not** followed.
 /// The 3xx answer then ends the call, as
 /// [`Error::Redirected`](super::Error::Redirected) naming the target's origin.
 ///
