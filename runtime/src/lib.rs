@@ -127,6 +127,8 @@ mod jwt;
 pub mod middleware;
 #[cfg(feature = "reqwest")]
 pub mod oauth;
+#[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
+mod origin;
 mod reason;
 mod secret;
 mod source;
@@ -143,6 +145,8 @@ pub use any_source::AnySource;
 pub use bearer::BearerExt;
 pub use cache::{CacheStats, TokenCache, TokenCacheBuilder, TokenFuture};
 pub use error::{AuthError, AuthErrorKind, SourceError};
+#[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
+pub use origin::OriginError;
 pub use reason::RefreshReason;
 pub use secret::{AccessToken, ClientSecret, RefreshToken};
 pub use source::{SourceFn, TokenSource, source_fn};

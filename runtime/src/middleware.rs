@@ -2,13 +2,16 @@
 //! request fresh: [`BearerAuth`].
 //!
 //! For a stack that already exists (`reqwest_middleware::ClientWithMiddleware`): the
-//! middleware sets `Authorization` from a [`TokenCache`], and after a 401 invalidates the
-//! token it sent and sends the request once more with a new one, by the same policy as
-//! [`refresh_token`](crate::refresh_token) and the generated clients.
+//! middleware sets `Authorization` from a [`TokenCache`] on requests to the API's origin, and
+//! after a 401 from there invalidates the token it sent and sends the request once more with
+//! a new one, by the same policy as [`refresh_token`](crate::refresh_token) and the generated
+//! clients. Requests to any other origin pass through untouched.
 
 // Input: a request on its way down a reqwest-middleware stack.
-// Output: the response to it, sent with a token from the cache; after a 401, the response to
-// one more attempt with a new token, when the request could be copied before the first.
+// Output: for a request to a bound origin, the response to it sent with a token from the
+// cache; after a 401, the response to one more attempt with a new token, when the request
+// could be copied before the first. For a request to another origin, the response of the
+// stack below, as it is.
 
 use std::fmt;
 use std::ops::ControlFlow;
@@ -19,12 +22,39 @@ use reqwest_middleware::{Middleware, Next};
 
 use crate::__private::Call;
 use crate::attempt_failure::AttemptFailure;
-use crate::{TokenCache, TokenSource};
+use crate::origin::Origins;
+use crate::{OriginError, TokenCache, TokenSource};
 
-/// Sets `Authorization: Bearer <token>` on each request from a [`TokenCache`], and after a
-/// 401 invalidates that token and sends the request once more with a new one.
+/// Sets `Authorization: Bearer <token>` from a [`TokenCache`] on each request to the API's
+/// origin, and after a 401 from there invalidates that token and sends the request once more
+/// with a new one.
 ///
-/// An `Authorization` header already on the request is replaced.
+/// # Bound to its origins
+///
+/// The middleware is made for one API: [`new`](BearerAuth::new) takes its URL, and
+/// [`also_for`](BearerAuth::also_for) adds more. Only the origin counts (scheme, host and
+/// port, compared after normalisation: `https://API.example.com:443/v1` is
+/// `https://api.example.com`), so a base URL with a path will do.
+///
+/// - A request to one of those origins gets the token; an `Authorization` header already on
+///   it is replaced.
+/// - A request to **any other origin** passes through untouched: no token is added, and an
+///   `Authorization` header the caller set is left as it is. Its 401 is returned as it is:
+///   the token is not invalidated and nothing is retried, since another server's refusal says
+///   nothing about the API's token. The same holds for a 401 from another origin that a
+///   request to the API was redirected to (reqwest follows redirects below the middleware,
+///   and drops `Authorization` when one leaves the origin).
+///
+/// ```
+/// use freshtoken::middleware::BearerAuth;
+/// use freshtoken::{Token, TokenCache, source_fn};
+///
+/// let cache = TokenCache::new(source_fn(|_previous| async { Token::builder("t").build() }));
+/// let auth = BearerAuth::new(cache, "https://api.example.com/v1")?
+///     .also_for("https://uploads.example.com")?;
+/// # let _ = auth;
+/// # Ok::<(), freshtoken::OriginError>(())
+/// ```
 ///
 /// # Place in the stack: inside the retry middleware
 ///
@@ -46,12 +76,13 @@ use crate::{TokenCache, TokenSource};
 /// let retry = ExponentialBackoff::builder().build_with_max_retries(3);
 /// let http = ClientBuilder::new(reqwest::Client::new())
 ///     .with(RetryTransientMiddleware::new_with_policy(retry)) // outside: first
-///     .with(BearerAuth::new(cache)) // inside: each attempt gets a fresh token
+///     .with(BearerAuth::new(cache, "https://tasks.example")?) // inside: each attempt gets a fresh token
 ///     .build();
 /// # async fn call(http: reqwest_middleware::ClientWithMiddleware) -> reqwest_middleware::Result<()> {
 /// let tasks = http.get("https://tasks.example/tasks").send().await?;
 /// # let _ = tasks; Ok(()) }
 /// # let _ = call(http);
+/// # Ok::<(), freshtoken::OriginError>(())
 /// ```
 ///
 /// # Streaming bodies are not retried
@@ -74,14 +105,32 @@ use crate::{TokenCache, TokenSource};
 /// stack **without** `BearerAuth`.
 pub struct BearerAuth<S> {
     cache: TokenCache<S>,
+    origins: Origins,
 }
 
 impl<S> BearerAuth<S> {
-    /// A middleware that takes its tokens from `cache` (a cheap clone of a cache shared with
-    /// the rest of the program is fine: they refresh together).
-    #[must_use]
-    pub fn new(cache: TokenCache<S>) -> Self {
-        Self { cache }
+    /// A middleware for the API at `origin` (its base URL, or just
+    /// `scheme://host[:port]`) that takes its tokens from `cache` (a cheap clone of a cache
+    /// shared with the rest of the program is fine: they refresh together).
+    ///
+    /// # Errors
+    /// [`OriginError`] when `origin` is not an absolute `http(s)` URL, or has credentials, a
+    /// query or a fragment.
+    pub fn new(cache: TokenCache<S>, origin: impl AsRef<str>) -> Result<Self, OriginError> {
+        Ok(Self {
+            cache,
+            origins: Origins::parse(origin.as_ref())?,
+        })
+    }
+
+    /// Sends the token to `origin` too (another host of the same API, such as an upload
+    /// host), and acts on its 401s.
+    ///
+    /// # Errors
+    /// As [`new`](BearerAuth::new).
+    pub fn also_for(mut self, origin: impl AsRef<str>) -> Result<Self, OriginError> {
+        self.origins = self.origins.and(origin.as_ref())?;
+        Ok(self)
     }
 
     /// The token cache.
@@ -93,7 +142,9 @@ impl<S> BearerAuth<S> {
 
 impl<S> fmt::Debug for BearerAuth<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BearerAuth").finish_non_exhaustive()
+        f.debug_struct("BearerAuth")
+            .field("origins", &self.origins)
+            .finish_non_exhaustive()
     }
 }
 
@@ -107,6 +158,9 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
+        if !self.origins.contains_url(request.url()) {
+            return next.run(request, extensions).await;
+        }
         let mut policy = Call::new(&self.cache);
         // The request of the next attempt: a copy taken before each send, since sending
         // consumes it; `None` once a streaming body could not be copied.
@@ -123,7 +177,12 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                     this.headers_mut()
                         .insert(AUTHORIZATION, token.authorization().clone());
                     let result = match next.clone().run(this, extensions).await {
-                        Ok(response) if response.status() == StatusCode::UNAUTHORIZED => {
+                        // A 401 from where a redirect below led (reqwest follows them) is
+                        // not the API's verdict on the token.
+                        Ok(response)
+                            if response.status() == StatusCode::UNAUTHORIZED
+                                && self.origins.contains_url(response.url()) =>
+                        {
                             rejected = Some(response);
                             Err(Failure::Rejected)
                         }

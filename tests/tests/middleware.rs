@@ -4,7 +4,9 @@
 //! the header set; a 401 then 200 with one refresh and one retry; a second 401 returned; a
 //! streaming body not retried but its token invalidated; reqwest-retry outside `BearerAuth`
 //! (503, 401, 200: one refresh; each retry takes the cache's current token); a generated
-//! client whose stack retries a 503, and its error when the stack gives up.
+//! client whose stack retries a 503, and its error when the stack gives up. A second server is
+//! another origin: it gets no token, keeps the caller's own `Authorization`, and its 401
+//! invalidates nothing and is not retried, also when a redirect from the API led there.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -153,9 +155,9 @@ fn bearer(n: u32) -> String {
     format!("Bearer access-{n}")
 }
 
-fn with_bearer_auth(cache: TokenCache<GatedSource>) -> ClientWithMiddleware {
+fn with_bearer_auth(server: &StatusScript, cache: TokenCache<GatedSource>) -> ClientWithMiddleware {
     ClientBuilder::new(reqwest::Client::new())
-        .with(BearerAuth::new(cache))
+        .with(BearerAuth::new(cache, server.url("")).expect("the server's URL"))
         .build()
 }
 
@@ -171,7 +173,7 @@ fn retry_transient() -> RetryTransientMiddleware<ExponentialBackoff> {
 async fn the_bearer_header_replaces_one_already_set() {
     let server = StatusScript::start(&[]).await;
     let (source, cache) = open_cache();
-    let http = with_bearer_auth(cache);
+    let http = with_bearer_auth(&server, cache);
 
     let response = http
         .get(server.url("/me"))
@@ -189,7 +191,7 @@ async fn the_bearer_header_replaces_one_already_set() {
 async fn a_401_is_retried_once_with_a_new_token() {
     let server = StatusScript::start(&[401, 200]).await;
     let (source, cache) = open_cache();
-    let http = with_bearer_auth(cache.clone());
+    let http = with_bearer_auth(&server, cache.clone());
 
     let response = http
         .post(server.url("/tasks"))
@@ -208,7 +210,7 @@ async fn a_401_is_retried_once_with_a_new_token() {
 async fn a_second_401_is_returned_and_its_token_dropped() {
     let server = StatusScript::start(&[401, 401, 200]).await;
     let (source, cache) = open_cache();
-    let http = with_bearer_auth(cache.clone());
+    let http = with_bearer_auth(&server, cache.clone());
 
     let response = http.get(server.url("/me")).send().await.expect("an answer");
 
@@ -225,7 +227,7 @@ async fn a_second_401_is_returned_and_its_token_dropped() {
 async fn a_streaming_body_is_not_retried_but_its_token_is_invalidated() {
     let server = StatusScript::start(&[401, 200]).await;
     let (source, cache) = open_cache();
-    let http = with_bearer_auth(cache);
+    let http = with_bearer_auth(&server, cache);
     let chunks = [Ok::<_, std::io::Error>("part one, "), Ok("part two")];
     let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
 
@@ -259,7 +261,7 @@ async fn inside_reqwest_retry_a_503_then_401_then_200_makes_one_refresh() {
     let (source, cache) = open_cache();
     let http = ClientBuilder::new(reqwest::Client::new())
         .with(retry_transient())
-        .with(BearerAuth::new(cache))
+        .with(BearerAuth::new(cache, server.url("")).expect("the server's URL"))
         .build();
 
     let response = http.get(server.url("/me")).send().await.expect("an answer");
@@ -280,7 +282,7 @@ async fn without_a_token_nothing_is_sent_and_the_auth_error_is_returned() {
         Err::<freshtoken::Token, _>(AuthError::refresh_failed("the login service is down"))
     }));
     let http = ClientBuilder::new(reqwest::Client::new())
-        .with(BearerAuth::new(cache))
+        .with(BearerAuth::new(cache, server.url("")).expect("the server's URL"))
         .build();
 
     let error = http
@@ -321,7 +323,7 @@ async fn inside_reqwest_retry_each_attempt_takes_the_current_token() {
     .await;
     let http = ClientBuilder::new(reqwest::Client::new())
         .with(retry_transient())
-        .with(BearerAuth::new(cache))
+        .with(BearerAuth::new(cache, server.url("")).expect("the server's URL"))
         .build();
 
     let response = http.get(server.url("/me")).send().await.expect("an answer");
@@ -391,4 +393,94 @@ async fn a_stack_that_gives_up_is_a_middleware_error_without_the_url() {
     // reqwest's error inside the retry middleware's names the URL: it is cut out.
     assert!(text.contains("url (/tasks)"), "{text}");
     assert!(!text.contains(&base), "no URL in {text}");
+}
+
+#[tokio::test]
+async fn a_request_to_another_origin_gets_no_token_and_keeps_its_own_authorization() {
+    let api = StatusScript::start(&[]).await;
+    let other = StatusScript::start(&[]).await;
+    let (source, cache) = open_cache();
+    let http = with_bearer_auth(&api, cache);
+
+    let bare = http.get(other.url("/a")).send().await.expect("an answer");
+    let own = http
+        .get(other.url("/b"))
+        .header("authorization", "Basic dXNlcjpwYXNz")
+        .send()
+        .await
+        .expect("an answer");
+
+    assert_eq!((bare.status().as_u16(), own.status().as_u16()), (200, 200));
+    assert_eq!(
+        other.authorizations(),
+        vec![String::new(), "Basic dXNlcjpwYXNz".to_owned()],
+        "no token to another origin; the caller's header left as it is"
+    );
+    assert_eq!(source.calls(), 0, "no token was needed");
+    let to_api = http.get(api.url("/me")).send().await.expect("an answer");
+    assert_eq!(to_api.status(), 200);
+    assert_eq!(
+        api.authorizations(),
+        vec![bearer(1)],
+        "the API still gets it"
+    );
+}
+
+#[tokio::test]
+async fn a_401_from_another_origin_is_returned_without_invalidating_or_retrying() {
+    let api = StatusScript::start(&[401, 200]).await;
+    let other = StatusScript::start(&[401, 401]).await;
+    let (source, cache) = open_cache();
+    let http = with_bearer_auth(&api, cache.clone());
+    cache.token().await.expect("a token");
+
+    let response = http.get(other.url("/x")).send().await.expect("an answer");
+
+    assert_eq!(response.status(), 401, "returned as it is");
+    assert_eq!(other.authorizations().len(), 1, "not retried");
+    assert_eq!(source.calls(), 1, "no refresh forced");
+    assert_eq!(
+        cache
+            .cached()
+            .map(|token| token.access_token().expose_secret().to_owned()),
+        Some("access-1".to_owned()),
+        "the API's token is kept"
+    );
+
+    // The API's own 401 is still retried once with a new token.
+    let response = http.get(api.url("/me")).send().await.expect("an answer");
+    assert_eq!(response.status(), 200);
+    assert_eq!(api.authorizations(), vec![bearer(1), bearer(2)]);
+    assert_eq!(source.calls(), 2);
+}
+
+#[tokio::test]
+async fn a_401_from_another_origin_after_a_redirect_invalidates_nothing() {
+    let api = tokio::task::unconstrained(httpmock::MockServer::start_async()).await;
+    let other = tokio::task::unconstrained(httpmock::MockServer::start_async()).await;
+    let refused = other
+        .mock_async(|_when, then| {
+            then.status(401);
+        })
+        .await;
+    let target = other.url("/login");
+    let moved = api
+        .mock_async(|when, then| {
+            when.path("/me");
+            then.status(302).header("location", &target);
+        })
+        .await;
+    let (source, cache) = open_cache();
+    // reqwest's own client, below the middleware, follows the redirect.
+    let http = ClientBuilder::new(reqwest::Client::new())
+        .with(BearerAuth::new(cache.clone(), api.base_url()).expect("the server's URL"))
+        .build();
+
+    let response = http.get(api.url("/me")).send().await.expect("an answer");
+
+    assert_eq!(response.status().as_u16(), 401, "returned as it is");
+    assert_eq!(moved.calls_async().await, 1, "not retried");
+    assert_eq!(refused.calls_async().await, 1);
+    assert_eq!(source.calls(), 1, "no refresh forced");
+    assert!(cache.cached().is_some(), "the API's token is kept");
 }

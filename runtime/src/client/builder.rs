@@ -13,6 +13,7 @@ use reqwest::Url;
 
 use super::BuildError;
 use super::core::{ClientCore, Generated, Transport};
+use super::redirect_policy;
 use crate::{TokenCache, TokenSource};
 
 /// The builder of a generated client `C`: `TasksClient::builder(base_url, cache)`, then
@@ -26,7 +27,11 @@ use crate::{TokenCache, TokenSource};
 ///     async fn health(&self) -> Result<String>;
 /// }
 ///
-/// let http = reqwest::Client::builder().pool_max_idle_per_host(4).build().unwrap();
+/// let http = reqwest::Client::builder()
+///     .redirect(freshtoken::client::redirect_policy()) // redirects stay within the API's origin
+///     .pool_max_idle_per_host(4)
+///     .build()
+///     .unwrap();
 /// let client = HealthClient::builder("https://api.example/v2")
 ///     .http_client(http)
 ///     .timeout(std::time::Duration::from_secs(10))
@@ -62,9 +67,13 @@ impl<C: Generated> Builder<C> {
         }
     }
 
-    /// Sends requests through `http`, with its pool, TLS, proxies and timeouts. By default
-    /// the client makes its own `reqwest::Client`. Replaces a
-    /// [`middleware_client`](Builder::middleware_client) given before.
+    /// Sends requests through `http`, with its pool, TLS, proxies, timeouts and redirect
+    /// policy. By default the client makes its own `reqwest::Client`, which follows redirects
+    /// within the base URL's origin only. Build `http` with
+    /// `.redirect(`[`redirect_policy()`](super::redirect_policy)`)` to keep that: reqwest's
+    /// default policy follows a redirect to another origin with the method's headers and body
+    /// (an answer from there is then [`Error::OtherOrigin`](super::Error::OtherOrigin)).
+    /// Replaces a [`middleware_client`](Builder::middleware_client) given before.
     #[must_use]
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(Transport::Reqwest(http));
@@ -80,7 +89,9 @@ impl<C: Generated> Builder<C> {
     /// replace the client's token and retry a second time. A middleware's failure is
     /// [`Error::Middleware`](super::Error::Middleware). A retry middleware cannot resend a
     /// [`Streamed`](super::Streamed) body (a stream cannot be copied): reqwest-retry fails
-    /// such a request at once.
+    /// such a request at once. Redirects are the inner client's: build it with
+    /// `.redirect(`[`redirect_policy()`](super::redirect_policy)`)`, as for
+    /// [`http_client`](Builder::http_client).
     ///
     /// ```
     /// # use freshtoken::{TokenCache, source_fn, Token};
@@ -94,7 +105,11 @@ impl<C: Generated> Builder<C> {
     ///
     /// let cache = TokenCache::new(source_fn(|_previous| async { Token::builder("t").build() }));
     /// let retry = ExponentialBackoff::builder().build_with_max_retries(3);
-    /// let stack = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(freshtoken::client::redirect_policy())
+    ///     .build()
+    ///     .unwrap();
+    /// let stack = reqwest_middleware::ClientBuilder::new(http)
     ///     .with(RetryTransientMiddleware::new_with_policy(retry)) // no BearerAuth here
     ///     .build();
     /// let client = TasksClient::builder("https://tasks.example/v1", cache)
@@ -137,11 +152,14 @@ impl<C: Generated> Builder<C> {
         let headers = default_headers(self.headers)?;
         let http = match self.http {
             Some(http) => http,
-            None => Transport::Reqwest(reqwest::Client::builder().build().map_err(|error| {
-                BuildError::HttpClient {
-                    reason: error.to_string(),
-                }
-            })?),
+            None => Transport::Reqwest(
+                reqwest::Client::builder()
+                    .redirect(redirect_policy())
+                    .build()
+                    .map_err(|error| BuildError::HttpClient {
+                        reason: error.to_string(),
+                    })?,
+            ),
         };
         Ok(C::from_core(ClientCore::new(
             http,

@@ -13,6 +13,7 @@ use reqwest::Url;
 
 use super::Error;
 use super::decode::Decode;
+use super::redirect::other_origin;
 use super::request::{Request, call};
 use super::spec::Spec;
 use crate::__private::Call;
@@ -157,6 +158,10 @@ impl<S: TokenSource> ClientCore<S> {
         B: Fn(&mut Request) -> Result<(), Error>,
     {
         let response = self.send(spec, build, token).await?;
+        // Before the status: another server's 401 is not the API's verdict on the token.
+        if let Some(error) = other_origin(spec, &self.inner.base_url, &response) {
+            return Err(error);
+        }
         check_status(spec, response, token).await
     }
 

@@ -45,6 +45,31 @@ pub enum Error {
         /// cut out).
         body: String,
     },
+    /// The server answered with a redirect to another origin (scheme, host or port) than the
+    /// base URL's. It is not followed: the token, the method's headers and its body are sent
+    /// to the base URL's origin only (see [`redirect_policy`](super::redirect_policy)).
+    Redirected {
+        /// `get_task (GET /tasks/{id})`.
+        call: Call,
+        /// The redirect's status (`302 Found`, `307 Temporary Redirect`...).
+        status: StatusCode,
+        /// The target's origin, `https://host[:port]`: never its path or query, which may
+        /// hold a signature.
+        origin: String,
+    },
+    /// The answer came from another origin than the base URL's: the HTTP client given to the
+    /// builder followed a redirect there, by its own redirect policy, which may have sent that
+    /// server the method's headers and body. The answer is not taken as the API's: a 401 in it
+    /// does not invalidate the token. Build that client with
+    /// [`redirect_policy`](super::redirect_policy).
+    OtherOrigin {
+        /// `get_task (GET /tasks/{id})`.
+        call: Call,
+        /// The other server's status (not the API's: [`Error::status`] is `None`).
+        status: StatusCode,
+        /// That server's origin, `https://host[:port]`.
+        origin: String,
+    },
     /// The answer could not be decoded into the method's return type.
     Decode {
         /// `get_task (GET /tasks/{id})`.
@@ -103,11 +128,12 @@ impl Error {
         self.status() == Some(StatusCode::UNAUTHORIZED)
     }
 
-    /// The status the server answered, when it answered with one that is not 2xx.
+    /// The status the API's server answered, when it answered with one that is not 2xx (a
+    /// redirect to another origin included; not the status of another origin's answer).
     #[must_use]
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Self::Status { status, .. } => Some(*status),
+            Self::Status { status, .. } | Self::Redirected { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -152,6 +178,25 @@ impl fmt::Display for Error {
             Self::Status { call, status, body } => {
                 write!(f, "{call}: the server answered {status}: {body}")
             }
+            Self::Redirected {
+                call,
+                status,
+                origin,
+            } => write!(
+                f,
+                "{call}: the server answered {status}, a redirect to another origin, {origin}, \
+                 which is not followed: the token, headers and body go to the base URL's origin only"
+            ),
+            Self::OtherOrigin {
+                call,
+                status,
+                origin,
+            } => write!(
+                f,
+                "{call}: the answer ({status}) came from another origin, {origin}, through a \
+                 redirect the HTTP client followed; that client may have sent it the call's \
+                 headers and body: build it with `.redirect(freshtoken::client::redirect_policy())`"
+            ),
             Self::Decode { call, reason } => {
                 write!(
                     f,

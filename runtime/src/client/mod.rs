@@ -9,6 +9,16 @@
 //! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
 //! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
 //! [`Multipart`], [`Streamed`].
+//!
+//! # Redirects stay within the API's origin
+//!
+//! A client follows redirects within the origin (scheme, host and port) of its base URL, with
+//! the token, the method's headers and its body. It does not follow a redirect to another
+//! origin: that answer ends the call as [`Error::Redirected`], naming the target's origin, so
+//! the token, an API key in a header and the body never reach another server. An answer that
+//! comes from another origin anyway (an HTTP client given to the builder, with its own
+//! redirect policy, followed one) is [`Error::OtherOrigin`], and a 401 in it does not
+//! invalidate the token. Give such a client [`redirect_policy`].
 
 mod answer;
 mod body;
@@ -17,6 +27,7 @@ mod core;
 mod decode;
 mod error;
 mod json_error;
+mod redirect;
 mod request;
 mod spec;
 
@@ -24,6 +35,7 @@ pub use answer::{Answer, ByteStream};
 pub use body::{BodySource, Multipart, Streamed};
 pub use builder::{Builder, NoAuth};
 pub use error::{BuildError, Call, Error};
+pub use redirect::redirect_policy;
 
 /// What `#[freshtoken::client]` expands into. Not public API: it changes with the macro.
 #[doc(hidden)]

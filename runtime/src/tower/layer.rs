@@ -1,4 +1,5 @@
-// Input: a token cache, and the service stacks it is applied to.
+// Input: a token cache, the origin(s) its token is for, and the service stacks it is applied
+// to.
 // Output: each service wrapped in a `BearerService` taking its tokens from that cache.
 
 use std::fmt;
@@ -6,28 +7,45 @@ use std::fmt;
 use tower_layer::Layer;
 
 use super::{BearerService, DEFAULT_REPLAY_LIMIT};
-use crate::TokenCache;
+use crate::origin::Origins;
+use crate::{OriginError, TokenCache};
 
-/// A tower [`Layer`] that wraps a service in a [`BearerService`]: each request gets
-/// `Authorization: Bearer <token>` from the [`TokenCache`], and after a 401 or a gRPC
-/// `UNAUTHENTICATED` the token is invalidated and a replayable request is sent once more with
-/// a new token.
+/// A tower [`Layer`] that wraps a service in a [`BearerService`]: each request to the API's
+/// origin gets `Authorization: Bearer <token>` from the [`TokenCache`], and after a 401 or a
+/// gRPC `UNAUTHENTICATED` from there the token is invalidated and a replayable request is sent
+/// once more with a new token. Requests to other origins pass through untouched (see
+/// [Bound to its origins](super#bound-to-its-origins)).
 ///
 /// See the [module docs](super) for examples with a tonic channel and a hyper-util client.
 pub struct BearerLayer<S> {
     cache: TokenCache<S>,
+    origins: Origins,
     replay_limit: usize,
 }
 
 impl<S> BearerLayer<S> {
-    /// A layer that takes its tokens from `cache` (a cheap clone of a cache shared with the
-    /// rest of the program is fine: they refresh together).
-    #[must_use]
-    pub fn new(cache: TokenCache<S>) -> Self {
-        Self {
+    /// A layer for the API at `origin` (its base URL, or just `scheme://host[:port]`; for a
+    /// tonic channel, the endpoint's URL) that takes its tokens from `cache` (a cheap clone of
+    /// a cache shared with the rest of the program is fine: they refresh together).
+    ///
+    /// # Errors
+    /// [`OriginError`] when `origin` is not an absolute `http(s)` URL, or has credentials, a
+    /// query or a fragment.
+    pub fn new(cache: TokenCache<S>, origin: impl AsRef<str>) -> Result<Self, OriginError> {
+        Ok(Self {
             cache,
+            origins: Origins::parse(origin.as_ref())?,
             replay_limit: DEFAULT_REPLAY_LIMIT,
-        }
+        })
+    }
+
+    /// Sends the token to `origin` too, and acts on its rejections.
+    ///
+    /// # Errors
+    /// As [`new`](BearerLayer::new).
+    pub fn also_for(mut self, origin: impl AsRef<str>) -> Result<Self, OriginError> {
+        self.origins = self.origins.and(origin.as_ref())?;
+        Ok(self)
     }
 
     /// The most bytes of a request body read in advance to keep it for a retry (default
@@ -51,6 +69,7 @@ impl<S> Clone for BearerLayer<S> {
     fn clone(&self) -> Self {
         Self {
             cache: self.cache.clone(),
+            origins: self.origins.clone(),
             replay_limit: self.replay_limit,
         }
     }
@@ -59,6 +78,7 @@ impl<S> Clone for BearerLayer<S> {
 impl<S> fmt::Debug for BearerLayer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BearerLayer")
+            .field("origins", &self.origins)
             .field("replay_limit", &self.replay_limit)
             .finish_non_exhaustive()
     }
@@ -68,6 +88,11 @@ impl<I, S> Layer<I> for BearerLayer<S> {
     type Service = BearerService<I, S>;
 
     fn layer(&self, inner: I) -> BearerService<I, S> {
-        BearerService::new(inner, self.cache.clone()).with_replay_limit(self.replay_limit)
+        BearerService::with_options(
+            inner,
+            self.cache.clone(),
+            self.origins.clone(),
+            self.replay_limit,
+        )
     }
 }

@@ -1,13 +1,32 @@
 //! A [tower](https://docs.rs/tower) layer that keeps the bearer token of every request fresh,
 //! for hyper-util clients, tonic channels and any other `http` service: [`BearerLayer`].
 //!
-//! Each request gets `Authorization: Bearer <token>` from a [`TokenCache`](crate::TokenCache)
-//! (replacing one already set; the header value is marked sensitive). The token is awaited
+//! Each request to the API's origin gets `Authorization: Bearer <token>` from a
+//! [`TokenCache`](crate::TokenCache) (replacing one already set; the header value is marked
+//! sensitive). The token is awaited
 //! inside the response future, so no thread ever blocks and `poll_ready` holds no token: it
 //! asks the inner service's readiness only. When the server rejects the token, the layer
 //! invalidates it (only if it is still the cache's current token) and, if the request can be
 //! sent again, sends it once more with a new token, by the same policy as
 //! [`refresh_token`](crate::refresh_token) and the reqwest-middleware `BearerAuth`.
+//!
+//! # Bound to its origins
+//!
+//! A layer is made for one API: [`BearerLayer::new`] takes its URL (for a tonic channel, the
+//! endpoint's), and [`BearerLayer::also_for`] adds more. Only the origin counts (scheme, host
+//! and port, compared after normalisation: `https://API.example.com:443/v1` is
+//! `https://api.example.com`).
+//!
+//! - A request whose URI is at one of those origins gets the token, and its rejections are
+//!   acted on as below.
+//! - A request whose URI has **no authority** (only a path, `/pkg.Service/Method`) counts as
+//!   the API's: the inner service sends it to the one endpoint it is connected to. That is
+//!   how tonic's clients send through a channel (`GreeterClient::new(channel)`), so their
+//!   calls get the token. A tonic client made `with_origin(uri)` puts that URI's authority on
+//!   its requests: bind that origin too.
+//! - A request to **any other origin** passes through untouched: no token is added, an
+//!   `Authorization` header the caller set is left as it is, and its 401 or `UNAUTHENTICATED`
+//!   is returned as it is, without invalidating the token or retrying.
 //!
 //! # What counts as a rejected token
 //!
@@ -76,7 +95,7 @@
 //!     }));
 //!     let channel = Endpoint::from_static("http://127.0.0.1:50051").connect().await?;
 //!     let channel = ServiceBuilder::new()
-//!         .layer(BearerLayer::new(cache))
+//!         .layer(BearerLayer::new(cache, "http://127.0.0.1:50051")?) // the endpoint's URL
 //!         .service(channel);
 //!     let mut grpc = tonic::client::Grpc::new(channel); // or GreeterClient::new(channel)
 //!     grpc.ready().await?;
@@ -102,7 +121,8 @@
 //!         Token::builder("issued-access-token").build()
 //!     }));
 //!     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-//!     let client = BearerLayer::new(cache).layer(client); // clone it freely
+//!     let layer = BearerLayer::new(cache, "http://127.0.0.1:8080")?; // the API's origin
+//!     let client = layer.layer(client); // clone it freely
 //!     let request = http::Request::get("http://127.0.0.1:8080/tasks").body(Full::default())?;
 //!     let response = client.oneshot(request).await?; // a 401 is retried once
 //!     Ok(response.into_body().collect().await?.to_bytes())
@@ -110,9 +130,10 @@
 //! # let _ = list_tasks;
 //! ```
 
-// Input: an inner `http` service and a token cache.
-// Output: the service wrapped so that every request carries a fresh token, with the retry
-// after a rejected token that `__private::Call` decides.
+// Input: an inner `http` service, a token cache and the origin(s) its token is for.
+// Output: the service wrapped so that every request to those origins carries a fresh token,
+// with the retry after a rejected token that `__private::Call` decides; other requests pass
+// through untouched.
 
 mod layer;
 mod prefetch;

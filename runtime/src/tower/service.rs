@@ -1,8 +1,9 @@
 // Input: a request on its way to an inner `http` service (a hyper-util client, a tonic
 // channel).
-// Output: the inner service's response to it, sent with a token from the cache; after a 401
-// or a gRPC UNAUTHENTICATED, the response to one more attempt with a new token, when the
-// request body could be read whole before the first.
+// Output: the inner service's response to it. A request to a bound origin is sent with a
+// token from the cache; after a 401 or a gRPC UNAUTHENTICATED, the response is that of one more
+// attempt with a new token, when the request body could be read whole before the first. A
+// request to another origin is passed on as it is.
 
 use std::fmt;
 use std::future::{Future, poll_fn};
@@ -21,34 +22,55 @@ use super::unauthenticated::{is_grpc, rejects_token};
 use super::{BoxError, DEFAULT_REPLAY_LIMIT};
 use crate::__private::Call;
 use crate::attempt_failure::AttemptFailure;
-use crate::{Token, TokenCache, TokenSource};
+use crate::origin::Origins;
+use crate::{OriginError, Token, TokenCache, TokenSource};
 
-/// A service that sets `Authorization: Bearer <token>` on each request from a
-/// [`TokenCache`], and after a 401 or a gRPC `UNAUTHENTICATED` invalidates that token and,
-/// when the request body is replayable, sends the request once more with a new one.
+/// A service that sets `Authorization: Bearer <token>` from a [`TokenCache`] on each request
+/// to the API's origin, and after a 401 or a gRPC `UNAUTHENTICATED` from there invalidates
+/// that token and, when the request body is replayable, sends the request once more with a
+/// new one. Requests to other origins pass through untouched.
 ///
 /// Made by [`BearerLayer`](super::BearerLayer); see the [module docs](super) for which
-/// requests are retried and for examples.
+/// requests count as the API's, which are retried, and for examples.
 pub struct BearerService<I, S> {
     inner: I,
     cache: TokenCache<S>,
+    origins: Origins,
     replay_limit: usize,
 }
 
 impl<I, S> BearerService<I, S> {
-    /// Wraps `inner`, with tokens from `cache`.
-    #[must_use]
-    pub fn new(inner: I, cache: TokenCache<S>) -> Self {
+    /// Wraps `inner`, with tokens from `cache` for the API at `origin`, as
+    /// [`BearerLayer::new`](super::BearerLayer::new) does.
+    ///
+    /// # Errors
+    /// [`OriginError`] when `origin` is not an absolute `http(s)` URL, or has credentials, a
+    /// query or a fragment.
+    pub fn new(
+        inner: I,
+        cache: TokenCache<S>,
+        origin: impl AsRef<str>,
+    ) -> Result<Self, OriginError> {
+        Ok(Self::with_options(
+            inner,
+            cache,
+            Origins::parse(origin.as_ref())?,
+            DEFAULT_REPLAY_LIMIT,
+        ))
+    }
+
+    pub(super) fn with_options(
+        inner: I,
+        cache: TokenCache<S>,
+        origins: Origins,
+        replay_limit: usize,
+    ) -> Self {
         Self {
             inner,
             cache,
-            replay_limit: DEFAULT_REPLAY_LIMIT,
+            origins,
+            replay_limit,
         }
-    }
-
-    pub(super) fn with_replay_limit(mut self, replay_limit: usize) -> Self {
-        self.replay_limit = replay_limit;
-        self
     }
 
     /// The token cache.
@@ -80,6 +102,7 @@ impl<I: Clone, S> Clone for BearerService<I, S> {
         Self {
             inner: self.inner.clone(),
             cache: self.cache.clone(),
+            origins: self.origins.clone(),
             replay_limit: self.replay_limit,
         }
     }
@@ -89,6 +112,7 @@ impl<I: fmt::Debug, S> fmt::Debug for BearerService<I, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BearerService")
             .field("inner", &self.inner)
+            .field("origins", &self.origins)
             .field("replay_limit", &self.replay_limit)
             .finish_non_exhaustive()
     }
@@ -117,10 +141,28 @@ where
         // The readied service goes into the future; this one keeps a clone, readied by the
         // next `poll_ready` (tower's usual dance).
         let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        if !self.is_bound(request.uri()) {
+            let response = inner.call(request);
+            return ResponseFuture {
+                inner: Box::pin(async move {
+                    let response = response.await.map_err(Into::into)?;
+                    Ok(response.map(|body| ResponseBody::new(body, None)))
+                }),
+            };
+        }
         ResponseFuture {
             inner: Box::pin(send(inner, self.cache.clone(), self.replay_limit, request)),
         }
+    }
+}
+
+impl<I, S> BearerService<I, S> {
+    /// Whether a request to `uri` gets the token. A URI without an authority (`/pkg.Svc/Call`,
+    /// as tonic's clients send through a channel) goes to the one endpoint the inner service
+    /// is connected to, which is the bound origin.
+    fn is_bound(&self, uri: &http::Uri) -> bool {
+        uri.authority().is_none() || self.origins.contains_uri(uri)
     }
 }
 

@@ -2,7 +2,9 @@
 //! scripted server on 127.0.0.1 whose API answers 200 only to a valid access token, and whose
 //! token endpoint issues them (refresh-token grant): the header set; a 401 then 200 with one
 //! refresh and one retry, the body sent again; 100 concurrent requests on an expired token
-//! with one refresh; a body still being written not retried but its token invalidated.
+//! with one refresh; a body still being written not retried but its token invalidated; a
+//! request to another origin (an httpmock server) sent without the token, its 401 returned
+//! without a refresh.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -20,6 +22,8 @@ use http::{Request, Response, StatusCode};
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Empty, Full};
+use httpmock::MockServer;
+use httpmock::prelude::HttpMockRequest;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -49,7 +53,8 @@ fn client(server: &ScriptedServer) -> (AuthClient, TokenCache<RefreshTokenGrant>
         .token(expired_token())
         .build();
     let http = Client::builder(TokioExecutor::new()).build_http::<Sent>();
-    (BearerLayer::new(cache.clone()).layer(http), cache)
+    let layer = BearerLayer::new(cache.clone(), server.api_url()).expect("the server's URL");
+    (layer.layer(http), cache)
 }
 
 async fn send(client: &AuthClient, request: Request<Sent>) -> (StatusCode, String) {
@@ -184,6 +189,61 @@ async fn a_body_still_being_written_is_not_retried_but_its_token_is_invalidated(
             "a new token next"
         );
         assert_eq!(server.token_hits().len(), 2);
+    })
+    .await;
+}
+
+fn has_authorization(request: &HttpMockRequest) -> bool {
+    request
+        .headers_vec()
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+}
+
+#[tokio::test]
+async fn a_request_to_another_origin_gets_no_token_and_its_401_changes_nothing() {
+    bounded(async {
+        let server = ScriptedServer::start(Reply::issue()).await;
+        let other = tokio::task::unconstrained(MockServer::start_async()).await;
+        let given = other
+            .mock_async(|when, then| {
+                when.header("authorization", "Basic dXNlcjpwYXNz");
+                then.status(401);
+            })
+            .await;
+        let without = other
+            .mock_async(|when, then| {
+                when.is_true(|request| !has_authorization(request));
+                then.status(401);
+            })
+            .await;
+        let (client, _cache) = client(&server);
+        assert_eq!(get(&client, &server).await, StatusCode::OK);
+
+        let bare = Request::post(other.url("/collect"))
+            .body(Full::new(Bytes::from_static(b"page=2")).boxed())
+            .unwrap();
+        let own = Request::get(other.url("/collect"))
+            .header("authorization", "Basic dXNlcjpwYXNz")
+            .body(Empty::new().boxed())
+            .unwrap();
+        let statuses = (send(&client, bare).await.0, send(&client, own).await.0);
+
+        assert_eq!(
+            statuses,
+            (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED),
+            "returned as they are"
+        );
+        assert_eq!(without.calls_async().await, 1, "no token, and no retry");
+        assert_eq!(
+            given.calls_async().await,
+            1,
+            "the caller's own header left as it is"
+        );
+        assert_eq!(server.token_hits().len(), 1, "no refresh forced");
+        assert_eq!(get(&client, &server).await, StatusCode::OK);
+        assert_eq!(server.token_hits().len(), 1, "the API's token was kept");
+        assert_eq!(server.api_hits(), (2, 0));
     })
     .await;
 }

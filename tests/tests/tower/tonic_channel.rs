@@ -50,7 +50,7 @@ async fn connect<S>(server: &GrpcServer, cache: TokenCache<S>) -> AuthChannel<S>
         .await
         .expect("the server on 127.0.0.1 accepts connections");
     ServiceBuilder::new()
-        .layer(BearerLayer::new(cache))
+        .layer(BearerLayer::new(cache, server.url()).expect("the server's URL"))
         .service(channel)
 }
 
@@ -252,7 +252,8 @@ async fn a_failed_refresh_reaches_the_caller_as_a_status_whose_source_is_the_aut
         let cache = TokenCache::new(source_fn(|_previous| async {
             Err::<Token, _>(AuthError::refresh_failed("the identity provider is down"))
         }));
-        let channel = BearerLayer::new(cache).layer(
+        let layer = BearerLayer::new(cache, server.url()).expect("the server's URL");
+        let channel = layer.layer(
             Endpoint::from_shared(server.url())
                 .expect("the server's URL")
                 .connect()
