@@ -68,7 +68,9 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
 
     /// How long before the margin a token starts being renewed in the background, while
     /// callers keep getting it without waiting. Default 60 s; `Duration::ZERO` turns
-    /// refresh-ahead off. Margin and window together are capped at half the token's lifetime.
+    /// refresh-ahead off. Margin and window together are capped at half the token's lifetime,
+    /// and a capped lead is shared between them in their configured proportion, so short
+    /// tokens are renewed in the background too.
     pub fn refresh_ahead(mut self, window: Duration) -> Self {
         self.config.refresh_ahead = window;
         self
@@ -82,11 +84,14 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
     }
 
     /// How long each call to the [`TokenStore`] may take (`lock`, `load`, `save`, ...).
-    /// Default 10 s. A lock or load that takes longer fails the refresh with
+    /// Default 10 s. A load that takes longer fails the refresh with
     /// [`AuthErrorKind::Store`](crate::AuthErrorKind::Store) naming the store (the cache
-    /// tries again after a backoff); a save that takes longer is logged and the new token is
-    /// used anyway. So a refresh keeps a caller waiting at most three store timeouts (lock,
-    /// load, save), the minimum refresh interval and the refresh timeout.
+    /// tries again after a backoff); a save that takes longer is logged, the new token is
+    /// used anyway and saved again once the store answers. The wait for the store's lock,
+    /// which another process may hold while it refreshes, is bounded by the longer of this
+    /// and the [refresh timeout](Self::refresh_timeout). So a refresh keeps a caller waiting
+    /// at most that lock wait, two store timeouts (load, save), the minimum refresh interval
+    /// and the refresh timeout.
     pub fn store_timeout(mut self, timeout: Duration) -> Self {
         self.config.store_timeout = timeout;
         self

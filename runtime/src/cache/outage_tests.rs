@@ -350,3 +350,38 @@ async fn a_four_second_token_is_renewed_ahead_and_no_caller_waits_after_the_firs
     );
     assert!(stats.refreshes >= 14, "{stats:?}");
 }
+
+/// A store whose lock another process holds for good.
+struct LockHeldElsewhere;
+
+impl TokenStore for LockHeldElsewhere {
+    async fn load(&self) -> Result<Option<Token>, StoreError> {
+        Ok(None)
+    }
+    async fn save(&self, _: Option<&Token>, _: &Token) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn clear(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn lock(&self) -> Result<crate::StoreLock, StoreError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_wait_for_the_store_lock_ends_at_the_longer_of_the_refresh_and_store_timeouts() {
+    for (refresh, store) in [(5, 20), (20, 5)] {
+        let source = Scripted::hourly();
+        let cache = TokenCache::builder(source.clone())
+            .refresh_timeout(secs(refresh))
+            .store_timeout(secs(store))
+            .store(LockHeldElsewhere)
+            .build();
+        let started = tokio::time::Instant::now();
+        let error = cache.token().await.unwrap_err();
+        assert_eq!(started.elapsed(), secs(20), "{error}");
+        assert!(error.to_string().contains("lock"), "{error}");
+        assert_eq!(source.calls(), 0);
+    }
+}
