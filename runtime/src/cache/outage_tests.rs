@@ -316,6 +316,12 @@ async fn a_lock_file_others_may_write_fails_the_refresh_names_the_file_and_spend
     assert!(message.contains(&lock.display().to_string()), "{message}");
     assert!(message.contains("chmod 600"), "{message}");
     assert_eq!(source.calls(), 0, "no refresh without the lock");
+
+    // A program that is the file's only user may choose to refresh anyway.
+    let alone = TokenCache::builder(source.clone())
+        .store(FileStore::new(&path).on_outage(OutagePolicy::RefreshAlone))
+        .build();
+    assert_eq!(access(&alone.token().await.unwrap()), "access-1");
 }
 
 #[tokio::test(start_paused = true)]

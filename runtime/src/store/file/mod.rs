@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use self::checks::{MAX_FILE_SIZE, Purpose};
 use super::saved;
-use super::{StoreError, StoreLock, TokenStore};
+use super::{OutagePolicy, StoreError, StoreLock, TokenStore};
 use crate::Token;
 
 /// Keeps the token in a JSON file, so a CLI or a service that restarts does not log in again,
@@ -52,9 +52,11 @@ use crate::Token;
 /// The same rules hold for `<file>.lock`. On load and lock the file is checked once opened,
 /// not by its path beforehand (which another process could swap in between); on save, what
 /// the rename would replace is checked, and the rename replaces a name, never a link's target.
-/// On platforms other than unix only the type, size and (on save) link checks apply. Like any
-/// store error, a refusal does not fail the caller: the cache logs it and carries on without
-/// the store.
+/// On platforms other than unix only the type, size and (on save) link checks apply. A
+/// refused token or lock file stops refreshes (a valid token keeps serving, callers that need
+/// a new one get the error) until it is fixed: refreshing without the lock could spend a
+/// refresh token another process holds. [`on_outage`](Self::on_outage) with
+/// [`OutagePolicy::RefreshAlone`] lets a program that is the file's only user refresh anyway.
 ///
 /// ```no_run
 /// use freshtoken::{FileStore, TokenCache, Token, source_fn};
@@ -68,13 +70,27 @@ use crate::Token;
 #[derive(Debug, Clone)]
 pub struct FileStore {
     path: PathBuf,
+    outage: OutagePolicy,
 }
 
 impl FileStore {
     /// A store in the file at `path`. Nothing is touched until the cache first needs a token;
     /// the parent directory must exist.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            outage: OutagePolicy::WaitForStore,
+        }
+    }
+
+    /// What the cache does when the file or its lock cannot be used (default
+    /// [`OutagePolicy::WaitForStore`]: no refresh until it can, so processes sharing the file
+    /// never spend one refresh token twice). [`OutagePolicy::RefreshAlone`] suits a file only
+    /// one process uses.
+    #[must_use]
+    pub fn on_outage(mut self, policy: OutagePolicy) -> Self {
+        self.outage = policy;
+        self
     }
 
     /// The file the token is kept in.
@@ -226,6 +242,10 @@ impl TokenStore for FileStore {
             }
         })
         .await
+    }
+
+    fn outage_policy(&self) -> OutagePolicy {
+        self.outage
     }
 
     async fn lock(&self) -> Result<StoreLock, StoreError> {
