@@ -4,13 +4,16 @@
 //! Every secret used here contains `SECRET`, so one substring check proves that no error
 //! message, `Display` or `Debug`, leaks any of them.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use freshtoken::oauth::{
-    AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceCodeGrant, Issuer, JsonLogin,
-    JwtBearerGrant, JwtSigner, PasswordGrant, RefreshTokenGrant, Revocation, TokenResponseFields,
+    AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceAuthorization, DeviceCodeGrant,
+    Issuer, JsonLogin, JwtBearerGrant, JwtSigner, PasswordGrant, RefreshTokenGrant, Revocation,
+    TokenResponseFields,
 };
 use freshtoken::{AuthError, AuthErrorKind, FileStore, Token, TokenCache, TokenSource, TokenStore};
+use freshtoken_tests::stepped_clock::on_stepped_clock;
 use httpmock::Method::POST;
 use httpmock::prelude::HttpMockRequest;
 use httpmock::{Mock, MockServer, Then};
@@ -1519,15 +1522,37 @@ async fn pkce_login_refuses_a_forged_state_and_reports_a_denied_consent() {
     );
 }
 
-// ----- the device authorization grant (RFC 8628); its timing is tested on the paused clock
-// in the runtime's unit tests -----
+// ----- the device authorization grant (RFC 8628); the exact times of its polls are tested on
+// the paused clock in the runtime's unit tests, these run on a stepped clock -----
 
 const DEVICE_PATH: &str = "/oauth/device_authorization";
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-/// A device authorization endpoint handing out `device-SECRET-1`, and a token endpoint that
+/// The device authorization answer of `device_server`: `interval` 0 asks for no wait at all.
+fn device_answer() -> serde_json::Value {
+    json!({
+        "device_code": "device-SECRET-1",
+        "user_code": "WDJB-MJHT",
+        "verification_uri": "https://auth.example/device",
+        "verification_uri_complete": "https://auth.example/device?user_code=WDJB-MJHT",
+        "expires_in": 60,
+        "interval": 0,
+    })
+}
+
+/// A device authorization endpoint answering [`device_answer`], and a token endpoint that
 /// answers the device code grant with `status` and `body`.
 async fn device_server(status: u16, body: serde_json::Value) -> MockServer {
+    device_server_answering(device_answer(), status, body).await
+}
+
+/// A device authorization endpoint answering `authorization`, and a token endpoint that
+/// answers the device code grant with `status` and `body`.
+async fn device_server_answering(
+    authorization: serde_json::Value,
+    status: u16,
+    body: serde_json::Value,
+) -> MockServer {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
@@ -1535,14 +1560,7 @@ async fn device_server(status: u16, body: serde_json::Value) -> MockServer {
                 .path(DEVICE_PATH)
                 .form_urlencoded_tuple("client_id", CLIENT_ID)
                 .form_urlencoded_tuple("scope", "tasks");
-            then.status(200).json_body(json!({
-                "device_code": "device-SECRET-1",
-                "user_code": "WDJB-MJHT",
-                "verification_uri": "https://auth.example/device",
-                "verification_uri_complete": "https://auth.example/device?user_code=WDJB-MJHT",
-                "expires_in": 60,
-                "interval": 0,
-            }));
+            then.status(200).json_body(authorization);
         })
         .await;
     server
@@ -1558,46 +1576,154 @@ async fn device_server(status: u16, body: serde_json::Value) -> MockServer {
     server
 }
 
-fn device_source(
-    server: &MockServer,
-    shown: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-) -> DeviceCodeGrant {
+type Shown = Arc<Mutex<Vec<DeviceAuthorization>>>;
+
+/// A device source that keeps what it shows the user in `shown`. Its requests may take an
+/// hour, longer than any test waits on the stepped clock.
+fn device_source(server: &MockServer, shown: Shown) -> DeviceCodeGrant {
     DeviceCodeGrant::new(
         url(server, DEVICE_PATH),
         url(server, TOKEN_PATH),
         ClientAuth::public(CLIENT_ID),
-        move |login| {
-            shown.lock().unwrap().push(format!(
-                "{} {} {:?}",
-                login.verification_uri, login.user_code, login.verification_uri_complete
-            ));
-        },
+        move |login| shown.lock().unwrap().push(login.clone()),
     )
     .scopes(["tasks"])
+    .timeout(Duration::from_secs(3600))
 }
 
 #[tokio::test]
 async fn device_login_shows_the_user_code_and_exchanges_the_device_code() {
     let server = device_server(200, json!({"access_token": "access-SECRET-1"})).await;
-    let shown = std::sync::Arc::default();
-    let token = device_source(&server, std::sync::Arc::clone(&shown))
-        .login()
-        .await
-        .unwrap();
+    let shown = Shown::default();
+    let source = device_source(&server, Arc::clone(&shown));
+    let token = on_stepped_clock(source.login()).await.unwrap();
     assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
     let shown = shown.lock().unwrap();
     assert_eq!(shown.len(), 1);
-    assert!(
-        shown[0].starts_with("https://auth.example/device WDJB-MJHT"),
-        "{shown:?}"
+    assert_eq!(shown[0].user_code, "WDJB-MJHT");
+    assert_eq!(shown[0].verification_uri, "https://auth.example/device");
+    assert_eq!(
+        shown[0].verification_uri_complete.as_deref(),
+        Some("https://auth.example/device?user_code=WDJB-MJHT")
     );
+}
+
+#[tokio::test]
+async fn a_device_server_asking_for_no_interval_is_polled_after_five_seconds() {
+    let server = device_server(200, json!({"access_token": "access-SECRET-1"})).await;
+    let source = device_source(&server, Shown::default());
+    let waited = on_stepped_clock(async {
+        let start = tokio::time::Instant::now();
+        source.login().await.unwrap();
+        start.elapsed()
+    })
+    .await;
+    assert!(
+        waited >= Duration::from_secs(5),
+        "`interval: 0` was taken at its word: the token endpoint was polled after {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_device_login_survives_an_interval_and_a_lifetime_of_u64_max() {
+    let mut authorization = device_answer();
+    authorization["expires_in"] = json!(u64::MAX);
+    authorization["interval"] = json!(u64::MAX);
+    let server =
+        device_server_answering(authorization, 400, json!({"error": "access_denied"})).await;
+    let shown = Shown::default();
+    let source = device_source(&server, Arc::clone(&shown));
+    let denied = on_stepped_clock(source.login()).await.unwrap_err();
+    assert!(
+        matches!(denied.kind(), AuthErrorKind::Rejected { .. }),
+        "{denied}"
+    );
+    assert_eq!(
+        shown.lock().unwrap()[0].expires_in,
+        Duration::from_secs(30 * 60),
+        "the lifetime shown is the one the source polls for"
+    );
+}
+
+/// Whether `text` could steer a terminal or reorder what is shown: C0 and C1 controls (ESC,
+/// CSI, BEL...) and Unicode's bidirectional overrides.
+fn steers_a_terminal(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+}
+
+#[tokio::test]
+async fn control_characters_from_the_device_server_never_reach_the_users_screen() {
+    let mut authorization = device_answer();
+    authorization["user_code"] = json!("WDJB\u{1b}[2J-\u{9b}31mMJHT\u{7}\u{202e}");
+    authorization["verification_uri"] =
+        json!("https://auth.example/device\u{1b}]8;;https://evil.example\u{7}");
+    authorization["verification_uri_complete"] =
+        json!("https://auth.example/device?user_code=WDJB-MJHT\u{1b}[0m\u{85}");
+    let server =
+        device_server_answering(authorization, 400, json!({"error": "access_denied"})).await;
+    let shown = Shown::default();
+    let source = device_source(&server, Arc::clone(&shown));
+    on_stepped_clock(source.login()).await.unwrap_err();
+
+    let shown = shown.lock().unwrap();
+    let login = &shown[0];
+    assert_eq!(login.user_code, "WDJB[2J-31mMJHT");
+    for text in [
+        &login.user_code,
+        &login.verification_uri,
+        login.verification_uri_complete.as_ref().unwrap(),
+    ] {
+        assert!(!steers_a_terminal(text), "{text:?}");
+    }
+    assert!(
+        login
+            .verification_uri
+            .starts_with("https://auth.example/device"),
+        "{login:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_verification_uri_that_is_not_http_is_refused_and_a_complete_one_left_out() {
+    let mut authorization = device_answer();
+    authorization["verification_uri"] = json!("javascript:alert(document.cookie)");
+    let server =
+        device_server_answering(authorization, 400, json!({"error": "access_denied"})).await;
+    let shown = Shown::default();
+    let error = on_stepped_clock(device_source(&server, Arc::clone(&shown)).login())
+        .await
+        .unwrap_err();
+    assert!(
+        shown.lock().unwrap().is_empty(),
+        "a javascript: URL was shown to the user"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("`verification_uri`") && message.contains("http"),
+        "{message}"
+    );
+    assert_no_secrets(&error);
+
+    // The complete URI is a convenience: one that is not http(s) is left out, and the user
+    // types the code at the verification URI instead.
+    let mut authorization = device_answer();
+    authorization["verification_uri_complete"] = json!("data:text/html,<h1>login</h1>");
+    let server =
+        device_server_answering(authorization, 400, json!({"error": "access_denied"})).await;
+    let shown = Shown::default();
+    on_stepped_clock(device_source(&server, Arc::clone(&shown)).login())
+        .await
+        .unwrap_err();
+    let shown = shown.lock().unwrap();
+    assert_eq!(shown[0].verification_uri, "https://auth.example/device");
+    assert_eq!(shown[0].verification_uri_complete, None);
 }
 
 #[tokio::test]
 async fn a_denied_and_an_expired_device_login_end_with_distinct_errors() {
     let server = device_server(400, json!({"error": "access_denied"})).await;
-    let denied = device_source(&server, std::sync::Arc::default())
-        .login()
+    let denied = on_stepped_clock(device_source(&server, Shown::default()).login())
         .await
         .unwrap_err();
     assert!(
@@ -1608,8 +1734,7 @@ async fn a_denied_and_an_expired_device_login_end_with_distinct_errors() {
     assert_no_secrets(&denied);
 
     let server = device_server(400, json!({"error": "expired_token"})).await;
-    let expired = device_source(&server, std::sync::Arc::default())
-        .login()
+    let expired = on_stepped_clock(device_source(&server, Shown::default()).login())
         .await
         .unwrap_err();
     assert!(expired.needs_reauthentication(), "{expired}");

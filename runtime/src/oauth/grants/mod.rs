@@ -12,3 +12,4 @@ pub(crate) mod jwt_bearer;
 pub(crate) mod password;
 pub(crate) mod pkce;
 pub(crate) mod refresh_token;
+mod screen_text;
