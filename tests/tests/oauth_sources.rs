@@ -1011,10 +1011,18 @@ async fn invalid_scope_is_rejected() {
             "{kind:?}: {error:?}"
         );
         assert!(!error.is_retryable());
-        assert!(error.to_string().contains("invalid_scope"), "{error}");
+        let message = error.to_string();
+        assert!(message.contains("invalid_scope"), "{message}");
+        assert!(
+            message.contains("check the client configuration"),
+            "{message}"
+        );
         assert_no_secrets(&error);
     }
 }
+
+/// The advice a refused token request gets, which fits no other refusal.
+const CONFIGURATION_ADVICE: &str = "check the client configuration";
 
 #[tokio::test]
 async fn a_503_with_retry_after_is_retryable_no_sooner_than_it_says() {
@@ -1380,6 +1388,78 @@ async fn an_issuer_whose_metadata_names_another_issuer_is_refused() {
     assert!(error.to_string().contains("names the issuer"), "{error}");
 }
 
+#[tokio::test]
+async fn discovery_finds_metadata_appended_to_the_issuer_path_as_django_serves_it() {
+    let server = MockServer::start_async().await;
+    let issuer = server.url("/o");
+    let token_url = server.url("/o/token/");
+    let metadata = server
+        .mock_async(|when, then| {
+            when.path("/o/.well-known/oauth-authorization-server");
+            then.status(200)
+                .json_body(json!({"issuer": issuer, "token_endpoint": token_url}));
+        })
+        .await;
+    let found = Issuer::new(issuer.parse().unwrap());
+    let metadata_read = found.metadata().await.unwrap();
+    assert_eq!(metadata_read.token_endpoint().as_str(), token_url);
+    assert_eq!(metadata.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn missing_metadata_says_where_it_was_looked_for_and_how_to_point_at_it() {
+    let server = MockServer::start_async().await;
+    let error = Issuer::new(server.url("/tenant").parse().unwrap())
+        .metadata()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    let places = [
+        "/.well-known/oauth-authorization-server/tenant ",
+        "/tenant/.well-known/oauth-authorization-server ",
+        "/tenant/.well-known/openid-configuration ",
+        "/.well-known/openid-configuration/tenant ",
+    ]
+    .map(|path| {
+        message
+            .find(path)
+            .unwrap_or_else(|| panic!("{path} not tried: {message}"))
+    });
+    assert!(places.is_sorted(), "tried out of order: {message}");
+    assert!(message.contains("Issuer::metadata_url"), "{message}");
+    assert!(!message.contains(CONFIGURATION_ADVICE), "{message}");
+}
+
+#[tokio::test]
+async fn an_explicit_metadata_url_is_used_and_its_issuer_still_checked() {
+    let server = MockServer::start_async().await;
+    let base = server.base_url();
+    let token_url = server.url("/t");
+    let custom = server
+        .mock_async(|when, then| {
+            when.path("/config/oauth.json");
+            then.status(200)
+                .json_body(json!({"issuer": base, "token_endpoint": token_url}));
+        })
+        .await;
+    let issuer = Issuer::new(server.base_url().parse().unwrap())
+        .metadata_url(url(&server, "/config/oauth.json"));
+    assert_eq!(
+        issuer.metadata().await.unwrap().token_endpoint().as_str(),
+        token_url
+    );
+    assert_eq!(custom.calls_async().await, 1);
+
+    let elsewhere = Issuer::new("https://auth.elsewhere.example".parse().unwrap())
+        .metadata_url(url(&server, "/config/oauth.json"));
+    let error = elsewhere.metadata().await.unwrap_err();
+    assert!(error.to_string().contains("names the issuer"), "{error}");
+}
+
 // ----- authorization code + PKCE with a loopback redirect (RFC 7636, RFC 8252) -----
 
 const AUTHORIZE_PATH: &str = "/oauth/authorize";
@@ -1490,36 +1570,235 @@ async fn pkce_login_sends_the_challenge_and_exchanges_the_code_with_its_verifier
     assert_eq!(renewed.calls_async().await, 1);
 }
 
+/// The `redirect_uri` of an authorize URL.
+fn redirect_uri_of(authorize: &reqwest::Url) -> reqwest::Url {
+    let (_, uri) = authorize
+        .query_pairs()
+        .find(|(key, _)| key == "redirect_uri")
+        .unwrap();
+    uri.parse().unwrap()
+}
+
+/// Sends `request` as it is to the listener at `uri` and reads the status line's code.
+async fn raw_request(uri: &reqwest::Url, request: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = (uri.host_str().unwrap(), uri.port().unwrap());
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
 #[tokio::test]
-async fn pkce_login_refuses_a_forged_state_and_reports_a_denied_consent() {
+async fn pkce_login_ignores_a_forged_state_and_reports_a_denied_consent() {
     let server = MockServer::start_async().await;
     let exchange = answer_json(&server, TOKEN_PATH, json!({"access_token": "a"})).await;
-    for (query, expected) in [
-        (
-            (|_: &str| "code=code-SECRET-1&state=forged".to_owned()) as fn(&str) -> String,
-            "state",
-        ),
-        (
-            |state: &str| format!("error=access_denied&state={state}"),
-            "access_denied",
-        ),
-    ] {
+    let (urls, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls);
+    let browser = async {
+        let authorize = received.recv().await.unwrap();
+        let mut forged = redirect_uri_of(&authorize);
+        forged.set_query(Some("code=code-SECRET-1&state=forged"));
+        let status = reqwest::get(forged).await.unwrap().status();
+        assert_eq!(status, 400, "a forged redirect is answered");
         let (urls, received) = tokio::sync::mpsc::unbounded_channel();
-        let source = pkce_source(&server, urls);
-        let (login, _) = tokio::join!(source.login(), redirect(received, query));
-        let error = login.unwrap_err();
-        assert!(
-            matches!(error.kind(), AuthErrorKind::Rejected { .. }),
-            "{error}"
-        );
-        assert!(error.to_string().contains(expected), "{error}");
-        assert_no_secrets(&error);
-    }
+        urls.send(authorize).unwrap();
+        redirect(received, |state| {
+            format!("error=access_denied&state={state}")
+        })
+        .await;
+    };
+    let (login, ()) = tokio::join!(source.login(), browser);
+    let error = login.unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("access_denied") && message.contains("denied consent"),
+        "{message}"
+    );
+    assert!(!message.contains(CONFIGURATION_ADVICE), "{message}");
+    assert_no_secrets(&error);
     assert_eq!(
         exchange.calls_async().await,
         0,
         "a refused redirect was exchanged"
     );
+}
+
+#[tokio::test]
+async fn an_idle_connection_does_not_hold_up_the_browsers_redirect() {
+    use tokio::io::AsyncWriteExt;
+    let server = MockServer::start_async().await;
+    answer_json(
+        &server,
+        TOKEN_PATH,
+        json!({"access_token": "access-SECRET-1"}),
+    )
+    .await;
+    let (urls, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls);
+    let browser = async {
+        let authorize = received.recv().await.unwrap();
+        let uri = redirect_uri_of(&authorize);
+        let address = (uri.host_str().unwrap(), uri.port().unwrap());
+        // A connection that sends nothing, and one that stops in the middle of its request.
+        let idle = tokio::net::TcpStream::connect(address).await.unwrap();
+        let mut halfway = tokio::net::TcpStream::connect(address).await.unwrap();
+        halfway.write_all(b"GET /callback?st").await.unwrap();
+        let (urls, received) = tokio::sync::mpsc::unbounded_channel();
+        urls.send(authorize).unwrap();
+        redirect(received, |state| {
+            format!("code=code-SECRET-1&state={state}")
+        })
+        .await;
+        (idle, halfway)
+    };
+    let (token, _connections) = tokio::join!(source.login(), browser);
+    let token = token.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
+}
+
+#[tokio::test]
+async fn stray_requests_are_answered_and_ignored_until_the_real_redirect() {
+    let server = MockServer::start_async().await;
+    let exchange = answer_json(
+        &server,
+        TOKEN_PATH,
+        json!({"access_token": "access-SECRET-1"}),
+    )
+    .await;
+    let (urls, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls);
+    let browser = async {
+        let authorize = received.recv().await.unwrap();
+        let uri = redirect_uri_of(&authorize);
+        for (request, expected) in [
+            (
+                &b"GET /callback?code=code-SECRET-1&state=forged HTTP/1.1\r\n\r\n"[..],
+                400,
+            ),
+            (b"GET /callback?code=code-SECRET-1 HTTP/1.1\r\n\r\n", 400),
+            (b"GET /callback HTTP/1.1\r\n\r\n", 400),
+            (b"GET /elsewhere HTTP/1.1\r\n\r\n", 404),
+            (b"POST /callback HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 400),
+            (b"HELLO\r\n\r\n", 400),
+        ] {
+            let status = raw_request(&uri, request).await;
+            assert_eq!(status, expected, "{}", String::from_utf8_lossy(request));
+        }
+        let (urls, received) = tokio::sync::mpsc::unbounded_channel();
+        urls.send(authorize).unwrap();
+        redirect(received, |state| {
+            format!("code=code-SECRET-1&state={state}")
+        })
+        .await;
+    };
+    let (token, ()) = tokio::join!(source.login(), browser);
+    token.unwrap();
+    assert_eq!(exchange.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_login_gives_up_after_a_hundred_stray_requests() {
+    let server = MockServer::start_async().await;
+    let (urls, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls);
+    let prober = async {
+        let uri = redirect_uri_of(&received.recv().await.unwrap());
+        for _ in 0..100 {
+            raw_request(&uri, b"GET /callback?code=x&state=forged HTTP/1.1\r\n\r\n").await;
+        }
+    };
+    let (login, ()) = tokio::join!(source.login(), prober);
+    let error = login.unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("100 requests") && message.contains("not its redirect"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn the_redirect_path_is_configurable_and_the_redirect_uri_known_before_the_browser_opens() {
+    let server = MockServer::start_async().await;
+    let (urls, received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls).redirect_path("/oauth/done");
+    let listening = source.listen().await.unwrap();
+    let redirect_uri = listening.redirect_uri().to_owned();
+    assert!(
+        redirect_uri.starts_with("http://127.0.0.1:") && redirect_uri.ends_with("/oauth/done"),
+        "{redirect_uri}"
+    );
+    let expected = redirect_uri.clone();
+    let exchange = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .form_urlencoded_tuple("redirect_uri", expected);
+            then.status(200)
+                .json_body(json!({"access_token": "access-SECRET-1"}));
+        })
+        .await;
+    let (token, authorize) = tokio::join!(
+        listening.login(),
+        redirect(received, |state| format!(
+            "code=code-SECRET-1&state={state}"
+        ))
+    );
+    token.unwrap();
+    assert_eq!(redirect_uri_of(&authorize).as_str(), redirect_uri);
+    assert_eq!(exchange.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_fixed_redirect_port_is_used_and_a_busy_one_refused_naming_it() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let server = MockServer::start_async().await;
+    let (urls, _received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls).redirect_port(port);
+    let error = source.listen().await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("127.0.0.1:{port}")) && message.contains("redirect_port"),
+        "{message}"
+    );
+    drop(busy);
+    let listening = source.listen().await.unwrap();
+    assert_eq!(
+        listening.redirect_uri(),
+        format!("http://127.0.0.1:{port}/callback")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_login_that_times_out_names_login_timeout_and_blames_no_endpoint() {
+    let nowhere: reqwest::Url = "http://127.0.0.1:9/never".parse().unwrap();
+    let source = AuthorizationCodePkce::new(
+        nowhere.clone(),
+        nowhere,
+        ClientAuth::public(CLIENT_ID),
+        |_| {},
+    )
+    .login_timeout(Duration::from_secs(120));
+    let error = source.login().await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("login_timeout") && message.contains("120 s"),
+        "{message}"
+    );
+    for misleading in ["refresh_timeout", "token endpoint"] {
+        assert!(!message.contains(misleading), "{message}");
+    }
 }
 
 // ----- the device authorization grant (RFC 8628); the exact times of its polls are tested on
@@ -1730,7 +2009,12 @@ async fn a_denied_and_an_expired_device_login_end_with_distinct_errors() {
         matches!(denied.kind(), AuthErrorKind::Rejected { .. }),
         "{denied}"
     );
-    assert!(denied.to_string().contains("access_denied"), "{denied}");
+    let message = denied.to_string();
+    assert!(
+        message.contains("access_denied") && message.contains("denied the login"),
+        "{message}"
+    );
+    assert!(!message.contains(CONFIGURATION_ADVICE), "{message}");
     assert_no_secrets(&denied);
 
     let server = device_server(400, json!({"error": "expired_token"})).await;

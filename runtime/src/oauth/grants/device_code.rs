@@ -231,7 +231,9 @@ impl DeviceCodeGrant {
                 &self.endpoint,
                 answer.status,
                 code.clone(),
-                "access_denied: the user denied the login on the other device".to_owned(),
+                "access_denied: the user denied the login on the other device; start a new \
+                 login if that was a mistake"
+                    .to_owned(),
             ))),
             Some("expired_token") => Poll::Failed(expired(&self.endpoint, answer.status)),
             _ => {

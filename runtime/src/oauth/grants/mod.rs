@@ -9,6 +9,7 @@ mod form_grant;
 pub(crate) mod json_login;
 #[cfg(feature = "jsonwebtoken")]
 pub(crate) mod jwt_bearer;
+mod loopback;
 pub(crate) mod password;
 pub(crate) mod pkce;
 pub(crate) mod refresh_token;
