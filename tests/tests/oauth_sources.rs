@@ -1801,6 +1801,43 @@ async fn a_login_that_times_out_names_login_timeout_and_blames_no_endpoint() {
     }
 }
 
+#[tokio::test]
+async fn a_redirect_path_that_is_not_a_path_is_refused_naming_the_setting() {
+    let server = MockServer::start_async().await;
+    for path in ["callback", "/callback?x=1", "/call back"] {
+        let (urls, _received) = tokio::sync::mpsc::unbounded_channel();
+        let error = pkce_source(&server, urls)
+            .redirect_path(path)
+            .listen()
+            .await
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("AuthorizationCodePkce::redirect_path"),
+            "{path}: {error}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_login_cut_short_by_the_caches_refresh_timeout_names_that_setting() {
+    let nowhere: reqwest::Url = "http://127.0.0.1:9/never".parse().unwrap();
+    let source = AuthorizationCodePkce::new(
+        nowhere.clone(),
+        nowhere,
+        ClientAuth::public(CLIENT_ID),
+        |_| {},
+    );
+    let cache = TokenCache::builder(source)
+        .refresh_timeout(Duration::from_secs(30))
+        .build();
+    let error = cache.token().await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("refresh_timeout"), "{message}");
+    assert!(!message.contains("login_timeout"), "{message}");
+}
+
 // ----- the device authorization grant (RFC 8628); the exact times of its polls are tested on
 // the paused clock in the runtime's unit tests, these run on a stepped clock -----
 

@@ -239,10 +239,18 @@ http_methods!(AuthorizationCodePkce);
 
 impl TokenSource for AuthorizationCodePkce {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
-        match previous.and_then(Token::refresh_token) {
-            Some(refresh_token) => self.form().refresh(refresh_token).await,
-            None => self.login().await,
+        if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
+            return self.form().refresh(refresh_token).await;
         }
+        // The cache bounds this call with its `refresh_timeout`, which a user at a
+        // browser easily outlasts; its timeout error cannot say why.
+        tracing::info!(
+            target: "freshtoken",
+            "no refresh token: AuthorizationCodePkce starts an interactive login, which the token \
+             cache's `refresh_timeout` bounds; log in first with `login` and hand \
+             the token to the cache"
+        );
+        self.login().await
     }
 }
 
