@@ -4,6 +4,9 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[allow(unreachable_pub)]
+#[path = "../../tests/src/stepped_clock.rs"]
+mod stepped_clock;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,6 +21,7 @@ use freshtoken_examples::server::{
     DEMO_PUBLIC_CLIENT_ID as CLI_ID, OAuthClient, ServerConfig,
 };
 use reqwest::StatusCode;
+use stepped_clock::on_stepped_clock;
 
 const RSA_PRIVATE: &[u8] = include_bytes!("keys/test-only-rsa-private.pem");
 const RSA_PUBLIC: &str = include_str!("keys/test-only-rsa-public.pem");
@@ -67,11 +71,12 @@ async fn password_grant_logs_in_and_refreshes_with_rotation() {
 }
 
 /// A PKCE source whose "browser" follows the authorize URL's redirect to the loopback
-/// listener, with the query rewritten by `tamper` (a forged state, say).
+/// listener, after sending there the redirect as `forge` rewrites it (a forged state, say),
+/// if given, which must be answered 400.
 async fn pkce_login(
     oauth: &Oauth,
     extra: &[(&str, &str)],
-    tamper: fn(Url) -> Url,
+    forge: Option<fn(Url) -> Url>,
 ) -> (AuthorizationCodePkce, Result<Token, freshtoken::AuthError>) {
     let (urls, mut received) = tokio::sync::mpsc::unbounded_channel();
     let mut source = AuthorizationCodePkce::new(
@@ -95,7 +100,16 @@ async fn pkce_login(
             .unwrap()
             .parse()
             .unwrap();
-        let _ = oauth.http.get(tamper(location)).send().await;
+        if let Some(forge) = forge {
+            let forged = oauth
+                .http
+                .get(forge(location.clone()))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+        }
+        let _ = oauth.http.get(location).send().await;
     };
     let (token, ()) = tokio::join!(source.login(), browser);
     (source, token)
@@ -104,31 +118,35 @@ async fn pkce_login(
 #[tokio::test]
 async fn pkce_logs_in_through_the_loopback_redirect_and_refreshes_with_rotation() {
     let oauth = Oauth::start_default().await;
-    let (source, token) = pkce_login(&oauth, &[], |location| location).await;
+    let (source, token) = pkce_login(&oauth, &[], None).await;
     let token = token.unwrap();
     assert_eq!(oauth.tasks_status(access(&token)).await, StatusCode::OK);
     refresh_rotates(&oauth, source, token).await;
 }
 
 #[tokio::test]
-async fn pkce_refuses_a_forged_state_and_reports_a_denied_consent() {
+async fn pkce_ignores_a_forged_state_and_reports_a_denied_consent() {
     let oauth = Oauth::start_default().await;
-    let (_, forged) = pkce_login(&oauth, &[], |mut location| {
-        let pairs: Vec<(String, String)> = location
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if k == "state" { "forged".into() } else { v };
-                (k.into_owned(), v.into_owned())
-            })
-            .collect();
-        location.query_pairs_mut().clear().extend_pairs(pairs);
-        location
-    })
+    let (_, after_forged) = pkce_login(
+        &oauth,
+        &[],
+        Some(|mut location| {
+            let pairs: Vec<(String, String)> = location
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if k == "state" { "forged".into() } else { v };
+                    (k.into_owned(), v.into_owned())
+                })
+                .collect();
+            location.query_pairs_mut().clear().extend_pairs(pairs);
+            location
+        }),
+    )
     .await;
-    let error = forged.unwrap_err();
-    assert!(error.to_string().contains("state"), "{error}");
+    let token = after_forged.expect("the genuine redirect after a forged one logs in");
+    assert_eq!(oauth.tasks_status(access(&token)).await, StatusCode::OK);
 
-    let (_, denied) = pkce_login(&oauth, &[("login_hint", "deny")], |location| location).await;
+    let (_, denied) = pkce_login(&oauth, &[("login_hint", "deny")], None).await;
     let error = denied.unwrap_err();
     assert!(
         matches!(error.kind(), AuthErrorKind::Rejected { .. }),
@@ -137,6 +155,8 @@ async fn pkce_refuses_a_forged_state_and_reports_a_denied_consent() {
     assert!(error.to_string().contains("access_denied"), "{error}");
 }
 
+/// A device source that sends each user code it shows to `user_codes`. Its requests may take
+/// an hour, longer than any test waits on the stepped clock.
 fn device_source(
     oauth: &Oauth,
     user_codes: tokio::sync::mpsc::UnboundedSender<String>,
@@ -149,12 +169,13 @@ fn device_source(
             let _ = user_codes.send(login.user_code.clone());
         },
     )
+    .timeout(Duration::from_secs(3600))
 }
 
 async fn device_server() -> Oauth {
     Oauth::start(ServerConfig {
-        // Polled as fast as the server allows: the test is about the answers, and the
-        // interval's growth is tested on the paused clock in the runtime.
+        // The server's clock stands still, so it never says `slow_down`: the source polls
+        // every 5 s of the stepped clock, the least it waits.
         device_poll_interval: Duration::ZERO,
         ..ServerConfig::default()
     })
@@ -179,12 +200,12 @@ async fn the_device_flow_polls_while_pending_until_approved_then_refreshes_with_
     let source = device_source(&oauth, codes);
     let user = async {
         let user_code = shown.recv().await.unwrap();
-        // The source keeps polling (`authorization_pending`, interval 0) while the user
-        // takes a while.
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The source polls at 5 and 10 s (`authorization_pending`) while the user takes a
+        // while, and gets its token at 15 s.
+        tokio::time::sleep(Duration::from_secs(12)).await;
         decide(&oauth, &user_code, "true").await;
     };
-    let (token, ()) = tokio::join!(source.login(), user);
+    let (token, ()) = on_stepped_clock(async { tokio::join!(source.login(), user) }).await;
     let token = token.unwrap();
     assert_eq!(oauth.tasks_status(access(&token)).await, StatusCode::OK);
     refresh_rotates(&oauth, source, token).await;
@@ -196,7 +217,7 @@ async fn a_denied_and_an_expired_device_login_end_with_distinct_errors() {
     let (codes, mut shown) = tokio::sync::mpsc::unbounded_channel();
     let source = device_source(&oauth, codes);
     let user = async { decide(&oauth, &shown.recv().await.unwrap(), "false").await };
-    let (denied, ()) = tokio::join!(source.login(), user);
+    let (denied, ()) = on_stepped_clock(async { tokio::join!(source.login(), user) }).await;
     let denied = denied.unwrap_err();
     assert!(
         matches!(denied.kind(), AuthErrorKind::Rejected { .. }),
@@ -211,10 +232,30 @@ async fn a_denied_and_an_expired_device_login_end_with_distinct_errors() {
         shown.recv().await.unwrap();
         oauth.clock.advance(Duration::from_secs(601));
     };
-    let (expired, ()) = tokio::join!(source.login(), user);
+    let (expired, ()) = on_stepped_clock(async { tokio::join!(source.login(), user) }).await;
     let expired = expired.unwrap_err();
     assert!(expired.needs_reauthentication(), "{expired}");
     assert!(expired.to_string().contains("expired_token"), "{expired}");
+}
+
+#[tokio::test]
+async fn a_device_login_nobody_approves_expires_locally_and_says_so() {
+    let oauth = Oauth::start(ServerConfig {
+        device_code_ttl: Duration::from_secs(20),
+        ..ServerConfig::default()
+    })
+    .await;
+    let (codes, _shown) = tokio::sync::mpsc::unbounded_channel();
+    let error = on_stepped_clock(device_source(&oauth, codes).login())
+        .await
+        .unwrap_err();
+    assert!(error.needs_reauthentication(), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("expired locally after 20 s without approval"),
+        "{message}"
+    );
+    assert!(!message.contains("expired_token"), "{message}");
 }
 
 async fn jwt_server() -> Oauth {

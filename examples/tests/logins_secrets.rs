@@ -5,6 +5,9 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[allow(unreachable_pub)]
+#[path = "../../tests/src/stepped_clock.rs"]
+mod stepped_clock;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -153,7 +156,9 @@ async fn device_flow(oauth: &Oauth, seen: &mut Seen) {
         move |login| {
             let _ = user_codes.send(login.user_code.clone());
         },
-    );
+    )
+    // The clock is stepped while this request waits: an hour is out of its reach.
+    .timeout(Duration::from_secs(3600));
     let user = async {
         let code = user_code.recv().await.unwrap();
         oauth
@@ -164,7 +169,9 @@ async fn device_flow(oauth: &Oauth, seen: &mut Seen) {
             )
             .await;
     };
-    let (token, ()) = tokio::join!(device.login(), user);
+    // The first poll comes after 5 s, of a stepped clock.
+    let (token, ()) =
+        stepped_clock::on_stepped_clock(async { tokio::join!(device.login(), user) }).await;
     seen.token(&token.unwrap());
 }
 

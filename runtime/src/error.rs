@@ -111,11 +111,13 @@ pub enum AuthErrorKind {
         source: SourceError,
     },
 
-    /// The token endpoint refused the request for a reason that retrying will not fix (an
-    /// RFC 6749 error such as `invalid_request`, `unauthorized_client` or `invalid_scope`, or
-    /// another 4xx). The configuration needs fixing; the cache makes no further attempt until
-    /// it is given a new token.
-    #[error("the token endpoint rejected the request: {source}; check the client configuration")]
+    /// The request was refused for a reason that retrying will not fix: the token endpoint
+    /// answered an RFC 6749 error such as `invalid_request`, `unauthorized_client` or
+    /// `invalid_scope` (or another 4xx), the user denied a login, an authorization server's
+    /// metadata was not found, or the source is misconfigured. The message is the source's:
+    /// what happened and what to do, which differ from case to case. The cache makes no
+    /// further attempt until it is given a new token.
+    #[error("{source}")]
     Rejected {
         /// What the token source reported.
         source: SourceError,
@@ -235,7 +237,8 @@ impl AuthError {
         .into()
     }
 
-    /// A request the token endpoint will not accept however often it is sent.
+    /// A request that will not succeed however often it is sent. `source` is the whole
+    /// message: say what was refused and what to fix.
     pub fn rejected(source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         AuthErrorKind::Rejected {
             source: Arc::from(source.into()),

@@ -6,6 +6,7 @@ pub mod faults;
 pub mod grpc;
 pub mod redis_server;
 pub mod scripted;
+pub mod stepped_clock;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

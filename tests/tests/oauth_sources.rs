@@ -4,13 +4,16 @@
 //! Every secret used here contains `SECRET`, so one substring check proves that no error
 //! message, `Display` or `Debug`, leaks any of them.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use freshtoken::oauth::{
-    AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceCodeGrant, Issuer, JsonLogin,
-    JwtBearerGrant, JwtSigner, PasswordGrant, RefreshTokenGrant, Revocation, TokenResponseFields,
+    AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceAuthorization, DeviceCodeGrant,
+    Issuer, JsonLogin, JwtBearerGrant, JwtSigner, PasswordGrant, RefreshTokenGrant, Revocation,
+    TokenResponseFields,
 };
 use freshtoken::{AuthError, AuthErrorKind, FileStore, Token, TokenCache, TokenSource, TokenStore};
+use freshtoken_tests::stepped_clock::on_stepped_clock;
 use httpmock::Method::POST;
 use httpmock::prelude::HttpMockRequest;
 use httpmock::{Mock, MockServer, Then};
@@ -1008,10 +1011,18 @@ async fn invalid_scope_is_rejected() {
             "{kind:?}: {error:?}"
         );
         assert!(!error.is_retryable());
-        assert!(error.to_string().contains("invalid_scope"), "{error}");
+        let message = error.to_string();
+        assert!(message.contains("invalid_scope"), "{message}");
+        assert!(
+            message.contains("check the client configuration"),
+            "{message}"
+        );
         assert_no_secrets(&error);
     }
 }
+
+/// The advice a refused token request gets, which fits no other refusal.
+const CONFIGURATION_ADVICE: &str = "check the client configuration";
 
 #[tokio::test]
 async fn a_503_with_retry_after_is_retryable_no_sooner_than_it_says() {
@@ -1377,6 +1388,78 @@ async fn an_issuer_whose_metadata_names_another_issuer_is_refused() {
     assert!(error.to_string().contains("names the issuer"), "{error}");
 }
 
+#[tokio::test]
+async fn discovery_finds_metadata_appended_to_the_issuer_path_as_django_serves_it() {
+    let server = MockServer::start_async().await;
+    let issuer = server.url("/o");
+    let token_url = server.url("/o/token/");
+    let metadata = server
+        .mock_async(|when, then| {
+            when.path("/o/.well-known/oauth-authorization-server");
+            then.status(200)
+                .json_body(json!({"issuer": issuer, "token_endpoint": token_url}));
+        })
+        .await;
+    let found = Issuer::new(issuer.parse().unwrap());
+    let metadata_read = found.metadata().await.unwrap();
+    assert_eq!(metadata_read.token_endpoint().as_str(), token_url);
+    assert_eq!(metadata.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn missing_metadata_says_where_it_was_looked_for_and_how_to_point_at_it() {
+    let server = MockServer::start_async().await;
+    let error = Issuer::new(server.url("/tenant").parse().unwrap())
+        .metadata()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    let places = [
+        "/.well-known/oauth-authorization-server/tenant ",
+        "/tenant/.well-known/oauth-authorization-server ",
+        "/tenant/.well-known/openid-configuration ",
+        "/.well-known/openid-configuration/tenant ",
+    ]
+    .map(|path| {
+        message
+            .find(path)
+            .unwrap_or_else(|| panic!("{path} not tried: {message}"))
+    });
+    assert!(places.is_sorted(), "tried out of order: {message}");
+    assert!(message.contains("Issuer::metadata_url"), "{message}");
+    assert!(!message.contains(CONFIGURATION_ADVICE), "{message}");
+}
+
+#[tokio::test]
+async fn an_explicit_metadata_url_is_used_and_its_issuer_still_checked() {
+    let server = MockServer::start_async().await;
+    let base = server.base_url();
+    let token_url = server.url("/t");
+    let custom = server
+        .mock_async(|when, then| {
+            when.path("/config/oauth.json");
+            then.status(200)
+                .json_body(json!({"issuer": base, "token_endpoint": token_url}));
+        })
+        .await;
+    let issuer = Issuer::new(server.base_url().parse().unwrap())
+        .metadata_url(url(&server, "/config/oauth.json"));
+    assert_eq!(
+        issuer.metadata().await.unwrap().token_endpoint().as_str(),
+        token_url
+    );
+    assert_eq!(custom.calls_async().await, 1);
+
+    let elsewhere = Issuer::new("https://auth.elsewhere.example".parse().unwrap())
+        .metadata_url(url(&server, "/config/oauth.json"));
+    let error = elsewhere.metadata().await.unwrap_err();
+    assert!(error.to_string().contains("names the issuer"), "{error}");
+}
+
 // ----- authorization code + PKCE with a loopback redirect (RFC 7636, RFC 8252) -----
 
 const AUTHORIZE_PATH: &str = "/oauth/authorize";
@@ -1487,31 +1570,59 @@ async fn pkce_login_sends_the_challenge_and_exchanges_the_code_with_its_verifier
     assert_eq!(renewed.calls_async().await, 1);
 }
 
+/// The `redirect_uri` of an authorize URL.
+fn redirect_uri_of(authorize: &reqwest::Url) -> reqwest::Url {
+    let (_, uri) = authorize
+        .query_pairs()
+        .find(|(key, _)| key == "redirect_uri")
+        .unwrap();
+    uri.parse().unwrap()
+}
+
+/// Sends `request` as it is to the listener at `uri` and reads the status line's code.
+async fn raw_request(uri: &reqwest::Url, request: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = (uri.host_str().unwrap(), uri.port().unwrap());
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
 #[tokio::test]
-async fn pkce_login_refuses_a_forged_state_and_reports_a_denied_consent() {
+async fn pkce_login_ignores_a_forged_state_and_reports_a_denied_consent() {
     let server = MockServer::start_async().await;
     let exchange = answer_json(&server, TOKEN_PATH, json!({"access_token": "a"})).await;
-    for (query, expected) in [
-        (
-            (|_: &str| "code=code-SECRET-1&state=forged".to_owned()) as fn(&str) -> String,
-            "state",
-        ),
-        (
-            |state: &str| format!("error=access_denied&state={state}"),
-            "access_denied",
-        ),
-    ] {
+    let (urls, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls);
+    let browser = async {
+        let authorize = received.recv().await.unwrap();
+        let mut forged = redirect_uri_of(&authorize);
+        forged.set_query(Some("code=code-SECRET-1&state=forged"));
+        let status = reqwest::get(forged).await.unwrap().status();
+        assert_eq!(status, 400, "a forged redirect is answered");
         let (urls, received) = tokio::sync::mpsc::unbounded_channel();
-        let source = pkce_source(&server, urls);
-        let (login, _) = tokio::join!(source.login(), redirect(received, query));
-        let error = login.unwrap_err();
-        assert!(
-            matches!(error.kind(), AuthErrorKind::Rejected { .. }),
-            "{error}"
-        );
-        assert!(error.to_string().contains(expected), "{error}");
-        assert_no_secrets(&error);
-    }
+        urls.send(authorize).unwrap();
+        redirect(received, |state| {
+            format!("error=access_denied&state={state}")
+        })
+        .await;
+    };
+    let (login, ()) = tokio::join!(source.login(), browser);
+    let error = login.unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("access_denied") && message.contains("denied consent"),
+        "{message}"
+    );
+    assert!(!message.contains(CONFIGURATION_ADVICE), "{message}");
+    assert_no_secrets(&error);
     assert_eq!(
         exchange.calls_async().await,
         0,
@@ -1519,15 +1630,245 @@ async fn pkce_login_refuses_a_forged_state_and_reports_a_denied_consent() {
     );
 }
 
-// ----- the device authorization grant (RFC 8628); its timing is tested on the paused clock
-// in the runtime's unit tests -----
+#[tokio::test]
+async fn an_idle_connection_does_not_hold_up_the_browsers_redirect() {
+    use tokio::io::AsyncWriteExt;
+    let server = MockServer::start_async().await;
+    answer_json(
+        &server,
+        TOKEN_PATH,
+        json!({"access_token": "access-SECRET-1"}),
+    )
+    .await;
+    let (urls, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls);
+    let browser = async {
+        let authorize = received.recv().await.unwrap();
+        let uri = redirect_uri_of(&authorize);
+        let address = (uri.host_str().unwrap(), uri.port().unwrap());
+        // A connection that sends nothing, and one that stops in the middle of its request.
+        let idle = tokio::net::TcpStream::connect(address).await.unwrap();
+        let mut halfway = tokio::net::TcpStream::connect(address).await.unwrap();
+        halfway.write_all(b"GET /callback?st").await.unwrap();
+        let (urls, received) = tokio::sync::mpsc::unbounded_channel();
+        urls.send(authorize).unwrap();
+        redirect(received, |state| {
+            format!("code=code-SECRET-1&state={state}")
+        })
+        .await;
+        (idle, halfway)
+    };
+    let (token, _connections) = tokio::join!(source.login(), browser);
+    let token = token.unwrap();
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
+}
+
+#[tokio::test]
+async fn stray_requests_are_answered_and_ignored_until_the_real_redirect() {
+    let server = MockServer::start_async().await;
+    let exchange = answer_json(
+        &server,
+        TOKEN_PATH,
+        json!({"access_token": "access-SECRET-1"}),
+    )
+    .await;
+    let (urls, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls);
+    let browser = async {
+        let authorize = received.recv().await.unwrap();
+        let uri = redirect_uri_of(&authorize);
+        for (request, expected) in [
+            (
+                &b"GET /callback?code=code-SECRET-1&state=forged HTTP/1.1\r\n\r\n"[..],
+                400,
+            ),
+            (b"GET /callback?code=code-SECRET-1 HTTP/1.1\r\n\r\n", 400),
+            (b"GET /callback HTTP/1.1\r\n\r\n", 400),
+            (b"GET /elsewhere HTTP/1.1\r\n\r\n", 404),
+            (b"POST /callback HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 400),
+            (b"HELLO\r\n\r\n", 400),
+        ] {
+            let status = raw_request(&uri, request).await;
+            assert_eq!(status, expected, "{}", String::from_utf8_lossy(request));
+        }
+        let (urls, received) = tokio::sync::mpsc::unbounded_channel();
+        urls.send(authorize).unwrap();
+        redirect(received, |state| {
+            format!("code=code-SECRET-1&state={state}")
+        })
+        .await;
+    };
+    let (token, ()) = tokio::join!(source.login(), browser);
+    token.unwrap();
+    assert_eq!(exchange.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_login_gives_up_after_a_hundred_stray_requests() {
+    let server = MockServer::start_async().await;
+    let (urls, mut received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls);
+    let prober = async {
+        let uri = redirect_uri_of(&received.recv().await.unwrap());
+        for _ in 0..100 {
+            raw_request(&uri, b"GET /callback?code=x&state=forged HTTP/1.1\r\n\r\n").await;
+        }
+    };
+    let (login, ()) = tokio::join!(source.login(), prober);
+    let error = login.unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("100 requests") && message.contains("not its redirect"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn the_redirect_path_is_configurable_and_the_redirect_uri_known_before_the_browser_opens() {
+    let server = MockServer::start_async().await;
+    let (urls, received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls).redirect_path("/oauth/done");
+    let listening = source.listen().await.unwrap();
+    let redirect_uri = listening.redirect_uri().to_owned();
+    assert!(
+        redirect_uri.starts_with("http://127.0.0.1:") && redirect_uri.ends_with("/oauth/done"),
+        "{redirect_uri}"
+    );
+    let expected = redirect_uri.clone();
+    let exchange = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path(TOKEN_PATH)
+                .form_urlencoded_tuple("redirect_uri", expected);
+            then.status(200)
+                .json_body(json!({"access_token": "access-SECRET-1"}));
+        })
+        .await;
+    let (token, authorize) = tokio::join!(
+        listening.login(),
+        redirect(received, |state| format!(
+            "code=code-SECRET-1&state={state}"
+        ))
+    );
+    token.unwrap();
+    assert_eq!(redirect_uri_of(&authorize).as_str(), redirect_uri);
+    assert_eq!(exchange.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_fixed_redirect_port_is_used_and_a_busy_one_refused_naming_it() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let server = MockServer::start_async().await;
+    let (urls, _received) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls).redirect_port(port);
+    let error = source.listen().await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("127.0.0.1:{port}")) && message.contains("redirect_port"),
+        "{message}"
+    );
+    drop(busy);
+    let listening = source.listen().await.unwrap();
+    assert_eq!(
+        listening.redirect_uri(),
+        format!("http://127.0.0.1:{port}/callback")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_login_that_times_out_names_login_timeout_and_blames_no_endpoint() {
+    let nowhere: reqwest::Url = "http://127.0.0.1:9/never".parse().unwrap();
+    let source = AuthorizationCodePkce::new(
+        nowhere.clone(),
+        nowhere,
+        ClientAuth::public(CLIENT_ID),
+        |_| {},
+    )
+    .login_timeout(Duration::from_secs(120));
+    let error = source.login().await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("login_timeout") && message.contains("120 s"),
+        "{message}"
+    );
+    for misleading in ["refresh_timeout", "token endpoint"] {
+        assert!(!message.contains(misleading), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_path_that_is_not_a_path_is_refused_naming_the_setting() {
+    let server = MockServer::start_async().await;
+    for path in ["callback", "/callback?x=1", "/call back"] {
+        let (urls, _received) = tokio::sync::mpsc::unbounded_channel();
+        let error = pkce_source(&server, urls)
+            .redirect_path(path)
+            .listen()
+            .await
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("AuthorizationCodePkce::redirect_path"),
+            "{path}: {error}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_login_cut_short_by_the_caches_refresh_timeout_names_that_setting() {
+    let nowhere: reqwest::Url = "http://127.0.0.1:9/never".parse().unwrap();
+    let source = AuthorizationCodePkce::new(
+        nowhere.clone(),
+        nowhere,
+        ClientAuth::public(CLIENT_ID),
+        |_| {},
+    );
+    let cache = TokenCache::builder(source)
+        .refresh_timeout(Duration::from_secs(30))
+        .build();
+    let error = cache.token().await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("refresh_timeout"), "{message}");
+    assert!(!message.contains("login_timeout"), "{message}");
+}
+
+// ----- the device authorization grant (RFC 8628); the exact times of its polls are tested on
+// the paused clock in the runtime's unit tests, these run on a stepped clock -----
 
 const DEVICE_PATH: &str = "/oauth/device_authorization";
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-/// A device authorization endpoint handing out `device-SECRET-1`, and a token endpoint that
+/// The device authorization answer of `device_server`: `interval` 0 asks for no wait at all.
+fn device_answer() -> serde_json::Value {
+    json!({
+        "device_code": "device-SECRET-1",
+        "user_code": "WDJB-MJHT",
+        "verification_uri": "https://auth.example/device",
+        "verification_uri_complete": "https://auth.example/device?user_code=WDJB-MJHT",
+        "expires_in": 60,
+        "interval": 0,
+    })
+}
+
+/// A device authorization endpoint answering [`device_answer`], and a token endpoint that
 /// answers the device code grant with `status` and `body`.
 async fn device_server(status: u16, body: serde_json::Value) -> MockServer {
+    device_server_answering(device_answer(), status, body).await
+}
+
+/// A device authorization endpoint answering `authorization`, and a token endpoint that
+/// answers the device code grant with `status` and `body`.
+async fn device_server_answering(
+    authorization: serde_json::Value,
+    status: u16,
+    body: serde_json::Value,
+) -> MockServer {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
@@ -1535,14 +1876,7 @@ async fn device_server(status: u16, body: serde_json::Value) -> MockServer {
                 .path(DEVICE_PATH)
                 .form_urlencoded_tuple("client_id", CLIENT_ID)
                 .form_urlencoded_tuple("scope", "tasks");
-            then.status(200).json_body(json!({
-                "device_code": "device-SECRET-1",
-                "user_code": "WDJB-MJHT",
-                "verification_uri": "https://auth.example/device",
-                "verification_uri_complete": "https://auth.example/device?user_code=WDJB-MJHT",
-                "expires_in": 60,
-                "interval": 0,
-            }));
+            then.status(200).json_body(authorization);
         })
         .await;
     server
@@ -1558,58 +1892,170 @@ async fn device_server(status: u16, body: serde_json::Value) -> MockServer {
     server
 }
 
-fn device_source(
-    server: &MockServer,
-    shown: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-) -> DeviceCodeGrant {
+type Shown = Arc<Mutex<Vec<DeviceAuthorization>>>;
+
+/// A device source that keeps what it shows the user in `shown`. Its requests may take an
+/// hour, longer than any test waits on the stepped clock.
+fn device_source(server: &MockServer, shown: Shown) -> DeviceCodeGrant {
     DeviceCodeGrant::new(
         url(server, DEVICE_PATH),
         url(server, TOKEN_PATH),
         ClientAuth::public(CLIENT_ID),
-        move |login| {
-            shown.lock().unwrap().push(format!(
-                "{} {} {:?}",
-                login.verification_uri, login.user_code, login.verification_uri_complete
-            ));
-        },
+        move |login| shown.lock().unwrap().push(login.clone()),
     )
     .scopes(["tasks"])
+    .timeout(Duration::from_secs(3600))
 }
 
 #[tokio::test]
 async fn device_login_shows_the_user_code_and_exchanges_the_device_code() {
     let server = device_server(200, json!({"access_token": "access-SECRET-1"})).await;
-    let shown = std::sync::Arc::default();
-    let token = device_source(&server, std::sync::Arc::clone(&shown))
-        .login()
-        .await
-        .unwrap();
+    let shown = Shown::default();
+    let source = device_source(&server, Arc::clone(&shown));
+    let token = on_stepped_clock(source.login()).await.unwrap();
     assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
     let shown = shown.lock().unwrap();
     assert_eq!(shown.len(), 1);
-    assert!(
-        shown[0].starts_with("https://auth.example/device WDJB-MJHT"),
-        "{shown:?}"
+    assert_eq!(shown[0].user_code, "WDJB-MJHT");
+    assert_eq!(shown[0].verification_uri, "https://auth.example/device");
+    assert_eq!(
+        shown[0].verification_uri_complete.as_deref(),
+        Some("https://auth.example/device?user_code=WDJB-MJHT")
     );
+}
+
+#[tokio::test]
+async fn a_device_server_asking_for_no_interval_is_polled_after_five_seconds() {
+    let server = device_server(200, json!({"access_token": "access-SECRET-1"})).await;
+    let source = device_source(&server, Shown::default());
+    let waited = on_stepped_clock(async {
+        let start = tokio::time::Instant::now();
+        source.login().await.unwrap();
+        start.elapsed()
+    })
+    .await;
+    assert!(
+        waited >= Duration::from_secs(5),
+        "`interval: 0` was taken at its word: the token endpoint was polled after {waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_device_login_survives_an_interval_and_a_lifetime_of_u64_max() {
+    let mut authorization = device_answer();
+    authorization["expires_in"] = json!(u64::MAX);
+    authorization["interval"] = json!(u64::MAX);
+    let server =
+        device_server_answering(authorization, 400, json!({"error": "access_denied"})).await;
+    let shown = Shown::default();
+    let source = device_source(&server, Arc::clone(&shown));
+    let denied = on_stepped_clock(source.login()).await.unwrap_err();
+    assert!(
+        matches!(denied.kind(), AuthErrorKind::Rejected { .. }),
+        "{denied}"
+    );
+    assert_eq!(
+        shown.lock().unwrap()[0].expires_in,
+        Duration::from_secs(30 * 60),
+        "the lifetime shown is the one the source polls for"
+    );
+}
+
+/// Whether `text` could steer a terminal or reorder what is shown: C0 and C1 controls (ESC,
+/// CSI, BEL...) and Unicode's bidirectional overrides.
+fn steers_a_terminal(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+}
+
+#[tokio::test]
+async fn control_characters_from_the_device_server_never_reach_the_users_screen() {
+    let mut authorization = device_answer();
+    authorization["user_code"] = json!("WDJB\u{1b}[2J-\u{9b}31mMJHT\u{7}\u{202e}");
+    authorization["verification_uri"] =
+        json!("https://auth.example/device\u{1b}]8;;https://evil.example\u{7}");
+    authorization["verification_uri_complete"] =
+        json!("https://auth.example/device?user_code=WDJB-MJHT\u{1b}[0m\u{85}");
+    let server =
+        device_server_answering(authorization, 400, json!({"error": "access_denied"})).await;
+    let shown = Shown::default();
+    let source = device_source(&server, Arc::clone(&shown));
+    on_stepped_clock(source.login()).await.unwrap_err();
+
+    let shown = shown.lock().unwrap();
+    let login = &shown[0];
+    assert_eq!(login.user_code, "WDJB[2J-31mMJHT");
+    for text in [
+        &login.user_code,
+        &login.verification_uri,
+        login.verification_uri_complete.as_ref().unwrap(),
+    ] {
+        assert!(!steers_a_terminal(text), "{text:?}");
+    }
+    assert!(
+        login
+            .verification_uri
+            .starts_with("https://auth.example/device"),
+        "{login:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_verification_uri_that_is_not_http_is_refused_and_a_complete_one_left_out() {
+    let mut authorization = device_answer();
+    authorization["verification_uri"] = json!("javascript:alert(document.cookie)");
+    let server =
+        device_server_answering(authorization, 400, json!({"error": "access_denied"})).await;
+    let shown = Shown::default();
+    let error = on_stepped_clock(device_source(&server, Arc::clone(&shown)).login())
+        .await
+        .unwrap_err();
+    assert!(
+        shown.lock().unwrap().is_empty(),
+        "a javascript: URL was shown to the user"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("`verification_uri`") && message.contains("http"),
+        "{message}"
+    );
+    assert_no_secrets(&error);
+
+    // The complete URI is a convenience: one that is not http(s) is left out, and the user
+    // types the code at the verification URI instead.
+    let mut authorization = device_answer();
+    authorization["verification_uri_complete"] = json!("data:text/html,<h1>login</h1>");
+    let server =
+        device_server_answering(authorization, 400, json!({"error": "access_denied"})).await;
+    let shown = Shown::default();
+    on_stepped_clock(device_source(&server, Arc::clone(&shown)).login())
+        .await
+        .unwrap_err();
+    let shown = shown.lock().unwrap();
+    assert_eq!(shown[0].verification_uri, "https://auth.example/device");
+    assert_eq!(shown[0].verification_uri_complete, None);
 }
 
 #[tokio::test]
 async fn a_denied_and_an_expired_device_login_end_with_distinct_errors() {
     let server = device_server(400, json!({"error": "access_denied"})).await;
-    let denied = device_source(&server, std::sync::Arc::default())
-        .login()
+    let denied = on_stepped_clock(device_source(&server, Shown::default()).login())
         .await
         .unwrap_err();
     assert!(
         matches!(denied.kind(), AuthErrorKind::Rejected { .. }),
         "{denied}"
     );
-    assert!(denied.to_string().contains("access_denied"), "{denied}");
+    let message = denied.to_string();
+    assert!(
+        message.contains("access_denied") && message.contains("denied the login"),
+        "{message}"
+    );
+    assert!(!message.contains(CONFIGURATION_ADVICE), "{message}");
     assert_no_secrets(&denied);
 
     let server = device_server(400, json!({"error": "expired_token"})).await;
-    let expired = device_source(&server, std::sync::Arc::default())
-        .login()
+    let expired = on_stepped_clock(device_source(&server, Shown::default()).login())
         .await
         .unwrap_err();
     assert!(expired.needs_reauthentication(), "{expired}");

@@ -1,6 +1,7 @@
-// Input: an authorization server's issuer URL.
-// Output: its endpoints, read once from its metadata (RFC 8414, or OpenID Connect Discovery),
-// checked against the issuer, and the sources built on them.
+// Input: an authorization server's issuer URL, and optionally where its metadata is.
+// Output: its endpoints, read once from its metadata (RFC 8414, or OpenID Connect Discovery,
+// at every well-known location servers use), checked against the issuer, and the sources
+// built on them.
 
 use std::sync::Arc;
 
@@ -17,11 +18,25 @@ use crate::{AuthError, ClientSecret};
 /// An authorization server known by its issuer URL: its endpoints come from its metadata,
 /// fetched on first use and kept (a failed fetch is tried again on the next use).
 ///
-/// The metadata is looked for at `/.well-known/oauth-authorization-server` (RFC 8414), then at
-/// `/.well-known/openid-configuration` (`OpenID` Connect Discovery). Its `issuer` must be the
-/// issuer URL given here (a trailing slash aside): a document naming another issuer is
-/// refused, as RFC 8414 section 3.3 requires, so a misdirected URL cannot hand your
-/// credentials to another server.
+/// The metadata is looked for where servers put it, in this order, for an issuer
+/// `https://host/tenant`:
+///
+/// 1. `https://host/.well-known/oauth-authorization-server/tenant` (RFC 8414, the path
+///    inserted after the well-known part);
+/// 2. `https://host/tenant/.well-known/oauth-authorization-server` (the same appended, as
+///    django-oauth-toolkit and others serve it);
+/// 3. `https://host/tenant/.well-known/openid-configuration` (`OpenID` Connect Discovery);
+/// 4. `https://host/.well-known/openid-configuration/tenant` (the same, path inserted).
+///
+/// An issuer without a path has two: `/.well-known/oauth-authorization-server` and
+/// `/.well-known/openid-configuration`. A location that answers an error status, or a 2xx
+/// that is not JSON (a web app's catch-all page), is passed over for the next; one that
+/// cannot be reached ends the search (retryable). Elsewhere, say so with
+/// [`metadata_url`](Self::metadata_url).
+///
+/// The metadata's `issuer` must be the issuer URL given here (a trailing slash aside): a
+/// document naming another issuer is refused, as RFC 8414 section 3.3 requires, so a
+/// misdirected URL cannot hand your credentials to another server.
 ///
 /// ```no_run
 /// use freshtoken::TokenCache;
@@ -40,6 +55,7 @@ use crate::{AuthError, ClientSecret};
 #[derive(Debug, Clone)]
 pub struct Issuer {
     issuer: Url,
+    metadata_url: Option<Url>,
     metadata: Arc<OnceCell<ServerMetadata>>,
     http: Http,
 }
@@ -54,17 +70,28 @@ impl Issuer {
     pub fn new(issuer: Url) -> Self {
         Self {
             issuer,
+            metadata_url: None,
             metadata: Arc::new(OnceCell::new()),
             http: Http::new(),
         }
     }
 
+    /// Reads the metadata at `url` alone, instead of the well-known locations: for a server
+    /// that publishes it elsewhere. Its `issuer` must still be this issuer.
+    #[must_use]
+    pub fn metadata_url(mut self, url: Url) -> Self {
+        self.metadata_url = Some(url);
+        self.metadata = Arc::new(OnceCell::new());
+        self
+    }
+
     /// The server's metadata, fetched on the first call.
     ///
     /// # Errors
-    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when no metadata is found,
-    /// it is not a JSON object, it names another issuer, or it lacks a `token_endpoint`; the
-    /// errors of a token request when the server cannot be reached (retryable).
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when no metadata is found
+    /// (the message lists every location tried and what each answered), it names another
+    /// issuer, or it lacks a `token_endpoint`; the errors of a token request when the server
+    /// cannot be reached (retryable).
     pub async fn metadata(&self) -> Result<&ServerMetadata, AuthError> {
         self.metadata
             .get_or_try_init(|| async { self.fetch().await })
@@ -129,37 +156,70 @@ impl Issuer {
     }
 
     async fn fetch(&self) -> Result<ServerMetadata, AuthError> {
-        let mut refused = Vec::new();
-        for url in well_known_urls(&self.issuer) {
+        let locations = match &self.metadata_url {
+            Some(url) => vec![url.clone()],
+            None => well_known_urls(&self.issuer),
+        };
+        let mut passed_over = Vec::new();
+        for url in locations {
             let endpoint = Endpoint::new(url);
             let answer = get(&self.http, &endpoint).await?;
-            if answer.status.is_success() {
-                return ServerMetadata::read(&endpoint, &answer.body, &self.issuer);
+            if !answer.status.is_success() {
+                passed_over.push(format!("{} answered {}", endpoint.name(), answer.status));
+                continue;
             }
-            refused.push(format!("{} answered {}", endpoint.name(), answer.status));
+            if !matches!(serde_json::from_slice(&answer.body), Ok(Value::Object(_))) {
+                passed_over.push(format!(
+                    "{} answered {} but not a JSON object ({})",
+                    endpoint.name(),
+                    answer.status,
+                    answer.describe_body()
+                ));
+                continue;
+            }
+            return ServerMetadata::read(&endpoint, &answer.body, &self.issuer);
         }
+        let fix = if self.metadata_url.is_some() {
+            "check the URL given to `Issuer::metadata_url`"
+        } else {
+            "check the issuer URL (it must be the `issuer` the server's metadata names), or \
+             give the metadata's URL with `Issuer::metadata_url` if the server publishes it \
+             elsewhere"
+        };
         Err(AuthError::rejected(format!(
-            "no authorization server metadata for issuer {}: {}; check the issuer URL",
+            "no authorization server metadata found for issuer {}: {}; {fix}",
             Endpoint::new(self.issuer.clone()).name(),
-            refused.join(", ")
+            passed_over.join(", ")
         )))
     }
 }
 
 http_methods!(Issuer);
 
-/// Where RFC 8414 and `OpenID` Connect Discovery put the metadata of `issuer`.
+/// Where servers put the metadata of `issuer`, in the order they are tried: RFC 8414's
+/// location (path inserted), the same appended, `OpenID` Connect Discovery's (appended), the
+/// same inserted. Without a path, inserted and appended are one location.
 fn well_known_urls(issuer: &Url) -> Vec<Url> {
+    const RFC_8414: &str = "/.well-known/oauth-authorization-server";
+    const OPENID: &str = "/.well-known/openid-configuration";
     let path = issuer.path().trim_end_matches('/');
-    let mut rfc8414 = issuer.clone();
-    rfc8414.set_path(&format!("/.well-known/oauth-authorization-server{path}"));
-    let mut openid = issuer.clone();
-    openid.set_path(&format!("{path}/.well-known/openid-configuration"));
-    for url in [&mut rfc8414, &mut openid] {
+    let paths = [
+        format!("{RFC_8414}{path}"),
+        format!("{path}{RFC_8414}"),
+        format!("{path}{OPENID}"),
+        format!("{OPENID}{path}"),
+    ];
+    let mut urls: Vec<Url> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let mut url = issuer.clone();
+        url.set_path(&path);
         url.set_query(None);
         url.set_fragment(None);
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
     }
-    vec![rfc8414, openid]
+    urls
 }
 
 /// The endpoints of an authorization server, from its metadata (RFC 8414 section 2).
@@ -252,15 +312,26 @@ mod tests {
     }
 
     #[test]
-    fn well_known_urls_follow_rfc_8414_then_openid() {
+    fn well_known_urls_follow_rfc_8414_then_openid_inserted_and_appended() {
         let urls = well_known_urls(&"https://auth.example/tenant/1/?x=y".parse().unwrap());
+        let urls: Vec<&str> = urls.iter().map(Url::as_str).collect();
         assert_eq!(
-            urls[0].as_str(),
-            "https://auth.example/.well-known/oauth-authorization-server/tenant/1"
+            urls,
+            [
+                "https://auth.example/.well-known/oauth-authorization-server/tenant/1",
+                "https://auth.example/tenant/1/.well-known/oauth-authorization-server",
+                "https://auth.example/tenant/1/.well-known/openid-configuration",
+                "https://auth.example/.well-known/openid-configuration/tenant/1",
+            ]
         );
+        let urls = well_known_urls(&"https://auth.example/".parse().unwrap());
+        let urls: Vec<&str> = urls.iter().map(Url::as_str).collect();
         assert_eq!(
-            urls[1].as_str(),
-            "https://auth.example/tenant/1/.well-known/openid-configuration"
+            urls,
+            [
+                "https://auth.example/.well-known/oauth-authorization-server",
+                "https://auth.example/.well-known/openid-configuration",
+            ]
         );
     }
 

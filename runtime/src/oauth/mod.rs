@@ -76,7 +76,7 @@ pub use grants::client_credentials::ClientCredentials;
 pub use grants::device_code::{DeviceAuthorization, DeviceCodeGrant};
 pub use grants::json_login::JsonLogin;
 pub use grants::password::PasswordGrant;
-pub use grants::pkce::AuthorizationCodePkce;
+pub use grants::pkce::{AuthorizationCodePkce, LoopbackLogin};
 pub use grants::refresh_token::RefreshTokenGrant;
 pub use revocation::Revocation;
 #[cfg(feature = "jsonwebtoken")]

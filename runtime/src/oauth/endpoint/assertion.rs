@@ -111,8 +111,11 @@ impl JwtSigner {
             .unwrap_or_default()
             .as_secs();
         let mut jti = [0; 16];
-        getrandom::fill(&mut jti)
-            .map_err(|error| AuthError::rejected(format!("no randomness from the OS: {error}")))?;
+        getrandom::fill(&mut jti).map_err(|error| {
+            AuthError::rejected(format!(
+                "no randomness from the OS for the assertion's `jti`: {error}"
+            ))
+        })?;
         let jti = URL_SAFE_NO_PAD.encode(jti);
         let claims = Claims {
             iss: issuer,
@@ -128,7 +131,9 @@ impl JwtSigner {
         jsonwebtoken::encode(&header, &claims, &self.key)
             .map(Zeroizing::new)
             .map_err(|error| {
-                AuthError::rejected(format!("the JWT assertion could not be signed: {error}"))
+                AuthError::rejected(format!(
+                    "the JWT assertion could not be signed ({error}); check the signing key"
+                ))
             })
     }
 }

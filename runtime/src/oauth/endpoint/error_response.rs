@@ -119,6 +119,17 @@ pub(crate) fn error_from_answer(
         detail.push_str("; ");
         detail.push_str(hint);
     }
+    if remedy == Remedy::Reject && !answer.status.is_redirection() {
+        detail.push_str(match answer.status {
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => {
+                "; the endpoint refused the request: check the endpoint URL"
+            }
+            _ => {
+                "; the endpoint refused the request: check the client configuration (its \
+                 grant type, scopes and parameters)"
+            }
+        });
+    }
     let error = EndpointError::answered(endpoint, answer.status, error_body.code, detail);
     match remedy {
         Remedy::Retry => {

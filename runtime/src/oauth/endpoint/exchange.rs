@@ -198,7 +198,10 @@ fn transport_error(endpoint: &Endpoint, error: reqwest::Error, timeout: Duration
     if is_builder {
         return AuthError::rejected(EndpointError::unanswered(
             endpoint,
-            format!("the request could not be built: {detail}"),
+            format!(
+                "the request could not be built ({detail}); check the endpoint URL and the \
+                 HTTP client given with `http_client`"
+            ),
         ));
     }
     // This crate turns on no TLS backend, and hyper-util then refuses `https` with this

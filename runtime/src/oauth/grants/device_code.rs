@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use zeroize::Zeroizing;
 
 use super::builder_methods::{extra_fields, grant_methods, http_methods};
+use super::screen_text::{http_url, without_controls};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::endpoint_error::EndpointError;
 use crate::oauth::endpoint::error_response::ErrorBody;
@@ -24,20 +25,35 @@ use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, Token, TokenSource};
 
 /// RFC 8628 section 3.5: the interval when the server names none, and what `slow_down` adds.
-const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+/// It is also the shortest kept: a server asking for less (`interval: 0`) would be polled
+/// as fast as answers come.
+const MIN_INTERVAL: Duration = Duration::from_secs(5);
 const SLOW_DOWN: Duration = Duration::from_secs(5);
+/// The longest wait between polls: an approved user waits at most this long for the login
+/// to finish, whatever the server asks (`slow_down` included).
+const MAX_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// The longest a device code is polled for: the lifetime of RFC 8628's example and of
+/// Google's codes (GitHub's and Microsoft's last 15 minutes). A user who has not approved in
+/// half an hour has walked away, and a longer lifetime only keeps a dead login polling.
+const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// What to show the user so they approve the login on another device.
+///
+/// Safe to print to a terminal as it is: control characters (escape sequences, C1 codes)
+/// and bidirectional overrides the server sent are taken out of the user code, and the
+/// URLs are http(s) URLs with anything unprintable percent-encoded.
 #[derive(Debug, Clone)]
 pub struct DeviceAuthorization {
     /// The code the user types at [`verification_uri`](Self::verification_uri).
     pub user_code: String,
-    /// Where the user goes to approve.
+    /// Where the user goes to approve: an `http` or `https` URL.
     pub verification_uri: String,
-    /// The same with the code filled in (for a QR code), if the server gives one.
+    /// The same with the code filled in (for a QR code), if the server gives one as an
+    /// `http` or `https` URL.
     pub verification_uri_complete: Option<String>,
-    /// How long the code is valid.
+    /// How long the code is valid, and the login polls: the server's `expires_in`, at most
+    /// 30 minutes.
     pub expires_in: Duration,
 }
 
@@ -46,12 +62,16 @@ pub struct DeviceAuthorization {
 ///
 /// [`login`](Self::login) asks the device authorization endpoint for a code, hands a
 /// [`DeviceAuthorization`] to your callback (print the URL and the user code), and polls
-/// the token endpoint at the server's interval: `authorization_pending` keeps polling,
-/// `slow_down` adds 5 s to the interval, `access_denied` ends with
-/// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) and `expired_token` (or the
-/// code's lifetime passing) with
+/// the token endpoint at the server's interval (at least 5 s, RFC 8628's default, and at
+/// most 5 minutes): `authorization_pending` keeps polling, `slow_down` adds 5 s to the
+/// interval, `access_denied` ends with
+/// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) and `expired_token` with
 /// [`AuthErrorKind::ReauthenticationRequired`](crate::AuthErrorKind::ReauthenticationRequired),
-/// each naming its code. Dropping the future cancels the login.
+/// each naming its code. Polling goes on until the code's lifetime (at most 30 minutes) has
+/// passed, the last poll at or just before its end; then the login ends with
+/// [`AuthErrorKind::ReauthenticationRequired`](crate::AuthErrorKind::ReauthenticationRequired)
+/// saying that the code expired locally without approval. Dropping the future cancels the
+/// login.
 ///
 /// As a [`TokenSource`], a fetch with a refresh token renews it; one without logs in, which
 /// takes as long as the user does, beyond the cache's
@@ -138,8 +158,7 @@ impl DeviceCodeGrant {
     pub async fn login(&self) -> Result<Token, AuthError> {
         let (device_code, login, interval) = self.authorize().await?;
         (self.show)(&login);
-        let deadline = Instant::now() + login.expires_in;
-        poll_until(interval, deadline, &self.device, || self.poll(&device_code)).await
+        poll_until(interval, login.expires_in, || self.poll(&device_code)).await
     }
 
     /// Asks for a device code: the code (secret), what to show, and the polling interval.
@@ -212,9 +231,11 @@ impl DeviceCodeGrant {
                 &self.endpoint,
                 answer.status,
                 code.clone(),
-                "access_denied: the user denied the login on the other device".to_owned(),
+                "access_denied: the user denied the login on the other device; start a new \
+                 login if that was a mistake"
+                    .to_owned(),
             ))),
-            Some("expired_token") => Poll::Failed(expired(&self.endpoint, Some(answer.status))),
+            Some("expired_token") => Poll::Failed(expired(&self.endpoint, answer.status)),
             _ => {
                 let mut sent = vec![device_code];
                 sent.extend(client.assertion());
@@ -235,49 +256,74 @@ http_methods!(DeviceCodeGrant);
 
 impl TokenSource for DeviceCodeGrant {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
-        match previous.and_then(Token::refresh_token) {
-            Some(refresh_token) => self.form().refresh(refresh_token).await,
-            None => self.login().await,
+        if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
+            return self.form().refresh(refresh_token).await;
         }
+        // The cache bounds this call with its `refresh_timeout`, which a user at a
+        // browser easily outlasts; its timeout error cannot say why.
+        tracing::info!(
+            target: "freshtoken",
+            "no refresh token: DeviceCodeGrant starts an interactive login, which the token \
+             cache's `refresh_timeout` bounds; log in first with `login` and hand \
+             the token to the cache"
+        );
+        self.login().await
     }
 }
 
-/// Polls with `ask` every `interval` (plus 5 s after each `slow_down`) until a token, an
-/// error, or `deadline`.
+/// Polls with `ask` every `interval` (plus 5 s after each `slow_down`, within 5 s and 5
+/// minutes) until a token, an error, or the end of the code's `lifetime` (at most 30
+/// minutes): a poll is made whenever it falls at or before that end.
 async fn poll_until<F, Fut>(
-    mut interval: Duration,
-    deadline: Instant,
-    device: &Endpoint,
+    interval: Duration,
+    lifetime: Duration,
     mut ask: F,
 ) -> Result<Token, AuthError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Poll>,
 {
+    let mut interval = interval.clamp(MIN_INTERVAL, MAX_INTERVAL);
+    let lifetime = lifetime.min(MAX_LIFETIME);
+    let start = Instant::now();
+    let deadline = start.checked_add(lifetime);
     loop {
-        if Instant::now() + interval >= deadline {
-            return Err(expired(device, None));
+        let next = Instant::now().checked_add(interval);
+        match (next, deadline) {
+            (Some(next), Some(deadline)) if next <= deadline => {
+                tokio::time::sleep_until(next).await;
+            }
+            _ => return Err(expired_locally(lifetime)),
         }
-        tokio::time::sleep(interval).await;
         match ask().await {
             Poll::Token(token) => return Ok(token),
             Poll::Pending => {}
-            Poll::SlowDown => interval += SLOW_DOWN,
+            Poll::SlowDown => interval = (interval + SLOW_DOWN).min(MAX_INTERVAL),
             Poll::Failed(error) => return Err(error),
         }
     }
 }
 
-fn expired(endpoint: &Endpoint, status: Option<http::StatusCode>) -> AuthError {
-    let detail = "expired_token: the device code expired before the user approved the login; \
-                  start a new login"
-        .to_owned();
-    AuthError::reauthenticate(match status {
-        Some(status) => {
-            EndpointError::answered(endpoint, status, Some("expired_token".to_owned()), detail)
-        }
-        None => EndpointError::unanswered(endpoint, detail),
-    })
+/// The server answered `expired_token`.
+fn expired(endpoint: &Endpoint, status: http::StatusCode) -> AuthError {
+    AuthError::reauthenticate(EndpointError::answered(
+        endpoint,
+        status,
+        Some("expired_token".to_owned()),
+        "expired_token: the device code expired before the user approved the login; start a \
+         new login"
+            .to_owned(),
+    ))
+}
+
+/// The code's lifetime ran out here without a token or a refusal from the server.
+fn expired_locally(lifetime: Duration) -> AuthError {
+    AuthError::reauthenticate(format!(
+        "the device code expired locally after {} s without approval (the lifetime the \
+         device authorization endpoint gave it, at most 30 minutes); start a new login and \
+         approve it on the other device in time",
+        lifetime.as_secs()
+    ))
 }
 
 /// The device authorization answer (RFC 8628 section 3.2).
@@ -308,19 +354,44 @@ fn read_device_answer(
     let device_code = text("device_code")
         .filter(|code| !code.is_empty())
         .ok_or_else(|| invalid("no `device_code`"))?;
+    let user_code = text("user_code")
+        .map(without_controls)
+        .filter(|code| !code.is_empty())
+        .ok_or_else(|| invalid("no `user_code`"))?;
+    // Some servers (Google's) say `verification_url`.
+    let verification_uri = text("verification_uri")
+        .or_else(|| text("verification_url"))
+        .ok_or_else(|| invalid("no `verification_uri`"))?;
+    let verification_uri = http_url(verification_uri).map_err(|what| {
+        invalid(&format!(
+            "`verification_uri` is {what}; the user must be sent to an http(s) page"
+        ))
+    })?;
+    // Only a convenience: without it the user types the code at `verification_uri`.
+    let verification_uri_complete =
+        text("verification_uri_complete").and_then(|uri| match http_url(uri) {
+            Ok(uri) => Some(uri),
+            Err(what) => {
+                tracing::warn!(
+                    target: "freshtoken",
+                    endpoint = endpoint.name(),
+                    "the device authorization's `verification_uri_complete` is {what}; it is \
+                     left out"
+                );
+                None
+            }
+        });
     let login = DeviceAuthorization {
-        user_code: text("user_code")
-            .ok_or_else(|| invalid("no `user_code`"))?
-            .to_owned(),
-        // Some servers (Google's) say `verification_url`.
-        verification_uri: text("verification_uri")
-            .or_else(|| text("verification_url"))
-            .ok_or_else(|| invalid("no `verification_uri`"))?
-            .to_owned(),
-        verification_uri_complete: text("verification_uri_complete").map(str::to_owned),
-        expires_in: seconds("expires_in").ok_or_else(|| invalid("no `expires_in`"))?,
+        user_code,
+        verification_uri,
+        verification_uri_complete,
+        expires_in: seconds("expires_in")
+            .ok_or_else(|| invalid("no `expires_in`"))?
+            .min(MAX_LIFETIME),
     };
-    let interval = seconds("interval").unwrap_or(DEFAULT_INTERVAL);
+    let interval = seconds("interval")
+        .unwrap_or(MIN_INTERVAL)
+        .clamp(MIN_INTERVAL, MAX_INTERVAL);
     Ok((Zeroizing::new(device_code.to_owned()), login, interval))
 }
 
@@ -337,11 +408,20 @@ mod tests {
     }
 
     /// Polls answered from `script`, recording when each came, on the paused clock.
-    async fn run(script: Vec<Poll>, deadline: Duration) -> (Result<Token, AuthError>, Vec<u64>) {
+    async fn run(script: Vec<Poll>, lifetime: Duration) -> (Result<Token, AuthError>, Vec<u64>) {
+        run_every(Duration::from_secs(5), script, lifetime).await
+    }
+
+    /// The same, polling every `interval`.
+    async fn run_every(
+        interval: Duration,
+        script: Vec<Poll>,
+        lifetime: Duration,
+    ) -> (Result<Token, AuthError>, Vec<u64>) {
         let start = Instant::now();
         let script = Mutex::new(VecDeque::from(script));
         let times = Mutex::new(Vec::new());
-        let result = poll_until(Duration::from_secs(5), start + deadline, &device(), || {
+        let result = poll_until(interval, lifetime, || {
             times
                 .lock()
                 .unwrap()
@@ -371,18 +451,107 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_code_lifetime_ends_the_polling_with_expired_token() {
+    async fn polling_goes_on_until_the_code_expires_with_the_last_poll_at_its_expiry() {
+        let (result, times) = run(Vec::new(), Duration::from_secs(20)).await;
+        assert!(result.is_err());
+        assert_eq!(times, [5, 10, 15, 20], "a poll at 20 s is still in time");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_code_that_expires_locally_says_so_and_after_how_long() {
+        let (result, _) = run(Vec::new(), Duration::from_secs(22)).await;
+        let error = result.unwrap_err();
+        assert!(error.needs_reauthentication(), "{error}");
+        let message = error.to_string();
+        assert!(
+            message.contains("expired locally after 22 s without approval"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("expired_token"),
+            "the server did not answer `expired_token`: {message}"
+        );
+    }
+
+    fn device_answer(fields: &str) -> Answer {
+        let body = format!(
+            r#"{{"device_code":"d","user_code":"WDJB-MJHT",
+                 "verification_uri":"https://auth.example/device"{fields}}}"#
+        );
+        Answer::new(
+            http::StatusCode::OK,
+            &http::HeaderMap::new(),
+            Zeroizing::new(body.into_bytes()),
+            false,
+        )
+    }
+
+    fn interval_and_lifetime(fields: &str) -> (Duration, Duration) {
+        let (_, login, interval) = read_device_answer(&device(), &device_answer(fields)).unwrap();
+        (interval, login.expires_in)
+    }
+
+    #[test]
+    fn the_servers_interval_is_kept_between_five_seconds_and_five_minutes() {
+        let secs = Duration::from_secs;
+        let cases = [
+            (r#","expires_in":600"#, secs(5)),
+            (r#","expires_in":600,"interval":0"#, secs(5)),
+            (r#","expires_in":600,"interval":7"#, secs(7)),
+            (
+                r#","expires_in":600,"interval":18446744073709551615"#,
+                secs(300),
+            ),
+        ];
+        for (fields, expected) in cases {
+            assert_eq!(interval_and_lifetime(fields).0, expected, "{fields}");
+        }
+    }
+
+    #[test]
+    fn a_codes_lifetime_is_capped_at_thirty_minutes() {
+        let secs = Duration::from_secs;
+        let cases = [
+            (r#","expires_in":900"#, secs(900)),
+            (r#","expires_in":18446744073709551615"#, secs(1800)),
+        ];
+        for (fields, expected) in cases {
+            assert_eq!(interval_and_lifetime(fields).1, expected, "{fields}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_code_lifetime_ends_the_polling() {
         let (result, times) = run(Vec::new(), Duration::from_secs(22)).await;
         let error = result.unwrap_err();
         assert!(matches!(
             error.kind(),
             AuthErrorKind::ReauthenticationRequired { .. }
         ));
-        assert!(error.to_string().contains("expired_token"), "{error}");
         assert_eq!(
             times,
             [5, 10, 15, 20],
             "no poll after the code expires at 22 s"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_intervals_and_lifetimes_are_polled_within_bounds_without_overflow() {
+        let forever = Duration::from_secs(u64::MAX);
+        let (result, times) = run_every(forever, Vec::new(), forever).await;
+        let error = result.unwrap_err();
+        assert!(error.to_string().contains("after 1800 s"), "{error}");
+        assert_eq!(times, [300, 600, 900, 1200, 1500, 1800]);
+
+        let (_, times) = run_every(Duration::ZERO, Vec::new(), Duration::from_secs(12)).await;
+        assert_eq!(times, [5, 10], "an interval of 0 polls every 5 s");
+
+        let slow_downs = (0..70).map(|_| Poll::SlowDown).collect();
+        let (_, times) = run_every(Duration::from_secs(290), slow_downs, forever).await;
+        assert_eq!(
+            times,
+            [290, 585, 885, 1185, 1485, 1785],
+            "at most 300 s apart"
         );
     }
 }

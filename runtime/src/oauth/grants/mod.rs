@@ -9,6 +9,8 @@ mod form_grant;
 pub(crate) mod json_login;
 #[cfg(feature = "jsonwebtoken")]
 pub(crate) mod jwt_bearer;
+mod loopback;
 pub(crate) mod password;
 pub(crate) mod pkce;
 pub(crate) mod refresh_token;
+mod screen_text;

@@ -1,7 +1,7 @@
 // Input: the client's authorization and token endpoints, and a way to show the user a URL.
 // Output: the first token of a native app or CLI by the authorization code flow with PKCE
-// (RFC 7636) and a loopback redirect (RFC 8252): a one-shot listener on 127.0.0.1, the
-// `state` checked, the code exchanged with its verifier; later tokens from the refresh token.
+// (RFC 7636) and a loopback redirect (RFC 8252): a listener on 127.0.0.1 (see `loopback`),
+// the code exchanged with its verifier; later tokens from the refresh token.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,11 +10,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::Url;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use zeroize::Zeroizing;
 
 use super::builder_methods::{extra_fields, grant_methods, http_methods};
+use super::loopback::{Redirect, await_redirect};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::exchange::Http;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
@@ -23,19 +23,32 @@ use crate::{AuthError, Token, TokenSource};
 
 /// How long the user has to finish in the browser, unless set.
 const DEFAULT_LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
-/// The most of a redirect request that is read: a request line and some headers.
-const MAX_REQUEST: usize = 16 * 1024;
+/// The path of the redirect URI, unless set.
+const DEFAULT_REDIRECT_PATH: &str = "/callback";
 
 /// Logs a user in with the authorization code flow for native apps: PKCE (RFC 7636, `S256`)
 /// and a loopback redirect (RFC 8252), as `gh`, `gcloud` and `az` do. Renews with the
 /// refresh token afterwards.
 ///
-/// [`login`](Self::login) listens on `127.0.0.1` on a port the OS picks, hands the authorize
-/// URL to your callback (print it, or open a browser with the crate of your choice), waits
-/// for the browser's redirect (at most the login timeout, 5 minutes by default), checks its
-/// `state`, and exchanges the code with its verifier. A denied consent
-/// (`error=access_denied`) is [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected),
-/// naming the error.
+/// [`login`](Self::login) listens on `127.0.0.1` (on a port the OS picks, or the one set
+/// with [`redirect_port`](Self::redirect_port)), hands the authorize URL to your callback
+/// (print it, or open a browser with the crate of your choice), waits for the browser's
+/// redirect to `http://127.0.0.1:<port>/callback` (the path set with
+/// [`redirect_path`](Self::redirect_path)) at most the
+/// [`login_timeout`](Self::login_timeout) (5 minutes by default), and exchanges the code with
+/// its verifier. A denied consent (`error=access_denied`) is
+/// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected), naming the error.
+///
+/// The listener serves connections concurrently, each given 10 s to send its request of at
+/// most 16 KiB, so a connection the browser opens ahead, or another program's, holds up
+/// nothing. A request that is not the login's redirect (another path, a missing or wrong
+/// `state`: a stale browser tab, a forged redirect) is answered 400 or 404 and ignored, the
+/// wrong `state` logged at warn (never the code or the state); after 100 such requests the
+/// login gives up.
+///
+/// For a server that wants the exact redirect URI registered, fix the port with
+/// [`redirect_port`](Self::redirect_port), or bind first with [`listen`](Self::listen) and
+/// read [`LoopbackLogin::redirect_uri`] before the login sends the user to the browser.
 ///
 /// As a [`TokenSource`], a fetch with a refresh token renews it; one without logs in. A login
 /// takes as long as the user does, and the cache bounds every fetch with its
@@ -71,6 +84,8 @@ pub struct AuthorizationCodePkce {
     http: Http,
     show: Arc<dyn Fn(&Url) + Send + Sync>,
     login_timeout: Duration,
+    redirect_path: String,
+    redirect_port: u16,
 }
 
 impl std::fmt::Debug for AuthorizationCodePkce {
@@ -80,6 +95,8 @@ impl std::fmt::Debug for AuthorizationCodePkce {
             .field("endpoint", &self.endpoint)
             .field("client", &self.client)
             .field("login_timeout", &self.login_timeout)
+            .field("redirect_path", &self.redirect_path)
+            .field("redirect_port", &self.redirect_port)
             .finish_non_exhaustive()
     }
 }
@@ -108,48 +125,94 @@ impl AuthorizationCodePkce {
             http: Http::new(),
             show: Arc::new(show),
             login_timeout: DEFAULT_LOGIN_TIMEOUT,
+            redirect_path: DEFAULT_REDIRECT_PATH.to_owned(),
+            redirect_port: 0,
         }
     }
 
     /// How long [`login`](Self::login) waits for the browser's redirect (default 5 minutes).
+    /// Past it the login ends with
+    /// [`AuthErrorKind::ReauthenticationRequired`](crate::AuthErrorKind::ReauthenticationRequired),
+    /// naming this setting.
     #[must_use]
     pub fn login_timeout(mut self, timeout: Duration) -> Self {
         self.login_timeout = timeout;
         self
     }
 
-    /// Logs the user in: the authorize URL to `show`, the redirect to the loopback listener,
-    /// the code exchanged for a token.
+    /// The path of the redirect URI (default `/callback`): it must start with `/` and have no
+    /// query or fragment, or [`listen`](Self::listen) refuses it.
+    #[must_use]
+    pub fn redirect_path(mut self, path: impl Into<String>) -> Self {
+        self.redirect_path = path.into();
+        self
+    }
+
+    /// The port of the redirect URI on 127.0.0.1, for servers that match the registered
+    /// redirect URI exactly. By default (0) the OS picks a free port for each login, as
+    /// RFC 8252 section 7.3 recommends; a fixed port must be free when the login starts.
+    #[must_use]
+    pub fn redirect_port(mut self, port: u16) -> Self {
+        self.redirect_port = port;
+        self
+    }
+
+    /// Binds the loopback listener, so that its [`redirect_uri`](LoopbackLogin::redirect_uri)
+    /// is known before [`LoopbackLogin::login`] sends the user to the browser.
     ///
     /// # Errors
-    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the user denies
-    /// consent, the redirect's `state` does not match, or no port on 127.0.0.1 can be
-    /// bound; [`AuthErrorKind::Timeout`](crate::AuthErrorKind::Timeout) when no redirect
-    /// comes within the login timeout; the errors of a token request for the exchange.
-    pub async fn login(&self) -> Result<Token, AuthError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await.map_err(|error| {
-            AuthError::rejected(format!("no loopback port for the redirect: {error}"))
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the redirect path is
+    /// not a path, or the port cannot be bound on 127.0.0.1 (a fixed port in use, say).
+    pub async fn listen(&self) -> Result<LoopbackLogin<'_>, AuthError> {
+        let path = &self.redirect_path;
+        if !path.starts_with('/') || path.contains(['?', '#']) || path.contains(char::is_whitespace)
+        {
+            return Err(AuthError::rejected(format!(
+                "the redirect path {path:?} is not a path: it must start with `/` and have no \
+                 query, fragment or spaces; fix `AuthorizationCodePkce::redirect_path`"
+            )));
+        }
+        let port = self.redirect_port;
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|error| {
+                let fix = if port == 0 {
+                    "this login needs a port on the loopback interface"
+                } else {
+                    "another program holds the port set with \
+                     `AuthorizationCodePkce::redirect_port`: stop it, or register and set \
+                     another port"
+                };
+                AuthError::rejected(format!(
+                    "cannot listen on 127.0.0.1:{port} for the login's redirect ({error}); {fix}"
+                ))
+            })?;
+        let bound = listener.local_addr().map_err(|error| {
+            AuthError::rejected(format!("the loopback listener has no address: {error}"))
         })?;
-        let port = listener.local_addr().map_err(AuthError::rejected)?.port();
-        let redirect_uri = format!("http://127.0.0.1:{port}/callback");
-        let verifier = random_text(32)?;
-        let state = random_text(16)?;
-        (self.show)(&self.authorize_url(&redirect_uri, &verifier, &state));
+        let uri =
+            Url::parse(&format!("http://127.0.0.1:{}{path}", bound.port())).map_err(|error| {
+                AuthError::rejected(format!(
+                    "the redirect path {path:?} does not make a URL ({error}); fix \
+                     `AuthorizationCodePkce::redirect_path`"
+                ))
+            })?;
+        Ok(LoopbackLogin {
+            source: self,
+            listener,
+            path: uri.path().to_owned(),
+            redirect_uri: uri.into(),
+        })
+    }
 
-        let code = tokio::time::timeout(self.login_timeout, receive_code(&listener, &state))
-            .await
-            .map_err(|_| crate::AuthErrorKind::Timeout(self.login_timeout))??;
-        self.form()
-            .send(
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("code", &code),
-                    ("redirect_uri", &redirect_uri),
-                    ("code_verifier", &verifier),
-                ],
-                &[&code, &verifier],
-            )
-            .await
+    /// Logs the user in: the authorize URL to `show`, the redirect to the loopback listener,
+    /// the code exchanged for a token. The same as [`listen`](Self::listen) then
+    /// [`LoopbackLogin::login`].
+    ///
+    /// # Errors
+    /// As [`listen`](Self::listen) and [`LoopbackLogin::login`].
+    pub async fn login(&self) -> Result<Token, AuthError> {
+        self.listen().await?.login().await
     }
 
     fn authorize_url(&self, redirect_uri: &str, verifier: &str, state: &str) -> Url {
@@ -176,11 +239,118 @@ http_methods!(AuthorizationCodePkce);
 
 impl TokenSource for AuthorizationCodePkce {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
-        match previous.and_then(Token::refresh_token) {
-            Some(refresh_token) => self.form().refresh(refresh_token).await,
-            None => self.login().await,
+        if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
+            return self.form().refresh(refresh_token).await;
         }
+        // The cache bounds this call with its `refresh_timeout`, which a user at a
+        // browser easily outlasts; its timeout error cannot say why.
+        tracing::info!(
+            target: "freshtoken",
+            "no refresh token: AuthorizationCodePkce starts an interactive login, which the token \
+             cache's `refresh_timeout` bounds; log in first with `login` and hand \
+             the token to the cache"
+        );
+        self.login().await
     }
+}
+
+/// A login whose loopback listener is bound: its [`redirect_uri`](Self::redirect_uri) is
+/// known before [`login`](Self::login) sends the user to the browser. Made by
+/// [`AuthorizationCodePkce::listen`]; dropping it closes the listener.
+#[derive(Debug)]
+pub struct LoopbackLogin<'a> {
+    source: &'a AuthorizationCodePkce,
+    listener: TcpListener,
+    /// The path requests must have, as the URL parser normalized it.
+    path: String,
+    redirect_uri: String,
+}
+
+impl LoopbackLogin<'_> {
+    /// The redirect URI the authorize URL carries: `http://127.0.0.1:<port><path>`.
+    #[must_use]
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// Logs the user in: the authorize URL to the source's `show`, the redirect to this
+    /// listener, the code exchanged for a token.
+    ///
+    /// # Errors
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the user denies
+    /// consent (or the server refuses the login) or 100 requests that are not the redirect
+    /// come first;
+    /// [`AuthErrorKind::ReauthenticationRequired`](crate::AuthErrorKind::ReauthenticationRequired)
+    /// when no redirect comes within the login timeout; the errors of a token request for
+    /// the exchange.
+    pub async fn login(self) -> Result<Token, AuthError> {
+        let source = self.source;
+        let redirect_uri = self.redirect_uri;
+        let verifier = random_text(32)?;
+        let state = random_text(16)?;
+        (source.show)(&source.authorize_url(&redirect_uri, &verifier, &state));
+        let redirect = tokio::time::timeout(
+            source.login_timeout,
+            await_redirect(self.listener, self.path, state, &redirect_uri),
+        )
+        .await
+        .map_err(|_| {
+            AuthError::reauthenticate(format!(
+                "no redirect reached {redirect_uri} within the login timeout ({} s, set with \
+                 `AuthorizationCodePkce::login_timeout`): the login was not finished in the \
+                 browser; log in again, or allow more time",
+                source.login_timeout.as_secs()
+            ))
+        })??;
+        let code = match redirect {
+            Redirect::Code(code) => code,
+            Redirect::Error(error) => return Err(refused_in_browser(&error)),
+            Redirect::Empty => {
+                return Err(AuthError::rejected(
+                    "the authorization server's redirect carried neither a code nor an error; \
+                     log in again, and check the server's logs if it happens again",
+                ));
+            }
+        };
+        source
+            .form()
+            .send(
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", &redirect_uri),
+                    ("code_verifier", &verifier),
+                ],
+                &[&code, &verifier],
+            )
+            .await
+    }
+}
+
+/// The error for a redirect with `error=<code>` (RFC 6749 section 4.1.2.1): what happened,
+/// and what to do.
+fn refused_in_browser(code: &str) -> AuthError {
+    let advice = match code {
+        "access_denied" => {
+            "the user (or the server's policy) denied consent in the browser; log in again \
+             to grant it"
+        }
+        "invalid_scope" => "check the scopes the source asks for (`scopes`)",
+        "unauthorized_client" | "unsupported_response_type" => {
+            "check that the client is registered for the authorization code flow"
+        }
+        "invalid_request" => {
+            "check the client id, the registered redirect URI and the extra parameters"
+        }
+        "server_error" | "temporarily_unavailable" => {
+            "the authorization server failed; log in again later"
+        }
+        _ => "see the authorization server's documentation of this error",
+    };
+    AuthError::rejected(format!(
+        "the authorization server answered the login with error `{}`: {advice}",
+        printable(code)
+    ))
 }
 
 /// `bytes` random bytes from the OS, as URL-safe base64 (43 characters for 32 bytes: a
@@ -195,103 +365,6 @@ fn random_text(bytes: usize) -> Result<Zeroizing<String>, AuthError> {
 /// The `S256` code challenge of `verifier` (RFC 7636 section 4.2).
 fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-/// Serves the loopback listener until the redirect with the code arrives; other requests
-/// (a browser's `favicon.ico`) get a 404.
-async fn receive_code(listener: &TcpListener, state: &str) -> Result<Zeroizing<String>, AuthError> {
-    loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let Some(target) = request_target(&mut stream).await else {
-            continue;
-        };
-        let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
-            respond(&mut stream, "400 Bad Request", "Not a redirect.").await;
-            continue;
-        };
-        if url.path() != "/callback" {
-            respond(&mut stream, "404 Not Found", "Not found.").await;
-            continue;
-        }
-        let pair = |name: &str| {
-            url.query_pairs()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| Zeroizing::new(value.into_owned()))
-        };
-        if pair("state").as_deref().map(String::as_str) != Some(state) {
-            respond(
-                &mut stream,
-                "400 Bad Request",
-                "The login did not match; try again.",
-            )
-            .await;
-            return Err(AuthError::rejected(
-                "the redirect's `state` does not match the login's: the redirect did not come \
-                 from this login (a forged or stale one); log in again",
-            ));
-        }
-        if let Some(error) = pair("error") {
-            respond(
-                &mut stream,
-                "200 OK",
-                "Login cancelled. You can close this window.",
-            )
-            .await;
-            return Err(AuthError::rejected(format!(
-                "the authorization server answered the login with error `{}`{}",
-                printable(&error),
-                if error.as_str() == "access_denied" {
-                    " (consent was denied)"
-                } else {
-                    ""
-                }
-            )));
-        }
-        let Some(code) = pair("code").filter(|code| !code.is_empty()) else {
-            respond(&mut stream, "400 Bad Request", "No code in the redirect.").await;
-            return Err(AuthError::rejected(
-                "the redirect carries neither a code nor an error",
-            ));
-        };
-        respond(
-            &mut stream,
-            "200 OK",
-            "Logged in. You can close this window.",
-        )
-        .await;
-        return Ok(code);
-    }
-}
-
-/// The request target of `GET <target> HTTP/1.1`, if the stream starts with such a line.
-async fn request_target(stream: &mut TcpStream) -> Option<String> {
-    let mut head = Zeroizing::new(Vec::with_capacity(1024));
-    let mut chunk = [0; 1024];
-    while !head.windows(4).any(|window| window == b"\r\n\r\n") && head.len() < MAX_REQUEST {
-        let read = stream.read(&mut chunk).await.ok()?;
-        if read == 0 {
-            break;
-        }
-        head.extend_from_slice(&chunk[..read]);
-    }
-    let line = head.split(|&byte| byte == b'\r').next()?;
-    let line = std::str::from_utf8(line).ok()?;
-    let mut parts = line.split(' ');
-    (parts.next()? == "GET").then_some(())?;
-    parts.next().map(str::to_owned)
-}
-
-async fn respond(stream: &mut TcpStream, status: &str, text: &str) {
-    let body = format!("<!doctype html><title>Login</title><p>{text}</p>");
-    let response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    // The browser may have gone; the login's outcome does not depend on it.
-    let _ = stream.write_all(response.as_bytes()).await;
-    let _ = stream.shutdown().await;
 }
 
 /// An error code as it may be shown: RFC 6749 codes are printable ASCII; anything else is
