@@ -132,8 +132,10 @@ pub enum AuthErrorKind {
 
     /// The token request, or the token source as a whole, took longer than its timeout.
     #[error(
-        "token refresh timed out after {0:?}; the token endpoint may be down or slow (the \
-         limits are `TokenCacheBuilder::refresh_timeout` and the sources' own `timeout`)"
+        "token refresh timed out after {0:?}; the token endpoint may be down or slow, or an \
+         interactive login (a browser, a device code) took longer (the limits are \
+         `TokenCacheBuilder::refresh_timeout`, which an interactive login needs as long as \
+         its own `login_timeout`, and the sources' own `timeout`)"
     )]
     Timeout(Duration),
 
