@@ -471,7 +471,7 @@ impl TokenVsFresh {
             ));
         }
         lines.push(format!(
-            "\n{TOKEN_VS_FRESH_PAIRS} pairs of {TOKEN_VS_FRESH_CALLS} reads for each task count.\n"
+            "\n{TOKEN_VS_FRESH_PAIRS} pairs of {TOKEN_VS_FRESH_CALLS} reads for each task count."
         ));
         lines.join("\n")
     }
@@ -505,7 +505,7 @@ impl TokenVsFresh {
 fn token_vs_fresh_report(rt: &Runtime, started: Instant) {
     eprintln!("token().await beside fresh_token(), {TOKEN_VS_FRESH_PAIRS} sample pairs each...");
     let both = token_vs_fresh_both(rt);
-    print!("{}", TokenVsFresh::table(&both));
+    println!("{}", TokenVsFresh::table(&both));
     let targets = [TokenVsFresh::target(&both)];
     print_targets(&targets);
     let report = json!({
