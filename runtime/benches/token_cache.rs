@@ -95,17 +95,29 @@ fn single_task(c: &mut Criterion, rt: &Runtime) {
 }
 
 /// Section 2: The same with 2 and 64 tasks hammering one cache; time per call over all tasks.
+/// `token()` and `fresh_token()` side by side: for the ratio of the two, `bench_report
+/// token-vs-fresh` takes their samples in turns, which the shared machine's noise needs.
 fn contended(c: &mut Criterion, rt: &Runtime) {
     for tasks in [2, 64] {
         let mut group = c.benchmark_group(format!("contended_{tasks}_tasks"));
         group.throughput(Throughput::Elements(1));
         bench_contended(&mut group, rt, "floor", tasks, &Floor::new());
+        // One cache behind both, so `token()` and `fresh_token()` read the same token at
+        // the same addresses: the difference is the future's own cost.
+        let cache = fresh_cache();
         bench_contended(
             &mut group,
             rt,
             "freshtoken token()",
             tasks,
-            &Cache(fresh_cache()),
+            &Cache(cache.clone()),
+        );
+        bench_contended(
+            &mut group,
+            rt,
+            "freshtoken fresh_token()",
+            tasks,
+            &CacheSync(cache),
         );
         bench_contended(
             &mut group,

@@ -49,6 +49,7 @@ use self::schedule::{Freshness, Schedule};
 pub use self::stats::CacheStats;
 use self::stats::Counters;
 use self::store_calls::store_call;
+use self::token_future::Slow;
 pub use self::token_future::TokenFuture;
 use crate::store::{DynStore, MemoryStore};
 use crate::{AuthError, AuthErrorKind, RefreshReason, Token, TokenSource};
@@ -458,11 +459,11 @@ impl<S: TokenSource> TokenCache<S> {
         self.shared.counters.snapshot()
     }
 
-    fn slow_path(&self, want: Want) -> TokenFuture<'_, S> {
+    fn slow_path(&self, want: Want) -> Slow<'_> {
         match self.step(want) {
-            Step::Serve(token) => TokenFuture::ready(Ok(token)),
-            Step::Fail(error) => TokenFuture::ready(Err(error)),
-            Step::Wait(flight) => TokenFuture::waiting(self.wait(flight, want)),
+            Step::Serve(token) => Slow::Ready(Ok(token)),
+            Step::Fail(error) => Slow::Ready(Err(error)),
+            Step::Wait(flight) => Slow::waiting(self.wait(flight, want)),
         }
     }
 

@@ -1187,3 +1187,30 @@ fn token_future_is_send_and_debug_shows_its_state() {
     assert!(!debug.contains("SECRET"), "{debug}");
     assert!(debug.starts_with("TokenFuture"), "{debug}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_completed_token_future_stays_pending_when_polled_again() {
+    let cache = TokenCache::new(Scripted::hourly().slow(secs(1)));
+    let mut cx = Context::from_waker(Waker::noop());
+
+    let mut waited = pin!(cache.token());
+    assert_eq!(access(&(&mut waited).await.unwrap()), "access-1");
+    assert!(waited.as_mut().poll(&mut cx).is_pending(), "after a wait");
+
+    let mut fresh = pin!(cache.token());
+    assert!(matches!(fresh.as_mut().poll(&mut cx), Poll::Ready(Ok(_))));
+    assert!(
+        fresh.as_mut().poll(&mut cx).is_pending(),
+        "after the fast path"
+    );
+
+    cache.close().await;
+    let mut closed = pin!(cache.token());
+    assert!(
+        matches!(closed.as_mut().poll(&mut cx), Poll::Ready(Err(e)) if matches!(e.kind(), AuthErrorKind::Closed))
+    );
+    assert!(
+        closed.as_mut().poll(&mut cx).is_pending(),
+        "after a known error"
+    );
+}

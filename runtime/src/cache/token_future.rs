@@ -31,36 +31,41 @@ type Waiting<'a> = Pin<Box<dyn Future<Output = Result<Arc<Token>, AuthError>> + 
 /// fused future, it stays pending if polled again after it completed.
 #[must_use = "futures do nothing unless awaited"]
 pub struct TokenFuture<'a, S> {
-    state: State<'a, S>,
+    /// The cache and what the caller wants of it, until the first poll looks at the cache.
+    ///
+    /// Kept apart from `waiting` so that the fast path only clears a field with no drop glue
+    /// and dropping the finished future is an inline check of `waiting`: with one state enum
+    /// for both, every ready poll called that enum's out-of-line drop code twice (on leaving
+    /// the first state, and on dropping the future): some 45 instructions a read, where a
+    /// whole read through `fresh_token()` takes about 160.
+    start: Option<(&'a TokenCache<S>, Want)>,
+    /// The refresh the first poll found it has to wait for, until it ends.
+    waiting: Option<Waiting<'a>>,
 }
 
-enum State<'a, S> {
-    /// Not polled yet.
-    Start(&'a TokenCache<S>, Want),
+/// What the first poll found when the token could not be served at once.
+pub(super) enum Slow<'a> {
+    /// The answer is known already: a token another caller just fetched, or an error.
     Ready(Result<Arc<Token>, AuthError>),
+    /// A refresh to wait for.
     Waiting(Waiting<'a>),
-    Done,
+}
+
+impl<'a> Slow<'a> {
+    /// A wait for `wait`, boxed: the fast path's future stays small.
+    pub(super) fn waiting(
+        wait: impl Future<Output = Result<Arc<Token>, AuthError>> + Send + 'a,
+    ) -> Self {
+        Self::Waiting(Box::pin(wait))
+    }
 }
 
 impl<'a, S> TokenFuture<'a, S> {
     /// A future that looks at `cache` when first polled.
     pub(super) fn new(cache: &'a TokenCache<S>, want: Want) -> Self {
         Self {
-            state: State::Start(cache, want),
-        }
-    }
-
-    pub(super) fn ready(outcome: Result<Arc<Token>, AuthError>) -> Self {
-        Self {
-            state: State::Ready(outcome),
-        }
-    }
-
-    pub(super) fn waiting(
-        wait: impl Future<Output = Result<Arc<Token>, AuthError>> + Send + 'a,
-    ) -> Self {
-        Self {
-            state: State::Waiting(Box::pin(wait)),
+            start: Some((cache, want)),
+            waiting: None,
         }
     }
 }
@@ -73,10 +78,10 @@ impl<S: TokenSource> Future for TokenFuture<'_, S> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if let State::Start(cache, Want::Usable) = this.state
+        if let Some((cache, Want::Usable)) = this.start
             && let Some(token) = cache.fresh_token()
         {
-            this.state = State::Done;
+            this.start = None;
             return Poll::Ready(Ok(token));
         }
         this.poll_slow(cx)
@@ -86,32 +91,31 @@ impl<S: TokenSource> Future for TokenFuture<'_, S> {
 impl<S: TokenSource> TokenFuture<'_, S> {
     #[inline(never)]
     fn poll_slow(&mut self, cx: &mut Context<'_>) -> Poll<Result<Arc<Token>, AuthError>> {
-        if let State::Start(cache, want) = self.state {
-            self.state = cache.slow_path(want).state;
-        }
-        match std::mem::replace(&mut self.state, State::Done) {
-            State::Ready(outcome) => Poll::Ready(outcome),
-            State::Waiting(mut wait) => {
-                let polled = wait.as_mut().poll(cx);
-                if polled.is_pending() {
-                    self.state = State::Waiting(wait);
-                }
-                polled
+        if let Some((cache, want)) = self.start.take() {
+            match cache.slow_path(want) {
+                Slow::Ready(outcome) => return Poll::Ready(outcome),
+                Slow::Waiting(wait) => self.waiting = Some(wait),
             }
-            // `slow_path` makes only ready or waiting futures; like a fused future, a
-            // finished one stays pending.
-            State::Start(..) | State::Done => Poll::Pending,
         }
+        // With nothing to wait for, the future has completed: like a fused future, it stays
+        // pending.
+        let Some(wait) = self.waiting.as_mut() else {
+            return Poll::Pending;
+        };
+        let polled = wait.as_mut().poll(cx);
+        if polled.is_ready() {
+            self.waiting = None;
+        }
+        polled
     }
 }
 
 impl<S> fmt::Debug for TokenFuture<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match &self.state {
-            State::Start(..) => "not polled",
-            State::Ready(_) => "ready",
-            State::Waiting(_) => "waiting",
-            State::Done => "done",
+        let state = match (&self.start, &self.waiting) {
+            (Some(_), _) => "not polled",
+            (None, Some(_)) => "waiting",
+            (None, None) => "done",
         };
         f.debug_struct("TokenFuture")
             .field("state", &state)
