@@ -195,3 +195,104 @@ async fn a_redis_stuck_in_debug_sleep_is_cut_off_at_the_command_timeout() {
     let error = load.map(|_| ()).unwrap_err();
     assert!(matches!(error, StoreError::Unreachable { .. }), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_logout_wins_over_a_stale_writer_and_new_hosts_load_nothing() {
+    let redis = RedisServer::start();
+    let (stalled, other) = (store(&redis, "api"), store(&redis, "api"));
+    let old = token("a1", "r1");
+    stalled.save(None, &old).await.unwrap();
+
+    // Another host logs out while this one, stopped mid-refresh, still holds `old`.
+    other.clear().await.unwrap();
+    let stale = stalled.save(Some(&old), &token("a2", "r2")).await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "a stale writer undid the logout: {stale:?}"
+    );
+    stalled.refresh_token_rejected(&old).await.unwrap();
+    assert!(
+        store(&redis, "api").load().await.unwrap().is_none(),
+        "a new host found a token after the logout"
+    );
+
+    // A login replaces the logout.
+    other.save(None, &token("login", "r-login")).await.unwrap();
+    assert_eq!(access(&stalled.load().await.unwrap().unwrap()), "login");
+}
+
+#[tokio::test]
+async fn a_rejected_refresh_token_writes_nothing_where_nothing_is_stored() {
+    let redis = RedisServer::start();
+    let store = store(&redis, "api");
+    store
+        .refresh_token_rejected(&token("a1", "r1"))
+        .await
+        .unwrap();
+    assert!(store.load().await.unwrap().is_none());
+}
+
+/// On the paused clock, only the store's own pauses (backoff, retries, timeouts) move time:
+/// the refused connection itself answers at once on the loopback interface.
+#[tokio::test(start_paused = true)]
+async fn a_closed_port_is_reported_unreachable_at_once_not_at_the_command_timeout() {
+    let store = RedisStore::open(&RedisServer::closed_port_url(), "api")
+        .unwrap()
+        .command_timeout(Duration::from_secs(60));
+    let started = tokio::time::Instant::now();
+    let load = store.load().await.map(|_| ());
+    let lock = store.lock().await.map(|_| ());
+    let save = store.save(None, &token("a1", "r1")).await;
+    let waited = started.elapsed();
+    for answer in [load, lock, save] {
+        let error = answer.unwrap_err();
+        assert!(matches!(error, StoreError::Unreachable { .. }), "{error:?}");
+        assert!(error.to_string().contains("refused"), "{error}");
+    }
+    assert!(
+        waited < Duration::from_millis(50),
+        "the store paused {waited:?} on a refused connection"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_password_is_a_configuration_error_naming_the_fix_not_the_password() {
+    let redis = RedisServer::start_with_password("right-horse-battery");
+    for url in [redis.url_with_password("hunter2-wrong"), redis.url()] {
+        let store = RedisStore::open(&url, "api")
+            .unwrap()
+            .command_timeout(Duration::from_secs(60));
+        let bound = Duration::from_secs(30);
+        for error in [
+            tokio::time::timeout(bound, store.load())
+                .await
+                .unwrap()
+                .map(|_| ())
+                .unwrap_err(),
+            tokio::time::timeout(bound, store.lock())
+                .await
+                .unwrap()
+                .map(|_| ())
+                .unwrap_err(),
+            tokio::time::timeout(bound, store.save(None, &token("a1", "r1")))
+                .await
+                .unwrap()
+                .unwrap_err(),
+        ] {
+            let text = error.to_string();
+            assert!(
+                matches!(error, StoreError::InvalidConfig { .. }),
+                "{url}: {error:?}"
+            );
+            assert!(text.contains("password"), "{text}");
+            assert!(text.contains("127.0.0.1"), "the store is not named: {text}");
+            assert!(
+                !text.contains("hunter2") && !text.contains("right-horse"),
+                "{text}"
+            );
+        }
+    }
+    let right = RedisStore::open(&redis.url_with_password("right-horse-battery"), "api").unwrap();
+    right.save(None, &token("a1", "r1")).await.unwrap();
+    assert_eq!(access(&right.load().await.unwrap().unwrap()), "a1");
+}

@@ -1,5 +1,5 @@
 // Input: the key prefix a user chose for one shared token.
-// Output: the names of the Redis keys that hold it, or why the prefix cannot be used.
+// Output: the names of the Redis keys that hold it (and of its pub/sub channel), or why the prefix cannot be used.
 //
 // The prefix goes inside braces, a Redis Cluster hash tag, so the token and its lease are on
 // one slot and one script can touch both; the key names never hold token bytes.
@@ -15,6 +15,9 @@ pub(super) struct Keys {
     pub(super) token: String,
     /// The lease a host holds while it refreshes: a random owner id, with an expiry.
     pub(super) lease: String,
+    /// The pub/sub channel told when a token is saved or cleared, or a lease released, so
+    /// the hosts waiting for the lease need not poll. Its messages hold no token bytes.
+    pub(super) events: String,
 }
 
 impl Keys {
@@ -41,6 +44,7 @@ impl Keys {
         Ok(Self {
             token: format!("freshtoken:{{{prefix}}}:token"),
             lease: format!("freshtoken:{{{prefix}}}:lease"),
+            events: format!("freshtoken:{{{prefix}}}:events"),
         })
     }
 }
@@ -54,6 +58,7 @@ mod tests {
         let keys = Keys::new("billing:eu").unwrap();
         assert_eq!(keys.token, "freshtoken:{billing:eu}:token");
         assert_eq!(keys.lease, "freshtoken:{billing:eu}:lease");
+        assert_eq!(keys.events, "freshtoken:{billing:eu}:events");
     }
 
     #[test]
