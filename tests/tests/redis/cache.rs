@@ -13,6 +13,7 @@ use freshtoken_tests::GatedSource;
 use freshtoken_tests::redis_server::RedisServer;
 use freshtoken_tests::scripted::{Reply, ScriptedServer};
 
+use super::commands::CommandLog;
 use super::{access, put_to_sleep, seed_expired, store};
 
 /// The lease of the hosts that get stopped in these tests; they stop for four times as long.
@@ -289,4 +290,41 @@ async fn a_transient_failure_stays_with_its_host_and_a_dead_refresh_token_is_sha
     );
     let kept = stored.load().await.unwrap().unwrap();
     assert!(kept.refresh_token().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_costs_each_host_at_most_three_redis_round_trips() {
+    let redis = RedisServer::start();
+    let server = ScriptedServer::start(Reply::issue()).await;
+    seed_expired(&store(&redis, "api")).await;
+    // Refreshes as quick as the endpoint answers: no renewal of the lease within one.
+    let host = || {
+        TokenCache::builder(grant(&server))
+            .store(store(&redis, "api"))
+            .min_refresh_interval(Duration::from_millis(10))
+            .build()
+    };
+    let (a, b) = (host(), host());
+    // The first rotation also connects and subscribes, once per host.
+    let (ta, tb) = tokio::join!(a.token(), b.token());
+    assert_eq!(access(&ta.unwrap()), access(&tb.unwrap()));
+    let mut log = CommandLog::start(&redis).await;
+
+    for rotation in 2..=4 {
+        // The API rejects the token on both hosts at once.
+        for host in [&a, &b] {
+            host.invalidate(&host.cached().unwrap());
+        }
+        let (ta, tb) = tokio::join!(a.token(), b.token());
+        assert_eq!(access(&ta.unwrap()), access(&tb.unwrap()));
+        assert_eq!(server.issued_and_refused(), (rotation, 0));
+        // The lease is released in the background once a host adopted.
+        tokio::task::yield_now().await;
+        let sent = log.client_commands().await;
+        assert!(
+            sent.len() <= 6,
+            "rotation {rotation}: {} round trips for 2 hosts: {sent:#?}",
+            sent.len()
+        );
+    }
 }

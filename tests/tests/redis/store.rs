@@ -6,6 +6,7 @@ use freshtoken::store::RedisStore;
 use freshtoken::{StoreError, Token, TokenStore};
 use freshtoken_tests::redis_server::RedisServer;
 
+use super::commands::CommandLog;
 use super::{access, connection, put_to_sleep, store};
 
 fn token(access: &str, refresh: &str) -> Token {
@@ -295,4 +296,45 @@ async fn a_wrong_or_missing_password_is_a_configuration_error_naming_the_fix_not
     let right = RedisStore::open(&redis.url_with_password("right-horse-battery"), "api").unwrap();
     right.save(None, &token("a1", "r1")).await.unwrap();
     assert_eq!(access(&right.load().await.unwrap().unwrap()), "a1");
+}
+
+#[tokio::test]
+async fn a_lease_lasts_two_seconds_by_default_so_a_dead_holder_stalls_the_others_no_longer() {
+    let redis = RedisServer::start();
+    let lease = store(&redis, "api").lock().await.unwrap();
+    let left: i64 = redis::cmd("PTTL")
+        .arg("freshtoken:{api}:lease")
+        .query_async(&mut connection(&redis).await)
+        .await
+        .unwrap();
+    assert!((1..=2_000).contains(&left), "the lease lasts {left} ms");
+    drop(lease);
+}
+
+#[tokio::test]
+async fn a_waiting_host_wakes_when_the_holder_saves_and_does_not_poll_meanwhile() {
+    let redis = RedisServer::start();
+    // A lease far longer than the test: only the holder's save can end the wait.
+    let (holder, waiter) = (
+        store(&redis, "api").lease(Duration::from_secs(60)),
+        store(&redis, "api").lease(Duration::from_secs(60)),
+    );
+    let first = token("a1", "r1");
+    holder.save(None, &first).await.unwrap();
+    let held = holder.lock().await.unwrap();
+    let mut log = CommandLog::start(&redis).await;
+
+    let mut waiting = Box::pin(waiter.lock());
+    let blocked = tokio::time::timeout(Duration::from_millis(300), &mut waiting).await;
+    assert!(blocked.is_err(), "the waiter got a lease the holder holds");
+    let tries = log.client_commands().await;
+    assert!(tries.len() <= 3, "the waiter polled: {tries:#?}");
+
+    holder.save(Some(&first), &token("a2", "r2")).await.unwrap();
+    let woken = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the waiter slept through the holder's save")
+        .unwrap();
+    assert_eq!(access(&waiter.load().await.unwrap().unwrap()), "a2");
+    drop((woken, held));
 }

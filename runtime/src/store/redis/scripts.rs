@@ -54,18 +54,18 @@ return 1
 /// Takes the lease `KEYS[1]` for owner `ARGV[1]` for `ARGV[2]` milliseconds (`SET NX PX`), and
 /// reads the token `KEYS[2]` with it, so the holder's next load costs no round trip.
 ///
-/// Returns `{1, 0, token JSON or false}` when taken, also when this owner holds it already
-/// (a try sent again after its answer was lost). When another owner holds it: `{2, 0, token
-/// JSON}` if the stored token's fingerprint is no longer `ARGV[3]` (a host saved a new token
-/// while this one waited: adopt it, no lease needed), else `{0, milliseconds the lease has
-/// left, the stored fingerprint or false}`.
+/// Returns `{2, 0, token JSON}`, taking no lease, if the stored token's fingerprint is no
+/// longer `ARGV[3]` (a host saved a new token while this one waited: adopt it). Else `{1, 0,
+/// token JSON or false}` when the lease is taken, also when this owner holds it already (a
+/// try sent again after its answer was lost); and when another owner holds it, `{0,
+/// milliseconds the lease has left, the stored fingerprint or false}`.
 pub(super) const ACQUIRE: &str = r"
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) or redis.call('GET', KEYS[1]) == ARGV[1] then
-  return {1, 0, redis.call('HGET', KEYS[2], 'token')}
-end
 local fp = redis.call('HGET', KEYS[2], 'fp')
 if ARGV[3] ~= '' and fp and fp ~= ARGV[3] then
   return {2, 0, redis.call('HGET', KEYS[2], 'token')}
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) or redis.call('GET', KEYS[1]) == ARGV[1] then
+  return {1, 0, redis.call('HGET', KEYS[2], 'token')}
 end
 return {0, redis.call('PTTL', KEYS[1]), fp}
 ";
