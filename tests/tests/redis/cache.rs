@@ -10,6 +10,7 @@ use freshtoken::oauth::{ClientAuth, RefreshTokenGrant, Url};
 use freshtoken::store::RedisStore;
 use freshtoken::{AuthError, StoreError, StoreLock, Token, TokenCache, TokenSource, TokenStore};
 use freshtoken_tests::GatedSource;
+use freshtoken_tests::faults::SecretWatch;
 use freshtoken_tests::redis_server::RedisServer;
 use freshtoken_tests::scripted::{Reply, ScriptedServer};
 
@@ -327,4 +328,26 @@ async fn a_rotation_costs_each_host_at_most_three_redis_round_trips() {
             sent.len()
         );
     }
+}
+
+/// On the test's own thread, where the log capture is installed.
+#[tokio::test]
+async fn a_wrong_password_is_logged_as_an_error_at_every_refresh_and_never_shown() {
+    let redis = RedisServer::start_with_password("right-horse-battery");
+    let logs = SecretWatch::start();
+    let source = GatedSource::open(Duration::from_secs(600));
+    let host = TokenCache::builder(source.clone())
+        .store(RedisStore::open(&redis.url_with_password("hunter2-wrong"), "api").unwrap())
+        .min_refresh_interval(Duration::from_millis(10))
+        .build();
+    for _ in 0..3 {
+        let _ = host.refresh().await;
+    }
+    let text = logs.logs();
+    let errors = text
+        .lines()
+        .filter(|line| line.contains("ERROR") && line.contains("credentials"))
+        .count();
+    assert!(errors >= 3, "a refused password was not an error at each refresh:\n{text}");
+    logs.assert_none_of(&["hunter2".to_owned(), "right-horse".to_owned()]);
 }
