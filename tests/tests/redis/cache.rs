@@ -348,6 +348,9 @@ async fn a_wrong_password_is_logged_as_an_error_at_every_refresh_and_never_shown
         .lines()
         .filter(|line| line.contains("ERROR") && line.contains("credentials"))
         .count();
-    assert!(errors >= 3, "a refused password was not an error at each refresh:\n{text}");
+    assert!(
+        errors >= 3,
+        "a refused password was not an error at each refresh:\n{text}"
+    );
     logs.assert_none_of(&["hunter2".to_owned(), "right-horse".to_owned()]);
 }
