@@ -79,7 +79,7 @@ impl CommandLog {
         let sent = lines[self.since..end]
             .iter()
             .filter(|line| !line.contains(" lua]") && !line.contains("freshtoken-test-mark"))
-            .filter(|line| !SETUP.contains(&command(line)))
+            .filter(|line| !is_setup(line))
             .cloned()
             .collect();
         self.since = end + 1;
@@ -87,7 +87,14 @@ impl CommandLog {
     }
 }
 
-/// The command a `MONITOR` line shows, quoted and in lower case: `"evalsha"`.
+/// The command a `MONITOR` line shows, quoted: `"EVALSHA"`.
+fn is_setup(line: &str) -> bool {
+    let command = command(line);
+    SETUP
+        .iter()
+        .any(|setup| setup.eq_ignore_ascii_case(command))
+}
+
 fn command(line: &str) -> &str {
     line.split_once("] ")
         .and_then(|(_, rest)| rest.split(' ').next())
