@@ -24,6 +24,9 @@ pub struct CommandLog {
 
 impl CommandLog {
     /// Starts monitoring `redis`.
+    ///
+    /// # Panics
+    /// When the server does not accept `MONITOR`.
     pub async fn start(redis: &RedisServer) -> Self {
         let client = redis::Client::open(redis.url()).unwrap();
         let monitor = client.get_async_monitor().await.unwrap();
@@ -51,6 +54,9 @@ impl CommandLog {
 
     /// The commands clients sent (less connection set-up) since the last call, once the
     /// monitor has shown every command sent before this call.
+    ///
+    /// # Panics
+    /// When the server does not answer, or `MONITOR` does not show the mark within 10 s.
     pub async fn client_commands(&mut self) -> Vec<String> {
         self.marks += 1;
         let mark = format!("freshtoken-test-mark-{}", self.marks);

@@ -1,7 +1,8 @@
 // Input: the tokens of caches on many hosts that share one login, and a Redis they all reach.
 // Output: one token for the fleet: a lease so one host refreshes at a time (`lease.rs`), a
-// compare-and-set save so a host that lost its lease cannot overwrite a newer token
-// (`scripts.rs`), and keys named after the user's prefix (`keys.rs`).
+// compare-and-set save so a host that lost its lease (or was logged out) cannot overwrite a
+// newer token (`scripts.rs`), wake-ups for the hosts waiting for the lease (`wakeups.rs`),
+// and keys named after the user's prefix (`keys.rs`).
 
 mod keys;
 mod lease;
@@ -34,28 +35,44 @@ const RECONNECT_PAUSE: Duration = Duration::from_millis(20);
 /// Keeps one token in Redis for every host of a fleet: one token request per rotation for the
 /// whole fleet, and a single-use refresh token never spent twice.
 ///
-/// Around each refresh the cache takes a **lease** in Redis (`SET NX PX` with a random owner),
-/// then reads the stored token: a host that waited for the lease finds the token the holder
-/// saved and adopts it instead of refreshing again. The lease is renewed while a refresh runs
-/// longer than it, and released by a script that deletes it only for its owner. The new token
-/// is saved by **compare-and-set** against the token it replaces, so a host whose lease
+/// Around each refresh the cache takes a **lease** in Redis (`SET NX PX` with a random owner,
+/// 2 s by default), reading the stored token with it: a host that waited for the lease finds
+/// the token the holder saved and adopts it instead of refreshing again. The holder renews the
+/// lease every third of its length while its refresh runs, so a host that dies holding it
+/// stalls the others for at most one lease. The new token is saved by **compare-and-set**
+/// against the token it replaces, which also releases the lease, so a host whose lease
 /// expired mid-refresh (a stopped process) cannot overwrite a newer token; the cache then
 /// adopts the stored token instead of its own.
 ///
+/// - **Waiting without polling**: the scripts publish on the channel
+///   `freshtoken:{<prefix>}:events` when a token is saved or cleared and when a lease is
+///   released (the messages hold no token bytes); a waiting host subscribes and tries again
+///   when told, or when the lease it waits for would expire (a holder that died, a message
+///   lost). A rotation costs the host that refreshes three round trips, and each host that
+///   waits two. A store made with [`with_connection`](Self::with_connection) has no client to
+///   subscribe with, and polls.
+/// - **Logout**: [`clear`](TokenStore::clear) leaves a marker that refuses every
+///   compare-and-set save, so a host stopped mid-refresh cannot write its token back and log
+///   the fleet in again; only a login (a save with no previous token) replaces it.
 /// - **Keys**: `freshtoken:{<prefix>}:token` (a hash: the token as JSON, and a SHA-256
-///   fingerprint of its secrets) and `freshtoken:{<prefix>}:lease`. The braces are a Redis
-///   Cluster hash tag: both keys live on one slot. Key names never hold token bytes.
-/// - **Redis down or slow**: every command is bounded by the command timeout (default 1 s);
-///   the error makes the cache refresh on its own (one refresh per host, logged once per
-///   outage, not per call) and use Redis again as soon as it answers. Waiting for another
-///   host's lease is bounded by the cache's refresh timeout.
+///   fingerprint of its secrets; or the logout marker) and `freshtoken:{<prefix>}:lease`. The
+///   braces are a Redis Cluster hash tag: both keys live on one slot. Key names never hold
+///   token bytes.
+/// - **Redis down or slow**: every command is bounded by the command timeout (default 1 s),
+///   and a refused connection fails at once; what the caches do meanwhile is the store's
+///   [`OutagePolicy`] (see [`on_outage`](Self::on_outage)). Waiting for another host's lease
+///   is bounded by the cache's refresh timeout.
+/// - **Wrong credentials**: a password or user that Redis refuses (`WRONGPASS`, `NOAUTH`,
+///   `NOPERM`) is a [`StoreError::InvalidConfig`] naming the store and the fix, logged at
+///   error level at every use, not an outage to ride out.
 /// - **Secrets**: the stored value *is* the token, as in [`FileStore`](crate::FileStore).
 ///   Keep Redis private: require a password (`redis://:password@host/`, or a user with ACLs)
 ///   and use TLS (`rediss://`, with one of redis-rs's TLS features enabled in your own
 ///   `Cargo.toml`, for example `redis = { version = "1", features = ["tokio-rustls-comp"] }`).
 ///   Error messages and [`name`](TokenStore::name) never show the URL's password.
 /// - The connection is made on first use (so the store can be built outside a runtime) and
-///   re-made after an error by redis-rs's `ConnectionManager`.
+///   re-made after an error by redis-rs's `ConnectionManager`; the subscription has a
+///   connection of its own.
 ///
 /// ```no_run
 /// use freshtoken::oauth::{ClientAuth, RefreshTokenGrant, Url};
@@ -123,16 +140,18 @@ impl RedisStore {
         Ok(Self::new(Some(connection), None, keys, name))
     }
 
-    /// How long a lease lasts before it must be renewed (default 10 s; at least 30 ms). A
-    /// host stopped for longer loses it; a running refresh renews it every third of this.
+    /// How long a lease lasts before it must be renewed (default 2 s; at least 30 ms): how
+    /// long a host that dies holding it stalls the others, at most. A host stopped for longer
+    /// loses it; a running refresh renews it every third of this.
     #[must_use]
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease.max(Duration::from_millis(30));
         self
     }
 
-    /// How long one Redis command may take before the store reports Redis unreachable and the
-    /// cache refreshes on its own (default 1 s; at least 10 ms).
+    /// How long one Redis command may take before the store reports Redis unreachable
+    /// (default 1 s; at least 10 ms); the cache then does what the
+    /// [`on_outage`](Self::on_outage) policy says.
     #[must_use]
     pub fn command_timeout(mut self, timeout: Duration) -> Self {
         self.command_timeout = timeout.max(Duration::from_millis(10));
