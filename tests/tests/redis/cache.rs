@@ -354,3 +354,36 @@ async fn a_wrong_password_is_logged_as_an_error_at_every_refresh_and_never_shown
     );
     logs.assert_none_of(&["hunter2".to_owned(), "right-horse".to_owned()]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_stopped_mid_refresh_cannot_log_the_fleet_back_in_after_a_logout() {
+    let redis = RedisServer::start();
+    let server = ScriptedServer::start(Reply::issue()).await;
+    seed_expired(&store(&redis, "api")).await;
+    let (fetched, fetched_rx) = mpsc::channel();
+    let stopped = host(
+        StopsAfterFetching {
+            grant: grant(&server),
+            fetched,
+        },
+        store(&redis, "api").lease(LEASE),
+    );
+    let stopped = on_own_thread(async move { stopped.token().await.map(|_| ()) });
+    tokio::task::spawn_blocking(move || fetched_rx.recv().unwrap())
+        .await
+        .unwrap();
+
+    // Meanwhile the user logs out on another host.
+    host(grant(&server), store(&redis, "api"))
+        .clear()
+        .await
+        .unwrap();
+
+    let _ = join(stopped).await;
+    assert!(
+        store(&redis, "api").load().await.unwrap().is_none(),
+        "the stopped host's token undid the logout"
+    );
+    let new_host = host(grant(&server), store(&redis, "api"));
+    assert!(new_host.token().await.is_err(), "a new host found a login");
+}

@@ -206,10 +206,17 @@ async fn a_logout_wins_over_a_stale_writer_and_new_hosts_load_nothing() {
 
     // Another host logs out while this one, stopped mid-refresh, still holds `old`.
     other.clear().await.unwrap();
-    let stale = stalled.save(Some(&old), &token("a2", "r2")).await;
+    let renewed = token("a2", "r2");
+    let stale = stalled.save(Some(&old), &renewed).await;
     assert!(
         matches!(stale, Err(StoreError::Conflict { .. })),
         "a stale writer undid the logout: {stale:?}"
+    );
+    // Nor can it force that token in as if it were a login.
+    let forced = stalled.save(None, &renewed).await;
+    assert!(
+        matches!(forced, Err(StoreError::Conflict { .. })),
+        "a refused token was forced in: {forced:?}"
     );
     stalled.refresh_token_rejected(&old).await.unwrap();
     assert!(

@@ -10,7 +10,7 @@ mod scripts;
 mod wakeups;
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -99,6 +99,9 @@ pub struct RedisStore {
     outage: OutagePolicy,
     lease_slot: Arc<LeaseSlot>,
     wakeups: Arc<Wakeups>,
+    /// The fingerprint of the last token refused because of a logout: saved again with no
+    /// previous token, it is the same refresh forcing its way in, not a login.
+    refused_after_logout: Arc<Mutex<Option<String>>>,
 }
 
 impl RedisStore {
@@ -183,7 +186,14 @@ impl RedisStore {
             outage: OutagePolicy::WaitForStore,
             lease_slot: Arc::default(),
             wakeups: Arc::default(),
+            refused_after_logout: Arc::default(),
         }
+    }
+
+    fn refused_after_logout(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.refused_after_logout
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn has_client(&self) -> bool {
@@ -304,13 +314,20 @@ impl RedisStore {
         only_over_previous: bool,
     ) -> Result<(), StoreError> {
         self.lease_slot.forget_prefetched();
+        let fingerprint = scripts::fingerprint(new);
+        let conflict = || StoreError::Conflict {
+            store: self.name.to_string(),
+        };
+        if previous.is_none() && self.refused_after_logout().as_ref() == Some(&fingerprint) {
+            return Err(conflict());
+        }
         let lease = self.lease_slot.held();
         let script = Script::new(scripts::SAVE);
         let mut invocation = script.key(&self.keys.token);
         invocation
             .key(&self.keys.lease)
             .arg(previous.map(scripts::fingerprint).unwrap_or_default())
-            .arg(scripts::fingerprint(new))
+            .arg(&fingerprint)
             .arg(&saved::to_json(new)[..])
             .arg(if only_over_previous { "1" } else { "0" })
             .arg(lease.as_ref().map_or("", |(owner, _)| owner.as_str()))
@@ -322,9 +339,11 @@ impl RedisStore {
             })
             .await?;
         match written {
-            0 => Err(StoreError::Conflict {
-                store: self.name.to_string(),
-            }),
+            0 => Err(conflict()),
+            3 => {
+                *self.refused_after_logout() = Some(fingerprint);
+                Err(conflict())
+            }
             2 => {
                 if let Some((_, released)) = lease {
                     released.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -408,7 +427,8 @@ impl TokenStore for RedisStore {
     /// A compare-and-set: fails with [`StoreError::Conflict`] when the stored token is
     /// neither `previous` nor `new` (another host saved its own token meanwhile), or when the
     /// fleet logged out since `previous` (see [`clear`](TokenStore::clear)). With no
-    /// `previous` (a login), it replaces whatever is stored.
+    /// `previous` (a login), it replaces whatever is stored, except with the very token that
+    /// a logout just refused.
     async fn save(&self, previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
         self.compare_and_set(previous, new, false).await
     }

@@ -15,7 +15,7 @@ use crate::Token;
 /// `ARGV[5]`: the owner of the lease `KEYS[2]` the writer holds (empty: none), released by the
 /// same script, since the refresh is over once its token is saved; `ARGV[6]`: the channel
 /// told "saved". Returns 1 when written, 2 when written and the lease released, 0 when
-/// refused.
+/// refused, 3 when refused because of a logout.
 ///
 /// A missing key is not a logout (a Redis that lost its data holds nothing): a renewal may
 /// write there. A logout leaves a tombstone (`cleared`) that only a login replaces, so a host
@@ -27,7 +27,9 @@ if ARGV[1] ~= '' then
     if current ~= ARGV[1] and current ~= ARGV[2] then
       return 0
     end
-  elseif ARGV[4] == '1' or redis.call('EXISTS', KEYS[1]) == 1 then
+  elseif redis.call('EXISTS', KEYS[1]) == 1 then
+    return 3
+  elseif ARGV[4] == '1' then
     return 0
   end
 end
