@@ -11,7 +11,8 @@ const MAX_PREFIX_LEN: usize = 128;
 /// The keys of one shared token.
 #[derive(Debug, Clone)]
 pub(super) struct Keys {
-    /// A hash: the saved token (`token`) and the fingerprint of its secrets (`fp`).
+    /// A hash: the saved token (`token`) and the fingerprint of its secrets (`fp`); or, after
+    /// a logout, only the marker `cleared`, which refuses every save but a login.
     pub(super) token: String,
     /// The lease a host holds while it refreshes: a random owner id, with an expiry.
     pub(super) lease: String,

@@ -181,7 +181,11 @@ async fn try_once(store: &RedisStore, owner: &str, seen: &str) -> Result<Try, St
         (1, prefetched) => Try::Taken(prefetched),
         (2, Some(json)) => Try::Saved(json),
         (_, fingerprint) => Try::Held(
-            Duration::from_millis(u64::try_from(left).unwrap_or(1).max(1)),
+            // A lease with no expiry (set by hand) is tried again after a lease's length.
+            u64::try_from(left)
+                .ok()
+                .filter(|millis| *millis > 0)
+                .map_or(store.lease, Duration::from_millis),
             fingerprint.map(|fp| String::from_utf8_lossy(&fp).into_owned()),
         ),
     })

@@ -35,10 +35,11 @@ impl Wakeups {
         &self.notify
     }
 
-    /// Starts the subscription (once; later calls do nothing). Needs a Tokio runtime.
+    /// Starts the subscription, unless it runs already (it ends with the runtime it was
+    /// started on). Needs a Tokio runtime.
     pub(super) fn start(&self, client: &redis::Client, channel: &str, connect_timeout: Duration) {
         let mut task = self.task.lock().unwrap_or_else(PoisonError::into_inner);
-        if task.is_some() {
+        if task.as_ref().is_some_and(|task| !task.is_finished()) {
             return;
         }
         let (subscribed_tx, subscribed_rx) = watch::channel(false);
