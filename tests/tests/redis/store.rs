@@ -345,3 +345,54 @@ async fn a_waiting_host_wakes_when_the_holder_saves_and_does_not_poll_meanwhile(
     assert_eq!(access(&waiter.load().await.unwrap().unwrap()), "a2");
     drop((woken, held));
 }
+
+#[tokio::test]
+async fn a_lease_try_cut_off_by_the_command_timeout_leaves_no_lease_behind() {
+    let redis = RedisServer::start();
+    let store = store(&redis, "api");
+    store.save(None, &token("a1", "r1")).await.unwrap();
+    let (mut sleeper, mut probe) = (connection(&redis).await, connection(&redis).await);
+    // Connected, and the lease scripts loaded on the server, as on any host after its first
+    // refresh.
+    drop(store.lock().await.unwrap());
+    while redis::cmd("EXISTS")
+        .arg("freshtoken:{api}:lease")
+        .query_async::<bool>(&mut probe)
+        .await
+        .unwrap()
+    {
+        tokio::task::yield_now().await;
+    }
+    // The server answers nothing for longer than the store's command timeout (300 ms), then
+    // runs what was sent meanwhile: the lease try, which takes the lease, among it.
+    drop(tokio::spawn(async move {
+        let _: Result<(), _> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(0.6)
+            .query_async(&mut sleeper)
+            .await;
+    }));
+    while tokio::time::timeout(
+        Duration::from_millis(100),
+        redis::cmd("PING").query_async::<String>(&mut probe),
+    )
+    .await
+    .is_ok()
+    {}
+    let error = store.lock().await.map(|_| ()).unwrap_err();
+    assert!(matches!(error, StoreError::Unreachable { .. }), "{error:?}");
+    // Awake again once it answers.
+    while redis::cmd("PING")
+        .query_async::<String>(&mut probe)
+        .await
+        .is_err()
+    {}
+
+    // The release the store sent after the cut-off runs right after the try.
+    let holder: Option<String> = redis::cmd("GET")
+        .arg("freshtoken:{api}:lease")
+        .query_async(&mut probe)
+        .await
+        .unwrap();
+    assert_eq!(holder, None, "a lease nobody holds blocks the fleet");
+}
