@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use futures_core::Stream;
 
 use freshtoken::store::RedisStore;
-use freshtoken::{AuthError, Token, TokenCache, TokenSource};
+use freshtoken::{AuthError, Token, TokenCache, TokenSource, TokenStore};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
@@ -23,8 +23,6 @@ use tokio::runtime::Runtime;
 const HOSTS: usize = 8;
 const FLEET_RUN: Duration = Duration::from_secs(6);
 const LIFETIME: Duration = Duration::from_secs(1);
-/// What a holder that dies leaves behind: the lease, at its default length (2 s), unrenewed.
-const DEAD_LEASE_MS: u64 = 2_000;
 /// Commands a connection sends once when made, not per rotation.
 const SETUP: [&str; 4] = ["\"client\"", "\"hello\"", "\"subscribe\"", "\"select\""];
 /// Reads per fast-path timing, and timings per cache (the median is kept).
@@ -280,26 +278,28 @@ struct FleetRun {
     longest_call: Duration,
 }
 
-/// Plays a host that took the lease and died: once the fleet runs, sets the lease (when free)
-/// to an owner nobody is, for the default lease, with no renewal to follow.
-async fn kill_a_holder(server: &Server, prefix: &str) {
-    let mut connection = server.counter().await;
+/// Plays a host that takes the lease and dies: once the fleet runs, a store with the default
+/// lease takes it on a runtime of its own, which then ends with its renewal task and without a
+/// release, as a killed process would.
+async fn kill_a_holder(server: &Server, prefix: &'static str) {
     tokio::time::sleep(FLEET_RUN / 3).await;
-    loop {
-        let taken: Option<String> = redis::cmd("SET")
-            .arg(format!("freshtoken:{{{prefix}}}:lease"))
-            .arg("a-host-that-died")
-            .arg("NX")
-            .arg("PX")
-            .arg(DEAD_LEASE_MS)
-            .query_async(&mut connection)
-            .await
-            .expect("SET on the benchmark's redis-server");
-        if taken.is_some() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let url = server.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the host that dies");
+        runtime.block_on(async {
+            let lease = RedisStore::open(&url, prefix)
+                .expect("a valid URL and prefix")
+                .lock()
+                .await
+                .expect("the lease");
+            std::mem::forget(lease);
+        });
+    })
+    .await
+    .expect("the host that dies");
 }
 
 /// Runs `HOSTS` caches, each calling every 10 ms for `FLEET_RUN`, each with the store `store`
