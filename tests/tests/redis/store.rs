@@ -396,3 +396,37 @@ async fn a_lease_try_cut_off_by_the_command_timeout_leaves_no_lease_behind() {
         .unwrap();
     assert_eq!(holder, None, "a lease nobody holds blocks the fleet");
 }
+
+#[tokio::test]
+async fn the_events_channel_tells_saves_releases_and_logouts_without_token_bytes() {
+    let redis = RedisServer::start();
+    let store = store(&redis, "api");
+    let mut events = redis::Client::open(redis.url())
+        .unwrap()
+        .get_async_pubsub()
+        .await
+        .unwrap();
+    events.subscribe("freshtoken:{api}:events").await.unwrap();
+
+    store
+        .save(None, &token("access-SECRET", "refresh-SECRET"))
+        .await
+        .unwrap();
+    drop(store.lock().await.unwrap());
+    store.clear().await.unwrap();
+
+    let mut messages = Box::pin(events.into_on_message());
+    let mut told = Vec::new();
+    while told.len() < 3 {
+        let message = tokio::time::timeout(
+            Duration::from_secs(10),
+            std::future::poll_fn(|cx| futures_util::Stream::poll_next(messages.as_mut(), cx)),
+        )
+        .await
+        .expect("the store told the channel nothing")
+        .unwrap();
+        assert_eq!(message.get_channel_name(), "freshtoken:{api}:events");
+        told.push(message.get_payload::<String>().unwrap());
+    }
+    assert_eq!(told, ["saved", "released", "cleared"]);
+}
