@@ -15,6 +15,8 @@ const STARTUP: Duration = Duration::from_secs(10);
 pub struct RedisServer {
     port: u16,
     child: Option<Child>,
+    /// The password the server requires (`requirepass`), if any.
+    password: Option<String>,
 }
 
 impl RedisServer {
@@ -25,19 +27,44 @@ impl RedisServer {
     /// install it.
     #[must_use]
     pub fn start() -> Self {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|listener| listener.local_addr())
-            .expect("no free port on 127.0.0.1")
-            .port();
-        let mut server = Self { port, child: None };
+        Self::start_with(None)
+    }
+
+    /// Starts a server that requires `password` (`requirepass`) of every client.
+    ///
+    /// # Panics
+    /// As [`start`](Self::start).
+    #[must_use]
+    pub fn start_with_password(password: &str) -> Self {
+        Self::start_with(Some(password.to_owned()))
+    }
+
+    fn start_with(password: Option<String>) -> Self {
+        let mut server = Self {
+            port: free_port(),
+            child: None,
+            password,
+        };
         server.restart();
         server
     }
 
-    /// The URL of the server.
+    /// The URL of the server, with no password.
     #[must_use]
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// The URL of the server with `password` in it.
+    #[must_use]
+    pub fn url_with_password(&self, password: &str) -> String {
+        format!("redis://:{password}@127.0.0.1:{}/", self.port)
+    }
+
+    /// A URL on a loopback port where nothing listens (connections are refused at once).
+    #[must_use]
+    pub fn closed_port_url() -> String {
+        format!("redis://127.0.0.1:{}/", free_port())
     }
 
     /// The process id of the server (to stop it with a signal).
@@ -72,6 +99,13 @@ impl RedisServer {
             ])
             // `DEBUG SLEEP` plays a slow server.
             .args(["--enable-debug-command", "local"])
+            .args(
+                self.password
+                    .as_deref()
+                    .map(|password| ["--requirepass", password])
+                    .into_iter()
+                    .flatten(),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn();
@@ -102,6 +136,14 @@ impl RedisServer {
             std::thread::sleep(Duration::from_millis(10));
         }
     }
+}
+
+/// A loopback port that was free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .expect("no free port on 127.0.0.1")
+        .port()
 }
 
 impl Drop for RedisServer {

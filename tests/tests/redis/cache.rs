@@ -13,9 +13,11 @@ use freshtoken::{
     TokenStore,
 };
 use freshtoken_tests::GatedSource;
+use freshtoken_tests::faults::SecretWatch;
 use freshtoken_tests::redis_server::RedisServer;
 use freshtoken_tests::scripted::{Reply, ScriptedServer};
 
+use super::commands::CommandLog;
 use super::{access, put_to_sleep, seed_expired, store};
 
 /// The lease of the hosts that get stopped in these tests; they stop for four times as long.
@@ -301,4 +303,99 @@ async fn a_transient_failure_stays_with_its_host_and_a_dead_refresh_token_is_sha
     );
     let kept = stored.load().await.unwrap().unwrap();
     assert!(kept.refresh_token().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_costs_each_host_at_most_three_redis_round_trips() {
+    let redis = RedisServer::start();
+    let server = ScriptedServer::start(Reply::issue()).await;
+    seed_expired(&store(&redis, "api")).await;
+    // Refreshes as quick as the endpoint answers: no renewal of the lease within one.
+    let host = || {
+        TokenCache::builder(grant(&server))
+            .store(store(&redis, "api"))
+            .min_refresh_interval(Duration::from_millis(10))
+            .build()
+    };
+    let (a, b) = (host(), host());
+    // The first rotation also connects and subscribes, once per host.
+    let (ta, tb) = tokio::join!(a.token(), b.token());
+    assert_eq!(access(&ta.unwrap()), access(&tb.unwrap()));
+    let mut log = CommandLog::start(&redis).await;
+
+    for rotation in 2..=4 {
+        // The API rejects the token on both hosts at once.
+        for host in [&a, &b] {
+            host.invalidate(&host.cached().unwrap());
+        }
+        let (ta, tb) = tokio::join!(a.token(), b.token());
+        assert_eq!(access(&ta.unwrap()), access(&tb.unwrap()));
+        assert_eq!(server.issued_and_refused(), (rotation, 0));
+        // The lease is released in the background once a host adopted.
+        tokio::task::yield_now().await;
+        let sent = log.client_commands().await;
+        assert!(
+            sent.len() <= 6,
+            "rotation {rotation}: {} round trips for 2 hosts: {sent:#?}",
+            sent.len()
+        );
+    }
+}
+
+/// On the test's own thread, where the log capture is installed.
+#[tokio::test]
+async fn a_wrong_password_is_logged_as_an_error_at_every_refresh_and_never_shown() {
+    let redis = RedisServer::start_with_password("right-horse-battery");
+    let logs = SecretWatch::start();
+    let source = GatedSource::open(Duration::from_secs(600));
+    let host = TokenCache::builder(source.clone())
+        .store(RedisStore::open(&redis.url_with_password("hunter2-wrong"), "api").unwrap())
+        .min_refresh_interval(Duration::from_millis(10))
+        .build();
+    for _ in 0..3 {
+        let _ = host.refresh().await;
+    }
+    let text = logs.logs();
+    let errors = text
+        .lines()
+        .filter(|line| line.contains("ERROR") && line.contains("credentials"))
+        .count();
+    assert!(
+        errors >= 3,
+        "a refused password was not an error at each refresh:\n{text}"
+    );
+    logs.assert_none_of(&["hunter2".to_owned(), "right-horse".to_owned()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_stopped_mid_refresh_cannot_log_the_fleet_back_in_after_a_logout() {
+    let redis = RedisServer::start();
+    let server = ScriptedServer::start(Reply::issue()).await;
+    seed_expired(&store(&redis, "api")).await;
+    let (fetched, fetched_rx) = mpsc::channel();
+    let stopped = host(
+        StopsAfterFetching {
+            grant: grant(&server),
+            fetched,
+        },
+        store(&redis, "api").lease(LEASE),
+    );
+    let stopped = on_own_thread(async move { stopped.token().await.map(|_| ()) });
+    tokio::task::spawn_blocking(move || fetched_rx.recv().unwrap())
+        .await
+        .unwrap();
+
+    // Meanwhile the user logs out on another host.
+    host(grant(&server), store(&redis, "api"))
+        .clear()
+        .await
+        .unwrap();
+
+    let _ = join(stopped).await;
+    assert!(
+        store(&redis, "api").load().await.unwrap().is_none(),
+        "the stopped host's token undid the logout"
+    );
+    let new_host = host(grant(&server), store(&redis, "api"));
+    assert!(new_host.token().await.is_err(), "a new host found a login");
 }

@@ -3,6 +3,7 @@
 //! (caches with their own connections), and a fleet of processes.
 
 pub mod cache;
+pub mod commands;
 pub mod fleet;
 pub mod store;
 

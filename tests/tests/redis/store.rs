@@ -6,6 +6,7 @@ use freshtoken::store::RedisStore;
 use freshtoken::{StoreError, Token, TokenStore};
 use freshtoken_tests::redis_server::RedisServer;
 
+use super::commands::CommandLog;
 use super::{access, connection, put_to_sleep, store};
 
 fn token(access: &str, refresh: &str) -> Token {
@@ -194,4 +195,238 @@ async fn a_redis_stuck_in_debug_sleep_is_cut_off_at_the_command_timeout() {
         .expect("the load waited for the sleeping server");
     let error = load.map(|_| ()).unwrap_err();
     assert!(matches!(error, StoreError::Unreachable { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_logout_wins_over_a_stale_writer_and_new_hosts_load_nothing() {
+    let redis = RedisServer::start();
+    let (stalled, other) = (store(&redis, "api"), store(&redis, "api"));
+    let old = token("a1", "r1");
+    stalled.save(None, &old).await.unwrap();
+
+    // Another host logs out while this one, stopped mid-refresh, still holds `old`.
+    other.clear().await.unwrap();
+    let renewed = token("a2", "r2");
+    let stale = stalled.save(Some(&old), &renewed).await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "a stale writer undid the logout: {stale:?}"
+    );
+    // Nor can it force that token in as if it were a login.
+    let forced = stalled.save(None, &renewed).await;
+    assert!(
+        matches!(forced, Err(StoreError::Conflict { .. })),
+        "a refused token was forced in: {forced:?}"
+    );
+    stalled.refresh_token_rejected(&old).await.unwrap();
+    assert!(
+        store(&redis, "api").load().await.unwrap().is_none(),
+        "a new host found a token after the logout"
+    );
+
+    // A login replaces the logout.
+    other.save(None, &token("login", "r-login")).await.unwrap();
+    assert_eq!(access(&stalled.load().await.unwrap().unwrap()), "login");
+}
+
+#[tokio::test]
+async fn a_rejected_refresh_token_writes_nothing_where_nothing_is_stored() {
+    let redis = RedisServer::start();
+    let store = store(&redis, "api");
+    store
+        .refresh_token_rejected(&token("a1", "r1"))
+        .await
+        .unwrap();
+    assert!(store.load().await.unwrap().is_none());
+}
+
+/// On the paused clock, only the store's own pauses (backoff, retries, timeouts) move time:
+/// the refused connection itself answers at once on the loopback interface.
+#[tokio::test(start_paused = true)]
+async fn a_closed_port_is_reported_unreachable_at_once_not_at_the_command_timeout() {
+    let store = RedisStore::open(&RedisServer::closed_port_url(), "api")
+        .unwrap()
+        .command_timeout(Duration::from_secs(60));
+    let started = tokio::time::Instant::now();
+    let load = store.load().await.map(|_| ());
+    let lock = store.lock().await.map(|_| ());
+    let save = store.save(None, &token("a1", "r1")).await;
+    let waited = started.elapsed();
+    for answer in [load, lock, save] {
+        let error = answer.unwrap_err();
+        assert!(matches!(error, StoreError::Unreachable { .. }), "{error:?}");
+        assert!(error.to_string().contains("refused"), "{error}");
+    }
+    assert!(
+        waited < Duration::from_millis(50),
+        "the store paused {waited:?} on a refused connection"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_password_is_a_configuration_error_naming_the_fix_not_the_password() {
+    let redis = RedisServer::start_with_password("right-horse-battery");
+    for url in [redis.url_with_password("hunter2-wrong"), redis.url()] {
+        let store = RedisStore::open(&url, "api")
+            .unwrap()
+            .command_timeout(Duration::from_secs(60));
+        let bound = Duration::from_secs(30);
+        for error in [
+            tokio::time::timeout(bound, store.load())
+                .await
+                .unwrap()
+                .map(|_| ())
+                .unwrap_err(),
+            tokio::time::timeout(bound, store.lock())
+                .await
+                .unwrap()
+                .map(|_| ())
+                .unwrap_err(),
+            tokio::time::timeout(bound, store.save(None, &token("a1", "r1")))
+                .await
+                .unwrap()
+                .unwrap_err(),
+        ] {
+            let text = error.to_string();
+            assert!(
+                matches!(error, StoreError::InvalidConfig { .. }),
+                "{url}: {error:?}"
+            );
+            assert!(text.contains("password"), "{text}");
+            assert!(text.contains("127.0.0.1"), "the store is not named: {text}");
+            assert!(
+                !text.contains("hunter2") && !text.contains("right-horse"),
+                "{text}"
+            );
+        }
+    }
+    let right = RedisStore::open(&redis.url_with_password("right-horse-battery"), "api").unwrap();
+    right.save(None, &token("a1", "r1")).await.unwrap();
+    assert_eq!(access(&right.load().await.unwrap().unwrap()), "a1");
+}
+
+#[tokio::test]
+async fn a_lease_lasts_two_seconds_by_default_so_a_dead_holder_stalls_the_others_no_longer() {
+    let redis = RedisServer::start();
+    let lease = store(&redis, "api").lock().await.unwrap();
+    let left: i64 = redis::cmd("PTTL")
+        .arg("freshtoken:{api}:lease")
+        .query_async(&mut connection(&redis).await)
+        .await
+        .unwrap();
+    assert!((1..=2_000).contains(&left), "the lease lasts {left} ms");
+    drop(lease);
+}
+
+#[tokio::test]
+async fn a_waiting_host_wakes_when_the_holder_saves_and_does_not_poll_meanwhile() {
+    let redis = RedisServer::start();
+    // A lease far longer than the test: only the holder's save can end the wait.
+    let (holder, waiter) = (
+        store(&redis, "api").lease(Duration::from_secs(60)),
+        store(&redis, "api").lease(Duration::from_secs(60)),
+    );
+    let first = token("a1", "r1");
+    holder.save(None, &first).await.unwrap();
+    let held = holder.lock().await.unwrap();
+    let mut log = CommandLog::start(&redis).await;
+
+    let mut waiting = Box::pin(waiter.lock());
+    let blocked = tokio::time::timeout(Duration::from_millis(300), &mut waiting).await;
+    assert!(blocked.is_err(), "the waiter got a lease the holder holds");
+    let tries = log.client_commands().await;
+    assert!(tries.len() <= 3, "the waiter polled: {tries:#?}");
+
+    holder.save(Some(&first), &token("a2", "r2")).await.unwrap();
+    let woken = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("the waiter slept through the holder's save")
+        .unwrap();
+    assert_eq!(access(&waiter.load().await.unwrap().unwrap()), "a2");
+    drop((woken, held));
+}
+
+#[tokio::test]
+async fn a_lease_try_cut_off_by_the_command_timeout_leaves_no_lease_behind() {
+    let redis = RedisServer::start();
+    let store = store(&redis, "api");
+    store.save(None, &token("a1", "r1")).await.unwrap();
+    let (mut sleeper, mut probe) = (connection(&redis).await, connection(&redis).await);
+    // Connected, and the lease scripts loaded on the server, as on any host after its first
+    // refresh.
+    drop(store.lock().await.unwrap());
+    while redis::cmd("EXISTS")
+        .arg("freshtoken:{api}:lease")
+        .query_async::<bool>(&mut probe)
+        .await
+        .unwrap()
+    {
+        tokio::task::yield_now().await;
+    }
+    // The server answers nothing for longer than the store's command timeout (300 ms), then
+    // runs what was sent meanwhile: the lease try, which takes the lease, among it.
+    drop(tokio::spawn(async move {
+        let _: Result<(), _> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(0.6)
+            .query_async(&mut sleeper)
+            .await;
+    }));
+    while tokio::time::timeout(
+        Duration::from_millis(100),
+        redis::cmd("PING").query_async::<String>(&mut probe),
+    )
+    .await
+    .is_ok()
+    {}
+    let error = store.lock().await.map(|_| ()).unwrap_err();
+    assert!(matches!(error, StoreError::Unreachable { .. }), "{error:?}");
+    // Awake again once it answers.
+    while redis::cmd("PING")
+        .query_async::<String>(&mut probe)
+        .await
+        .is_err()
+    {}
+
+    // The release the store sent after the cut-off runs right after the try.
+    let holder: Option<String> = redis::cmd("GET")
+        .arg("freshtoken:{api}:lease")
+        .query_async(&mut probe)
+        .await
+        .unwrap();
+    assert_eq!(holder, None, "a lease nobody holds blocks the fleet");
+}
+
+#[tokio::test]
+async fn the_events_channel_tells_saves_releases_and_logouts_without_token_bytes() {
+    let redis = RedisServer::start();
+    let store = store(&redis, "api");
+    let mut events = redis::Client::open(redis.url())
+        .unwrap()
+        .get_async_pubsub()
+        .await
+        .unwrap();
+    events.subscribe("freshtoken:{api}:events").await.unwrap();
+
+    store
+        .save(None, &token("access-SECRET", "refresh-SECRET"))
+        .await
+        .unwrap();
+    drop(store.lock().await.unwrap());
+    store.clear().await.unwrap();
+
+    let mut messages = Box::pin(events.into_on_message());
+    let mut told = Vec::new();
+    while told.len() < 3 {
+        let message = tokio::time::timeout(
+            Duration::from_secs(10),
+            std::future::poll_fn(|cx| futures_util::Stream::poll_next(messages.as_mut(), cx)),
+        )
+        .await
+        .expect("the store told the channel nothing")
+        .unwrap();
+        assert_eq!(message.get_channel_name(), "freshtoken:{api}:events");
+        told.push(message.get_payload::<String>().unwrap());
+    }
+    assert_eq!(told, ["saved", "released", "cleared"]);
 }

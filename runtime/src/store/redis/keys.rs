@@ -1,5 +1,5 @@
 // Input: the key prefix a user chose for one shared token.
-// Output: the names of the Redis keys that hold it, or why the prefix cannot be used.
+// Output: the names of the Redis keys that hold it (and of its pub/sub channel), or why the prefix cannot be used.
 //
 // The prefix goes inside braces, a Redis Cluster hash tag, so the token and its lease are on
 // one slot and one script can touch both; the key names never hold token bytes.
@@ -11,10 +11,14 @@ const MAX_PREFIX_LEN: usize = 128;
 /// The keys of one shared token.
 #[derive(Debug, Clone)]
 pub(super) struct Keys {
-    /// A hash: the saved token (`token`) and the fingerprint of its secrets (`fp`).
+    /// A hash: the saved token (`token`) and the fingerprint of its secrets (`fp`); or, after
+    /// a logout, only the marker `cleared`, which refuses every save but a login.
     pub(super) token: String,
     /// The lease a host holds while it refreshes: a random owner id, with an expiry.
     pub(super) lease: String,
+    /// The pub/sub channel told when a token is saved or cleared, or a lease released, so
+    /// the hosts waiting for the lease need not poll. Its messages hold no token bytes.
+    pub(super) events: String,
 }
 
 impl Keys {
@@ -41,6 +45,7 @@ impl Keys {
         Ok(Self {
             token: format!("freshtoken:{{{prefix}}}:token"),
             lease: format!("freshtoken:{{{prefix}}}:lease"),
+            events: format!("freshtoken:{{{prefix}}}:events"),
         })
     }
 }
@@ -54,6 +59,7 @@ mod tests {
         let keys = Keys::new("billing:eu").unwrap();
         assert_eq!(keys.token, "freshtoken:{billing:eu}:token");
         assert_eq!(keys.lease, "freshtoken:{billing:eu}:lease");
+        assert_eq!(keys.events, "freshtoken:{billing:eu}:events");
     }
 
     #[test]

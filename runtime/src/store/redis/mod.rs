@@ -1,14 +1,16 @@
 // Input: the tokens of caches on many hosts that share one login, and a Redis they all reach.
 // Output: one token for the fleet: a lease so one host refreshes at a time (`lease.rs`), a
-// compare-and-set save so a host that lost its lease cannot overwrite a newer token
-// (`scripts.rs`), and keys named after the user's prefix (`keys.rs`).
+// compare-and-set save so a host that lost its lease (or was logged out) cannot overwrite a
+// newer token (`scripts.rs`), wake-ups for the hosts waiting for the lease (`wakeups.rs`),
+// and keys named after the user's prefix (`keys.rs`).
 
 mod keys;
 mod lease;
 mod scripts;
+mod wakeups;
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -16,10 +18,14 @@ use redis::{RedisResult, Script};
 use tokio::sync::OnceCell;
 
 use self::keys::Keys;
+use self::lease::LeaseSlot;
+use self::wakeups::Wakeups;
 use super::{OutagePolicy, StoreError, StoreLock, TokenStore, saved};
 use crate::Token;
 
-const DEFAULT_LEASE: Duration = Duration::from_secs(10);
+/// Short, so a host that dies holding the lease stalls the others for at most this long; a
+/// live holder renews it every third of it, however long its refresh takes.
+const DEFAULT_LEASE: Duration = Duration::from_secs(2);
 const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(1);
 /// Sends of one command on a broken connection, and the pause between them (the connection
 /// manager reconnects meanwhile); all within the command timeout.
@@ -29,28 +35,44 @@ const RECONNECT_PAUSE: Duration = Duration::from_millis(20);
 /// Keeps one token in Redis for every host of a fleet: one token request per rotation for the
 /// whole fleet, and a single-use refresh token never spent twice.
 ///
-/// Around each refresh the cache takes a **lease** in Redis (`SET NX PX` with a random owner),
-/// then reads the stored token: a host that waited for the lease finds the token the holder
-/// saved and adopts it instead of refreshing again. The lease is renewed while a refresh runs
-/// longer than it, and released by a script that deletes it only for its owner. The new token
-/// is saved by **compare-and-set** against the token it replaces, so a host whose lease
+/// Around each refresh the cache takes a **lease** in Redis (`SET NX PX` with a random owner,
+/// 2 s by default), reading the stored token with it: a host that waited for the lease finds
+/// the token the holder saved and adopts it instead of refreshing again. The holder renews the
+/// lease every third of its length while its refresh runs, so a host that dies holding it
+/// stalls the others for at most one lease. The new token is saved by **compare-and-set**
+/// against the token it replaces, which also releases the lease, so a host whose lease
 /// expired mid-refresh (a stopped process) cannot overwrite a newer token; the cache then
 /// adopts the stored token instead of its own.
 ///
+/// - **Waiting without polling**: the scripts publish on the channel
+///   `freshtoken:{<prefix>}:events` when a token is saved or cleared and when a lease is
+///   released (the messages hold no token bytes); a waiting host subscribes and tries again
+///   when told, or when the lease it waits for would expire (a holder that died, a message
+///   lost). A rotation costs the host that refreshes three round trips, and each host that
+///   waits two. A store made with [`with_connection`](Self::with_connection) has no client to
+///   subscribe with, and polls.
+/// - **Logout**: [`clear`](TokenStore::clear) leaves a marker that refuses every
+///   compare-and-set save, so a host stopped mid-refresh cannot write its token back and log
+///   the fleet in again; only a login (a save with no previous token) replaces it.
 /// - **Keys**: `freshtoken:{<prefix>}:token` (a hash: the token as JSON, and a SHA-256
-///   fingerprint of its secrets) and `freshtoken:{<prefix>}:lease`. The braces are a Redis
-///   Cluster hash tag: both keys live on one slot. Key names never hold token bytes.
-/// - **Redis down or slow**: every command is bounded by the command timeout (default 1 s);
-///   the error makes the cache refresh on its own (one refresh per host, logged once per
-///   outage, not per call) and use Redis again as soon as it answers. Waiting for another
-///   host's lease is bounded by the cache's refresh timeout.
+///   fingerprint of its secrets; or the logout marker) and `freshtoken:{<prefix>}:lease`. The
+///   braces are a Redis Cluster hash tag: both keys live on one slot. Key names never hold
+///   token bytes.
+/// - **Redis down or slow**: every command is bounded by the command timeout (default 1 s),
+///   and a refused connection fails at once; what the caches do meanwhile is the store's
+///   [`OutagePolicy`] (see [`on_outage`](Self::on_outage)). Waiting for another host's lease
+///   is bounded by the cache's refresh timeout.
+/// - **Wrong credentials**: a password or user that Redis refuses (`WRONGPASS`, `NOAUTH`,
+///   `NOPERM`) is a [`StoreError::InvalidConfig`] naming the store and the fix, logged at
+///   error level at every use, not an outage to ride out.
 /// - **Secrets**: the stored value *is* the token, as in [`FileStore`](crate::FileStore).
 ///   Keep Redis private: require a password (`redis://:password@host/`, or a user with ACLs)
 ///   and use TLS (`rediss://`, with one of redis-rs's TLS features enabled in your own
 ///   `Cargo.toml`, for example `redis = { version = "1", features = ["tokio-rustls-comp"] }`).
 ///   Error messages and [`name`](TokenStore::name) never show the URL's password.
 /// - The connection is made on first use (so the store can be built outside a runtime) and
-///   re-made after an error by redis-rs's `ConnectionManager`.
+///   re-made after an error by redis-rs's `ConnectionManager`; the subscription has a
+///   connection of its own.
 ///
 /// ```no_run
 /// use freshtoken::oauth::{ClientAuth, RefreshTokenGrant, Url};
@@ -75,6 +97,11 @@ pub struct RedisStore {
     lease: Duration,
     command_timeout: Duration,
     outage: OutagePolicy,
+    lease_slot: Arc<LeaseSlot>,
+    wakeups: Arc<Wakeups>,
+    /// The fingerprint of the last token refused because of a logout: saved again with no
+    /// previous token, it is the same refresh forcing its way in, not a login.
+    refused_after_logout: Arc<Mutex<Option<String>>>,
 }
 
 impl RedisStore {
@@ -116,16 +143,18 @@ impl RedisStore {
         Ok(Self::new(Some(connection), None, keys, name))
     }
 
-    /// How long a lease lasts before it must be renewed (default 10 s; at least 30 ms). A
-    /// host stopped for longer loses it; a running refresh renews it every third of this.
+    /// How long a lease lasts before it must be renewed (default 2 s; at least 30 ms): how
+    /// long a host that dies holding it stalls the others, at most. A host stopped for longer
+    /// loses it; a running refresh renews it every third of this.
     #[must_use]
     pub fn lease(mut self, lease: Duration) -> Self {
         self.lease = lease.max(Duration::from_millis(30));
         self
     }
 
-    /// How long one Redis command may take before the store reports Redis unreachable and the
-    /// cache refreshes on its own (default 1 s; at least 10 ms).
+    /// How long one Redis command may take before the store reports Redis unreachable
+    /// (default 1 s; at least 10 ms); the cache then does what the
+    /// [`on_outage`](Self::on_outage) policy says.
     #[must_use]
     pub fn command_timeout(mut self, timeout: Duration) -> Self {
         self.command_timeout = timeout.max(Duration::from_millis(10));
@@ -155,6 +184,29 @@ impl RedisStore {
             lease: DEFAULT_LEASE,
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
             outage: OutagePolicy::WaitForStore,
+            lease_slot: Arc::default(),
+            wakeups: Arc::default(),
+            refused_after_logout: Arc::default(),
+        }
+    }
+
+    fn refused_after_logout(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.refused_after_logout
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn has_client(&self) -> bool {
+        self.client.is_some()
+    }
+
+    /// Subscribes (once) to the channel on which hosts announce saved tokens and released
+    /// leases. A store built on a connection of yours has no client to subscribe with, and
+    /// polls while it waits for the lease.
+    fn start_wakeups(&self) {
+        if let Some(client) = &self.client {
+            self.wakeups
+                .start(client, &self.keys.events, self.command_timeout);
         }
     }
 
@@ -183,23 +235,32 @@ impl RedisStore {
             operation,
             reason,
         };
+        let failed = |error: redis::RedisError| match refused_credentials(&error) {
+            Some(reason) => self.refused_credentials(reason),
+            None => unreachable(error.to_string()),
+        };
         let run = async {
             let connection = self
                 .connection
                 .get_or_try_init(|| async { self.connect() })
                 .await
-                .map_err(|error| unreachable(error.to_string()))?;
+                .map_err(failed)?;
             let mut tries = 1;
             loop {
                 match command(connection.clone()).await {
+                    // A refused connection is a Redis that is down: one more try at once (the
+                    // refusal may be that of an earlier reconnection, and this try connects
+                    // anew), then the error, without waiting for it to come back.
+                    Err(error) if error.is_connection_refusal() && tries < 2 => tries += 1,
                     Err(error)
                         if (error.is_io_error() || error.is_connection_dropped())
+                            && !error.is_connection_refusal()
                             && tries < CONNECTION_TRIES =>
                     {
                         tries += 1;
                         tokio::time::sleep(RECONNECT_PAUSE).await;
                     }
-                    answer => break answer.map_err(|error| unreachable(error.to_string())),
+                    answer => break answer.map_err(failed),
                 }
             }
         };
@@ -218,38 +279,100 @@ impl RedisStore {
         let client = self.client.clone().ok_or_else(|| {
             redis::RedisError::from((redis::ErrorKind::Client, "no Redis client to connect with"))
         })?;
+        // No retries with backoff inside one connection attempt: a refused connection fails
+        // the command at once, and the next command connects again.
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.command_timeout))
             .set_response_timeout(Some(self.command_timeout))
-            .set_number_of_retries(1);
+            .set_number_of_retries(0);
         ConnectionManager::new_lazy_with_config(client, config)
     }
 
-    /// Writes `new` unless another host stored a different token than `previous` meanwhile.
+    /// Redis refused this store's credentials or rights: a configuration error, logged at
+    /// error level every time, since the hosts share no token until it is fixed.
+    fn refused_credentials(&self, refusal: &str) -> StoreError {
+        let error = StoreError::InvalidConfig {
+            store: self.name.to_string(),
+            reason: format!(
+                "Redis refused this store's credentials ({refusal}); set the right password in \
+                 the URL (`redis://:PASSWORD@host/`, or `redis://USER:PASSWORD@host/` with an ACL \
+                 user allowed EVAL, GET, PUBLISH and SUBSCRIBE on the token's keys); until \
+                 then the hosts share no token"
+            ),
+        };
+        tracing::error!(target: "freshtoken", %error, "the Redis token store cannot be used");
+        error
+    }
+
+    /// Writes `new` unless another host stored a different token than `previous` meanwhile,
+    /// or logged out; `only_over_previous`: never where nothing is stored. Releases the lease
+    /// this store holds, in the same script.
     async fn compare_and_set(
         &self,
         previous: Option<&Token>,
         new: &Token,
+        only_over_previous: bool,
     ) -> Result<(), StoreError> {
+        self.lease_slot.forget_prefetched();
+        let fingerprint = scripts::fingerprint(new);
+        let conflict = || StoreError::Conflict {
+            store: self.name.to_string(),
+        };
+        if previous.is_none() && self.refused_after_logout().as_ref() == Some(&fingerprint) {
+            return Err(conflict());
+        }
+        let lease = self.lease_slot.held();
         let script = Script::new(scripts::SAVE);
         let mut invocation = script.key(&self.keys.token);
         invocation
+            .key(&self.keys.lease)
             .arg(previous.map(scripts::fingerprint).unwrap_or_default())
-            .arg(scripts::fingerprint(new))
-            .arg(&saved::to_json(new)[..]);
+            .arg(&fingerprint)
+            .arg(&saved::to_json(new)[..])
+            .arg(if only_over_previous { "1" } else { "0" })
+            .arg(lease.as_ref().map_or("", |(owner, _)| owner.as_str()))
+            .arg(&self.keys.events);
         let written: i64 = self
             .call("save", |mut connection| {
                 let invocation = &invocation;
                 async move { invocation.invoke_async(&mut connection).await }
             })
             .await?;
-        if written == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::Conflict {
-                store: self.name.to_string(),
-            })
+        match written {
+            0 => Err(conflict()),
+            3 => {
+                *self.refused_after_logout() = Some(fingerprint);
+                Err(conflict())
+            }
+            2 => {
+                if let Some((_, released)) = lease {
+                    released.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
         }
+    }
+}
+
+/// What Redis said when it refused the credentials or the rights of this store's user
+/// (`WRONGPASS`, `NOAUTH`, `NOPERM`), if it did; never the password itself.
+fn refused_credentials(error: &redis::RedisError) -> Option<&'static str> {
+    if error.kind() == redis::ErrorKind::AuthenticationFailed {
+        return Some("wrong password or user");
+    }
+    match error.code()? {
+        "WRONGPASS" => Some("WRONGPASS: wrong password or user"),
+        "NOAUTH" => Some("NOAUTH: the server requires a password and the URL has none"),
+        "NOPERM" => Some("NOPERM: the user may not run a command the store needs"),
+        // A long command sent before any `AUTH`: Redis closes the connection with this.
+        _ if error
+            .detail()
+            .is_some_and(|detail| detail.contains("unauthenticated")) =>
+        {
+            Some("the server requires a password and the URL has none")
+        }
+        _ => None,
     }
 }
 
@@ -264,12 +387,28 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
+impl RedisStore {
+    /// The token a stored JSON holds (none for no key, or a logout).
+    fn decode(
+        &self,
+        json: Option<zeroize::Zeroizing<Vec<u8>>>,
+    ) -> Result<Option<Token>, StoreError> {
+        let Some(json) = json else { return Ok(None) };
+        saved::from_json(&json)
+            .map(Some)
+            .map_err(|reason| StoreError::Other(format!("{}: {reason}", self.name).into()))
+    }
+}
+
 impl TokenStore for RedisStore {
     fn name(&self) -> String {
         self.name.to_string()
     }
 
     async fn load(&self) -> Result<Option<Token>, StoreError> {
+        if let Some(prefetched) = self.lease_slot.take_prefetched() {
+            return self.decode(prefetched);
+        }
         let mut hget = redis::cmd("HGET");
         hget.arg(&self.keys.token).arg("token");
         let json: Option<zeroize::Zeroizing<Vec<u8>>> = self
@@ -282,23 +421,23 @@ impl TokenStore for RedisStore {
                 }
             })
             .await?;
-        let Some(json) = json else { return Ok(None) };
-        saved::from_json(&json)
-            .map(Some)
-            .map_err(|reason| StoreError::Other(format!("{}: {reason}", self.name).into()))
+        self.decode(json)
     }
 
     /// A compare-and-set: fails with [`StoreError::Conflict`] when the stored token is
-    /// neither `previous` nor `new` (another host saved its own token meanwhile). With no
-    /// `previous` (a login), it replaces whatever is stored.
+    /// neither `previous` nor `new` (another host saved its own token meanwhile), or when the
+    /// fleet logged out since `previous` (see [`clear`](TokenStore::clear)). With no
+    /// `previous` (a login), it replaces whatever is stored, except with the very token that
+    /// a logout just refused.
     async fn save(&self, previous: Option<&Token>, new: &Token) -> Result<(), StoreError> {
-        self.compare_and_set(previous, new).await
+        self.compare_and_set(previous, new, false).await
     }
 
     async fn refresh_token_rejected(&self, token: &Token) -> Result<(), StoreError> {
-        // Keeps the access token while it lasts; a newer token saved meanwhile stays.
+        // Keeps the access token while it lasts; a newer token saved meanwhile stays, and
+        // nothing is written where nothing (or a logout) is stored.
         match self
-            .compare_and_set(Some(token), &token.without_refresh_token())
+            .compare_and_set(Some(token), &token.without_refresh_token(), true)
             .await
         {
             Err(StoreError::Conflict { .. }) => Ok(()),
@@ -306,12 +445,16 @@ impl TokenStore for RedisStore {
         }
     }
 
+    /// A logout for the whole fleet: leaves a marker that refuses every save but a login, so
+    /// a host that was stopped mid-refresh cannot write its token back.
     async fn clear(&self) -> Result<(), StoreError> {
-        let mut del = redis::cmd("DEL");
-        del.arg(&self.keys.token);
+        self.lease_slot.forget_prefetched();
+        let script = Script::new(scripts::CLEAR);
+        let mut invocation = script.key(&self.keys.token);
+        invocation.arg(&self.keys.events);
         self.call("clear", |mut connection| {
-            let del = &del;
-            async move { del.query_async::<()>(&mut connection).await }
+            let invocation = &invocation;
+            async move { invocation.invoke_async::<()>(&mut connection).await }
         })
         .await
     }
