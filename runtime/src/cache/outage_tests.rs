@@ -391,3 +391,47 @@ async fn the_wait_for_the_store_lock_ends_at_the_longer_of_the_refresh_and_store
         assert_eq!(source.calls(), 0);
     }
 }
+
+/// A store set up wrong (a refused password), whose owner chose to refresh alone in outages.
+struct Misconfigured;
+
+impl TokenStore for Misconfigured {
+    async fn load(&self) -> Result<Option<Token>, StoreError> {
+        Err(Self::refused())
+    }
+    async fn save(&self, _: Option<&Token>, _: &Token) -> Result<(), StoreError> {
+        Err(Self::refused())
+    }
+    async fn clear(&self) -> Result<(), StoreError> {
+        Err(Self::refused())
+    }
+    fn outage_policy(&self) -> OutagePolicy {
+        OutagePolicy::RefreshAlone
+    }
+    async fn lock(&self) -> Result<crate::StoreLock, StoreError> {
+        Err(Self::refused())
+    }
+}
+
+impl Misconfigured {
+    fn refused() -> StoreError {
+        StoreError::InvalidConfig {
+            store: "redis 127.0.0.1:6379".to_owned(),
+            reason: "Redis refused the password; fix the URL's credentials".to_owned(),
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_store_set_up_wrong_fails_the_refresh_even_when_refreshing_alone() {
+    let source = Scripted::hourly();
+    let cache = TokenCache::builder(source.clone())
+        .store(Misconfigured)
+        .build();
+    let error = cache.token().await.unwrap_err();
+    assert!(
+        error.to_string().contains("refused the password"),
+        "{error}"
+    );
+    assert_eq!(source.calls(), 0, "not an outage to run through");
+}

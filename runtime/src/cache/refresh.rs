@@ -229,7 +229,7 @@ async fn read_store<S>(
             }
         }
         Ok(None) => Ok(StoreHolds::Nothing),
-        Err(error @ StoreError::TimedOut { .. }) => Err(error),
+        Err(error @ (StoreError::TimedOut { .. } | StoreError::InvalidConfig { .. })) => Err(error),
         // A store that holds garbage answered: nobody can use what it holds, and the new
         // token replaces it.
         Err(error @ StoreError::Corrupt { .. }) => {
@@ -272,7 +272,9 @@ async fn lock<S>(shared: &Shared<S>) -> Result<Locked, StoreError> {
             store_calls::answered(shared);
             Ok(Locked::Held(lock))
         }
-        Err(error @ StoreError::TimedOut { .. }) => Err(error),
+        // Not an outage: a store set up wrong (a refused password) never works by waiting,
+        // nor should it be silently run without.
+        Err(error @ (StoreError::TimedOut { .. } | StoreError::InvalidConfig { .. })) => Err(error),
         Err(error) if shared.store.outage_policy() == OutagePolicy::WaitForStore => {
             store_calls::failed(
                 shared,
@@ -418,7 +420,8 @@ async fn after_lost_lock<S>(shared: &Shared<S>, store_seen: Option<Arc<Token>>) 
 }
 
 /// Another host saved a token while this one refreshed: adopts it if usable; otherwise this
-/// token is the only usable one, and replaces it.
+/// token is the only usable one, and replaces it. A store left empty means another host
+/// logged out meanwhile: the logout wins, and this token is neither saved nor served.
 async fn after_conflict<S>(
     shared: &Shared<S>,
     token: Arc<Token>,
@@ -432,6 +435,13 @@ async fn after_conflict<S>(
         {
             tracing::info!(target: "freshtoken", "another host saved a token during this refresh; adopted it instead of this one");
             return Refreshed::adopted(Arc::new(stored));
+        }
+        Ok(None) => {
+            tracing::info!(target: "freshtoken", "another process logged out during this refresh; its token is dropped");
+            let error = AuthError::reauthenticate(
+                "another process logged out (cleared the token store) while this one refreshed",
+            );
+            return Refreshed::failed(error, None);
         }
         Ok(_) => {}
         Err(error) => store_calls::failed(

@@ -120,11 +120,13 @@ pub enum StoreError {
         timeout: Duration,
     },
 
-    /// A shared store (Redis) could not be reached or did not answer in time. The cache
-    /// refreshes on its own meanwhile and uses the store again once it answers.
+    /// A shared store (Redis) could not be reached or did not answer in time. Until it
+    /// answers the cache follows the store's [`OutagePolicy`](crate::OutagePolicy): by
+    /// default the valid token keeps serving and no refresh runs.
     #[error(
-        "token store {store} could not {operation}: {reason}; until it answers, each host \
-         refreshes its token on its own"
+        "token store {store} could not {operation}: {reason}; until it answers, the cache \
+         follows the store's outage policy (by default: no refresh, the valid token keeps \
+         serving)"
     )]
     Unreachable {
         /// The store, as [`TokenStore::name`](crate::TokenStore::name) describes it.
