@@ -260,7 +260,7 @@ impl TokenSource for DeviceCodeGrant {
             return self.form().refresh(refresh_token).await;
         }
         // The cache bounds this call with its `refresh_timeout`, which a user at a
-        // browser easily outlasts; its timeout error cannot say why.
+        // browser easily outlasts: say here, where it is known, that a login started.
         tracing::info!(
             target: "freshtoken",
             "no refresh token: DeviceCodeGrant starts an interactive login, which the token \
