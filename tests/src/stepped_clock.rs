@@ -15,7 +15,7 @@ use std::time::Duration;
 /// How far the clock moves at each turn of the scheduler.
 const STEP: Duration = Duration::from_millis(10);
 
-/// Runs `future` to its end on the paused clock, moving the clock [`STEP`] at a time.
+/// Runs `future` to its end on the paused clock, moving the clock `STEP` at a time.
 ///
 /// Call it on a current-thread runtime (`#[tokio::test]`) whose clock is not paused yet; the
 /// clock runs normally again afterwards. Give the sources under test a request timeout far
