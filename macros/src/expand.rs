@@ -19,7 +19,7 @@ use crate::args::Args;
 use crate::combine;
 use crate::param::{TokenParam, take_token_param};
 
-mod async_trait_order;
+pub(crate) mod async_trait_order;
 mod future_return;
 
 /// Checks `sig` and rewrites `sig` and `block` in place.

@@ -15,6 +15,10 @@ use super::header::{header_name, header_value};
 use super::options::{HTTP_METHODS, HttpAttr};
 use super::path::{Piece, parse_template};
 use crate::combine;
+use crate::expand::async_trait_order::rewritten_by_async_trait;
+
+/// What to do about `#[async_trait]` on a `#[freshtoken::client]` trait, above or below it.
+pub(crate) const ASYNC_TRAIT_FIX: &str = "remove `#[async_trait]` from the trait, and from the `impl`s of its fakes: a `#[freshtoken::client]` trait and its fakes use native `async fn` (the trait's futures are declared `Send`)";
 
 pub(crate) struct Method {
     pub(crate) ident: Ident,
@@ -57,6 +61,36 @@ impl Kind {
 pub(crate) fn parse_method(item: &mut TraitItemFn, error_type: &Type) -> syn::Result<Method> {
     let mut errors = Vec::new();
     let sig = &item.sig;
+    if rewritten_by_async_trait(sig) {
+        // `#[async_trait]` ran first and its `Pin<Box<dyn Future>>` is no `Result`: this one
+        // error says it all. The attributes go, so rustc adds no "cannot find attribute".
+        let error = syn::Error::new(
+            sig.fn_token.span,
+            format!(
+                "`#[async_trait]` has already turned `async fn {}` into a fn returning `Pin<Box<dyn Future>>`: {ASYNC_TRAIT_FIX}",
+                sig.ident
+            ),
+        );
+        let ident = sig.ident.clone();
+        let _ = take_method_attrs(&mut item.attrs, &ident);
+        for input in &mut item.sig.inputs {
+            if let FnArg::Typed(typed) = input {
+                let _ = take_kind(&mut typed.attrs);
+            }
+        }
+        // `Output = Result<T>` written out too, for the same reason.
+        if let ReturnType::Type(_, ty) = &mut item.sig.output
+            && let Some(output) = future_output(ty)
+        {
+            let mut output = ReturnType::Type(Default::default(), Box::new(output.clone()));
+            if rewrite_return(&mut output, error_type, ident.span()).is_ok()
+                && let (ReturnType::Type(_, rewritten), Some(slot)) = (output, future_output(ty))
+            {
+                *slot = *rewritten;
+            }
+        }
+        return Err(error);
+    }
     if sig.asyncness.is_none() {
         errors.push(syn::Error::new(
             sig.fn_token.span,
@@ -354,6 +388,39 @@ fn query_kind(attr: &Attribute) -> syn::Result<Kind> {
             }
         }
         syn::Meta::NameValue(_) => Err(syn::Error::new(attr.span(), fix)),
+    }
+}
+
+/// `T` in the `dyn Future<Output = T>` inside `ty` (`Pin<Box<dyn Future<..> + Send>>`).
+fn future_output(ty: &mut Type) -> Option<&mut Type> {
+    match ty {
+        Type::Path(path) => {
+            let PathArguments::AngleBracketed(args) = &mut path.path.segments.last_mut()?.arguments
+            else {
+                return None;
+            };
+            args.args.iter_mut().find_map(|arg| match arg {
+                GenericArgument::Type(inner) => future_output(inner),
+                _ => None,
+            })
+        }
+        Type::TraitObject(object) => object.bounds.iter_mut().find_map(|bound| {
+            let syn::TypeParamBound::Trait(bound) = bound else {
+                return None;
+            };
+            let last = bound.path.segments.last_mut()?;
+            if last.ident != "Future" {
+                return None;
+            }
+            let PathArguments::AngleBracketed(args) = &mut last.arguments else {
+                return None;
+            };
+            args.args.iter_mut().find_map(|arg| match arg {
+                GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&mut assoc.ty),
+                _ => None,
+            })
+        }),
+        _ => None,
     }
 }
 

@@ -16,7 +16,7 @@ use syn::spanned::Spanned;
 use syn::{Item, TraitItem, Type};
 
 use crate::combine;
-use method::parse_method;
+use method::{ASYNC_TRAIT_FIX, parse_method};
 use options::ClientOptions;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -39,6 +39,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .unwrap_or_else(|| syn::parse_quote!(::freshtoken::client::Error));
     let mut item = item;
     let mut errors: Vec<syn::Error> = options_result.err().into_iter().collect();
+    errors.extend(take_async_trait(&mut item.attrs));
     let mut methods = Vec::new();
     for trait_item in &mut item.items {
         match trait_item {
@@ -59,6 +60,26 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .name
         .unwrap_or_else(|| format_ident!("{}Client", item.ident));
     render::render(item, &methods, &client)
+}
+
+/// An error at each `#[async_trait]` on the trait (it expands after this attribute), which is
+/// removed so that the trait emitted beside the error keeps its native `async fn`s.
+fn take_async_trait(attrs: &mut Vec<syn::Attribute>) -> Vec<syn::Error> {
+    let mut errors = Vec::new();
+    attrs.retain(|attr| {
+        let path = attr.path();
+        let is_async_trait = path.segments.last().is_some_and(|last| last.ident == "async_trait")
+            && (path.segments.len() == 1
+                || (path.segments.len() == 2 && path.segments[0].ident == "async_trait"));
+        if is_async_trait {
+            errors.push(syn::Error::new_spanned(
+                attr,
+                format!("`#[async_trait]` is not needed here: {ASYNC_TRAIT_FIX}"),
+            ));
+        }
+        !is_async_trait
+    });
+    errors
 }
 
 fn with_errors(item: TokenStream, error: syn::Error) -> TokenStream {

@@ -2,6 +2,8 @@
 // Output: whether `#[async_trait]` made it from an `async fn` (it ran before
 // `#[refresh_token]`), and the error that says to swap the two.
 //
+// `#[freshtoken::client]` uses the same check on a trait `#[async_trait]` rewrote first.
+//
 // `#[async_trait]` on an `impl` block rewrites every `async fn` in it into
 // `fn f<'async_trait>(..) -> Pin<Box<dyn Future<Output = ..> + Send + 'async_trait>>` before any
 // attribute inside the block, or below it, expands. Without this check the user is told to write
@@ -11,7 +13,7 @@ use syn::{GenericArgument, PathArguments, ReturnType, Signature, Type, TypeParam
 
 /// Whether `sig` has the shape `#[async_trait]` gives an `async fn`: its `'async_trait`
 /// lifetime, or a `Pin<Box<dyn Future>>` return type.
-pub(super) fn rewritten_by_async_trait(sig: &Signature) -> bool {
+pub(crate) fn rewritten_by_async_trait(sig: &Signature) -> bool {
     let has_async_trait_lifetime = sig
         .generics
         .lifetimes()
