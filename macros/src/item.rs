@@ -14,7 +14,7 @@ use crate::combine;
 use crate::expand::wrap_fn;
 use crate::param::{has_token_param, strip_token_attrs};
 
-mod unmarked;
+pub(crate) mod unmarked;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut parsed = Args::default();

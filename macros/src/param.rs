@@ -7,6 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, Pat, Signature, Token, Type};
 
 use crate::combine;
+use crate::item::unmarked::is_token_type;
 
 /// The parameter that receives the access token.
 pub(crate) struct TokenParam {
@@ -91,13 +92,33 @@ pub(crate) fn take_token_param(sig: &mut Signature) -> syn::Result<TokenParam> {
     if let Some(error) = combine(errors) {
         return Err(error);
     }
-    found.ok_or_else(|| {
-        syn::Error::new(
+    found.ok_or_else(|| missing_token_param(sig))
+}
+
+/// The error for a fn with no `#[token]` parameter: at the parameter of a token type, if it
+/// has one (the marker was forgotten), else at the fn's name.
+fn missing_token_param(sig: &Signature) -> syn::Error {
+    let unmarked = sig.inputs.iter().find_map(|arg| match arg {
+        FnArg::Typed(typed) if is_token_type(&typed.ty) => match &*typed.pat {
+            Pat::Ident(pat) => Some((typed, pat.ident.to_string())),
+            _ => None,
+        },
+        _ => None,
+    });
+    match unmarked {
+        Some((typed, name)) => syn::Error::new(
+            typed.span(),
+            format!(
+                "`{}` has no parameter marked `#[token]` to receive the access token: mark `{name}` with `#[token]` (`#[token] {name}: ...`), and `#[refresh_token]` supplies it",
+                sig.ident
+            ),
+        ),
+        None => syn::Error::new(
             sig.ident.span(),
             format!(
                 "`{}` has no parameter marked `#[token]` to receive the access token: add one, for example `#[token] token: &AccessToken`",
                 sig.ident
             ),
-        )
-    })
+        ),
+    }
 }

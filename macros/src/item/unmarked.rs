@@ -38,7 +38,7 @@ pub(super) fn unmarked_token_params(sig: &Signature) -> Vec<syn::Error> {
 
 /// Whether `ty` is, by name, one of the types a `#[token]` parameter may have: `&AccessToken`,
 /// `AccessToken`, `&Token`, `Token`, `Arc<Token>`.
-fn is_token_type(ty: &Type) -> bool {
+pub(crate) fn is_token_type(ty: &Type) -> bool {
     match ty {
         Type::Reference(reference) => is_named_token(&reference.elem),
         Type::Paren(paren) => is_token_type(&paren.elem),
