@@ -8,7 +8,7 @@
 //!
 //! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
 //! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
-//! [`Multipart`], [`Streamed`].
+//! [`Multipart`], [`Streamed`], [`QueryValue`].
 //!
 //! # Redirects stay within the API's origin
 //!
@@ -27,6 +27,7 @@ mod core;
 mod decode;
 mod error;
 mod json_error;
+mod query_value;
 mod redirect;
 mod request;
 mod spec;
@@ -35,6 +36,7 @@ pub use answer::{Answer, ByteStream};
 pub use body::{BodySource, Multipart, Streamed};
 pub use builder::{Builder, NoAuth};
 pub use error::{BuildError, Call, Error};
+pub use query_value::QueryValue;
 pub use redirect::redirect_policy;
 
 /// What `#[freshtoken::client]` expands into. Not public API: it changes with the macro.

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::Error;
 use super::body::{BodySource, Multipart};
 use super::error::Call;
+use super::query_value::QueryValue;
 use super::spec::{PathPart, Spec};
 
 /// What a path segment percent-encodes: everything but RFC 3986 unreserved characters, so a
@@ -129,8 +130,8 @@ impl Request {
     ///
     /// # Errors
     /// `InvalidArgument` when the value is not a scalar, an `Option` of one, or a sequence of
-    /// them.
-    pub fn query<T: Serialize + ?Sized>(
+    /// them (a type whose [`QueryValue`] impl claims more than it serializes as).
+    pub fn query<T: QueryValue + ?Sized>(
         &mut self,
         name: &'static str,
         value: &T,

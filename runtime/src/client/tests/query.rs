@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::server::{Reply, Server};
 use super::{call, client, invalid_param, plain};
 use crate::client::__macro::{AsUnit, Request};
-use crate::client::Error;
+use crate::client::{Error, QueryValue};
 
 async fn target_with(
     build: impl Fn(&mut Request) -> Result<(), Error> + Send + Sync,
@@ -22,6 +22,10 @@ struct Filter {
     owner: Option<&'static str>,
     limit: u32,
 }
+
+// Wrongly: the attribute refuses a struct at compile time, but a type's own `QueryValue`
+// impl can claim one, and the call must then still fail with a clear error.
+impl QueryValue for Filter {}
 
 #[tokio::test]
 async fn scalars_are_form_urlencoded_in_order() {
