@@ -53,6 +53,15 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             )),
         }
     }
+    if methods.iter().any(|method| method.http.auth) {
+        // The client's `cache()` would shadow it: inherent methods win over the trait's.
+        errors.extend(methods.iter().filter(|method| method.ident == "cache").map(|method| {
+            syn::Error::new(
+                method.ident.span(),
+                "a generated client has `cache()`, which gives back its token cache, and it would hide this method: rename it (its path stays in the HTTP attribute)",
+            )
+        }));
+    }
     if let Some(error) = combine(errors) {
         return with_errors(item.into_token_stream(), error);
     }

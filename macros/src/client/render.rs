@@ -1,7 +1,7 @@
 // Input: the checked trait and its methods.
 // Output: the trait with each `async fn` declared as `fn -> impl Future + Send` (so the
-// futures can be spawned), the client struct, its builder function, and the trait's impl,
-// each method one call into `freshtoken::client`.
+// futures can be spawned), the client struct, its `builder` and `cache` functions, and the
+// trait's impl, each method one call into `freshtoken::client`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -50,6 +50,15 @@ pub(crate) fn render(mut item: ItemTrait, methods: &[Method], client: &Ident) ->
                 ) -> ::freshtoken::client::Builder<Self> {
                     ::freshtoken::client::Builder::new(base_url, cache)
                 }
+
+                /// The token cache the client was built with, shared by its clones: for its
+                /// [`stats`](::freshtoken::TokenCache::stats), to
+                /// [`expire_now`](::freshtoken::TokenCache::expire_now) or
+                /// [`close`](::freshtoken::TokenCache::close) it.
+                #[must_use]
+                #vis fn cache(&self) -> &::freshtoken::TokenCache<S> {
+                    ::freshtoken::client::__macro::ClientCore::cache(&self.core)
+                }
             },
         )
     } else {
@@ -59,7 +68,8 @@ pub(crate) fn render(mut item: ItemTrait, methods: &[Method], client: &Ident) ->
             quote!(::freshtoken::client::NoAuth),
             quote! {
                 /// A builder of a client of the API at `base_url` (which may end in a path
-                /// prefix such as `/v2`). No method is authenticated, so it takes no cache.
+                /// prefix such as `/v2`). No method is authenticated, so it takes no cache
+                /// (and the client has no `cache()`).
                 #[must_use]
                 #vis fn builder(
                     base_url: impl ::core::convert::Into<::std::string::String>,
@@ -99,6 +109,8 @@ pub(crate) fn render(mut item: ItemTrait, methods: &[Method], client: &Ident) ->
             }
         }
 
+        // Called by the runtime's builder only: not part of the SDK's API.
+        #[doc(hidden)]
         impl #params ::freshtoken::client::__macro::Generated for #ty {
             type Source = #source;
 
@@ -239,5 +251,70 @@ fn decoder(ty: &Type) -> TokenStream {
             }
         }
         _ => quote_spanned!(Span::call_site()=> #path::AsJson::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+    use syn::{File, Item};
+
+    fn expand(tokens: proc_macro2::TokenStream) -> File {
+        syn::parse2(super::super::expand(quote!(), tokens)).expect("the expansion parses")
+    }
+
+    fn is_hidden(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|attr| {
+            attr.path().is_ident("doc")
+                && attr
+                    .parse_args::<syn::Ident>()
+                    .is_ok_and(|arg| arg == "hidden")
+        })
+    }
+
+    /// The impls a user of the SDK calls (the inherent one, the trait's, `Clone`, `Debug`)
+    /// and the ones only the runtime calls.
+    fn impls(file: &File) -> Vec<(String, bool)> {
+        file.items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Impl(item) => {
+                    let name = item.trait_.as_ref().map_or_else(
+                        || "inherent".to_owned(),
+                        |(_, path, _)| path.segments.last().unwrap().ident.to_string(),
+                    );
+                    Some((name, is_hidden(&item.attrs)))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_runtime_s_impls_are_hidden_from_the_sdk_s_docs_and_the_user_s_are_not() {
+        for trait_ in [
+            quote! {
+                pub trait Tasks {
+                    #[get("/tasks")]
+                    async fn list(&self) -> Result<String>;
+                }
+            },
+            quote! {
+                pub trait Health {
+                    #[get("/health", auth = none)]
+                    async fn health(&self) -> Result<String>;
+                }
+            },
+        ] {
+            let impls = impls(&expand(trait_));
+            for (name, hidden) in &impls {
+                assert_eq!(
+                    *hidden,
+                    name == "Generated",
+                    "impl {name}: {impls:?}"
+                );
+            }
+            assert!(impls.iter().any(|(name, _)| name == "Generated"), "{impls:?}");
+        }
     }
 }

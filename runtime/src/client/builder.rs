@@ -42,7 +42,7 @@ use crate::{TokenCache, TokenSource};
 /// ```
 pub struct Builder<C: Generated> {
     base_url: String,
-    cache: Option<TokenCache<C::Source>>,
+    cache: TokenCache<C::Source>,
     http: Option<Transport>,
     timeout: Option<Duration>,
     headers: Vec<(String, String)>,
@@ -53,12 +53,8 @@ impl<C: Generated> Builder<C> {
     /// A builder for a client of the API at `base_url` whose authenticated methods take
     /// their tokens from `cache`.
     pub fn new(base_url: impl Into<String>, cache: TokenCache<C::Source>) -> Self {
-        Self::with_cache(base_url.into(), Some(cache))
-    }
-
-    fn with_cache(base_url: String, cache: Option<TokenCache<C::Source>>) -> Self {
         Self {
-            base_url,
+            base_url: base_url.into(),
             cache,
             http: None,
             timeout: None,
@@ -174,7 +170,8 @@ impl<C: Generated> Builder<C> {
 impl<C: Generated<Source = NoAuth>> Builder<C> {
     /// A builder for a client none of whose methods is authenticated.
     pub fn without_auth(base_url: impl Into<String>) -> Self {
-        Self::with_cache(base_url.into(), None)
+        // A cache that is never asked for a token: every method sends none.
+        Self::new(base_url, TokenCache::new(NoAuth))
     }
 }
 
@@ -195,7 +192,8 @@ impl<C: Generated> fmt::Debug for Builder<C> {
     }
 }
 
-/// The token source of a client none of whose methods is authenticated: it has no cache.
+/// The token source of a client none of whose methods is authenticated: its cache is never
+/// asked for a token, and would get an error if it were.
 #[derive(Debug, Clone, Copy)]
 pub struct NoAuth;
 

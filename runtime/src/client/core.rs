@@ -39,7 +39,7 @@ pub struct ClientCore<S> {
 struct Inner<S> {
     http: Transport,
     base_url: Url,
-    cache: Option<TokenCache<S>>,
+    cache: TokenCache<S>,
     headers: HeaderMap,
     timeout: Option<Duration>,
 }
@@ -56,7 +56,6 @@ impl<S> fmt::Debug for ClientCore<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCore")
             .field("base_url", &self.inner.base_url.as_str())
-            .field("authenticated", &self.inner.cache.is_some())
             .field("timeout", &self.inner.timeout)
             .finish_non_exhaustive()
     }
@@ -66,7 +65,7 @@ impl<S: TokenSource> ClientCore<S> {
     pub(super) fn new(
         http: Transport,
         base_url: Url,
-        cache: Option<TokenCache<S>>,
+        cache: TokenCache<S>,
         headers: HeaderMap,
         timeout: Option<Duration>,
     ) -> Self {
@@ -87,10 +86,11 @@ impl<S: TokenSource> ClientCore<S> {
         &self.inner.base_url
     }
 
-    /// The token cache, when any method is authenticated.
+    /// The token cache (for a client without an authenticated method, one of
+    /// [`NoAuth`](super::NoAuth), which never fetches).
     #[must_use]
-    pub fn cache(&self) -> Option<&TokenCache<S>> {
-        self.inner.cache.as_ref()
+    pub fn cache(&self) -> &TokenCache<S> {
+        &self.inner.cache
     }
 
     /// Calls the method `spec` describes: `build` adds the arguments to a fresh request for
@@ -109,14 +109,10 @@ impl<S: TokenSource> ClientCore<S> {
         B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
         D: Decode,
     {
-        let response = match (&self.inner.cache, spec.auth) {
-            (Some(cache), true) => self.send_with_token(cache, spec, &build).await?,
-            (None, true) => {
-                return Err(Error::Auth(crate::AuthError::rejected(
-                    "this client was built without a token cache",
-                )));
-            }
-            (_, false) => self.attempt(spec, &build, None).await?,
+        let response = if spec.auth {
+            self.send_with_token(&self.inner.cache, spec, &build).await?
+        } else {
+            self.attempt(spec, &build, None).await?
         };
         decoder.decode(call(spec), response).await
     }

@@ -50,6 +50,7 @@ pass_case!(refresh_token_result_alias, "../pass/result-alias.rs");
 pass_case!(refresh_token_retry_false, "../pass/retry-false.rs");
 pass_case!(refresh_token_token_types, "../pass/token-types.rs");
 pass_case!(refresh_token_trait_impl, "../pass/trait-impl.rs");
+pass_case!(client_cache_accessor, "../client/pass/cache-accessor.rs");
 pass_case!(client_options, "../client/pass/options.rs");
 pass_case!(client_param_kinds, "../client/pass/param-kinds.rs");
 pass_case!(client_raw_identifiers, "../client/pass/raw-identifiers.rs");
