@@ -29,7 +29,7 @@ pub(crate) struct Method {
     pub(crate) params: Vec<Param>,
     /// `T` in `Result<T, E>`.
     pub(crate) ok: Type,
-    /// `E` in `Result<T, E>`.
+    /// `E` in `Result<T, E>` (`_` for an alias named by its path, such as `io::Result<T>`).
     pub(crate) err: Type,
 }
 
@@ -425,7 +425,8 @@ fn future_output(ty: &mut Type) -> Option<&mut Type> {
 }
 
 /// Checks the return type is `Result<T>` or `Result<T, E>`, writes out `Result<T>` as
-/// `Result<T, error>`, and gives `T`.
+/// `Result<T, error>`, and gives `T` and the error (`_`, left to inference, for an alias
+/// named by its path such as `std::io::Result<T>`).
 fn rewrite_return(
     output: &mut ReturnType,
     error: &Type,
@@ -459,7 +460,12 @@ fn rewrite_return(
             _ => None,
         })
         .collect();
+    // `api::Result<T>`, `std::io::Result<T>`: an alias named by its path is the user's own,
+    // with its own error, so it stays as written and its error is the method's (checked to
+    // have `From<freshtoken::client::Error>` where the result is made).
+    let qualified = path.path.leading_colon.is_some() || path.path.segments.len() > 1;
     match types.as_slice() {
+        [ok] if qualified => Ok((ok.clone(), syn::parse_quote_spanned!(span=> _))),
         [ok] => {
             let ok = ok.clone();
             **ty = syn::parse_quote_spanned!(span=> ::core::result::Result<#ok, #error>);

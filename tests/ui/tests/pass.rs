@@ -53,6 +53,10 @@ pass_case!(refresh_token_trait_impl, "../pass/trait-impl.rs");
 pass_case!(client_cache_accessor, "../client/pass/cache-accessor.rs");
 pass_case!(client_options, "../client/pass/options.rs");
 pass_case!(client_param_kinds, "../client/pass/param-kinds.rs");
+pass_case!(
+    client_qualified_result_alias,
+    "../client/pass/qualified-result-alias.rs"
+);
 pass_case!(client_raw_identifiers, "../client/pass/raw-identifiers.rs");
 pass_case!(client_return_kinds, "../client/pass/return-kinds.rs");
 pass_case!(client_send_futures, "../client/pass/send-futures.rs");
