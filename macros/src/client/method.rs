@@ -82,7 +82,8 @@ pub(crate) fn parse_method(item: &mut TraitItemFn, error_type: &Type) -> syn::Re
         if let ReturnType::Type(_, ty) = &mut item.sig.output
             && let Some(output) = future_output(ty)
         {
-            let mut output = ReturnType::Type(Default::default(), Box::new(output.clone()));
+            let mut output =
+                ReturnType::Type(<syn::Token![->]>::default(), Box::new(output.clone()));
             if rewrite_return(&mut output, error_type, ident.span()).is_ok()
                 && let (ReturnType::Type(_, rewritten), Some(slot)) = (output, future_output(ty))
             {

@@ -77,7 +77,10 @@ fn take_async_trait(attrs: &mut Vec<syn::Attribute>) -> Vec<syn::Error> {
     let mut errors = Vec::new();
     attrs.retain(|attr| {
         let path = attr.path();
-        let is_async_trait = path.segments.last().is_some_and(|last| last.ident == "async_trait")
+        let is_async_trait = path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "async_trait")
             && (path.segments.len() == 1
                 || (path.segments.len() == 2 && path.segments[0].ident == "async_trait"));
         if is_async_trait {

@@ -308,13 +308,12 @@ mod tests {
         ] {
             let impls = impls(&expand(trait_));
             for (name, hidden) in &impls {
-                assert_eq!(
-                    *hidden,
-                    name == "Generated",
-                    "impl {name}: {impls:?}"
-                );
+                assert_eq!(*hidden, name == "Generated", "impl {name}: {impls:?}");
             }
-            assert!(impls.iter().any(|(name, _)| name == "Generated"), "{impls:?}");
+            assert!(
+                impls.iter().any(|(name, _)| name == "Generated"),
+                "{impls:?}"
+            );
         }
     }
 }

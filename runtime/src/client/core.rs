@@ -110,7 +110,8 @@ impl<S: TokenSource> ClientCore<S> {
         D: Decode,
     {
         let response = if spec.auth {
-            self.send_with_token(&self.inner.cache, spec, &build).await?
+            self.send_with_token(&self.inner.cache, spec, &build)
+                .await?
         } else {
             self.attempt(spec, &build, None).await?
         };
