@@ -96,7 +96,9 @@ use crate::{OriginError, TokenCache, TokenSource};
 ///
 /// When no token can be had, the request is not sent and the middleware returns
 /// `reqwest_middleware::Error::Middleware` wrapping the [`AuthError`](crate::AuthError) (find it with
-/// `anyhow::Error::downcast_ref::<freshtoken::AuthError>()`); its text never holds a secret.
+/// `anyhow::Error::downcast_ref::<freshtoken::AuthError>()`). Its text, even plain `{}`,
+/// says why: `no bearer token for the request: ` and the `AuthError`'s message, which never
+/// holds a secret.
 ///
 /// # With a generated client
 ///
@@ -202,8 +204,11 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                 ControlFlow::Break(Ok(response)) => return Ok(response),
                 ControlFlow::Break(Err(Failure::Below(error))) => return Err(error),
                 ControlFlow::Break(Err(Failure::NoToken(error))) => {
+                    // The cause goes in the message too: `reqwest_middleware::Error`'s
+                    // `Display` shows the outermost context alone, whatever the flags.
+                    let message = format!("no bearer token for the request: {error}");
                     return Err(reqwest_middleware::Error::Middleware(
-                        anyhow::Error::new(error).context("no bearer token for the request"),
+                        anyhow::Error::new(error).context(message),
                     ));
                 }
             }

@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use freshtoken::middleware::BearerAuth;
 use freshtoken::{AuthError, TokenCache};
-use freshtoken_tests::GatedSource;
 use freshtoken_tests::client::open_cache;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use reqwest_retry::RetryTransientMiddleware;
@@ -155,7 +154,10 @@ fn bearer(n: u32) -> String {
     format!("Bearer access-{n}")
 }
 
-fn with_bearer_auth(server: &StatusScript, cache: TokenCache<GatedSource>) -> ClientWithMiddleware {
+fn with_bearer_auth<S: freshtoken::TokenSource>(
+    server: &StatusScript,
+    cache: TokenCache<S>,
+) -> ClientWithMiddleware {
     ClientBuilder::new(reqwest::Client::new())
         .with(BearerAuth::new(cache, server.url("")).expect("the server's URL"))
         .build()
@@ -304,6 +306,31 @@ async fn without_a_token_nothing_is_sent_and_the_auth_error_is_returned() {
         "{text}"
     );
     assert!(server.authorizations().is_empty());
+}
+
+/// `{}` (what `?` into most error types, and `reqwest_middleware::Error`'s own `Display`,
+/// show) must name why there is no token, not only that there is none.
+#[tokio::test]
+async fn the_no_token_error_names_its_cause_in_plain_display() {
+    let server = StatusScript::start(&[]).await;
+    let cache = TokenCache::new(freshtoken::source_fn(|_previous| async {
+        Err::<freshtoken::Token, _>(AuthError::reauthenticate("invalid_grant: revoked"))
+    }));
+    let http = with_bearer_auth(&server, cache);
+
+    let error = http
+        .get(server.url("/me"))
+        .send()
+        .await
+        .expect_err("no token, no request");
+
+    let text = error.to_string();
+    assert!(
+        text.starts_with("no bearer token for the request: ")
+            && text.contains("invalid_grant: revoked")
+            && text.contains("log in again"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
