@@ -103,12 +103,20 @@ use crate::{OriginError, TokenCache, TokenSource};
 /// # With a generated client
 ///
 /// A client of [`#[freshtoken::client]`](macro@crate::client) already sets the token and
-/// retries after a 401: give its [`Builder::middleware_client`](crate::client::Builder) a
-/// stack **without** `BearerAuth`.
+/// retries after a 401, so its [`Builder::middleware_client`](crate::client::Builder) needs a
+/// stack without `BearerAuth`. One that has it anyway (a stack shared with other code) does
+/// no harm: the client marks the requests it sends, and `BearerAuth` passes them through
+/// untouched, so a call still makes one token request and at most one retry after a 401.
 pub struct BearerAuth<S> {
     cache: TokenCache<S>,
     origins: Origins,
 }
+
+/// Put in the extensions of every request a generated client sends through a middleware
+/// stack: the client has set the token and applies the retry policy itself, and a
+/// `BearerAuth` below doing both again would double the retries and the token requests.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TokenSetByClient;
 
 impl<S> BearerAuth<S> {
     /// A middleware for the API at `origin` (its base URL, or just
@@ -160,7 +168,9 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        if !self.origins.contains_url(request.url()) {
+        if !self.origins.contains_url(request.url())
+            || extensions.get::<TokenSetByClient>().is_some()
+        {
             return next.run(request, extensions).await;
         }
         let mut policy = Call::new(&self.cache);
