@@ -45,6 +45,13 @@ macro_rules! secret_string {
                 Self::new(secret)
             }
         }
+
+        /// Copies the string; the caller's copy stays theirs to drop (or zero).
+        impl From<&String> for $name {
+            fn from(secret: &String) -> Self {
+                Self::new(secret.as_str())
+            }
+        }
     };
 }
 
@@ -97,4 +104,23 @@ secret_string! {
     /// assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
     /// ```
     ClientSecret
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A secret read into a `String` (an environment variable, a prompt) is passed by
+    /// reference where the caller keeps it: `&String` converts like `&str`.
+    #[test]
+    fn secrets_convert_from_a_borrowed_string() {
+        let read = String::from("s3cr3t");
+        fn takes<T: Into<ClientSecret>>(secret: T) -> ClientSecret {
+            secret.into()
+        }
+        assert_eq!(takes(&read).expose_secret(), "s3cr3t");
+        assert_eq!(AccessToken::from(&read).expose_secret(), "s3cr3t");
+        assert_eq!(RefreshToken::from(&read).expose_secret(), "s3cr3t");
+        assert_eq!(read, "s3cr3t", "the caller keeps its string");
+    }
 }
