@@ -1935,6 +1935,35 @@ async fn a_login_cut_short_by_the_caches_refresh_timeout_names_that_setting_and_
     assert!(message.contains("an interactive login"), "{message}");
 }
 
+/// After a logout the next `token()` starts an interactive login, which the cache's
+/// `refresh_timeout` cuts short: both the log line and the error name the call that puts a
+/// login in service for every process, `TokenCache::save_token`.
+#[tokio::test(start_paused = true)]
+async fn an_interactive_login_after_a_logout_names_save_token_as_the_way_to_log_in() {
+    let watch = freshtoken_tests::faults::SecretWatch::start();
+    let nowhere: reqwest::Url = "http://127.0.0.1:9/never".parse().unwrap();
+    let source = AuthorizationCodePkce::new(
+        nowhere.clone(),
+        nowhere,
+        ClientAuth::public(CLIENT_ID),
+        |_| {},
+    );
+    let cache = TokenCache::builder(source)
+        .refresh_timeout(Duration::from_secs(30))
+        .build();
+    cache.clear().await.unwrap();
+
+    let error = cache.token().await.unwrap_err();
+
+    let message = error.to_string();
+    assert!(message.contains("`TokenCache::save_token`"), "{message}");
+    let logs = watch.logs();
+    assert!(
+        logs.contains("starts an interactive login") && logs.contains("`TokenCache::save_token`"),
+        "{logs}"
+    );
+}
+
 // ----- the device authorization grant (RFC 8628); the exact times of its polls are tested on
 // the paused clock in the runtime's unit tests, these run on a stepped clock -----
 

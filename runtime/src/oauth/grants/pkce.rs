@@ -247,8 +247,8 @@ impl TokenSource for AuthorizationCodePkce {
         tracing::info!(
             target: "freshtoken",
             "no refresh token: AuthorizationCodePkce starts an interactive login, which the token \
-             cache's `refresh_timeout` bounds; log in first with `login` and hand \
-             the token to the cache"
+             cache's `refresh_timeout` bounds; log in first with `login` and save \
+             its token with `TokenCache::save_token`"
         );
         self.login().await
     }
