@@ -53,7 +53,8 @@ const DEFAULT_REDIRECT_PATH: &str = "/callback";
 /// As a [`TokenSource`], a fetch with a refresh token renews it; one without logs in. A login
 /// takes as long as the user does, and the cache bounds every fetch with its
 /// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout) (30 s by default): log in
-/// first and hand the token to the cache, as below, or raise that timeout.
+/// first and save the token with [`TokenCache::save_token`](crate::TokenCache::save_token),
+/// as below, or raise that timeout.
 ///
 /// ```no_run
 /// use freshtoken::TokenCache;
