@@ -61,7 +61,12 @@ secret_string! {
     /// `Debug` prints `AccessToken([redacted])`; there is deliberately no `Display`, so
     /// `format!("Bearer {token}")` does not compile and cannot silently send `[redacted]`.
     /// The memory is zeroed when the last copy is dropped. Most callers never need the raw
-    /// string: [`Token::authorization`](crate::Token::authorization) gives a ready header value.
+    /// string: [`Token::authorization`](crate::Token::authorization) gives a ready header value,
+    /// and `BearerExt::bearer_token` sets it on a reqwest request.
+    ///
+    /// When `format!` refuses the token, rustc suggests `{:?}`: do not follow it, the header
+    /// would then say `Bearer AccessToken([redacted])`. (rustc's hint for a missing `Display`
+    /// cannot be changed by the type that lacks it.)
     ///
     /// ```
     /// use freshtoken::AccessToken;
