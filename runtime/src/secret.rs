@@ -119,10 +119,10 @@ mod tests {
     /// reference where the caller keeps it: `&String` converts like `&str`.
     #[test]
     fn secrets_convert_from_a_borrowed_string() {
-        let read = String::from("s3cr3t");
         fn takes<T: Into<ClientSecret>>(secret: T) -> ClientSecret {
             secret.into()
         }
+        let read = String::from("s3cr3t");
         assert_eq!(takes(&read).expose_secret(), "s3cr3t");
         assert_eq!(AccessToken::from(&read).expose_secret(), "s3cr3t");
         assert_eq!(RefreshToken::from(&read).expose_secret(), "s3cr3t");
