@@ -28,6 +28,7 @@ use crate::Token;
 /// This trait is sealed: it is implemented for `reqwest::RequestBuilder` only.
 pub trait BearerExt: sealed::Sealed {
     /// Sets `Authorization: Bearer <access token>` (the token's type, if not `Bearer`).
+    #[doc(alias = "bearer_auth", alias = "bearer_auth_token")]
     #[must_use]
     fn bearer_token(self, token: &Token) -> Self;
 }

@@ -135,7 +135,9 @@ pub enum AuthErrorKind {
         "token refresh timed out after {0:?}; the token endpoint may be down or slow, or an \
          interactive login (a browser, a device code) took longer (the limits are \
          `TokenCacheBuilder::refresh_timeout`, which an interactive login needs as long as \
-         its own `login_timeout`, and the sources' own `timeout`)"
+         its own `login_timeout`, and the sources' own `timeout`); an interactive login is \
+         better done before: the source's `login`, its token saved with \
+         `TokenCache::save_token`"
     )]
     Timeout(Duration),
 
@@ -396,10 +398,14 @@ impl fmt::Display for AuthError {
     }
 }
 
-/// Shows the kind alone, as if the error were the enum.
+/// Shows the kind and the whole message: `?` in `main` and `unwrap()` print `Debug`, and the
+/// message is what names the fix. Neither holds a secret.
 impl fmt::Debug for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.inner.kind, f)
+        f.debug_struct("AuthError")
+            .field("kind", &self.inner.kind)
+            .field("message", &self.to_string())
+            .finish()
     }
 }
 
@@ -423,12 +429,40 @@ mod tests {
     }
 
     #[test]
-    fn display_debug_and_source_are_the_kinds() {
+    fn display_and_source_are_the_kinds() {
         let error = AuthError::refresh_failed("endpoint answered 503");
         assert_eq!(error.to_string(), error.kind().to_string());
-        assert_eq!(format!("{error:?}"), format!("{:?}", error.kind()));
         let source = error.source().expect("a refresh failure has a source");
         assert_eq!(source.to_string(), "endpoint answered 503");
+    }
+
+    /// `?` in `main` and `unwrap()` print `Debug`: the fix the message names must be there.
+    #[test]
+    fn debug_carries_the_kind_and_the_message_that_names_the_fix() {
+        for (error, fix) in [
+            (
+                AuthError::from(AuthErrorKind::NoRuntime),
+                "`TokenCacheBuilder::build_with_own_runtime`",
+            ),
+            (
+                AuthErrorKind::BlockingInAsyncContext.into(),
+                "use `cache.token().await`",
+            ),
+        ] {
+            let debug = format!("{error:?}");
+            assert!(debug.contains(&format!("{:?}", error.kind())), "{debug}");
+            assert!(debug.contains(fix), "{debug}");
+            assert!(format!("{error:#?}").contains(fix));
+        }
+        let repeated = AuthError::refresh_failed("endpoint answered 503")
+            .in_a_row(PERSISTENT_FAILURES)
+            .repeated(Duration::from_secs(3));
+        let debug = format!("{repeated:?}");
+        assert!(
+            debug.contains("`TokenCache::reset` starts a new login")
+                && debug.contains("the next attempt is in 3.0 s"),
+            "{debug}"
+        );
     }
 
     #[test]

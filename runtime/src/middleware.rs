@@ -96,17 +96,27 @@ use crate::{OriginError, TokenCache, TokenSource};
 ///
 /// When no token can be had, the request is not sent and the middleware returns
 /// `reqwest_middleware::Error::Middleware` wrapping the [`AuthError`](crate::AuthError) (find it with
-/// `anyhow::Error::downcast_ref::<freshtoken::AuthError>()`); its text never holds a secret.
+/// `anyhow::Error::downcast_ref::<freshtoken::AuthError>()`). Its text, even plain `{}`,
+/// says why: `no bearer token for the request: ` and the `AuthError`'s message, which never
+/// holds a secret.
 ///
 /// # With a generated client
 ///
 /// A client of [`#[freshtoken::client]`](macro@crate::client) already sets the token and
-/// retries after a 401: give its [`Builder::middleware_client`](crate::client::Builder) a
-/// stack **without** `BearerAuth`.
+/// retries after a 401, so its [`Builder::middleware_client`](crate::client::Builder) needs a
+/// stack without `BearerAuth`. One that has it anyway (a stack shared with other code) does
+/// no harm: the client marks the requests it sends, and `BearerAuth` passes them through
+/// untouched, so a call still makes one token request and at most one retry after a 401.
 pub struct BearerAuth<S> {
     cache: TokenCache<S>,
     origins: Origins,
 }
+
+/// Put in the extensions of every request a generated client sends through a middleware
+/// stack: the client has set the token and applies the retry policy itself, and a
+/// `BearerAuth` below doing both again would double the retries and the token requests.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TokenSetByClient;
 
 impl<S> BearerAuth<S> {
     /// A middleware for the API at `origin` (its base URL, or just
@@ -158,7 +168,9 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        if !self.origins.contains_url(request.url()) {
+        if !self.origins.contains_url(request.url())
+            || extensions.get::<TokenSetByClient>().is_some()
+        {
             return next.run(request, extensions).await;
         }
         let mut policy = Call::new(&self.cache);
@@ -202,8 +214,11 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                 ControlFlow::Break(Ok(response)) => return Ok(response),
                 ControlFlow::Break(Err(Failure::Below(error))) => return Err(error),
                 ControlFlow::Break(Err(Failure::NoToken(error))) => {
+                    // The cause goes in the message too: `reqwest_middleware::Error`'s
+                    // `Display` shows the outermost context alone, whatever the flags.
+                    let message = format!("no bearer token for the request: {error}");
                     return Err(reqwest_middleware::Error::Middleware(
-                        anyhow::Error::new(error).context("no bearer token for the request"),
+                        anyhow::Error::new(error).context(message),
                     ));
                 }
             }

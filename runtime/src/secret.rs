@@ -45,6 +45,13 @@ macro_rules! secret_string {
                 Self::new(secret)
             }
         }
+
+        /// Copies the string; the caller's copy stays theirs to drop (or zero).
+        impl From<&String> for $name {
+            fn from(secret: &String) -> Self {
+                Self::new(secret.as_str())
+            }
+        }
     };
 }
 
@@ -54,7 +61,12 @@ secret_string! {
     /// `Debug` prints `AccessToken([redacted])`; there is deliberately no `Display`, so
     /// `format!("Bearer {token}")` does not compile and cannot silently send `[redacted]`.
     /// The memory is zeroed when the last copy is dropped. Most callers never need the raw
-    /// string: [`Token::authorization`](crate::Token::authorization) gives a ready header value.
+    /// string: [`Token::authorization`](crate::Token::authorization) gives a ready header value,
+    /// and `BearerExt::bearer_token` sets it on a reqwest request.
+    ///
+    /// When `format!` refuses the token, rustc suggests `{:?}`: do not follow it, the header
+    /// would then say `Bearer AccessToken([redacted])`. (rustc's hint for a missing `Display`
+    /// cannot be changed by the type that lacks it.)
     ///
     /// ```
     /// use freshtoken::AccessToken;
@@ -97,4 +109,23 @@ secret_string! {
     /// assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
     /// ```
     ClientSecret
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A secret read into a `String` (an environment variable, a prompt) is passed by
+    /// reference where the caller keeps it: `&String` converts like `&str`.
+    #[test]
+    fn secrets_convert_from_a_borrowed_string() {
+        fn takes<T: Into<ClientSecret>>(secret: T) -> ClientSecret {
+            secret.into()
+        }
+        let read = String::from("s3cr3t");
+        assert_eq!(takes(&read).expose_secret(), "s3cr3t");
+        assert_eq!(AccessToken::from(&read).expose_secret(), "s3cr3t");
+        assert_eq!(RefreshToken::from(&read).expose_secret(), "s3cr3t");
+        assert_eq!(read, "s3cr3t", "the caller keeps its string");
+    }
 }

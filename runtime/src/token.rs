@@ -78,7 +78,17 @@ impl Token {
         }
     }
 
-    /// The access token.
+    /// The access token. It has no `Display`, so that no `format!` can print or send it by
+    /// accident: for the `Authorization` header use [`authorization`](Self::authorization)
+    /// (or `BearerExt::bearer_token` on a reqwest request).
+    /// rustc's hint to write `{:?}` instead would send `AccessToken([redacted])`; where the raw
+    /// string must go over the wire another way, call
+    /// [`expose_secret`](AccessToken::expose_secret).
+    ///
+    /// ```compile_fail
+    /// let token = freshtoken::Token::builder("s3cr3t").build().unwrap();
+    /// let header = format!("Bearer {}", token.access_token()); // use `token.authorization()`
+    /// ```
     #[must_use]
     pub fn access_token(&self) -> &AccessToken {
         &self.access_token
@@ -92,7 +102,22 @@ impl Token {
 
     /// The value of the `Authorization` header, `"Bearer <access token>"`, built once when the
     /// token was built and marked sensitive (HTTP clients keep it out of their logs and out of
-    /// HPACK tables). Cloning it copies no bytes.
+    /// HPACK tables). Cloning it copies no bytes. This, not `format!("Bearer {}", ...)`, is how
+    /// a token goes into a header.
+    ///
+    /// ```
+    /// let token = freshtoken::Token::builder("s3cr3t").build()?;
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert(http::header::AUTHORIZATION, token.authorization().clone());
+    /// assert_eq!(headers["authorization"], "Bearer s3cr3t");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[doc(
+        alias = "header",
+        alias = "bearer",
+        alias = "to_string",
+        alias = "format"
+    )]
     #[must_use]
     pub fn authorization(&self) -> &HeaderValue {
         &self.authorization

@@ -4,7 +4,8 @@
 //! the header set; a 401 then 200 with one refresh and one retry; a second 401 returned; a
 //! streaming body not retried but its token invalidated; reqwest-retry outside `BearerAuth`
 //! (503, 401, 200: one refresh; each retry takes the cache's current token); a generated
-//! client whose stack retries a 503, and its error when the stack gives up. A second server is
+//! client whose stack retries a 503, and its error when the stack gives up; a `BearerAuth` in
+//! a generated client's own stack stands aside. A second server is
 //! another origin: it gets no token, keeps the caller's own `Authorization`, and its 401
 //! invalidates nothing and is not retried, also when a redirect from the API led there.
 
@@ -15,7 +16,6 @@ use std::time::Duration;
 
 use freshtoken::middleware::BearerAuth;
 use freshtoken::{AuthError, TokenCache};
-use freshtoken_tests::GatedSource;
 use freshtoken_tests::client::open_cache;
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use reqwest_retry::RetryTransientMiddleware;
@@ -155,7 +155,10 @@ fn bearer(n: u32) -> String {
     format!("Bearer access-{n}")
 }
 
-fn with_bearer_auth(server: &StatusScript, cache: TokenCache<GatedSource>) -> ClientWithMiddleware {
+fn with_bearer_auth<S: freshtoken::TokenSource>(
+    server: &StatusScript,
+    cache: TokenCache<S>,
+) -> ClientWithMiddleware {
     ClientBuilder::new(reqwest::Client::new())
         .with(BearerAuth::new(cache, server.url("")).expect("the server's URL"))
         .build()
@@ -306,6 +309,31 @@ async fn without_a_token_nothing_is_sent_and_the_auth_error_is_returned() {
     assert!(server.authorizations().is_empty());
 }
 
+/// `{}` (what `?` into most error types, and `reqwest_middleware::Error`'s own `Display`,
+/// show) must name why there is no token, not only that there is none.
+#[tokio::test]
+async fn the_no_token_error_names_its_cause_in_plain_display() {
+    let server = StatusScript::start(&[]).await;
+    let cache = TokenCache::new(freshtoken::source_fn(|_previous| async {
+        Err::<freshtoken::Token, _>(AuthError::reauthenticate("invalid_grant: revoked"))
+    }));
+    let http = with_bearer_auth(&server, cache);
+
+    let error = http
+        .get(server.url("/me"))
+        .send()
+        .await
+        .expect_err("no token, no request");
+
+    let text = error.to_string();
+    assert!(
+        text.starts_with("no bearer token for the request: ")
+            && text.contains("invalid_grant: revoked")
+            && text.contains("log in again"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn inside_reqwest_retry_each_attempt_takes_the_current_token() {
     let (source, cache) = open_cache();
@@ -365,6 +393,32 @@ async fn a_generated_client_sends_through_the_stack_which_retries_a_503() {
         "the stack retries the 503, the client the 401"
     );
     assert_eq!(source.calls(), 2);
+}
+
+/// The client already sets the token and retries a 401: a `BearerAuth` in the stack it sends
+/// through stands aside rather than doubling the token requests and the sends.
+#[tokio::test]
+async fn bearer_auth_in_a_generated_clients_own_stack_stands_aside() {
+    let server = StatusScript::start(&[401, 401, 200]).await;
+    let (source, cache) = open_cache();
+    let stack = ClientBuilder::new(reqwest::Client::new())
+        .with(retry_transient())
+        .with(BearerAuth::new(cache.clone(), server.url("")).expect("the server's URL"))
+        .build();
+    let client = TasksClient::builder(server.url(""), cache)
+        .middleware_client(stack)
+        .build()
+        .expect("a valid base URL");
+
+    let error = client.list().await.expect_err("two 401s in a row");
+
+    assert!(error.is_unauthorized(), "{error:?}");
+    assert_eq!(
+        server.authorizations(),
+        vec![bearer(1), bearer(2)],
+        "the client's one retry after a 401, and no second policy inside it"
+    );
+    assert_eq!(source.calls(), 2, "the first token and one refresh");
 }
 
 #[tokio::test]

@@ -1460,6 +1460,103 @@ async fn an_explicit_metadata_url_is_used_and_its_issuer_still_checked() {
     assert!(error.to_string().contains("names the issuer"), "{error}");
 }
 
+/// Metadata naming every endpoint of `server`, the interactive ones included.
+async fn full_metadata(server: &MockServer) -> Mock<'_> {
+    let body = json!({
+        "issuer": server.base_url(),
+        "token_endpoint": server.url(TOKEN_PATH),
+        "authorization_endpoint": server.url(AUTHORIZE_PATH),
+        "device_authorization_endpoint": server.url(DEVICE_PATH),
+    });
+    server
+        .mock_async(|when, then| {
+            when.path("/.well-known/oauth-authorization-server");
+            then.status(200).json_body(body);
+        })
+        .await
+}
+
+#[tokio::test]
+async fn an_issuer_gives_a_device_code_grant_on_its_device_authorization_endpoint() {
+    let server = device_server(200, json!({"access_token": "access-SECRET-1"})).await;
+    full_metadata(&server).await;
+    let shown = Shown::default();
+    let recorded = Arc::clone(&shown);
+    let source = Issuer::new(server.base_url().parse().unwrap())
+        .device_code_grant(ClientAuth::public(CLIENT_ID), move |login| {
+            recorded.lock().unwrap().push(login.clone());
+        })
+        .await
+        .unwrap()
+        .scopes(["tasks"]);
+
+    let token = on_stepped_clock(source.login()).await.unwrap();
+
+    assert_eq!(token.access_token().expose_secret(), "access-SECRET-1");
+    assert_eq!(shown.lock().unwrap()[0].user_code, "WDJB-MJHT");
+}
+
+#[tokio::test]
+async fn an_issuer_gives_a_pkce_source_that_sends_the_browser_to_its_authorization_endpoint() {
+    let server = MockServer::start_async().await;
+    full_metadata(&server).await;
+    let (urls, mut opened) = tokio::sync::mpsc::unbounded_channel();
+    let source = Issuer::new(server.base_url().parse().unwrap())
+        .authorization_code_pkce(ClientAuth::public(CLIENT_ID), move |url| {
+            let _ = urls.send(url.clone());
+        })
+        .await
+        .unwrap();
+
+    let login = tokio::spawn(async move { source.login().await });
+    let authorize = opened.recv().await.expect("the browser was sent somewhere");
+    login.abort();
+
+    assert_eq!(
+        authorize.as_str().split('?').next(),
+        Some(server.url(AUTHORIZE_PATH).as_str())
+    );
+}
+
+#[tokio::test]
+async fn an_issuer_without_the_interactive_endpoints_names_the_missing_one() {
+    let server = MockServer::start_async().await;
+    metadata(&server, &server.base_url()).await;
+    let issuer = Issuer::new(server.base_url().parse().unwrap());
+
+    let device = issuer
+        .device_code_grant(ClientAuth::public(CLIENT_ID), |_| {})
+        .await
+        .unwrap_err();
+    let pkce = issuer
+        .authorization_code_pkce(ClientAuth::public(CLIENT_ID), |_| {})
+        .await
+        .unwrap_err();
+
+    for (error, field, fix) in [
+        (
+            device,
+            "`device_authorization_endpoint`",
+            "DeviceCodeGrant::new",
+        ),
+        (
+            pkce,
+            "`authorization_endpoint`",
+            "AuthorizationCodePkce::new",
+        ),
+    ] {
+        assert!(
+            matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+            "{error}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains(field) && message.contains(fix),
+            "{message}"
+        );
+    }
+}
+
 // ----- authorization code + PKCE with a loopback redirect (RFC 7636, RFC 8252) -----
 
 const AUTHORIZE_PATH: &str = "/oauth/authorize";
@@ -1838,6 +1935,35 @@ async fn a_login_cut_short_by_the_caches_refresh_timeout_names_that_setting_and_
     assert!(message.contains("an interactive login"), "{message}");
 }
 
+/// After a logout the next `token()` starts an interactive login, which the cache's
+/// `refresh_timeout` cuts short: both the log line and the error name the call that puts a
+/// login in service for every process, `TokenCache::save_token`.
+#[tokio::test(start_paused = true)]
+async fn an_interactive_login_after_a_logout_names_save_token_as_the_way_to_log_in() {
+    let watch = freshtoken_tests::faults::SecretWatch::start();
+    let nowhere: reqwest::Url = "http://127.0.0.1:9/never".parse().unwrap();
+    let source = AuthorizationCodePkce::new(
+        nowhere.clone(),
+        nowhere,
+        ClientAuth::public(CLIENT_ID),
+        |_| {},
+    );
+    let cache = TokenCache::builder(source)
+        .refresh_timeout(Duration::from_secs(30))
+        .build();
+    cache.clear().await.unwrap();
+
+    let error = cache.token().await.unwrap_err();
+
+    let message = error.to_string();
+    assert!(message.contains("`TokenCache::save_token`"), "{message}");
+    let logs = watch.logs();
+    assert!(
+        logs.contains("starts an interactive login") && logs.contains("`TokenCache::save_token`"),
+        "{logs}"
+    );
+}
+
 // ----- the device authorization grant (RFC 8628); the exact times of its polls are tested on
 // the paused clock in the runtime's unit tests, these run on a stepped clock -----
 
@@ -1959,6 +2085,23 @@ async fn a_device_login_survives_an_interval_and_a_lifetime_of_u64_max() {
         Duration::from_secs(30 * 60),
         "the lifetime shown is the one the source polls for"
     );
+}
+
+#[tokio::test]
+async fn a_device_login_reports_the_time_left_after_each_poll_that_finds_it_pending() {
+    let server = device_server(400, json!({"error": "authorization_pending"})).await;
+    let left = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&left);
+    let source = device_source(&server, Shown::default())
+        .on_poll(move |remaining| recorded.lock().unwrap().push(remaining));
+
+    let expired = on_stepped_clock(source.login()).await.unwrap_err();
+
+    assert!(expired.needs_reauthentication(), "{expired}");
+    let left = left.lock().unwrap();
+    assert!(left.len() >= 2, "{left:?}");
+    assert!(left[0] <= Duration::from_secs(55), "{left:?}");
+    assert!(left.is_sorted_by(|a, b| a > b), "a countdown: {left:?}");
 }
 
 /// Whether `text` could steer a terminal or reorder what is shown: C0 and C1 controls (ESC,

@@ -328,6 +328,11 @@ impl<S: TokenSource> TokenCache<S> {
     /// A refresh under way is waited for first (within its own timeouts): it has spent the
     /// refresh token held before it, and the one it brings back is the live one to revoke.
     ///
+    /// After it, the next [`token`](Self::token) asks the source with no previous token (an
+    /// interactive source starts a login then, within the cache's `refresh_timeout`): log in
+    /// again with the source's own `login` and put the token in service for every process
+    /// that shares the store with [`save_token`](Self::save_token).
+    ///
     /// # Errors
     /// [`AuthErrorKind::Store`] when the store cannot be locked or cleared within the store
     /// timeout (the cache has forgotten the token all the same).

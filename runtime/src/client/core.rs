@@ -278,8 +278,12 @@ impl Transport {
             #[cfg(feature = "reqwest-middleware")]
             Self::Middleware(stack) => {
                 let url = request.url().clone();
+                // Tells a `BearerAuth` in the stack that this client sets the token and
+                // retries a 401 itself.
+                let mut extensions = http::Extensions::new();
+                extensions.insert(crate::middleware::TokenSetByClient);
                 stack
-                    .execute(request)
+                    .execute_with_extensions(request, &mut extensions)
                     .await
                     .map_err(|error| middleware_error(spec, &url, error))
             }

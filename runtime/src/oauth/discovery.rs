@@ -12,7 +12,10 @@ use tokio::sync::OnceCell;
 use super::endpoint::exchange::{Http, get};
 use super::endpoint::url::Endpoint;
 use super::grants::builder_methods::http_methods;
-use super::{ClientAuth, ClientCredentials, PasswordGrant, RefreshTokenGrant, Revocation};
+use super::{
+    AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceAuthorization, DeviceCodeGrant,
+    PasswordGrant, RefreshTokenGrant, Revocation,
+};
 use crate::{AuthError, ClientSecret};
 
 /// An authorization server known by its issuer URL: its endpoints come from its metadata,
@@ -137,6 +140,64 @@ impl Issuer {
         Ok(ClientCredentials::new(token_url, client).http_client(self.http.client.clone()))
     }
 
+    /// A [`DeviceCodeGrant`] at the server's device authorization and token endpoints, handing
+    /// what the user must see to `show` (see [`DeviceCodeGrant::new`]).
+    ///
+    /// # Errors
+    /// As [`metadata`](Self::metadata), and
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the metadata names no
+    /// `device_authorization_endpoint`.
+    #[doc(alias = "device_code")]
+    pub async fn device_code_grant(
+        &self,
+        client: ClientAuth,
+        show: impl Fn(&DeviceAuthorization) + Send + Sync + 'static,
+    ) -> Result<DeviceCodeGrant, AuthError> {
+        let metadata = self.metadata().await?;
+        let device_url = required(
+            metadata,
+            metadata.device_authorization_endpoint(),
+            "device_authorization_endpoint",
+            "DeviceCodeGrant::new",
+        )?;
+        Ok(DeviceCodeGrant::new(
+            device_url.clone(),
+            metadata.token_endpoint().clone(),
+            client,
+            show,
+        )
+        .http_client(self.http.client.clone()))
+    }
+
+    /// An [`AuthorizationCodePkce`] source at the server's authorization and token endpoints,
+    /// handing the URL to open in the browser to `show` (see [`AuthorizationCodePkce::new`]).
+    ///
+    /// # Errors
+    /// As [`metadata`](Self::metadata), and
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the metadata names no
+    /// `authorization_endpoint`.
+    #[doc(alias = "pkce")]
+    pub async fn authorization_code_pkce(
+        &self,
+        client: ClientAuth,
+        show: impl Fn(&Url) + Send + Sync + 'static,
+    ) -> Result<AuthorizationCodePkce, AuthError> {
+        let metadata = self.metadata().await?;
+        let authorization_url = required(
+            metadata,
+            metadata.authorization_endpoint(),
+            "authorization_endpoint",
+            "AuthorizationCodePkce::new",
+        )?;
+        Ok(AuthorizationCodePkce::new(
+            authorization_url.clone(),
+            metadata.token_endpoint().clone(),
+            client,
+            show,
+        )
+        .http_client(self.http.client.clone()))
+    }
+
     /// A [`Revocation`] at the server's revocation endpoint.
     ///
     /// # Errors
@@ -145,13 +206,12 @@ impl Issuer {
     /// `revocation_endpoint`.
     pub async fn revocation(&self, client: ClientAuth) -> Result<Revocation, AuthError> {
         let metadata = self.metadata().await?;
-        let url = metadata.revocation_endpoint().ok_or_else(|| {
-            AuthError::rejected(format!(
-                "the metadata of issuer {} names no `revocation_endpoint`; give `Revocation` \
-                 the URL the server documents",
-                metadata.issuer()
-            ))
-        })?;
+        let url = required(
+            metadata,
+            metadata.revocation_endpoint(),
+            "revocation_endpoint",
+            "Revocation::new",
+        )?;
         Ok(Revocation::new(url.clone(), client).http_client(self.http.client.clone()))
     }
 
@@ -195,6 +255,23 @@ impl Issuer {
 }
 
 http_methods!(Issuer);
+
+/// The endpoint `field` of `metadata`, or an error naming it and `constructor`, which takes
+/// the URL the server documents instead.
+fn required<'m>(
+    metadata: &ServerMetadata,
+    endpoint: Option<&'m Url>,
+    field: &str,
+    constructor: &str,
+) -> Result<&'m Url, AuthError> {
+    endpoint.ok_or_else(|| {
+        AuthError::rejected(format!(
+            "the metadata of issuer {} names no `{field}`; give `{constructor}` the URL the \
+             server documents",
+            metadata.issuer()
+        ))
+    })
+}
 
 /// Where servers put the metadata of `issuer`, in the order they are tried: RFC 8414's
 /// location (path inserted), the same appended, `OpenID` Connect Discovery's (appended), the

@@ -64,8 +64,12 @@
 //! The service's error is a [`BoxError`], so it composes with other tower layers and with
 //! tonic (`tonic::client::GrpcService` needs `Error: Into<BoxError>`). When no token can be
 //! had, nothing is sent and the error is the [`AuthError`](crate::AuthError) itself: find it
-//! with `error.downcast_ref::<freshtoken::AuthError>()` (tonic turns it into a `Status`
-//! whose `source()` is that `AuthError`). No error or log line holds a secret. The inner
+//! with `error.downcast_ref::<freshtoken::AuthError>()`. For a gRPC call (a request whose
+//! `content-type` is `application/grpc`), with the `tonic` feature, it is a `tonic::Status`
+//! instead, which tonic hands to the caller as it is: `UNAVAILABLE` when the failure may pass
+//! ([`AuthError::is_retryable`](crate::AuthError::is_retryable)), `UNAUTHENTICATED` when it
+//! will not (dead credentials, a refused client), its message the `AuthError`'s and its
+//! `source()` the `AuthError`. No error or log line holds a secret. The inner
 //! service's errors pass through unchanged. A request body that fails while it is read ahead
 //! fails the call with the body's error, and nothing is sent.
 //!
@@ -136,6 +140,7 @@
 // through untouched.
 
 mod layer;
+mod no_token;
 mod prefetch;
 mod replay;
 mod response_body;

@@ -15,6 +15,7 @@ use http::header::AUTHORIZATION;
 use http::{Request, Response};
 use tower_service::Service;
 
+use super::no_token::no_token_error;
 use super::prefetch::Attempts;
 use super::replay::ReplayBody;
 use super::response_body::{Invalidate, ResponseBody};
@@ -171,7 +172,9 @@ impl<I, S> BearerService<I, S> {
 /// Fails with a [`BoxError`]: the inner service's error as it was, the request body's error,
 /// or, when no token could be had (nothing was sent), the [`AuthError`](crate::AuthError)
 /// itself (find it with `error.downcast_ref::<freshtoken::AuthError>()`; its text never
-/// holds a secret).
+/// holds a secret), or for a gRPC call, with the `tonic` feature, a `tonic::Status` coded
+/// `UNAVAILABLE` or `UNAUTHENTICATED` whose `source()` is that `AuthError` (see the
+/// [module docs](super#errors)).
 #[must_use = "futures do nothing unless awaited"]
 pub struct ResponseFuture<RB> {
     inner: Pin<Box<dyn Future<Output = Outcome<RB>> + Send>>,
@@ -212,6 +215,7 @@ where
     B::Error: Into<BoxError>,
 {
     let (parts, body) = request.into_parts();
+    let grpc = is_grpc(&parts.headers);
     // Read in the call's own Context, without waiting: see `prefetch`.
     let mut body = Some(body);
     let mut attempts = poll_fn(|cx| {
@@ -289,7 +293,9 @@ where
                 return Ok(with_trailer_watch(response, &cache, watch));
             }
             ControlFlow::Break(Err(Failure::Below(error))) => return Err(error),
-            ControlFlow::Break(Err(Failure::NoToken(error))) => return Err(Box::new(error)),
+            ControlFlow::Break(Err(Failure::NoToken(error))) => {
+                return Err(no_token_error(error, grpc));
+            }
         }
     }
 }

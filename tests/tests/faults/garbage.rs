@@ -174,10 +174,14 @@ async fn herds(case: &str, content_type: Option<&str>, body: &[u8], sent: &str, 
     );
 }
 
-/// The same token, or errors that say the same.
+/// The same token, or errors that say the same. Auth errors are compared by kind: one handed
+/// out again during the backoff says so in its message.
 fn same(a: &Outcome, b: &Outcome) -> bool {
     match (a, b) {
         (Ok(a), Ok(b)) => Arc::ptr_eq(a, b),
+        (Err(ApiError::Auth(a)), Err(ApiError::Auth(b))) => {
+            format!("{:?}", a.kind()) == format!("{:?}", b.kind())
+        }
         (Err(a), Err(b)) => format!("{a:?}") == format!("{b:?}"),
         _ => false,
     }

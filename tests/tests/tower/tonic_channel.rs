@@ -4,7 +4,8 @@
 //! one refresh and one retry; 100 concurrent calls on an expired token with one refresh; a
 //! second `UNAUTHENTICATED` returned; a client stream not retried but its token invalidated;
 //! `UNAUTHENTICATED` in a stream's trailers invalidating the token; a failed refresh reaching
-//! the caller as a `Status` whose source is the `AuthError`.
+//! the caller as a `Status` whose source is the `AuthError`, `UNAVAILABLE` when it may pass
+//! and `UNAUTHENTICATED` when the login is dead.
 
 use std::error::Error as _;
 use std::future::Future;
@@ -269,6 +270,44 @@ async fn a_failed_refresh_reaches_the_caller_as_a_status_whose_source_is_the_aut
             .expect("the AuthError under the Status");
         assert!(auth.is_retryable(), "{auth}");
         assert!(status.message().contains("down"), "{status:?}");
+        assert_eq!(tokens.calls(), (0, 0), "nothing sent without a token");
+    })
+    .await;
+}
+
+/// A caller's gRPC retry policy reads the code: a failure that may pass is `UNAVAILABLE`
+/// (retry with a backoff), dead credentials are `UNAUTHENTICATED` (log in again), never
+/// `UNKNOWN`.
+#[tokio::test]
+async fn no_token_is_unavailable_when_it_may_pass_and_unauthenticated_when_the_login_is_dead() {
+    bounded(async {
+        let tokens = Tokens::default();
+        let server = GrpcServer::start(tokens.clone()).await;
+        for (failure, code) in [
+            (
+                AuthError::refresh_failed("the identity provider is down"),
+                Code::Unavailable,
+            ),
+            (
+                AuthError::reauthenticate("invalid_grant: revoked"),
+                Code::Unauthenticated,
+            ),
+        ] {
+            let cache = TokenCache::new(source_fn(move |_previous| {
+                let failure = failure.clone();
+                async move { Err::<Token, _>(failure) }
+            }));
+            let channel = connect(&server, cache).await;
+
+            let status = unary(&channel, "never sent").await.expect_err("no token");
+
+            assert_eq!(status.code(), code, "{status:?}");
+            let auth = status
+                .source()
+                .and_then(|source| source.downcast_ref::<AuthError>())
+                .expect("the AuthError under the Status");
+            assert_eq!(status.message(), auth.to_string());
+        }
         assert_eq!(tokens.calls(), (0, 0), "nothing sent without a token");
     })
     .await;

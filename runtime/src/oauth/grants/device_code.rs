@@ -104,6 +104,7 @@ pub struct DeviceCodeGrant {
     fields: TokenResponseFields,
     http: Http,
     show: Arc<dyn Fn(&DeviceAuthorization) + Send + Sync>,
+    on_poll: Option<Arc<dyn Fn(Duration) + Send + Sync>>,
 }
 
 impl std::fmt::Debug for DeviceCodeGrant {
@@ -147,7 +148,31 @@ impl DeviceCodeGrant {
             fields: TokenResponseFields::default(),
             http: Http::new(),
             show: Arc::new(show),
+            on_poll: None,
         }
+    }
+
+    /// Calls `progress` after each poll that finds the login still waiting for the user
+    /// (`authorization_pending` or `slow_down`), with the time left before the code expires:
+    /// for a countdown or a spinner while [`login`](Self::login) waits. It runs on the task
+    /// that polls, so it must return quickly.
+    ///
+    /// ```
+    /// use freshtoken::oauth::{ClientAuth, DeviceCodeGrant};
+    ///
+    /// let source = DeviceCodeGrant::new(
+    ///     "https://auth.example.com/oauth/device_authorization".parse().unwrap(),
+    ///     "https://auth.example.com/oauth/token".parse().unwrap(),
+    ///     ClientAuth::public("tasks-tv"),
+    ///     |login| println!("Go to {} and enter {}", login.verification_uri, login.user_code),
+    /// )
+    /// .on_poll(|left| eprint!("\rwaiting for approval, {} s left ", left.as_secs()));
+    /// # let _ = source;
+    /// ```
+    #[must_use]
+    pub fn on_poll(mut self, progress: impl Fn(Duration) + Send + Sync + 'static) -> Self {
+        self.on_poll = Some(Arc::new(progress));
+        self
     }
 
     /// Logs the user in: a code shown, then the token endpoint polled until approval.
@@ -158,7 +183,15 @@ impl DeviceCodeGrant {
     pub async fn login(&self) -> Result<Token, AuthError> {
         let (device_code, login, interval) = self.authorize().await?;
         (self.show)(&login);
-        poll_until(interval, login.expires_in, || self.poll(&device_code)).await
+        let progress = |left| {
+            if let Some(on_poll) = &self.on_poll {
+                on_poll(left);
+            }
+        };
+        poll_until(interval, login.expires_in, progress, || {
+            self.poll(&device_code)
+        })
+        .await
     }
 
     /// Asks for a device code: the code (secret), what to show, and the polling interval.
@@ -264,8 +297,8 @@ impl TokenSource for DeviceCodeGrant {
         tracing::info!(
             target: "freshtoken",
             "no refresh token: DeviceCodeGrant starts an interactive login, which the token \
-             cache's `refresh_timeout` bounds; log in first with `login` and hand \
-             the token to the cache"
+             cache's `refresh_timeout` bounds; log in first with `login` and save \
+             its token with `TokenCache::save_token`"
         );
         self.login().await
     }
@@ -273,13 +306,16 @@ impl TokenSource for DeviceCodeGrant {
 
 /// Polls with `ask` every `interval` (plus 5 s after each `slow_down`, within 5 s and 5
 /// minutes) until a token, an error, or the end of the code's `lifetime` (at most 30
-/// minutes): a poll is made whenever it falls at or before that end.
-async fn poll_until<F, Fut>(
+/// minutes): a poll is made whenever it falls at or before that end. After each poll that
+/// finds the login pending, `progress` gets the time left.
+async fn poll_until<P, F, Fut>(
     interval: Duration,
     lifetime: Duration,
+    mut progress: P,
     mut ask: F,
 ) -> Result<Token, AuthError>
 where
+    P: FnMut(Duration),
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Poll>,
 {
@@ -300,6 +336,9 @@ where
             Poll::Pending => {}
             Poll::SlowDown => interval = (interval + SLOW_DOWN).min(MAX_INTERVAL),
             Poll::Failed(error) => return Err(error),
+        }
+        if let Some(deadline) = deadline {
+            progress(deadline.saturating_duration_since(Instant::now()));
         }
     }
 }
@@ -421,14 +460,19 @@ mod tests {
         let start = Instant::now();
         let script = Mutex::new(VecDeque::from(script));
         let times = Mutex::new(Vec::new());
-        let result = poll_until(interval, lifetime, || {
-            times
-                .lock()
-                .unwrap()
-                .push((Instant::now() - start).as_secs());
-            let next = script.lock().unwrap().pop_front().unwrap_or(Poll::Pending);
-            async move { next }
-        })
+        let result = poll_until(
+            interval,
+            lifetime,
+            |_| {},
+            || {
+                times
+                    .lock()
+                    .unwrap()
+                    .push((Instant::now() - start).as_secs());
+                let next = script.lock().unwrap().pop_front().unwrap_or(Poll::Pending);
+                async move { next }
+            },
+        )
         .await;
         (result, times.into_inner().unwrap())
     }
@@ -448,6 +492,28 @@ mod tests {
         let (result, times) = run(script, Duration::from_secs(600)).await;
         result.unwrap();
         assert_eq!(times, [5, 10, 20, 30]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn each_poll_that_finds_the_login_pending_reports_the_time_left() {
+        let left = Mutex::new(Vec::new());
+        let mut script = VecDeque::from([Poll::Pending, Poll::SlowDown, Poll::Token(token())]);
+        let result = poll_until(
+            Duration::from_secs(5),
+            Duration::from_secs(600),
+            |remaining| left.lock().unwrap().push(remaining.as_secs()),
+            || {
+                let next = script.pop_front().unwrap_or(Poll::Pending);
+                async move { next }
+            },
+        )
+        .await;
+        result.unwrap();
+        assert_eq!(
+            left.into_inner().unwrap(),
+            [595, 590],
+            "after the pending poll at 5 s and the slow_down at 10 s, not after the token"
+        );
     }
 
     #[tokio::test(start_paused = true)]

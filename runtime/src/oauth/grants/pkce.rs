@@ -53,7 +53,8 @@ const DEFAULT_REDIRECT_PATH: &str = "/callback";
 /// As a [`TokenSource`], a fetch with a refresh token renews it; one without logs in. A login
 /// takes as long as the user does, and the cache bounds every fetch with its
 /// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout) (30 s by default): log in
-/// first and hand the token to the cache, as below, or raise that timeout.
+/// first and save the token with [`TokenCache::save_token`](crate::TokenCache::save_token),
+/// as below, or raise that timeout.
 ///
 /// ```no_run
 /// use freshtoken::TokenCache;
@@ -247,8 +248,8 @@ impl TokenSource for AuthorizationCodePkce {
         tracing::info!(
             target: "freshtoken",
             "no refresh token: AuthorizationCodePkce starts an interactive login, which the token \
-             cache's `refresh_timeout` bounds; log in first with `login` and hand \
-             the token to the cache"
+             cache's `refresh_timeout` bounds; log in first with `login` and save \
+             its token with `TokenCache::save_token`"
         );
         self.login().await
     }
