@@ -108,6 +108,9 @@
 //! [`TokenCache::stats`] counts refreshes, failures and callers that waited.
 
 #![forbid(unsafe_code)]
+// docs.rs builds with `--cfg docsrs` on nightly: each feature-gated item is labelled with the
+// feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -120,12 +123,15 @@ mod authorization;
 mod bearer;
 mod cache;
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod client;
 mod error;
 mod jwt;
 #[cfg(feature = "reqwest-middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
 pub mod middleware;
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod oauth;
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
 mod origin;
@@ -135,6 +141,7 @@ mod source;
 pub mod store;
 mod token;
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
 mod unauthorized;
 #[cfg(feature = "anyhow")]
@@ -142,10 +149,12 @@ mod unauthorized_anyhow;
 
 pub use any_source::AnySource;
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use bearer::BearerExt;
 pub use cache::{CacheStats, TokenCache, TokenCacheBuilder, TokenFuture};
 pub use error::{AuthError, AuthErrorKind, SourceError};
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "reqwest-middleware", feature = "tower"))))]
 pub use origin::OriginError;
 pub use reason::RefreshReason;
 pub use secret::{AccessToken, ClientSecret, RefreshToken};
@@ -383,6 +392,7 @@ pub use freshtoken_macros::refresh_token;
 
 #[doc = include_str!("client/attribute.md")]
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 #[doc(inline)]
 pub use freshtoken_macros::client;
 

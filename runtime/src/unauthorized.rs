@@ -65,6 +65,7 @@ impl Unauthorized for crate::AuthError {
 }
 
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 impl Unauthorized for reqwest::Error {
     fn is_unauthorized(&self) -> bool {
         self.status() == Some(reqwest::StatusCode::UNAUTHORIZED)
