@@ -126,6 +126,16 @@ mod cache;
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod client;
 mod error;
+// The guide's examples use every integration, so it is built when every feature is on, as on
+// docs.rs and in CI's doc build and doctests.
+#[cfg(all(
+    feature = "reqwest-middleware",
+    feature = "anyhow",
+    feature = "tonic",
+    feature = "jsonwebtoken",
+    feature = "redis"
+))]
+pub mod guide;
 mod jwt;
 #[cfg(feature = "reqwest-middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
