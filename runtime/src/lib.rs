@@ -107,6 +107,20 @@
 //! `reason` field ([`RefreshReason`]). No event or error message contains a secret.
 //! [`TokenCache::stats`] counts refreshes, failures and callers that waited.
 
+// The guide exists when every feature is on (as on docs.rs); a build with fewer features
+// names it without a link.
+#![cfg_attr(
+    all(
+        feature = "reqwest-middleware",
+        feature = "anyhow",
+        feature = "tonic",
+        feature = "jsonwebtoken",
+        feature = "redis"
+    ),
+    doc = "\n# Guide\n\nThe [`guide`] goes into depth, one chapter per topic: generated clients, \
+           `#[refresh_token]`, the integrations, logins, stores and fleets, what the cache \
+           guarantees, testing, runtime requirements and performance."
+)]
 #![forbid(unsafe_code)]
 // docs.rs builds with `--cfg docsrs` on nightly: each feature-gated item is labelled with the
 // feature it needs.
@@ -408,6 +422,13 @@ pub use freshtoken_macros::client;
 
 /// Compiles the README's examples as doctests, so the front page cannot drift from the API.
 /// They use every integration, so they are compiled when every feature is on (as CI does).
-#[cfg(all(doctest, feature = "reqwest", feature = "anyhow"))]
+#[cfg(all(
+    doctest,
+    feature = "reqwest-middleware",
+    feature = "anyhow",
+    feature = "tonic",
+    feature = "jsonwebtoken",
+    feature = "redis"
+))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;
