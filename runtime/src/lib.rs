@@ -178,7 +178,10 @@ pub use bearer::BearerExt;
 pub use cache::{CacheStats, TokenCache, TokenCacheBuilder, TokenFuture};
 pub use error::{AuthError, AuthErrorKind, SourceError};
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "reqwest-middleware", feature = "tower"))))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "reqwest-middleware", feature = "tower")))
+)]
 pub use origin::OriginError;
 pub use reason::RefreshReason;
 pub use secret::{AccessToken, ClientSecret, RefreshToken};
