@@ -65,5 +65,8 @@ pub mod testing {}
 #[doc = include_str!("runtime_requirements.md")]
 pub mod runtime_requirements {}
 
+// The middle part is written by `bench_report markdown` from the last run's figures.
 #[doc = include_str!("performance.md")]
+#[doc = include_str!("performance_figures.md")]
+#[doc = include_str!("performance_notes.md")]
 pub mod performance {}
