@@ -107,7 +107,24 @@
 //! `reason` field ([`RefreshReason`]). No event or error message contains a secret.
 //! [`TokenCache::stats`] counts refreshes, failures and callers that waited.
 
+// The guide exists when every feature is on (as on docs.rs); a build with fewer features
+// names it without a link.
+#![cfg_attr(
+    all(
+        feature = "reqwest-middleware",
+        feature = "anyhow",
+        feature = "tonic",
+        feature = "jsonwebtoken",
+        feature = "redis"
+    ),
+    doc = "\n# Guide\n\nThe [`guide`] goes into depth, one chapter per topic: generated clients, \
+           `#[refresh_token]`, the integrations, logins, stores and fleets, what the cache \
+           guarantees, testing, runtime requirements and performance."
+)]
 #![forbid(unsafe_code)]
+// docs.rs builds with `--cfg docsrs` on nightly: each feature-gated item is labelled with the
+// feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -120,12 +137,25 @@ mod authorization;
 mod bearer;
 mod cache;
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod client;
 mod error;
+// The guide's examples use every integration, so it is built when every feature is on, as on
+// docs.rs and in CI's doc build and doctests.
+#[cfg(all(
+    feature = "reqwest-middleware",
+    feature = "anyhow",
+    feature = "tonic",
+    feature = "jsonwebtoken",
+    feature = "redis"
+))]
+pub mod guide;
 mod jwt;
 #[cfg(feature = "reqwest-middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
 pub mod middleware;
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod oauth;
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
 mod origin;
@@ -135,6 +165,7 @@ mod source;
 pub mod store;
 mod token;
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
 mod unauthorized;
 #[cfg(feature = "anyhow")]
@@ -142,10 +173,15 @@ mod unauthorized_anyhow;
 
 pub use any_source::AnySource;
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use bearer::BearerExt;
 pub use cache::{CacheStats, TokenCache, TokenCacheBuilder, TokenFuture};
 pub use error::{AuthError, AuthErrorKind, SourceError};
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "reqwest-middleware", feature = "tower")))
+)]
 pub use origin::OriginError;
 pub use reason::RefreshReason;
 pub use secret::{AccessToken, ClientSecret, RefreshToken};
@@ -383,11 +419,19 @@ pub use freshtoken_macros::refresh_token;
 
 #[doc = include_str!("client/attribute.md")]
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 #[doc(inline)]
 pub use freshtoken_macros::client;
 
 /// Compiles the README's examples as doctests, so the front page cannot drift from the API.
 /// They use every integration, so they are compiled when every feature is on (as CI does).
-#[cfg(all(doctest, feature = "reqwest", feature = "anyhow"))]
+#[cfg(all(
+    doctest,
+    feature = "reqwest-middleware",
+    feature = "anyhow",
+    feature = "tonic",
+    feature = "jsonwebtoken",
+    feature = "redis"
+))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;

@@ -11,7 +11,15 @@
 /// `http::Response`, [`AuthError`](crate::AuthError) (never unauthorized: the token
 /// endpoint's own failures are not the API's 401) and, with the `anyhow` feature,
 /// `anyhow::Error` (a 401 from reqwest or a generated client anywhere in its chain). For your
-/// error type, delegate:
+/// error type, delegate (example below).
+///
+/// # reqwest versions
+///
+/// The impl for `reqwest::Error` is for reqwest **0.13**, the version freshtoken is built on.
+/// A client on reqwest 0.12 has two reqwests in its build, and `error.is_unauthorized()` on a
+/// 0.12 error fails to compile with "no method named `is_unauthorized` found". Move the client
+/// to reqwest 0.13, or answer from the status yourself:
+/// `error.status() == Some(reqwest::StatusCode::UNAUTHORIZED)` (with 0.12's `StatusCode`).
 ///
 /// ```
 /// use freshtoken::{AuthError, Unauthorized};
@@ -65,6 +73,8 @@ impl Unauthorized for crate::AuthError {
 }
 
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
+/// For reqwest 0.13's error: a 401 turned into an error by `error_for_status`.
 impl Unauthorized for reqwest::Error {
     fn is_unauthorized(&self) -> bool {
         self.status() == Some(reqwest::StatusCode::UNAUTHORIZED)

@@ -39,6 +39,7 @@ async fn list_tasks<S: TokenSource>(
 ```
 "#
 )]
+#[cfg_attr(docsrs, doc(cfg(feature = "anyhow")))]
 impl Unauthorized for anyhow::Error {
     fn is_unauthorized(&self) -> bool {
         self.chain().any(is_a_401)

@@ -9,6 +9,7 @@
 //! cargo run --release -p freshtoken-examples --bin bench_report client   # issue 12 only
 //! cargo run --release -p freshtoken-examples --bin bench_report fleet    # issue 14 only
 //! cargo run --release -p freshtoken-examples --bin bench_report token-vs-fresh
+//! cargo run -p freshtoken-examples --bin bench_report markdown  # the guide's table, from the JSON
 //! ```
 //!
 //! `token-vs-fresh` runs only `token().await` beside `fresh_token()` on one cache, with 1 and
@@ -27,6 +28,9 @@ mod client_call;
 
 #[path = "../../benches/workloads/fleet.rs"]
 mod fleet;
+
+#[path = "bench_report/markdown.rs"]
+mod markdown;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -79,12 +83,14 @@ fn main() {
         Some("client") => client_report(&rt, started),
         Some("fleet") => fleet_report(&rt, started),
         Some("token-vs-fresh") => token_vs_fresh_report(&rt, started),
+        Some("markdown") => markdown::markdown_report(),
         Some(other) => {
             eprintln!(
                 "unknown section `{other}`: run without an argument for the full report, or \
                  with `client` for the generated client against hand-written reqwest only, \
-                 `fleet` for the RedisStore figures only, or `token-vs-fresh` for \
-                 `token().await` beside `fresh_token()` only"
+                 `fleet` for the RedisStore figures only, `token-vs-fresh` for \
+                 `token().await` beside `fresh_token()` only, or `markdown` to write the \
+                 guide's performance table from the last runs' JSON"
             );
             std::process::exit(2);
         }

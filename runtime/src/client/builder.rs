@@ -69,7 +69,7 @@ impl<C: Generated> Builder<C> {
     /// `.redirect(`[`redirect_policy()`](super::redirect_policy)`)` to keep that: reqwest's
     /// default policy follows a redirect to another origin with the method's headers and body
     /// (an answer from there is then [`Error::OtherOrigin`](super::Error::OtherOrigin)).
-    /// Replaces a [`middleware_client`](Builder::middleware_client) given before.
+    /// Replaces a `middleware_client` (feature `reqwest-middleware`) given before.
     #[must_use]
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(Transport::Reqwest(http));
@@ -115,6 +115,7 @@ impl<C: Generated> Builder<C> {
     /// # let _ = client;
     /// ```
     #[cfg(feature = "reqwest-middleware")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
     #[must_use]
     pub fn middleware_client(mut self, stack: reqwest_middleware::ClientWithMiddleware) -> Self {
         self.http = Some(Transport::Middleware(stack));

@@ -81,6 +81,7 @@ pub enum Error {
     /// [`Builder::middleware_client`](super::Builder::middleware_client) failed the request
     /// (for example a retry middleware that gave up after a connection error).
     #[cfg(feature = "reqwest-middleware")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
     Middleware {
         /// `get_task (GET /tasks/{id})`.
         call: Call,

@@ -24,7 +24,7 @@ const MAX_REDIRECTS: usize = 10;
 ///
 /// A client makes its own `reqwest::Client` with this policy. Give it to the client you pass to
 /// [`Builder::http_client`](super::Builder::http_client) (or under
-/// [`Builder::middleware_client`](super::Builder::middleware_client)), since reqwest's default
+/// `Builder::middleware_client`, feature `reqwest-middleware`), since reqwest's default
 /// policy follows a redirect to another origin with every header but `Authorization` and
 /// `Cookie`, and with the body:
 ///

@@ -80,6 +80,7 @@ pub use grants::pkce::{AuthorizationCodePkce, LoopbackLogin};
 pub use grants::refresh_token::RefreshTokenGrant;
 pub use revocation::Revocation;
 #[cfg(feature = "jsonwebtoken")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]
 pub use {endpoint::assertion::JwtSigner, grants::jwt_bearer::JwtBearerGrant};
 
 /// The JSON login-route source under its former name.

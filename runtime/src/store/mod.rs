@@ -21,6 +21,7 @@ pub use self::error::StoreError;
 pub use self::file::FileStore;
 pub use self::memory::MemoryStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::RedisStore;
 use crate::Token;
 

@@ -216,6 +216,7 @@ impl<E: 'static> ReplayBody for UnsyncBoxBody<Bytes, E> {
 
 /// The body of every request a tonic `Channel` sends.
 #[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
 impl ReplayBody for tonic::body::Body {
     fn from_prefixed(body: PrefixedBody<Self>) -> Self {
         tonic::body::Body::new(body)

@@ -55,6 +55,7 @@ enum Method {
     /// No client authentication at all (the JWT bearer grant's assertion names the client).
     Nothing,
     #[cfg(feature = "jsonwebtoken")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]
     PrivateKeyJwt(super::assertion::JwtSigner),
 }
 
@@ -118,6 +119,7 @@ impl ClientAuth {
     /// carries a JWT assertion signed by `signer`, issued by and about the client, for the
     /// endpoint it goes to.
     #[cfg(feature = "jsonwebtoken")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]
     pub fn private_key_jwt(
         client_id: impl Into<String>,
         signer: super::assertion::JwtSigner,
