@@ -48,12 +48,14 @@ impl Challenge {
     ///
     /// A server that binds tokens to a key answers with a `DPoP` challenge instead: find it
     /// with [`with_scheme`](Self::with_scheme).
+    #[must_use]
     pub fn bearer(headers: &HeaderMap) -> Option<Challenge> {
         Challenge::with_scheme(headers, "Bearer")
     }
 
     /// The first challenge with the scheme `scheme` (compared case-insensitively) in
     /// `headers`, if any.
+    #[must_use]
     pub fn with_scheme(headers: &HeaderMap, scheme: &str) -> Option<Challenge> {
         Challenge::parse_all(headers)
             .into_iter()
@@ -61,26 +63,31 @@ impl Challenge {
     }
 
     /// The challenges in one `WWW-Authenticate` value, in the order sent.
+    #[must_use]
     pub fn parse(value: &str) -> Vec<Challenge> {
         Parser::new(value).challenges()
     }
 
     /// The scheme as the server spelled it (`Bearer`, `DPoP`, `Basic`...).
+    #[must_use]
     pub fn scheme(&self) -> &str {
         &self.scheme
     }
 
     /// Whether the scheme is `scheme`, compared case-insensitively.
+    #[must_use]
     pub fn is_scheme(&self, scheme: &str) -> bool {
         self.scheme.eq_ignore_ascii_case(scheme)
     }
 
     /// The `token68` the challenge carries instead of parameters, if it has one.
+    #[must_use]
     pub fn token68(&self) -> Option<&str> {
         self.token68.as_deref()
     }
 
     /// The value of the parameter `name` (compared case-insensitively), unquoted.
+    #[must_use]
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
@@ -96,6 +103,7 @@ impl Challenge {
     }
 
     /// The `realm` parameter.
+    #[must_use]
     pub fn realm(&self) -> Option<&str> {
         self.param("realm")
     }
@@ -106,11 +114,13 @@ impl Challenge {
     }
 
     /// The `error_description` parameter: for a developer, not for the user.
+    #[must_use]
     pub fn error_description(&self) -> Option<&str> {
         self.param("error_description")
     }
 
     /// The `error_uri` parameter, as sent.
+    #[must_use]
     pub fn error_uri(&self) -> Option<&str> {
         self.param("error_uri")
     }
@@ -125,6 +135,12 @@ impl Challenge {
     /// Where the resource's metadata is (RFC 9728 section 5.1): `Ok(None)` without a
     /// `resource_metadata` parameter, an error when it is not an absolute `http` or `https`
     /// URL with a host.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidResourceMetadata`] when the parameter is there but is a relative URL, not a
+    /// URL, a URL of another scheme (`ftp:`, `javascript:`...) or one without a host. Its
+    /// message says which, without repeating the value.
     pub fn resource_metadata(&self) -> Result<Option<Url>, InvalidResourceMetadata> {
         let Some(value) = self.param("resource_metadata") else {
             return Ok(None);
@@ -168,6 +184,7 @@ pub enum ChallengeError {
 
 impl ChallengeError {
     /// The error for an `error` code; codes are matched case-insensitively.
+    #[must_use]
     pub fn from_code(code: &str) -> ChallengeError {
         const KNOWN: [(&str, ChallengeError); 4] = [
             ("invalid_request", ChallengeError::InvalidRequest),
@@ -185,6 +202,7 @@ impl ChallengeError {
     }
 
     /// The error code, as RFC 6750 and RFC 9449 spell it (or as sent, for `Other`).
+    #[must_use]
     pub fn code(&self) -> &str {
         match self {
             ChallengeError::InvalidRequest => "invalid_request",

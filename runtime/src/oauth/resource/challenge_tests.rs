@@ -80,7 +80,7 @@ fn a_quoted_scope_with_escapes_is_unquoted_and_split() {
     let challenge = one(r#"Bearer scope="read \"quoted\"  write\\all", realm="say \"hi\"""#);
     assert_eq!(
         challenge.scopes().collect::<Vec<_>>(),
-        [r#"read"#, r#""quoted""#, r#"write\all"#]
+        ["read", r#""quoted""#, r"write\all"]
     );
     assert_eq!(challenge.realm(), Some(r#"say "hi""#));
 }
