@@ -3,6 +3,7 @@
 // Output: the challenges they hold, each with its scheme and parameters, and the OAuth
 // meaning of those parameters (error, scopes, where the resource's metadata is).
 
+use std::collections::HashSet;
 use std::fmt;
 
 use http::HeaderMap;
@@ -23,8 +24,8 @@ use reqwest::Url;
 /// with the parameters after it up to the next challenge, and the challenges around it are
 /// kept. Beyond the grammar of RFC 9110 section 11.6.1, it accepts what servers send:
 /// several challenges in one header, several headers, empty list elements, spaces around
-/// `=` and `,`, parameters in any order, and unquoted values that are not tokens (a URL, a
-/// base64 value). Scheme and parameter names compare case-insensitively; quoted values are
+/// `=` and `,`, parameters in any order, parameters separated by spaces without a comma,
+/// and unquoted values that are not tokens (a URL, a base64 value). Scheme and parameter names compare case-insensitively; quoted values are
 /// unquoted, with `\"` and `\\` resolved. When a parameter is repeated, the first one counts.
 /// Bytes that are not UTF-8 are read as U+FFFD.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,16 +289,23 @@ impl<'a> Parser<'a> {
             challenge.token68 = Some(token68.to_owned());
             return Some(challenge);
         }
+        // Names seen so far, lowercased: a header of thousands of parameters stays linear.
+        let mut seen = HashSet::new();
         loop {
             let (name, value) = self.param()?;
-            if challenge.param(&name).is_none() {
+            if seen.insert(name.to_ascii_lowercase()) {
                 challenge.params.push((name, value));
             }
-            self.skip_spaces();
+            let spaced = self.skip_spaces();
             if self.peek().is_none() {
                 return Some(challenge);
             }
             if self.peek() != Some(b',') {
+                // Some servers separate parameters with spaces alone: `name=` after a space
+                // is one more parameter; anything else breaks the challenge.
+                if spaced && self.param_follows() {
+                    continue;
+                }
                 return None;
             }
             self.skip_separators();

@@ -124,6 +124,16 @@ fn extra_spaces_and_empty_list_elements_are_passed_over() {
 }
 
 #[test]
+fn a_missing_comma_between_parameters_is_tolerated() {
+    let challenges = Challenge::parse(r#"Bearer realm="a" error="invalid_token" scope=x, Basic"#);
+    assert_eq!(challenges.len(), 2, "{challenges:?}");
+    assert_eq!(challenges[0].realm(), Some("a"));
+    assert_eq!(challenges[0].error(), Some(ChallengeError::InvalidToken));
+    assert_eq!(challenges[0].scopes().collect::<Vec<_>>(), ["x"]);
+    assert!(challenges[1].is_scheme("Basic"));
+}
+
+#[test]
 fn parameter_names_compare_case_insensitively() {
     let challenge = one(r#"Bearer Realm="a", ERROR="invalid_request", Scope="x y""#);
     assert_eq!(challenge.realm(), Some("a"));
