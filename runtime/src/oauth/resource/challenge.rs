@@ -25,9 +25,10 @@ use reqwest::Url;
 /// kept. Beyond the grammar of RFC 9110 section 11.6.1, it accepts what servers send:
 /// several challenges in one header, several headers, empty list elements, spaces around
 /// `=` and `,`, parameters in any order, parameters separated by spaces without a comma,
-/// and unquoted values that are not tokens (a URL, a base64 value). Scheme and parameter names compare case-insensitively; quoted values are
-/// unquoted, with `\"` and `\\` resolved. When a parameter is repeated, the first one counts.
-/// Bytes that are not UTF-8 are read as U+FFFD.
+/// and unquoted values that are not tokens (a URL, a base64 value). Scheme and parameter
+/// names compare case-insensitively; quoted values are unquoted, with `\"` and `\\`
+/// resolved. When a parameter is repeated, the first one counts. Bytes that are not UTF-8
+/// are read as U+FFFD.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {
     scheme: String,
@@ -109,7 +110,7 @@ impl Challenge {
         self.param("realm")
     }
 
-    /// The `error` parameter (RFC 6750 section 3.1, RFC 9449 section 8), if present.
+    /// The `error` parameter (RFC 6750 section 3.1, RFC 9449 sections 7.1 and 8), if present.
     pub fn error(&self) -> Option<ChallengeError> {
         self.param("error").map(ChallengeError::from_code)
     }
@@ -167,7 +168,10 @@ impl Challenge {
 }
 
 /// The `error` parameter of a challenge: what went wrong with the request's token.
+///
+/// New codes may get a case of their own; until then they are [`Other`](Self::Other).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ChallengeError {
     /// `invalid_request`: the request is malformed (a missing or repeated parameter).
     InvalidRequest,
@@ -179,6 +183,8 @@ pub enum ChallengeError {
     /// `use_dpop_nonce` (RFC 9449 section 8): resend with the nonce of the `DPoP-Nonce`
     /// header.
     UseDpopNonce,
+    /// `invalid_dpop_proof` (RFC 9449 section 7.1): the `DPoP` proof was refused.
+    InvalidDpopProof,
     /// Any other error code, as sent.
     Other(String),
 }
@@ -187,11 +193,12 @@ impl ChallengeError {
     /// The error for an `error` code; codes are matched case-insensitively.
     #[must_use]
     pub fn from_code(code: &str) -> ChallengeError {
-        const KNOWN: [(&str, ChallengeError); 4] = [
+        const KNOWN: [(&str, ChallengeError); 5] = [
             ("invalid_request", ChallengeError::InvalidRequest),
             ("invalid_token", ChallengeError::InvalidToken),
             ("insufficient_scope", ChallengeError::InsufficientScope),
             ("use_dpop_nonce", ChallengeError::UseDpopNonce),
+            ("invalid_dpop_proof", ChallengeError::InvalidDpopProof),
         ];
         KNOWN
             .into_iter()
@@ -210,6 +217,7 @@ impl ChallengeError {
             ChallengeError::InvalidToken => "invalid_token",
             ChallengeError::InsufficientScope => "insufficient_scope",
             ChallengeError::UseDpopNonce => "use_dpop_nonce",
+            ChallengeError::InvalidDpopProof => "invalid_dpop_proof",
             ChallengeError::Other(code) => code,
         }
     }

@@ -166,6 +166,7 @@ fn each_error_code_is_its_own_case() {
         ("invalid_token", ChallengeError::InvalidToken),
         ("Insufficient_Scope", ChallengeError::InsufficientScope),
         ("use_dpop_nonce", ChallengeError::UseDpopNonce),
+        ("invalid_dpop_proof", ChallengeError::InvalidDpopProof),
         (
             "temporarily_unavailable",
             ChallengeError::Other("temporarily_unavailable".into()),

@@ -3,8 +3,8 @@
 //!
 //! - [`Challenge`]: one challenge (RFC 7235 sections 2.1 and 4.1, with the RFC 9110 section
 //!   11.6.1 grammar): its scheme (`Bearer`, `DPoP`, `Basic`...), its parameters or its
-//!   `token68`, and the parameters OAuth gives meaning to: `realm`, `error`
-//!   (RFC 6750 section 3, RFC 9449 section 8 for `use_dpop_nonce`), `error_description`,
+//!   `token68`, and the parameters OAuth gives meaning to: `realm`, `error` (RFC 6750
+//!   section 3; RFC 9449 sections 7.1 and 8 for the `DPoP` codes), `error_description`,
 //!   `error_uri`, `scope`, and `resource_metadata` (RFC 9728 section 5.1), where the
 //!   resource's metadata is.
 //! - [`ChallengeError`]: the `error` parameter, as the cases a client acts on.
