@@ -416,7 +416,7 @@ mod tests {
     #[test]
     fn a_document_without_resource_or_with_a_wrong_type_is_refused_naming_the_member() {
         for (body, expected) in [
-            (&br#"[]"#[..], "not a JSON object"),
+            (&b"[]"[..], "not a JSON object"),
             (br#"{"authorization_servers": []}"#, "`resource`"),
             (
                 br#"{"resource": "https://a.example", "scopes_supported": "read"}"#,
