@@ -64,6 +64,7 @@
 mod discovery;
 mod endpoint;
 mod grants;
+pub mod resource;
 mod revocation;
 
 pub use discovery::{Issuer, ServerMetadata};
