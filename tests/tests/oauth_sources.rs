@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use freshtoken::oauth::resource::ResourceDiscovery;
 use freshtoken::oauth::{
     AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceAuthorization, DeviceCodeGrant,
     Issuer, JsonLogin, JwtBearerGrant, JwtSigner, PasswordGrant, RefreshTokenGrant, Revocation,
@@ -1555,6 +1556,216 @@ async fn an_issuer_without_the_interactive_endpoints_names_the_missing_one() {
             "{message}"
         );
     }
+}
+
+// ----- protected resource metadata (RFC 9728) -----
+
+const PRM_WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
+
+/// A protected resource's metadata at `path` of `server`, naming `resource`.
+async fn resource_metadata<'s>(server: &'s MockServer, path: &str, resource: &str) -> Mock<'s> {
+    let auth_server = server.url("/auth");
+    server
+        .mock_async(|when, then| {
+            when.path(path);
+            then.status(200).json_body(json!({
+                "resource": resource,
+                "authorization_servers": [auth_server],
+                "scopes_supported": ["files:read", "files:write"],
+                "x_vendor_tier": "gold",
+            }));
+        })
+        .await
+}
+
+#[tokio::test]
+async fn resource_metadata_is_found_at_the_challenges_resource_metadata_url() {
+    let server = MockServer::start_async().await;
+    let resource = server.url("/api/mcp");
+    let from_challenge = resource_metadata(&server, "/meta/prm.json", &resource).await;
+    let well_known =
+        resource_metadata(&server, &format!("{PRM_WELL_KNOWN}/api/mcp"), &resource).await;
+
+    let metadata = ResourceDiscovery::new(resource.parse().unwrap())
+        .resource_metadata(url(&server, "/meta/prm.json"))
+        .fetch()
+        .await
+        .unwrap();
+    assert_eq!(metadata.resource, resource);
+    assert_eq!(
+        metadata.authorization_servers.unwrap(),
+        [server.url("/auth")]
+    );
+    assert_eq!(from_challenge.calls_async().await, 1);
+    assert_eq!(
+        well_known.calls_async().await,
+        0,
+        "looked further than needed"
+    );
+}
+
+#[tokio::test]
+async fn resource_metadata_is_found_at_the_well_known_location_with_the_path_inserted() {
+    let server = MockServer::start_async().await;
+    let resource = server.url("/api/mcp");
+    let inserted =
+        resource_metadata(&server, &format!("{PRM_WELL_KNOWN}/api/mcp"), &resource).await;
+
+    let metadata = ResourceDiscovery::new(resource.parse().unwrap())
+        .fetch()
+        .await
+        .unwrap();
+    assert_eq!(
+        metadata.scopes_supported.unwrap(),
+        ["files:read", "files:write"]
+    );
+    assert_eq!(metadata.additional_fields["x_vendor_tier"], "gold");
+    assert_eq!(inserted.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn resource_metadata_is_found_at_the_root_after_a_web_page_at_the_inserted_location() {
+    let server = MockServer::start_async().await;
+    let resource = server.url("/api/mcp");
+    let page = server
+        .mock_async(|when, then| {
+            when.path(format!("{PRM_WELL_KNOWN}/api/mcp"));
+            then.status(200)
+                .header("content-type", "text/html")
+                .body("<html>sign in</html>");
+        })
+        .await;
+    let root = resource_metadata(&server, PRM_WELL_KNOWN, &resource).await;
+
+    let metadata = ResourceDiscovery::new(resource.parse().unwrap())
+        .fetch()
+        .await
+        .unwrap();
+    assert_eq!(metadata.resource, resource);
+    assert_eq!((page.calls_async().await, root.calls_async().await), (1, 1));
+}
+
+#[tokio::test]
+async fn a_404_at_the_challenges_url_passes_to_the_well_known_location() {
+    let server = MockServer::start_async().await;
+    let resource = server.url("/api/mcp");
+    let missing = server
+        .mock_async(|when, then| {
+            when.path("/gone/prm.json");
+            then.status(404);
+        })
+        .await;
+    let inserted =
+        resource_metadata(&server, &format!("{PRM_WELL_KNOWN}/api/mcp"), &resource).await;
+
+    let metadata = ResourceDiscovery::new(resource.parse().unwrap())
+        .resource_metadata(url(&server, "/gone/prm.json"))
+        .fetch()
+        .await
+        .unwrap();
+    assert_eq!(metadata.resource, resource);
+    assert_eq!(
+        (missing.calls_async().await, inserted.calls_async().await),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn resource_metadata_naming_another_resource_is_refused_naming_both_without_looking_further()
+{
+    let server = MockServer::start_async().await;
+    let resource = server.url("/api/mcp");
+    let impostor = resource_metadata(
+        &server,
+        &format!("{PRM_WELL_KNOWN}/api/mcp"),
+        "https://impostor.example/api/mcp",
+    )
+    .await;
+    let root = resource_metadata(&server, PRM_WELL_KNOWN, &resource).await;
+
+    let error = ResourceDiscovery::new(resource.parse().unwrap())
+        .fetch()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("https://impostor.example/api/mcp"),
+        "{message}"
+    );
+    assert!(message.contains(&resource), "{message}");
+    assert_eq!(impostor.calls_async().await, 1);
+    assert_eq!(
+        root.calls_async().await,
+        0,
+        "looked further after a mismatch"
+    );
+}
+
+#[tokio::test]
+async fn missing_resource_metadata_lists_every_url_tried_in_order_without_queries() {
+    let server = MockServer::start_async().await;
+    let challenge = url(&server, "/meta/prm.json?key=SECRET");
+    let error = ResourceDiscovery::new(url(&server, "/api/mcp"))
+        .resource_metadata(challenge)
+        .fetch()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    let places = [
+        "/meta/prm.json ",
+        &format!("{PRM_WELL_KNOWN}/api/mcp "),
+        &format!("{PRM_WELL_KNOWN} "),
+    ]
+    .map(|path| {
+        message
+            .find(&format!("{}{path}", server.base_url()))
+            .unwrap_or_else(|| panic!("{path} not tried: {message}"))
+    });
+    assert!(places.is_sorted(), "tried out of order: {message}");
+    assert!(!message.contains("SECRET"), "{message}");
+}
+
+#[tokio::test]
+async fn a_challenge_resource_metadata_url_over_plain_http_is_refused_unless_on_loopback() {
+    let server = MockServer::start_async().await;
+    let resource = server.url("/api/mcp");
+    let well_known =
+        resource_metadata(&server, &format!("{PRM_WELL_KNOWN}/api/mcp"), &resource).await;
+
+    let error = ResourceDiscovery::new(resource.parse().unwrap())
+        .resource_metadata("http://metadata.example/prm".parse().unwrap())
+        .fetch()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Rejected { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("http://metadata.example"), "{message}");
+    assert!(message.contains("https"), "{message}");
+    assert_eq!(
+        well_known.calls_async().await,
+        0,
+        "fell back after a refusal"
+    );
+
+    // The same over http on 127.0.0.1 is followed.
+    let local = resource_metadata(&server, "/meta/prm.json", &resource).await;
+    ResourceDiscovery::new(resource.parse().unwrap())
+        .resource_metadata(url(&server, "/meta/prm.json"))
+        .fetch()
+        .await
+        .unwrap();
+    assert_eq!(local.calls_async().await, 1);
 }
 
 // ----- authorization code + PKCE with a loopback redirect (RFC 7636, RFC 8252) -----

@@ -1,5 +1,6 @@
-//! What a protected resource says about itself: the `WWW-Authenticate` challenges of its
-//! 401 and 403 answers.
+//! What a protected resource says about itself after a 401 or 403: its `WWW-Authenticate`
+//! challenges, its metadata (RFC 9728), found from the resource's URL or the challenge's
+//! `resource_metadata`, and the scopes to ask for.
 //!
 //! - [`Challenge`]: one challenge (RFC 7235 sections 2.1 and 4.1, with the RFC 9110 section
 //!   11.6.1 grammar): its scheme (`Bearer`, `DPoP`, `Basic`...), its parameters or its
@@ -8,6 +9,9 @@
 //!   `error_uri`, `scope`, and `resource_metadata` (RFC 9728 section 5.1), where the
 //!   resource's metadata is.
 //! - [`ChallengeError`]: the `error` parameter, as the cases a client acts on.
+//! - [`ResourceDiscovery`] fetches a [`ResourceMetadata`] and checks that it describes the
+//!   resource being accessed; [`select_scopes`] and [`step_up_scopes`] choose the scopes of
+//!   the token request that follows.
 //!
 //! ```
 //! use freshtoken::oauth::resource::{Challenge, ChallengeError};
@@ -32,4 +36,9 @@ mod challenge;
 
 pub use challenge::{Challenge, ChallengeError, InvalidResourceMetadata};
 
-// Protected resource metadata and scope sets (kept apart from the challenge lines above).
+// Protected resource metadata and scope sets.
+mod metadata;
+mod scopes;
+
+pub use metadata::{ResourceDiscovery, ResourceMetadata};
+pub use scopes::{select_scopes, step_up_scopes};
