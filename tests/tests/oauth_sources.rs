@@ -1461,13 +1461,20 @@ async fn an_explicit_metadata_url_is_used_and_its_issuer_still_checked() {
     assert!(error.to_string().contains("names the issuer"), "{error}");
 }
 
-/// Metadata naming every endpoint of `server`, the interactive ones included.
+/// Metadata naming every endpoint of `server`, the interactive ones included, and PKCE's
+/// `S256` (unless `s256` is false).
 async fn full_metadata(server: &MockServer) -> Mock<'_> {
+    metadata_with_pkce(server, true).await
+}
+
+async fn metadata_with_pkce(server: &MockServer, s256: bool) -> Mock<'_> {
+    let methods = if s256 { vec!["S256"] } else { vec!["plain"] };
     let body = json!({
         "issuer": server.base_url(),
         "token_endpoint": server.url(TOKEN_PATH),
         "authorization_endpoint": server.url(AUTHORIZE_PATH),
         "device_authorization_endpoint": server.url(DEVICE_PATH),
+        "code_challenge_methods_supported": methods,
     });
     server
         .mock_async(|when, then| {
@@ -1517,6 +1524,19 @@ async fn an_issuer_gives_a_pkce_source_that_sends_the_browser_to_its_authorizati
         authorize.as_str().split('?').next(),
         Some(server.url(AUTHORIZE_PATH).as_str())
     );
+}
+
+#[tokio::test]
+async fn an_issuer_that_does_not_list_pkce_s256_gets_no_pkce_source() {
+    let server = MockServer::start_async().await;
+    metadata_with_pkce(&server, false).await;
+    let error = Issuer::new(server.base_url().parse().unwrap())
+        .authorization_code_pkce(ClientAuth::public(CLIENT_ID), |_| {})
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("`S256`"), "{message}");
+    assert!(message.contains("AuthorizationCodePkce::new"), "{message}");
 }
 
 #[tokio::test]

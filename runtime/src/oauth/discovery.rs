@@ -189,6 +189,17 @@ impl Issuer {
             "authorization_endpoint",
             "AuthorizationCodePkce::new",
         )?;
+        if !metadata.supports_pkce_s256() {
+            // A server that does not list S256 may ignore the code challenge, and a code
+            // intercepted on its way to the loopback listener could then be redeemed.
+            return Err(AuthError::rejected(format!(
+                "the metadata of issuer {} does not list `S256` in \
+                 `code_challenge_methods_supported`, so PKCE may not protect the login; ask \
+                 the server's operator to enable it, or build `AuthorizationCodePkce::new` \
+                 by hand if you know it checks S256",
+                metadata.issuer()
+            )));
+        }
         Ok(AuthorizationCodePkce::new(
             authorization_url.clone(),
             metadata.token_endpoint().clone(),
@@ -299,7 +310,23 @@ fn well_known_urls(issuer: &Url) -> Vec<Url> {
     urls
 }
 
-/// The endpoints of an authorization server, from its metadata (RFC 8414 section 2).
+/// What an authorization server says about itself, from its metadata (RFC 8414 section 2,
+/// or the OIDC discovery document): the endpoints and every capability a client acts on; the
+/// members it does not know are kept in [`additional_fields`](Self::additional_fields).
+///
+/// ```
+/// use freshtoken::oauth::{ServerMetadata, Url};
+///
+/// let issuer: Url = "https://auth.example".parse()?;
+/// let metadata = ServerMetadata::from_json(
+///     br#"{"issuer": "https://auth.example", "token_endpoint": "https://auth.example/token",
+///          "code_challenge_methods_supported": ["S256"], "x_vendor": 1}"#,
+///     &issuer,
+/// )?;
+/// assert!(metadata.supports_pkce_s256());
+/// assert!(metadata.additional_fields().contains_key("x_vendor"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct ServerMetadata {
     issuer: String,
@@ -307,9 +334,46 @@ pub struct ServerMetadata {
     authorization_endpoint: Option<Url>,
     device_authorization_endpoint: Option<Url>,
     revocation_endpoint: Option<Url>,
+    registration_endpoint: Option<Url>,
+    scopes_supported: Vec<String>,
+    grant_types_supported: Option<Vec<String>>,
+    token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    token_endpoint_auth_signing_alg_values_supported: Vec<String>,
+    code_challenge_methods_supported: Vec<String>,
+    authorization_response_iss_parameter_supported: bool,
+    client_id_metadata_document_supported: bool,
+    additional_fields: serde_json::Map<String, Value>,
 }
 
+/// The members [`ServerMetadata`] reads; the others go to its `additional_fields`.
+const KNOWN_MEMBERS: &[&str] = &[
+    "issuer",
+    "token_endpoint",
+    "authorization_endpoint",
+    "device_authorization_endpoint",
+    "revocation_endpoint",
+    "registration_endpoint",
+    "scopes_supported",
+    "grant_types_supported",
+    "token_endpoint_auth_methods_supported",
+    "token_endpoint_auth_signing_alg_values_supported",
+    "code_challenge_methods_supported",
+    "authorization_response_iss_parameter_supported",
+    "client_id_metadata_document_supported",
+];
+
 impl ServerMetadata {
+    /// Reads metadata a program obtained itself (a file, a cache of its own), with the same
+    /// checks as discovery: a JSON object, naming `issuer` (a trailing slash aside), with a
+    /// `token_endpoint`, and every member it reads of the type RFC 8414 gives it.
+    ///
+    /// # Errors
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) saying which member is
+    /// missing or wrong, or which issuer the metadata names instead.
+    pub fn from_json(body: &[u8], issuer: &Url) -> Result<Self, AuthError> {
+        Self::read(&Endpoint::new(issuer.clone()), body, issuer)
+    }
+
     fn read(endpoint: &Endpoint, body: &[u8], expected: &Url) -> Result<Self, AuthError> {
         let refuse = |what: String| {
             AuthError::rejected(format!("the metadata at {}: {what}", endpoint.name()))
@@ -338,6 +402,25 @@ impl ServerMetadata {
                 Some(_) => Err(refuse(format!("`{name}` is not a string"))),
             }
         };
+        let strings = |name: &str| -> Result<Option<Vec<String>>, AuthError> {
+            match fields.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|item| item.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .map(Some)
+                    .ok_or_else(|| refuse(format!("`{name}` holds something other than strings"))),
+                Some(_) => Err(refuse(format!("`{name}` is not an array of strings"))),
+            }
+        };
+        let flag = |name: &str| -> Result<bool, AuthError> {
+            match fields.get(name) {
+                None | Some(Value::Null) => Ok(false),
+                Some(Value::Bool(flag)) => Ok(*flag),
+                Some(_) => Err(refuse(format!("`{name}` is not a boolean"))),
+            }
+        };
         Ok(Self {
             issuer: issuer.to_owned(),
             token_endpoint: url("token_endpoint")?
@@ -345,7 +428,102 @@ impl ServerMetadata {
             authorization_endpoint: url("authorization_endpoint")?,
             device_authorization_endpoint: url("device_authorization_endpoint")?,
             revocation_endpoint: url("revocation_endpoint")?,
+            registration_endpoint: url("registration_endpoint")?,
+            scopes_supported: strings("scopes_supported")?.unwrap_or_default(),
+            grant_types_supported: strings("grant_types_supported")?,
+            token_endpoint_auth_methods_supported: strings(
+                "token_endpoint_auth_methods_supported",
+            )?,
+            token_endpoint_auth_signing_alg_values_supported: strings(
+                "token_endpoint_auth_signing_alg_values_supported",
+            )?
+            .unwrap_or_default(),
+            code_challenge_methods_supported: strings("code_challenge_methods_supported")?
+                .unwrap_or_default(),
+            authorization_response_iss_parameter_supported: flag(
+                "authorization_response_iss_parameter_supported",
+            )?,
+            client_id_metadata_document_supported: flag("client_id_metadata_document_supported")?,
+            additional_fields: fields
+                .iter()
+                .filter(|(name, _)| !KNOWN_MEMBERS.contains(&name.as_str()))
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
         })
+    }
+
+    /// The dynamic client registration endpoint (RFC 7591), if the server has one.
+    #[must_use]
+    pub fn registration_endpoint(&self) -> Option<&Url> {
+        self.registration_endpoint.as_ref()
+    }
+
+    /// The scopes the server lists (empty when it lists none).
+    #[must_use]
+    pub fn scopes_supported(&self) -> &[String] {
+        &self.scopes_supported
+    }
+
+    /// The grant types the server lists; omitted, RFC 8414 means `authorization_code` and
+    /// `implicit`, which this returns then.
+    #[must_use]
+    pub fn grant_types_supported(&self) -> Vec<&str> {
+        self.grant_types_supported.as_ref().map_or_else(
+            || vec!["authorization_code", "implicit"],
+            |types| types.iter().map(String::as_str).collect(),
+        )
+    }
+
+    /// The client authentication methods of the token endpoint; omitted, RFC 8414 means
+    /// `client_secret_basic`, which this returns then.
+    #[must_use]
+    pub fn token_endpoint_auth_methods_supported(&self) -> Vec<&str> {
+        self.token_endpoint_auth_methods_supported
+            .as_ref()
+            .map_or_else(
+                || vec!["client_secret_basic"],
+                |methods| methods.iter().map(String::as_str).collect(),
+            )
+    }
+
+    /// The signing algorithms the token endpoint accepts for `private_key_jwt` and
+    /// `client_secret_jwt` (empty when it lists none).
+    #[must_use]
+    pub fn token_endpoint_auth_signing_alg_values_supported(&self) -> &[String] {
+        &self.token_endpoint_auth_signing_alg_values_supported
+    }
+
+    /// The PKCE methods the server lists (empty when it lists none: RFC 8414 then says it
+    /// does not support PKCE).
+    #[must_use]
+    pub fn code_challenge_methods_supported(&self) -> &[String] {
+        &self.code_challenge_methods_supported
+    }
+
+    /// Whether the server lists PKCE's `S256`, the only method freshtoken sends.
+    #[must_use]
+    pub fn supports_pkce_s256(&self) -> bool {
+        self.code_challenge_methods_supported
+            .iter()
+            .any(|method| method == "S256")
+    }
+
+    /// Whether the server sends `iss` on the authorization redirect (RFC 9207).
+    #[must_use]
+    pub fn authorization_response_iss_parameter_supported(&self) -> bool {
+        self.authorization_response_iss_parameter_supported
+    }
+
+    /// Whether the server takes a client ID metadata document's URL as a client id.
+    #[must_use]
+    pub fn client_id_metadata_document_supported(&self) -> bool {
+        self.client_id_metadata_document_supported
+    }
+
+    /// The members this type does not read, as the server sent them.
+    #[must_use]
+    pub fn additional_fields(&self) -> &serde_json::Map<String, Value> {
+        &self.additional_fields
     }
 
     /// The issuer identifier the server names (the one given, a trailing slash aside).
@@ -410,6 +588,95 @@ mod tests {
                 "https://auth.example/.well-known/openid-configuration",
             ]
         );
+    }
+
+    #[test]
+    fn every_member_a_client_acts_on_is_read_and_unknown_ones_are_kept() {
+        let body = r#"{"issuer":"https://auth.example","token_endpoint":"https://auth.example/token",
+            "registration_endpoint":"https://auth.example/register",
+            "scopes_supported":["openid","offline_access"],
+            "grant_types_supported":["authorization_code","refresh_token"],
+            "token_endpoint_auth_methods_supported":["private_key_jwt","none"],
+            "token_endpoint_auth_signing_alg_values_supported":["ES256"],
+            "code_challenge_methods_supported":["plain","S256"],
+            "authorization_response_iss_parameter_supported":true,
+            "client_id_metadata_document_supported":true,
+            "x_vendor":{"a":1}}"#;
+        let metadata =
+            ServerMetadata::from_json(body.as_bytes(), &"https://auth.example".parse().unwrap())
+                .unwrap();
+        assert_eq!(
+            metadata.registration_endpoint().unwrap().as_str(),
+            "https://auth.example/register"
+        );
+        assert_eq!(metadata.scopes_supported(), ["openid", "offline_access"]);
+        assert_eq!(
+            metadata.grant_types_supported(),
+            ["authorization_code", "refresh_token"]
+        );
+        assert_eq!(
+            metadata.token_endpoint_auth_methods_supported(),
+            ["private_key_jwt", "none"]
+        );
+        assert_eq!(
+            metadata.token_endpoint_auth_signing_alg_values_supported(),
+            ["ES256"]
+        );
+        assert!(metadata.supports_pkce_s256());
+        assert!(metadata.authorization_response_iss_parameter_supported());
+        assert!(metadata.client_id_metadata_document_supported());
+        assert_eq!(
+            metadata.additional_fields().keys().collect::<Vec<_>>(),
+            ["x_vendor"]
+        );
+    }
+
+    #[test]
+    fn omitted_members_take_their_rfc_8414_defaults_and_wrong_types_are_refused() {
+        let issuer: Url = "https://auth.example".parse().unwrap();
+        let minimal =
+            br#"{"issuer":"https://auth.example","token_endpoint":"https://auth.example/t"}"#;
+        let metadata = ServerMetadata::from_json(minimal, &issuer).unwrap();
+        assert_eq!(
+            metadata.grant_types_supported(),
+            ["authorization_code", "implicit"]
+        );
+        assert_eq!(
+            metadata.token_endpoint_auth_methods_supported(),
+            ["client_secret_basic"]
+        );
+        assert!(
+            !metadata.supports_pkce_s256(),
+            "no PKCE listed, none assumed"
+        );
+        assert!(!metadata.authorization_response_iss_parameter_supported());
+        for (member, value, expected) in [
+            (
+                "scopes_supported",
+                r#""openid""#,
+                "is not an array of strings",
+            ),
+            (
+                "code_challenge_methods_supported",
+                "[1]",
+                "other than strings",
+            ),
+            (
+                "authorization_response_iss_parameter_supported",
+                r#""yes""#,
+                "is not a boolean",
+            ),
+        ] {
+            let body = format!(
+                r#"{{"issuer":"https://auth.example","token_endpoint":"https://auth.example/t","{member}":{value}}}"#
+            );
+            let error = ServerMetadata::from_json(body.as_bytes(), &issuer).unwrap_err();
+            let message = error.to_string();
+            assert!(
+                message.contains(member) && message.contains(expected),
+                "{message}"
+            );
+        }
     }
 
     #[test]
