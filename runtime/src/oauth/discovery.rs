@@ -9,7 +9,7 @@ use reqwest::Url;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use super::endpoint::exchange::{Http, get};
+use super::endpoint::exchange::{Found, Http, first_json_object};
 use super::endpoint::url::Endpoint;
 use super::grants::builder_methods::http_methods;
 use super::{
@@ -231,25 +231,12 @@ impl Issuer {
             Some(url) => vec![url.clone()],
             None => well_known_urls(&self.issuer),
         };
-        let mut passed_over = Vec::new();
-        for url in locations {
-            let endpoint = Endpoint::new(url);
-            let answer = get(&self.http, &endpoint).await?;
-            if !answer.status.is_success() {
-                passed_over.push(format!("{} answered {}", endpoint.name(), answer.status));
-                continue;
+        let passed_over = match first_json_object(&self.http, locations).await? {
+            Found::Document(endpoint, answer) => {
+                return ServerMetadata::read(&endpoint, &answer.body, &self.issuer);
             }
-            if !matches!(serde_json::from_slice(&answer.body), Ok(Value::Object(_))) {
-                passed_over.push(format!(
-                    "{} answered {} but not a JSON object ({})",
-                    endpoint.name(),
-                    answer.status,
-                    answer.describe_body()
-                ));
-                continue;
-            }
-            return ServerMetadata::read(&endpoint, &answer.body, &self.issuer);
-        }
+            Found::Nowhere(passed_over) => passed_over,
+        };
         let fix = if self.metadata_url.is_some() {
             "check the URL given to `Issuer::metadata_url`"
         } else {

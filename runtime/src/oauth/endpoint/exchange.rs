@@ -123,6 +123,43 @@ pub(crate) async fn get(http: &Http, endpoint: &Endpoint) -> Result<Answer, Auth
     exchange(http, endpoint, request).await
 }
 
+/// What a search for a metadata document found.
+pub(crate) enum Found {
+    /// The first location that answered 2xx with a JSON object, and its answer.
+    Document(Endpoint, Answer),
+    /// No location did; what each answered, for the error.
+    Nowhere(Vec<String>),
+}
+
+/// GETs each of `locations` in turn until one answers 2xx with a JSON object. A location
+/// that cannot be reached ends the search with its error.
+pub(crate) async fn first_json_object(
+    http: &Http,
+    locations: Vec<reqwest::Url>,
+) -> Result<Found, AuthError> {
+    let mut passed_over = Vec::new();
+    for url in locations {
+        let endpoint = Endpoint::new(url);
+        let answer = get(http, &endpoint).await?;
+        if !answer.status.is_success() {
+            passed_over.push(format!("{} answered {}", endpoint.name(), answer.status));
+        } else if !matches!(
+            serde_json::from_slice(&answer.body),
+            Ok(serde_json::Value::Object(_))
+        ) {
+            passed_over.push(format!(
+                "{} answered {} but not a JSON object ({})",
+                endpoint.name(),
+                answer.status,
+                answer.describe_body()
+            ));
+        } else {
+            return Ok(Found::Document(endpoint, answer));
+        }
+    }
+    Ok(Found::Nowhere(passed_over))
+}
+
 async fn exchange(
     http: &Http,
     endpoint: &Endpoint,

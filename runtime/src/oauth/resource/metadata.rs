@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use url::Host;
 
 use crate::AuthError;
-use crate::oauth::endpoint::exchange::{Http, get};
+use crate::oauth::endpoint::exchange::{Found, Http, first_json_object};
 use crate::oauth::endpoint::url::Endpoint;
 use crate::oauth::grants::builder_methods::http_methods;
 
@@ -193,40 +193,10 @@ impl ResourceDiscovery {
                 locations.push(url);
             }
         }
-        let mut passed_over = Vec::new();
-        for url in locations {
-            let endpoint = Endpoint::new(url);
-            let answer = get(&self.http, &endpoint).await?;
-            if !answer.status.is_success() {
-                passed_over.push(format!("{} answered {}", endpoint.name(), answer.status));
-                continue;
-            }
-            if !matches!(serde_json::from_slice(&answer.body), Ok(Value::Object(_))) {
-                passed_over.push(format!(
-                    "{} answered {} but not a JSON object ({})",
-                    endpoint.name(),
-                    answer.status,
-                    answer.describe_body()
-                ));
-                continue;
-            }
-            let refuse = |what: String| {
-                AuthError::rejected(format!(
-                    "the protected resource metadata at {}: {what}",
-                    endpoint.name()
-                ))
-            };
-            let metadata = ResourceMetadata::read(&answer.body).map_err(refuse)?;
-            if !same_resource(&metadata.resource, &self.resource) {
-                return Err(refuse(format!(
-                    "it describes the resource {:?}, not {}; the metadata must name the URL \
-                     the client requests (RFC 9728 section 3.3), so it is not used",
-                    metadata.resource,
-                    Endpoint::new(self.resource.clone()).name()
-                )));
-            }
-            return Ok(metadata);
-        }
+        let passed_over = match first_json_object(&self.http, locations).await? {
+            Found::Document(endpoint, answer) => return self.checked(&endpoint, &answer.body),
+            Found::Nowhere(passed_over) => passed_over,
+        };
         Err(AuthError::rejected(format!(
             "no protected resource metadata found for {}: {}; check the resource URL (the \
              metadata's `resource` must be it), or give the metadata's URL with \
@@ -234,6 +204,26 @@ impl ResourceDiscovery {
             Endpoint::new(self.resource.clone()).name(),
             passed_over.join(", ")
         )))
+    }
+
+    /// The metadata in `body`, found at `endpoint`, if it describes this resource.
+    fn checked(&self, endpoint: &Endpoint, body: &[u8]) -> Result<ResourceMetadata, AuthError> {
+        let refuse = |what: String| {
+            AuthError::rejected(format!(
+                "the protected resource metadata at {}: {what}",
+                endpoint.name()
+            ))
+        };
+        let metadata = ResourceMetadata::read(body).map_err(refuse)?;
+        if !same_resource(&metadata.resource, &self.resource) {
+            return Err(refuse(format!(
+                "it describes the resource {:?}, not {}; the metadata must name the URL the \
+                 client requests (RFC 9728 section 3.3), so it is not used",
+                metadata.resource,
+                Endpoint::new(self.resource.clone()).name()
+            )));
+        }
+        Ok(metadata)
     }
 }
 
