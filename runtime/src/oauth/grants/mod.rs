@@ -14,3 +14,15 @@ pub(crate) mod password;
 pub(crate) mod pkce;
 pub(crate) mod refresh_token;
 mod screen_text;
+
+/// Says that `source` starts an interactive login (a browser, a device code) because it has
+/// no refresh token. The cache bounds that call with its `refresh_timeout`, which a user at a
+/// browser easily outlasts: say it here, where it is known that a login started.
+fn interactive_login_starts(source: &str) {
+    tracing::info!(
+        target: "freshtoken",
+        "no refresh token: {source} starts an interactive login, which the token cache's \
+         `refresh_timeout` bounds; log in first with `login` and save its token with \
+         `TokenCache::save_token`"
+    );
+}

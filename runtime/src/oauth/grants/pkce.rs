@@ -243,14 +243,7 @@ impl TokenSource for AuthorizationCodePkce {
         if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
             return self.form().refresh(refresh_token).await;
         }
-        // The cache bounds this call with its `refresh_timeout`, which a user at a
-        // browser easily outlasts: say here, where it is known, that a login started.
-        tracing::info!(
-            target: "freshtoken",
-            "no refresh token: AuthorizationCodePkce starts an interactive login, which the token \
-             cache's `refresh_timeout` bounds; log in first with `login` and save \
-             its token with `TokenCache::save_token`"
-        );
+        super::interactive_login_starts("AuthorizationCodePkce");
         self.login().await
     }
 }
