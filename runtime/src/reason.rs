@@ -20,10 +20,14 @@ pub enum RefreshReason {
     /// The server answered 401 to the token, and it was
     /// [invalidated](crate::TokenCache::invalidate).
     Unauthorized,
+    /// A resource refused the token for lack of scope (`insufficient_scope`), and a token
+    /// with wider scopes was asked for (`TokenCache::step_up`).
+    StepUp,
 }
 
 impl RefreshReason {
-    /// A short, stable name: `no_token`, `expired`, `refresh_ahead`, `forced`, `unauthorized`.
+    /// A short, stable name: `no_token`, `expired`, `refresh_ahead`, `forced`, `unauthorized`,
+    /// `step_up`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +36,7 @@ impl RefreshReason {
             Self::RefreshAhead => "refresh_ahead",
             Self::Forced => "forced",
             Self::Unauthorized => "unauthorized",
+            Self::StepUp => "step_up",
         }
     }
 }

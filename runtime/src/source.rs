@@ -37,6 +37,32 @@ pub trait TokenSource: Send + Sync + 'static {
         &self,
         previous: Option<&Token>,
     ) -> impl Future<Output = Result<Token, AuthError>> + Send;
+
+    /// Obtains a token for at least `scopes` (space-separated when sent as `scope`).
+    ///
+    /// The cache calls it after a resource refused a token for lack of scope
+    /// (`insufficient_scope`, see `TokenCache::step_up`) with
+    /// `previous` set to `None`: a refresh token cannot widen the scope it was granted, so the
+    /// source authorizes anew (a login, or a new client credentials request). From then on the
+    /// cache calls this method instead of [`fetch`](TokenSource::fetch), with the wider scopes
+    /// and the previous token as usual, so a later refresh or login keeps them.
+    ///
+    /// The default answers that this source cannot ask for other scopes; the OAuth2 sources
+    /// of [`oauth`](crate::oauth) override it.
+    fn fetch_with_scopes(
+        &self,
+        previous: Option<&Token>,
+        scopes: &[String],
+    ) -> impl Future<Output = Result<Token, AuthError>> + Send {
+        let _ = (previous, scopes);
+        async {
+            Err(AuthError::rejected(
+                "this token source cannot ask for other scopes (the resource refused the token \
+                 for lack of scope): implement `TokenSource::fetch_with_scopes`, or configure the \
+                 scopes the resource needs",
+            ))
+        }
+    }
 }
 
 /// A [`TokenSource`] made from an async closure; see [`source_fn`].
