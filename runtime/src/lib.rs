@@ -160,6 +160,9 @@ pub mod oauth;
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
 mod origin;
 mod reason;
+#[cfg(feature = "rmcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rmcp")))]
+pub mod rmcp;
 mod secret;
 mod source;
 pub mod store;
