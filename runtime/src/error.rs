@@ -206,6 +206,18 @@ pub enum AuthErrorKind {
     )]
     SourceUsesOwnCache,
 
+    /// A resource refused the token for lack of scope (`insufficient_scope`), and asking for
+    /// a token with more scope cannot help: the token already holds every scope the resource
+    /// named, those scopes were already asked for and not granted, or the resource named
+    /// none. See [`TokenCache::step_up_for`](crate::TokenCache::step_up_for).
+    #[error("the resource refused the token for lack of scope ({scope}): {reason}")]
+    InsufficientScope {
+        /// The scopes the resource named, space-separated (empty when it named none).
+        scope: String,
+        /// Why no step-up was made, and what to do.
+        reason: &'static str,
+    },
+
     /// The tokio runtime has no time driver, which the cache needs for its timeouts.
     #[error(
         "freshtoken needs tokio's time driver: build the runtime with `enable_time()` (or \
@@ -341,6 +353,7 @@ impl AuthError {
                 | AuthErrorKind::NoTimeDriver
                 | AuthErrorKind::BlockingInAsyncContext
                 | AuthErrorKind::RefreshNotRunning(_)
+                | AuthErrorKind::InsufficientScope { .. }
         )
     }
 

@@ -21,7 +21,7 @@ pub enum RefreshReason {
     /// [invalidated](crate::TokenCache::invalidate).
     Unauthorized,
     /// A resource refused the token for lack of scope (`insufficient_scope`), and a token
-    /// with wider scopes was asked for (`TokenCache::step_up`).
+    /// with wider scopes was asked for ([`TokenCache::step_up_for`](crate::TokenCache::step_up_for)).
     StepUp,
 }
 

@@ -41,7 +41,7 @@ pub trait TokenSource: Send + Sync + 'static {
     /// Obtains a token for at least `scopes` (space-separated when sent as `scope`).
     ///
     /// The cache calls it after a resource refused a token for lack of scope
-    /// (`insufficient_scope`, see `TokenCache::step_up`) with
+    /// (`insufficient_scope`, see [`TokenCache::step_up_for`](crate::TokenCache::step_up_for)) with
     /// `previous` set to `None`: a refresh token cannot widen the scope it was granted, so the
     /// source authorizes anew (a login, or a new client credentials request). From then on the
     /// cache calls this method instead of [`fetch`](TokenSource::fetch), with the wider scopes

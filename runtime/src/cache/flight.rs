@@ -65,7 +65,18 @@ pub(super) fn start<S: TokenSource>(
     state: &mut State,
     reason: RefreshReason,
 ) -> Result<Started, AuthError> {
-    launch(shared, state, reason, None)
+    launch(shared, state, reason, None, None)
+}
+
+/// Records a step-up for `scopes` as the refresh under way: a new authorization, without the
+/// previous token, whose failure leaves the token in service as it was. Called with the lock
+/// held; spawn the returned [`Launch`] after releasing it.
+pub(super) fn step_up<S: TokenSource>(
+    shared: &Arc<Shared<S>>,
+    state: &mut State,
+    scopes: Arc<[String]>,
+) -> Result<Started, AuthError> {
+    launch(shared, state, RefreshReason::StepUp, None, Some(scopes))
 }
 
 /// Records a look at the store while the credentials are dead (`dead` is why): a login
@@ -76,7 +87,7 @@ pub(super) fn check_store<S: TokenSource>(
     state: &mut State,
     dead: AuthError,
 ) -> Result<Started, AuthError> {
-    launch(shared, state, RefreshReason::NoToken, Some(dead))
+    launch(shared, state, RefreshReason::NoToken, Some(dead), None)
 }
 
 fn launch<S: TokenSource>(
@@ -84,6 +95,7 @@ fn launch<S: TokenSource>(
     state: &mut State,
     reason: RefreshReason,
     dead: Option<AuthError>,
+    step_up: Option<Arc<[String]>>,
 ) -> Result<Started, AuthError> {
     // The caller's runtime first: a cache shared by several runtimes (a `static` client in
     // tests) must not depend on one that may have shut down. Without one (a plain thread),
@@ -103,18 +115,27 @@ fn launch<S: TokenSource>(
         id: state.flight_id,
         epoch: state.epoch,
         store_seen_before: state.store_seen.clone(),
+        step_up: step_up.clone(),
         finished: false,
     };
+    let stepping_up = step_up.is_some();
     let plan = Plan {
-        previous: state.given.clone().or_else(|| state.last.clone()),
-        given: state.given.is_some(),
-        forced: reason == RefreshReason::Forced,
+        // A refresh token cannot widen the scope it was granted: a step-up authorizes anew.
+        previous: if stepping_up {
+            None
+        } else {
+            state.given.clone().or_else(|| state.last.clone())
+        },
+        given: state.given.is_some() && !stepping_up,
+        forced: reason == RefreshReason::Forced || stepping_up,
         store_seen: state.store_seen.clone(),
-        consult_store: !state.skip_store && state.given.is_none(),
+        consult_store: !state.skip_store && state.given.is_none() && !stepping_up,
         dead,
         epoch: state.epoch,
+        scopes: step_up.clone().or_else(|| state.scopes.clone()),
     };
     state.flight = Some(receiver.clone());
+    state.step_up = step_up;
     shared.ahead.close();
     let launch = Launch {
         runtime,
@@ -139,6 +160,8 @@ struct Flight<S> {
     epoch: u64,
     /// Kept if the source panics: what the store showed is then unchanged.
     store_seen_before: Option<Arc<Token>>,
+    /// The scopes this flight asks for, if it is a step-up.
+    step_up: Option<Arc<[String]>>,
     finished: bool,
 }
 
@@ -211,6 +234,9 @@ impl<S> Flight<S> {
                         state.given = None;
                         state.skip_store = false;
                         state.unsaved = unsaved;
+                        if let Some(scopes) = &self.step_up {
+                            state.scopes = Some(Arc::clone(scopes));
+                        }
                         if unsaved {
                             save_again = Some(Arc::clone(token));
                         }
@@ -223,6 +249,9 @@ impl<S> Flight<S> {
                     }
                     // Dead credentials, confirmed: the failure stands as it was.
                     Err(_) if repeated => {}
+                    // A step-up that failed (a login declined, say) leaves the token in
+                    // service, and the next call's refresh, as they were.
+                    Err(_) if self.step_up.is_some() => {}
                     Err(error) => {
                         // No attempt sooner than the minimum interval allows either: the
                         // callers fail fast until then rather than wait.
@@ -262,6 +291,7 @@ impl<S> Flight<S> {
     fn end(&self, state: &mut State) {
         if state.flight_id == self.id {
             state.flight = None;
+            state.step_up = None;
             self.shared.ahead.open();
         }
     }

@@ -23,6 +23,9 @@ mod refresh;
 mod save_again;
 mod schedule;
 mod stats;
+mod step_up;
+#[cfg(test)]
+mod step_up_tests;
 mod store_calls;
 #[cfg(test)]
 mod store_race_tests;
@@ -151,6 +154,11 @@ struct State {
     last_fetch: Option<Instant>,
     /// Set by `close`: no more tokens.
     closed: bool,
+    /// The scopes of the last step-up that succeeded: every later fetch asks for them
+    /// (`TokenSource::fetch_with_scopes`), so a refresh or a new login keeps them.
+    scopes: Option<Arc<[String]>>,
+    /// The scopes the step-up under way asks for, if the flight is a step-up.
+    step_up: Option<Arc<[String]>>,
 }
 
 /// What a caller does after looking at the state under the lock.

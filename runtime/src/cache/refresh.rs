@@ -37,6 +37,9 @@ pub(super) struct Plan {
     /// The cache's epoch when the refresh started; once it moves on (`set_token`,
     /// `save_token`, `reset`), the refresh is stale and must not save its token.
     pub(super) epoch: u64,
+    /// The scopes to ask the source for (`TokenSource::fetch_with_scopes`): those of a
+    /// step-up, under way or done; `None` asks as the source is configured (`fetch`).
+    pub(super) scopes: Option<Arc<[String]>>,
 }
 
 /// What a refresh gave, and the token the store now holds as far as this cache knows.
@@ -107,6 +110,7 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
         mut consult_store,
         dead,
         epoch,
+        scopes,
     } = plan;
 
     if let Some(dead) = dead {
@@ -167,7 +171,14 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
     {
         return after_lost_lock(shared, store_seen).await;
     }
-    let mut token = match fetch(shared, previous.as_deref(), store_reachable).await {
+    let fetched = fetch(
+        shared,
+        previous.as_deref(),
+        scopes.as_deref(),
+        store_reachable,
+    )
+    .await;
+    let mut token = match fetched {
         Ok(token) => token,
         Err(error) => return Refreshed::failed(error, store_seen),
     };
@@ -306,14 +317,20 @@ async fn lock<S>(shared: &Shared<S>) -> Result<Locked, StoreError> {
 async fn fetch<S: TokenSource>(
     shared: &Shared<S>,
     previous: Option<&Token>,
+    scopes: Option<&[String]>,
     store_reachable: bool,
 ) -> Result<Token, AuthError> {
     wait_for_min_interval(shared).await;
     shared.counters.refresh();
     let timeout = shared.config.refresh_timeout;
-    let fetched = tokio::time::timeout(timeout, shared.source.fetch(previous))
-        .await
-        .unwrap_or_else(|_| Err(AuthErrorKind::Timeout(timeout).into()));
+    let fetched = match scopes {
+        None => tokio::time::timeout(timeout, shared.source.fetch(previous)).await,
+        Some(scopes) => {
+            let fetch = shared.source.fetch_with_scopes(previous, scopes);
+            tokio::time::timeout(timeout, fetch).await
+        }
+    };
+    let fetched = fetched.unwrap_or_else(|_| Err(AuthErrorKind::Timeout(timeout).into()));
     match fetched {
         Ok(token) if token.is_expired() => Err(AuthError::invalid_token(
             "the token source returned a token that has already expired (expires_in of 0 \
