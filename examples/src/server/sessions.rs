@@ -184,6 +184,12 @@ impl Sessions {
         self.families.get(family)?.scope.as_deref()
     }
 
+    /// The scope granted at the login that issued the access token `jti`.
+    pub(crate) fn access_scope(&self, jti: &str) -> Option<&str> {
+        let family = self.access.get(jti)?.family.as_str();
+        self.families.get(family)?.scope.as_deref()
+    }
+
     /// Whether the access token with `claims` (verified by [`Signer::verify`]) is still
     /// honoured: issued here and not revoked.
     pub(crate) fn access_is_live(&self, claims: &Claims) -> bool {

@@ -10,7 +10,6 @@ use ::rmcp::transport::streamable_http_client::{InsufficientScopeError, Streamab
 use http::HeaderValue;
 
 use super::error::{AuthorizedHttpError, ScopeList, TransportError, from_reqwest_client};
-use super::step_up::step_up;
 use crate::oauth::resource::{Challenge, ChallengeError};
 use crate::{Token, TokenCache, TokenSource};
 
@@ -101,7 +100,7 @@ async fn stepped_up_token<S: TokenSource>(
         scopes = %ScopeList(&scopes),
         "MCP server: 403 insufficient_scope, stepping up the token's scope"
     );
-    step_up(cache, used, challenge).await.map_err(|source| {
+    cache.step_up(used, challenge).await.map_err(|source| {
         StreamableHttpError::Client(AuthorizedHttpError::StepUp {
             scopes: ScopeList(&scopes).to_string(),
             source,

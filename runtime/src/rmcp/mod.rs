@@ -41,7 +41,6 @@
 mod attempts;
 mod client;
 mod error;
-mod step_up;
 
 pub use client::AuthorizedHttpClient;
 pub use error::AuthorizedHttpError;
