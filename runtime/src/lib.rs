@@ -147,7 +147,8 @@ mod error;
     feature = "anyhow",
     feature = "tonic",
     feature = "jsonwebtoken",
-    feature = "redis"
+    feature = "redis",
+    feature = "rmcp"
 ))]
 pub mod guide;
 mod jwt;

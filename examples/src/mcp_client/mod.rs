@@ -1,5 +1,4 @@
-//! The example MCP client: rmcp over freshtoken's
-//! [`AuthorizedHttpClient`](freshtoken::rmcp::AuthorizedHttpClient), against the MCP
+//! The example MCP client: rmcp over freshtoken's [`AuthorizedHttpClient`], against the MCP
 //! endpoint of [`server::mcp`](crate::server::mcp).
 //!
 //! It holds no OAuth code of its own: a PKCE login from the auth server's metadata in a
