@@ -5,6 +5,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use freshtoken::oauth::{AuthorizationCodePkce, ClientAuth, Url};
 use freshtoken::rmcp::AuthorizedHttpClient;
@@ -19,6 +20,14 @@ use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, ContentBl
 use rmcp::service::{RunningService, ServiceExt};
 
 type McpClient = RunningService<RoleClient, ClientConfig>;
+
+/// A cache over `source`. These tests ask for a new token right after the first, which the
+/// default minimum interval between refreshes (1 s) would turn into a real wait.
+fn new_cache<S: TokenSource>(source: S) -> TokenCache<S> {
+    TokenCache::builder(source)
+        .min_refresh_interval(Duration::ZERO)
+        .build()
+}
 
 async fn start_server() -> RunningMcpServer {
     mcp::start(ServerConfig::default(), 0).await.unwrap()
@@ -114,7 +123,7 @@ fn text_of(result: &CallToolResult) -> String {
 #[tokio::test]
 async fn an_rmcp_client_initializes_lists_and_calls_tools_with_the_caches_token() {
     let server = start_server().await;
-    let cache = TokenCache::new(Login::new(&server));
+    let cache = new_cache(Login::new(&server));
     let mcp = connect(&server, cache.clone()).await;
 
     let tools = mcp.list_all_tools().await.unwrap();
@@ -168,7 +177,7 @@ async fn the_mcp_endpoint_answers_a_request_without_a_token_with_a_challenge_nam
 #[tokio::test]
 async fn a_revoked_token_gets_one_refresh_and_the_call_is_sent_again() {
     let server = start_server().await;
-    let cache = TokenCache::new(Login::new(&server));
+    let cache = new_cache(Login::new(&server));
     let mcp = connect(&server, cache.clone()).await;
     call(&mcp, LIST_NOTES_TOOL).await.unwrap();
     let revoked = cache.cached().unwrap();
@@ -198,7 +207,7 @@ async fn a_token_refused_twice_fails_after_one_resend_without_the_token_in_the_e
     let server = start_server().await;
     let fetches = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&fetches);
-    let cache = TokenCache::new(source_fn(move |_previous| {
+    let cache = new_cache(source_fn(move |_previous| {
         counted.fetch_add(1, Ordering::SeqCst);
         async { Token::builder(REFUSED).build() }
     }));
@@ -224,7 +233,7 @@ async fn a_403_insufficient_scope_steps_up_once_and_the_call_is_sent_again() {
     let server = start_server().await;
     let login = Login::new(&server);
     let stepped_up_to = Arc::clone(&login.stepped_up_to);
-    let cache = TokenCache::new(login);
+    let cache = new_cache(login);
     let mcp = connect(&server, cache.clone()).await;
 
     let written = call(&mcp, WRITE_NOTE_TOOL).await.unwrap();
@@ -250,7 +259,7 @@ async fn a_403_insufficient_scope_steps_up_once_and_the_call_is_sent_again() {
 #[tokio::test]
 async fn a_step_up_the_source_cannot_make_fails_the_call_naming_the_scope_but_not_the_token() {
     let server = start_server().await;
-    let cache = TokenCache::new(LoginWithoutStepUp(Login::new(&server)));
+    let cache = new_cache(LoginWithoutStepUp(Login::new(&server)));
     let mcp = connect(&server, cache.clone()).await;
 
     let error = call(&mcp, WRITE_NOTE_TOOL).await.unwrap_err();

@@ -39,6 +39,8 @@
 //! ```
 
 mod attempts;
+#[cfg(test)]
+mod attempts_tests;
 mod client;
 mod error;
 
