@@ -190,3 +190,29 @@ async fn without_a_token_nothing_is_sent_and_the_error_says_why() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_failed_request_reaches_rmcp_without_its_url() {
+    // Bound and dropped: the port is closed, so the connection is refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let refused = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/mcp?api_key=key-SECRET"))
+        .send()
+        .await
+        .unwrap_err();
+    let (cache, _) = counting_cache();
+
+    let (result, _) = run(&cache, vec![Err(StreamableHttpError::Client(refused))]).await;
+
+    let error = result.unwrap_err();
+    let text = format!("{error} / {error:?}");
+    assert!(matches!(
+        error,
+        StreamableHttpError::Client(AuthorizedHttpError::Http(_))
+    ));
+    assert!(!text.contains("SECRET"), "{text}");
+}

@@ -16,8 +16,8 @@ use crate::AuthError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthorizedHttpError {
-    /// Sending the request or reading the answer failed (connection, TLS, body), as reqwest
-    /// reported it.
+    /// Sending the request or reading the answer failed (connection, TLS, body, an error
+    /// status), as reqwest reported it, the URL cut out (a query may hold a key).
     #[error("MCP HTTP request failed: {0}")]
     Http(#[source] reqwest::Error),
     /// No token could be had, so the request was not sent.
@@ -55,7 +55,7 @@ pub(crate) type TransportError = StreamableHttpError<AuthorizedHttpError>;
 pub(crate) fn from_reqwest_client(error: StreamableHttpError<reqwest::Error>) -> TransportError {
     use StreamableHttpError as E;
     match error {
-        E::Client(error) => E::Client(AuthorizedHttpError::Http(error)),
+        E::Client(error) => E::Client(AuthorizedHttpError::Http(error.without_url())),
         E::Sse(error) => E::Sse(error),
         E::Io(error) => E::Io(error),
         E::HttpStatus(error) => E::HttpStatus(error),
