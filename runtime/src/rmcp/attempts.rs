@@ -11,7 +11,7 @@ use http::HeaderValue;
 
 use super::error::{AuthorizedHttpError, ScopeList, TransportError, from_reqwest_client};
 use crate::oauth::resource::{Challenge, ChallengeError};
-use crate::{Token, TokenCache, TokenSource};
+use crate::{AuthError, Token, TokenCache, TokenSource};
 
 /// Sends a request with the cache's token, by freshtoken's policy: at most one resend after
 /// a 401 (the rejected token invalidated first) and at most one after a 403
@@ -26,10 +26,7 @@ where
     F: FnMut(HeaderValue) -> Fut,
     Fut: Future<Output = Result<T, StreamableHttpError<reqwest::Error>>>,
 {
-    let mut token = cache
-        .token()
-        .await
-        .map_err(|error| StreamableHttpError::Client(AuthorizedHttpError::NoToken(error)))?;
+    let mut token = cache.token().await.map_err(no_token)?;
     let mut renewed = false;
     let mut stepped_up = false;
     loop {
@@ -46,9 +43,7 @@ where
             }
             renewed = true;
             tracing::debug!(target: "freshtoken", "MCP server: 401, retrying once with a new token");
-            token = cache.token().await.map_err(|error| {
-                StreamableHttpError::Client(AuthorizedHttpError::NoToken(error))
-            })?;
+            token = cache.token().await.map_err(no_token)?;
             continue;
         }
         let challenge = match &error {
@@ -65,9 +60,15 @@ where
     }
 }
 
+fn no_token(error: AuthError) -> TransportError {
+    StreamableHttpError::Client(AuthorizedHttpError::NoToken(error))
+}
+
 /// Whether the server refused the token itself (HTTP 401). rmcp's reqwest client reports a
-/// 401 with a challenge as `AuthRequired` (on a POST or the SSE GET), and a 401 to the
-/// session's DELETE as reqwest's status error.
+/// 401 with a challenge as `AuthRequired` (on a POST or the SSE GET), and a 401 without one
+/// to the SSE GET or the session's DELETE as reqwest's status error. A 401 without a
+/// challenge to a POST reaches us only as text, and is returned as it is: RFC 6750 servers
+/// always send the challenge.
 fn rejects_token(error: &StreamableHttpError<reqwest::Error>) -> bool {
     match error {
         StreamableHttpError::AuthRequired(_) => true,
