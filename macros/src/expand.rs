@@ -96,12 +96,7 @@ struct Parts {
 }
 
 impl Parts {
-    fn new(
-        cache_expr: &syn::Expr,
-        param: &TokenParam,
-        output: &Type,
-        flavor: Flavor,
-    ) -> Self {
+    fn new(cache_expr: &syn::Expr, param: &TokenParam, output: &Type, flavor: Flavor) -> Self {
         let site = Span::mixed_site();
         let cache = Ident::new("__refresh_token_cache", site);
         let call = Ident::new("__refresh_token_call", site);

@@ -295,7 +295,8 @@ async fn a_403_insufficient_scope_steps_up_once_and_runs_the_body_again() {
     let refused = api
         .mock_async(|when, then| {
             when.header("authorization", "Bearer narrow");
-            then.status(403).header("www-authenticate", INSUFFICIENT_SCOPE);
+            then.status(403)
+                .header("www-authenticate", INSUFFICIENT_SCOPE);
         })
         .await;
     let accepted = api
@@ -320,7 +321,8 @@ async fn a_403_insufficient_scope_steps_up_once_and_runs_the_body_again() {
     let stubborn = MockServer::start_async().await;
     stubborn
         .mock_async(|_, then| {
-            then.status(403).header("www-authenticate", INSUFFICIENT_SCOPE);
+            then.status(403)
+                .header("www-authenticate", INSUFFICIENT_SCOPE);
         })
         .await;
     let error = delete_task(&cache, &http, &stubborn.url("/tasks/1"))
