@@ -194,8 +194,8 @@ mod tests {
 
     #[test]
     fn scopes_follow_rfc_6749_section_3_3() {
-        assert!(checked_scope("tasks.read tasks.write").is_ok());
-        assert!(checked_scope("tasks.read  tasks.write").is_err());
+        assert!(checked_scope("tasks:read tasks:write").is_ok());
+        assert!(checked_scope("tasks:read  tasks:write").is_err());
         assert!(checked_scope("a\"b").is_err());
         assert!(checked_scope(" a").is_err());
     }
