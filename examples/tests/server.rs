@@ -648,6 +648,8 @@ async fn stats_count_logins_refreshes_tokens_and_refusals() {
         unauthorized_responses: 2,
         reuse_detected: 1,
         insufficient_scope_responses: 0,
+        client_registrations: 0,
+        client_metadata_document_fetches: 0,
     };
     assert_eq!(server.stats(), expected);
     let answer = api.send(Method::GET, "/admin/stats", None, None).await;

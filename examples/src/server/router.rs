@@ -6,6 +6,7 @@ use axum::routing::{get, post};
 
 use super::errors::ApiError;
 use super::protected_resource::{self, RESOURCE_METADATA_PATH};
+use super::registration;
 use super::state::Shared;
 use super::{
     admin_routes, auth_routes, authorize, device_routes, metadata, oauth_token, revoke, task_routes,
@@ -19,6 +20,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/oauth/authorize", get(authorize::authorize))
         .route("/oauth/token", post(oauth_token::token))
         .route("/oauth/revoke", post(revoke::revoke))
+        .route("/oauth/register", post(registration::register))
         .route(
             "/oauth/device_authorization",
             post(device_routes::device_authorization),

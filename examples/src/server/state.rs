@@ -3,6 +3,7 @@
 // sessions, pending authorization codes and device authorizations, seen assertions, tasks
 // and counters.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -120,9 +121,10 @@ impl AppState {
         &self,
         headers: &HeaderMap,
         form: &Form,
-    ) -> Result<Option<&OAuthClient>, OAuthError> {
+    ) -> Result<Option<Cow<'_, OAuthClient>>, OAuthError> {
         if form.get("client_assertion_type").is_some() || form.get("client_assertion").is_some() {
-            return authenticate_with_assertion(self, headers, form).map(Some);
+            return authenticate_with_assertion(self, headers, form)
+                .map(|c| Some(Cow::Borrowed(c)));
         }
         self.clients.authenticate(headers, form)
     }
