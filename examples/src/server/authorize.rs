@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use reqwest::Url;
 
 use super::authorization_codes::CodeGrant;
+use super::client_metadata_document;
 use super::form::Form;
 use super::oauth_clients::OAuthClient;
 use super::oauth_errors::{OAuthError, OAuthErrorCode};
@@ -31,16 +32,20 @@ pub(crate) async fn authorize(
     // RFC 6749 §4.1.2.1: without a known client and one of its redirect URIs, the error
     // goes to the user agent, never to the URI.
     let client_id = params.require("client_id", "client_id is missing")?;
+    client_metadata_document::resolve(&state, client_id)
+        .await
+        .map_err(OAuthError::invalid_request)?;
     let client = state
         .clients
-        .get(client_id)
+        .find(client_id)
         .ok_or(OAuthError::invalid_request("unknown client_id"))?;
     let redirect_uri = params.require("redirect_uri", "redirect_uri is missing")?;
-    let redirect = allowed_redirect(client, redirect_uri).ok_or(OAuthError::invalid_request(
-        "redirect_uri is not allowed for this client: only http://127.0.0.1:<port>/... for \
-         a client with loopback redirects",
+    let redirect = allowed_redirect(&client, redirect_uri).ok_or(OAuthError::invalid_request(
+        "redirect_uri is not allowed for this client: use one of its registered redirect URIs \
+         (any port for a loopback one), or http://127.0.0.1:<port>/... for a client with \
+         loopback redirects",
     ))?;
-    let answer = match authorize_code(&state, client, redirect_uri, &params) {
+    let answer = match authorize_code(&state, &client, redirect_uri, &params) {
         Ok(code) => vec![("code", code)],
         Err(error) => {
             tracing::info!(client = %client.id, error = error.code.as_str(), "authorization refused");
@@ -123,17 +128,34 @@ fn consenting_user(state: &Shared, login_hint: Option<&str>) -> Option<String> {
     }
 }
 
-/// `redirect_uri` parsed, if the client may be sent there: a loopback URI (RFC 8252 §7.3)
-/// `http://127.0.0.1[:port]/...` without user info or fragment, for a client with
-/// loopback redirects.
+/// `redirect_uri` parsed, if the client may be sent there: one of its registered redirect
+/// URIs, where a loopback one matches on any port (RFC 8252 §7.3); or, for a client with
+/// loopback redirects, any loopback URI `http://127.0.0.1[:port]/...` without user info or
+/// fragment.
 fn allowed_redirect(client: &OAuthClient, redirect_uri: &str) -> Option<Url> {
     let url = Url::parse(redirect_uri).ok()?;
-    let loopback = url.scheme() == "http"
+    let loopback = is_loopback(&url);
+    let registered = client.redirect_uris.iter().any(|registered| {
+        registered == redirect_uri
+            || (loopback
+                && Url::parse(registered).is_ok_and(|mut registered| {
+                    let mut asked = url.clone();
+                    is_loopback(&registered)
+                        && registered.set_port(None).is_ok()
+                        && asked.set_port(None).is_ok()
+                        && registered == asked
+                }))
+    });
+    (registered || (client.loopback_redirects && loopback)).then_some(url)
+}
+
+/// `http://127.0.0.1[:port]/...` without user info or fragment.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    url.scheme() == "http"
         && url.host_str() == Some("127.0.0.1")
         && url.username().is_empty()
         && url.password().is_none()
-        && url.fragment().is_none();
-    (client.loopback_redirects && loopback).then_some(url)
+        && url.fragment().is_none()
 }
 
 /// A 302 to `redirect` with `answer`, `state` and `iss` (RFC 9207) added to its query.

@@ -53,6 +53,10 @@ pub struct ServerConfig {
     /// fraction is dropped); 0 is allowed for tests. Each `slow_down` adds 5 s for that
     /// device code. Default: 5 s.
     pub device_poll_interval: Duration,
+    /// Whether every scope-checked Tasks API route answers 403 `insufficient_scope`, even
+    /// to a token that holds the scope: for testing that a client's step-up does not loop.
+    /// Default: `false`.
+    pub refuse_every_scope: bool,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +83,7 @@ impl Default for ServerConfig {
             authorization_code_ttl: Duration::from_secs(60),
             device_code_ttl: Duration::from_secs(600),
             device_poll_interval: Duration::from_secs(5),
+            refuse_every_scope: false,
         }
     }
 }
@@ -96,6 +101,7 @@ impl fmt::Debug for ServerConfig {
             .field("authorization_code_ttl", &self.authorization_code_ttl)
             .field("device_code_ttl", &self.device_code_ttl)
             .field("device_poll_interval", &self.device_poll_interval)
+            .field("refuse_every_scope", &self.refuse_every_scope)
             .finish_non_exhaustive()
     }
 }

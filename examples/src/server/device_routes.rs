@@ -32,7 +32,8 @@ pub(crate) async fn device_authorization(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, OAuthError> {
     let form = Form::parse(&headers, body)?;
-    let client = required(state.authenticate_client(&headers, &form)?)?;
+    let client = state.authenticate_client(&headers, &form)?;
+    let client = required(client.as_deref())?;
     let scope = form.get("scope").map(checked_scope).transpose()?;
     let device_code = random_code().map_err(|error| no_randomness(&error))?;
     let now = state.signer.now();

@@ -140,7 +140,7 @@ pub(crate) fn jwt_bearer_grant(
     }
     let access_token = state
         .sessions()
-        .issue_access_only(&state.signer, &subject, &issuer.id)
+        .issue_access_only(&state.signer, &subject, &issuer.id, scope)
         .map_err(|error| OAuthError::signing_failed(&error))?;
     state.counters.issued_access();
     tracing::info!(client = %issuer.id, user = %subject, "JWT bearer grant");

@@ -18,6 +18,8 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
         "token_endpoint": state.url("/oauth/token"),
         "device_authorization_endpoint": state.url("/oauth/device_authorization"),
         "revocation_endpoint": state.url("/oauth/revoke"),
+        "registration_endpoint": state.url("/oauth/register"),
+        "client_id_metadata_document_supported": true,
         "revocation_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",

@@ -15,6 +15,7 @@
 //! | `POST /oauth/revoke` (form) | RFC 7009: 200, the token revoked if it was the client's |
 //! | `GET /.well-known/oauth-authorization-server` | RFC 8414 metadata |
 //! | `GET /.well-known/openid-configuration` | the same document |
+//! | `GET /.well-known/oauth-protected-resource` | RFC 9728 metadata of the Tasks API: see [Protected resource](#protected-resource) |
 //! | `GET /tasks` (bearer) | 200 `[{"id", "title", "done"}]`, the caller's own tasks |
 //! | `POST /tasks` `{"title"}` (bearer) | 201 the new task |
 //! | `POST /tasks/{id}/complete` (bearer) | 200 the task, done; 404 `not_found` |
@@ -27,17 +28,36 @@
 //! (`expires_in` in seconds, for the access token), sent with `Cache-Control: no-store`.
 //! Every error is JSON, `{"error", "error_description"}`; descriptions never quote the
 //! request. A bearer route refuses a missing, malformed, wrongly signed, expired or revoked
-//! access token with 401 and `WWW-Authenticate: Bearer error="invalid_token"`, counted in
-//! [`ServerStats::unauthorized_responses`]. Unknown routes answer 404, unknown users on the
-//! admin routes too.
+//! access token with 401 and `WWW-Authenticate: Bearer error="invalid_token",
+//! error_description="...", resource_metadata=".../.well-known/oauth-protected-resource"`
+//! (without `error` when the request has no `Authorization` header, RFC 6750 §3.1), counted
+//! in [`ServerStats::unauthorized_responses`]. Unknown routes answer 404, unknown users on
+//! the admin routes too.
+//!
+//! # Protected resource
+//!
+//! The Tasks API describes itself as an RFC 9728 protected resource at
+//! `/.well-known/oauth-protected-resource`: `resource` (the base URL),
+//! `authorization_servers` (the issuer), `scopes_supported` (`tasks:read`, `tasks:write`,
+//! and `tasks`, which holds both), `bearer_methods_supported: ["header"]`.
+//!
+//! An access token carries the scope its login was granted in a `scope` claim. `GET
+//! /tasks` needs `tasks:read`; creating, completing and deleting need `tasks:write`. A token
+//! without the scope gets 403 `{"error": "insufficient_scope"}` and `WWW-Authenticate:
+//! Bearer error="insufficient_scope", scope="<the scope needed>", error_description="...",
+//! resource_metadata="..."`, counted in [`ServerStats::insufficient_scope_responses`]. A
+//! token issued without a scope (the JSON login, an OAuth login that asked for none) holds
+//! every scope. [`ServerConfig::refuse_every_scope`] makes every such route refuse every
+//! token, to test that a client's step-up ends.
 //!
 //! # Tokens
 //!
 //! Both tokens are HS256 JWTs, each kind signed with its own 256-bit key drawn from the
 //! operating system's CSPRNG at start (never stored, logged or reused by another server), so
 //! an access token is no refresh token and the other way round. Claims: `sub` (username),
-//! `iat`, `exp`, a unique `jti`, `type` (`"access"` or `"refresh"`) and, in refresh tokens,
-//! `family`: the login they descend from. Every request verifies signature, type, expiry and
+//! `iat`, `exp`, a unique `jti`, `type` (`"access"` or `"refresh"`), in access tokens
+//! `scope` when the login was granted one, and in refresh tokens `family`: the login they
+//! descend from. Every request verifies signature, type, expiry and
 //! revocation.
 //!
 //! - **Lifetimes** come from [`ServerConfig`] in whole seconds: rounded up, at least 1 s.
@@ -160,6 +180,7 @@ mod authorization_codes;
 mod authorize;
 mod bearer;
 mod body;
+mod client_metadata_document;
 mod clock;
 mod config;
 mod device;
@@ -172,6 +193,8 @@ mod oauth_clients;
 mod oauth_errors;
 mod oauth_token;
 mod pkce;
+mod protected_resource;
+mod registration;
 mod revoke;
 mod router;
 mod running;

@@ -37,6 +37,10 @@ pub(crate) enum OAuthErrorCode {
     ExpiredToken,
     /// 500: the server could not sign a token.
     ServerError,
+    /// 400: dynamic client registration (RFC 7591 §3.2.2): a redirect URI is not allowed.
+    InvalidRedirectUri,
+    /// 400: dynamic client registration: other client metadata is not allowed.
+    InvalidClientMetadata,
 }
 
 impl OAuthErrorCode {
@@ -54,6 +58,8 @@ impl OAuthErrorCode {
             Self::SlowDown => "slow_down",
             Self::ExpiredToken => "expired_token",
             Self::ServerError => "server_error",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
         }
     }
 

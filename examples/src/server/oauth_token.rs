@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
+use super::client_metadata_document;
 use super::device_routes::{DEVICE_CODE_GRANT, device_code_grant};
 use super::form::Form;
 use super::jwt_bearer::{JWT_BEARER_GRANT, jwt_bearer_grant};
@@ -47,7 +48,13 @@ pub(crate) async fn token(
 ) -> Result<Response, OAuthError> {
     let form = Form::parse(&headers, body)?;
     let grant_type = form.require("grant_type", "grant_type is missing")?;
+    if let Some(client_id) = form.get("client_id") {
+        client_metadata_document::resolve(&state, client_id)
+            .await
+            .map_err(OAuthError::invalid_client)?;
+    }
     let client = state.authenticate_client(&headers, &form)?;
+    let client = client.as_deref();
     let issued = match grant_type {
         "password" => password_grant(&state, required(client)?, &form)?,
         "refresh_token" => refresh_grant(&state, required(client)?, &form)?,
@@ -194,8 +201,8 @@ mod tests {
 
     #[test]
     fn scopes_follow_rfc_6749_section_3_3() {
-        assert!(checked_scope("tasks.read tasks.write").is_ok());
-        assert!(checked_scope("tasks.read  tasks.write").is_err());
+        assert!(checked_scope("tasks:read tasks:write").is_ok());
+        assert!(checked_scope("tasks:read  tasks:write").is_err());
         assert!(checked_scope("a\"b").is_err());
         assert!(checked_scope(" a").is_err());
     }

@@ -112,17 +112,18 @@ impl Sessions {
         self.issue_pair(signer, user, &family)
     }
 
-    /// Issues an access token alone for `user` and OAuth `client` (grants that give no
-    /// refresh token, such as a JWT bearer assertion). Logout and revocation treat it like
-    /// any access token; it belongs to no family.
+    /// Issues an access token alone for `user` and OAuth `client` with `scope` (grants that
+    /// give no refresh token, such as a JWT bearer assertion). Logout and revocation treat
+    /// it like any access token; it belongs to no family.
     pub(crate) fn issue_access_only(
         &mut self,
         signer: &Signer,
         user: &str,
         client: &str,
+        scope: Option<&str>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         self.prune(signer.now());
-        let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
+        let (access_token, access) = signer.issue_scoped(TokenType::Access, user, None, scope)?;
         self.access.insert(
             access.jti,
             AccessRecord {
@@ -266,13 +267,14 @@ impl Sessions {
         user: &str,
         family: &str,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
-        let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
-        let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
         let (client, scope) = self
             .families
             .get(family)
             .map(|family| (family.client.clone(), family.scope.clone()))
             .unwrap_or_default();
+        let (access_token, access) =
+            signer.issue_scoped(TokenType::Access, user, None, scope.as_deref())?;
+        let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
         self.access.insert(
             access.jti,
             AccessRecord {

@@ -3,6 +3,7 @@
 // sessions, pending authorization codes and device authorizations, seen assertions, tasks
 // and counters.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -39,6 +40,8 @@ pub(crate) struct AppState {
     /// [`ServerConfig::auto_consent_user`].
     pub(crate) auto_consent_user: Option<String>,
     pub(crate) authorization_code_ttl: Duration,
+    /// [`ServerConfig::refuse_every_scope`].
+    pub(crate) refuse_every_scope: bool,
     codes: Mutex<AuthorizationCodes>,
     /// [`ServerConfig::device_code_ttl`], in whole seconds.
     pub(crate) device_code_ttl: Duration,
@@ -63,6 +66,7 @@ impl AppState {
             clients: ClientRegistry::new(&config.clients)?,
             auto_consent_user: config.auto_consent_user.clone(),
             authorization_code_ttl: config.authorization_code_ttl,
+            refuse_every_scope: config.refuse_every_scope,
             codes: Mutex::default(),
             device_code_ttl: Duration::from_secs(whole_seconds(config.device_code_ttl)),
             device_poll_interval: Duration::from_secs(config.device_poll_interval.as_secs()),
@@ -117,9 +121,10 @@ impl AppState {
         &self,
         headers: &HeaderMap,
         form: &Form,
-    ) -> Result<Option<&OAuthClient>, OAuthError> {
+    ) -> Result<Option<Cow<'_, OAuthClient>>, OAuthError> {
         if form.get("client_assertion_type").is_some() || form.get("client_assertion").is_some() {
-            return authenticate_with_assertion(self, headers, form).map(Some);
+            return authenticate_with_assertion(self, headers, form)
+                .map(|c| Some(Cow::Borrowed(c)));
         }
         self.clients.authenticate(headers, form)
     }

@@ -33,6 +33,10 @@ pub(crate) struct Claims {
     /// The login a refresh token descends from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) family: Option<String>,
+    /// The scope granted to an access token (RFC 9068 §2.2.3: space-separated), for the
+    /// resource routes to check; absent when the login asked for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) scope: Option<String>,
 }
 
 /// Why a token does not verify; the text is safe to send back (it quotes nothing).
@@ -124,6 +128,17 @@ impl Signer {
         sub: &str,
         family: Option<&str>,
     ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
+        self.issue_scoped(token_type, sub, family, None)
+    }
+
+    /// [`issue`](Self::issue) with a `scope` claim when `scope` is given.
+    pub(crate) fn issue_scoped(
+        &self,
+        token_type: TokenType,
+        sub: &str,
+        family: Option<&str>,
+        scope: Option<&str>,
+    ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
         let now = self.now();
         let (keys, ttl) = match token_type {
             TokenType::Access => (&self.access, self.access_ttl),
@@ -136,6 +151,7 @@ impl Signer {
             jti: self.new_id(),
             token_type,
             family: family.map(str::to_owned),
+            scope: scope.map(str::to_owned),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)?;
         Ok((token, claims))

@@ -8,5 +8,6 @@ mod device;
 mod jwt;
 mod metadata;
 mod pkce;
+mod protected_resource;
 mod revoke;
 mod token;

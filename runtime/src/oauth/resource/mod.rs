@@ -41,4 +41,11 @@ mod metadata;
 mod scopes;
 
 pub use metadata::{ResourceDiscovery, ResourceMetadata};
+
+// Dynamic client registration and the choice of a client identity.
+mod registration;
+
+pub use registration::{
+    ApplicationType, ClientIdentity, ClientRegistration, RegisteredClient, RegistrationStore,
+};
 pub use scopes::{select_scopes, step_up_scopes};

@@ -6,6 +6,8 @@
 
 mod keys;
 mod lease;
+#[cfg(feature = "reqwest")]
+mod registrations;
 mod scripts;
 mod wakeups;
 
