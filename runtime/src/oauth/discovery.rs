@@ -109,6 +109,7 @@ impl Issuer {
         &self,
         client: ClientAuth,
     ) -> Result<RefreshTokenGrant, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
         Ok(RefreshTokenGrant::new(token_url, client).http_client(self.http.client.clone()))
     }
@@ -123,6 +124,7 @@ impl Issuer {
         username: impl Into<String>,
         password: impl Into<ClientSecret>,
     ) -> Result<PasswordGrant, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
         Ok(PasswordGrant::new(token_url, client, username, password)
             .http_client(self.http.client.clone()))
@@ -136,6 +138,7 @@ impl Issuer {
         &self,
         client: ClientAuth,
     ) -> Result<ClientCredentials, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
         Ok(ClientCredentials::new(token_url, client).http_client(self.http.client.clone()))
     }
@@ -153,6 +156,7 @@ impl Issuer {
         client: ClientAuth,
         show: impl Fn(&DeviceAuthorization) + Send + Sync + 'static,
     ) -> Result<DeviceCodeGrant, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let metadata = self.metadata().await?;
         let device_url = required(
             metadata,
@@ -182,6 +186,7 @@ impl Issuer {
         client: ClientAuth,
         show: impl Fn(&Url) + Send + Sync + 'static,
     ) -> Result<AuthorizationCodePkce, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let metadata = self.metadata().await?;
         let authorization_url = required(
             metadata,
@@ -216,6 +221,7 @@ impl Issuer {
     /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the metadata names no
     /// `revocation_endpoint`.
     pub async fn revocation(&self, client: ClientAuth) -> Result<Revocation, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let metadata = self.metadata().await?;
         let url = required(
             metadata,
