@@ -163,6 +163,7 @@ impl ClientAuth {
     /// however the source is built: the issuer identifier, or the URL a server documents.
     /// The other methods sign nothing, and are left as they are.
     #[must_use]
+    #[cfg_attr(not(feature = "jsonwebtoken"), allow(unused_mut))]
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         #[cfg(feature = "jsonwebtoken")]
         if let Method::PrivateKeyJwt(_, chosen) = &mut self.method {
@@ -176,6 +177,7 @@ impl ClientAuth {
     /// This client, its `private_key_jwt` assertions for `issuer` unless an audience was
     /// chosen: what a source built from the server's metadata sends.
     #[must_use]
+    #[cfg_attr(not(feature = "jsonwebtoken"), allow(unused_mut))]
     pub(crate) fn for_issuer(mut self, issuer: &str) -> Self {
         #[cfg(feature = "jsonwebtoken")]
         if let Method::PrivateKeyJwt(_, audience @ Audience::Endpoint) = &mut self.method {
