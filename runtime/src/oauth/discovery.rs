@@ -12,9 +12,10 @@ use tokio::sync::OnceCell;
 use super::endpoint::exchange::{Found, Http, first_json_object};
 use super::endpoint::url::Endpoint;
 use super::grants::builder_methods::http_methods;
+use super::grants::token_exchange::TOKEN_EXCHANGE_GRANT;
 use super::{
     AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceAuthorization, DeviceCodeGrant,
-    PasswordGrant, RefreshTokenGrant, Revocation,
+    PasswordGrant, RefreshTokenGrant, Revocation, TokenExchangeGrant, TokenSupplier,
 };
 use crate::{AuthError, ClientSecret};
 
@@ -230,6 +231,37 @@ impl Issuer {
             "Revocation::new",
         )?;
         Ok(Revocation::new(url.clone(), client).http_client(self.http.client.clone()))
+    }
+
+    /// A [`TokenExchangeGrant`] (RFC 8693) at the server's token endpoint, exchanging the
+    /// token `subject` supplies.
+    ///
+    /// # Errors
+    /// As [`metadata`](Self::metadata), and
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the metadata's
+    /// `grant_types_supported` does not list the token exchange grant.
+    pub async fn token_exchange(
+        &self,
+        client: ClientAuth,
+        subject: TokenSupplier,
+    ) -> Result<TokenExchangeGrant, AuthError> {
+        let metadata = self.metadata().await?;
+        if !metadata
+            .grant_types_supported()
+            .contains(&TOKEN_EXCHANGE_GRANT)
+        {
+            return Err(AuthError::rejected(format!(
+                "the metadata of issuer {} does not list `{TOKEN_EXCHANGE_GRANT}` in \
+                 `grant_types_supported`; ask the server's operator whether it supports token \
+                 exchange, or build `TokenExchangeGrant::new` by hand if it does",
+                metadata.issuer()
+            )));
+        }
+        let client = client.for_issuer(metadata.issuer());
+        Ok(
+            TokenExchangeGrant::new(metadata.token_endpoint().clone(), client, subject)
+                .http_client(self.http.client.clone()),
+        )
     }
 
     async fn fetch(&self) -> Result<ServerMetadata, AuthError> {
