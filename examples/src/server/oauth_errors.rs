@@ -37,6 +37,8 @@ pub(crate) enum OAuthErrorCode {
     ExpiredToken,
     /// 500: the server could not sign a token.
     ServerError,
+    /// 400: the requested `resource` or `audience` is invalid (RFC 8707 §2, RFC 8693 §2.2.2).
+    InvalidTarget,
 }
 
 impl OAuthErrorCode {
@@ -54,6 +56,7 @@ impl OAuthErrorCode {
             Self::SlowDown => "slow_down",
             Self::ExpiredToken => "expired_token",
             Self::ServerError => "server_error",
+            Self::InvalidTarget => "invalid_target",
         }
     }
 

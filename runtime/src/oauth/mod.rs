@@ -8,8 +8,8 @@
 //! - [`JsonLogin`]: a login API of its own that takes JSON (username and password first, then
 //!   its refresh endpoint, every field name configurable), like the reference server's.
 //!
-//! - [`JwtBearerGrant`]: the JWT bearer grant (RFC 7523), with an assertion signed here or
-//!   supplied from elsewhere (feature `jsonwebtoken`).
+//! - `JwtBearerGrant` (feature `jsonwebtoken`): the JWT bearer grant (RFC 7523), with an
+//!   assertion signed here or supplied from elsewhere.
 //! - [`TokenExchangeGrant`]: token exchange (RFC 8693), with subject and actor tokens from
 //!   other caches or functions ([`TokenSupplier`]).
 //!

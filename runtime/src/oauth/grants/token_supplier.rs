@@ -14,8 +14,8 @@ use crate::{AuthError, TokenCache, TokenSource};
 
 type Supplied = Pin<Box<dyn Future<Output = Result<Zeroizing<String>, AuthError>> + Send>>;
 
-/// Where a token that a grant sends comes from: the assertion of a
-/// [`JwtBearerGrant`](crate::oauth::JwtBearerGrant), the subject or actor token of a
+/// Where a token that a grant sends comes from: the assertion of a `JwtBearerGrant`
+/// (feature `jsonwebtoken`), the subject or actor token of a
 /// [`TokenExchangeGrant`](crate::oauth::TokenExchangeGrant).
 ///
 /// It is asked for the token once for every token request, so a short-lived token (a
