@@ -32,6 +32,7 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
             "refresh_token",
             "urn:ietf:params:oauth:grant-type:device_code",
             "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
         ],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": [

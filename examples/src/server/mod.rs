@@ -83,7 +83,8 @@
 //! (`client_secret_basic`, id and secret form-urlencoded first), with `client_id` and
 //! `client_secret` in the form (`client_secret_post`), with `client_assertion_type=
 //! urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and a `client_assertion` signed
-//! by one of its keys (`private_key_jwt`, RFC 7523 §2.2: `iss` = `sub` = the client id), or,
+//! by one of its keys (`private_key_jwt`, RFC 7523 §2.2: `iss` = `sub` = the client id,
+//! `aud` the token endpoint's URL or the issuer), or,
 //! when public, sends its `client_id` alone (`none`). Two methods at once are
 //! `invalid_request`; an unknown client, a wrong or missing secret or assertion, or a
 //! secret for a public client is `invalid_client` (401, `WWW-Authenticate: Basic
@@ -99,6 +100,7 @@
 //! | `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628) | `device_code` | a new session for the user who approved |
 //! | `urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523 §2.1) | `assertion`, optional `scope`; client authentication optional | an access token alone, for the assertion's `sub` |
 //! | `refresh_token` (§6) | `refresh_token`, optional narrower `scope` | the next pair: rotation as `/auth/refresh`, reuse revokes the session |
+//! | `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693) | `subject_token` (a live access token of this server) and its `subject_token_type` (`access_token` or `jwt`), optional `actor_token` and `actor_token_type`, `requested_token_type`, `audience`, `resource` (an absolute URI, else `invalid_target`), `scope` | an access token alone for the subject, with `aud` (the resource, else the audience), `scope`, and `act: {"sub"}` for an actor; `issued_token_type` in the answer |
 //!
 //! A token answer is `{"access_token", "token_type": "Bearer", "expires_in",
 //! "refresh_token", "scope"}` (`scope` only when the login asked for one) with
@@ -204,6 +206,7 @@ mod state;
 mod stats;
 mod task_routes;
 mod tasks;
+mod token_exchange;
 mod tokens;
 
 pub use clock::Clock;

@@ -41,6 +41,8 @@ pub(crate) enum OAuthErrorCode {
     InvalidRedirectUri,
     /// 400: dynamic client registration: other client metadata is not allowed.
     InvalidClientMetadata,
+    /// 400: the requested `resource` or `audience` is invalid (RFC 8707 §2, RFC 8693 §2.2.2).
+    InvalidTarget,
 }
 
 impl OAuthErrorCode {
@@ -60,6 +62,7 @@ impl OAuthErrorCode {
             Self::ServerError => "server_error",
             Self::InvalidRedirectUri => "invalid_redirect_uri",
             Self::InvalidClientMetadata => "invalid_client_metadata",
+            Self::InvalidTarget => "invalid_target",
         }
     }
 

@@ -20,6 +20,7 @@ use super::oauth_errors::{OAuthError, OAuthErrorCode};
 use super::pkce;
 use super::sessions::{RefreshError, TokenPair};
 use super::state::Shared;
+use super::token_exchange::{TOKEN_EXCHANGE_GRANT, token_exchange_grant};
 use super::tokens::TokenType;
 
 /// What a successful grant issued.
@@ -61,6 +62,7 @@ pub(crate) async fn token(
         "authorization_code" => pkce::code_grant(&state, required(client)?, &form)?,
         DEVICE_CODE_GRANT => device_code_grant(&state, required(client)?, &form)?,
         JWT_BEARER_GRANT => jwt_bearer_grant(&state, client, &form)?,
+        TOKEN_EXCHANGE_GRANT => return token_exchange_grant(&state, required(client)?, &form),
         _ => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,

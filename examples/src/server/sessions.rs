@@ -137,6 +137,30 @@ impl Sessions {
         Ok(access_token)
     }
 
+    /// Issues an access token alone for `user` and OAuth `client` with `extra` claims (the
+    /// token exchange grant), recorded like [`issue_access_only`](Self::issue_access_only)'s.
+    pub(crate) fn issue_exchanged(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        client: &str,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.prune(signer.now());
+        let (access_token, access) = signer.issue_access_with(user, extra)?;
+        self.access.insert(
+            access.jti,
+            AccessRecord {
+                user: user.to_owned(),
+                client: Some(client.to_owned()),
+                family: signer.new_id(),
+                exp: access.exp,
+                revoked: false,
+            },
+        );
+        Ok(access_token)
+    }
+
     /// Spends the refresh token with `claims` (verified by [`Signer::verify`]) and issues
     /// the next pair of its family (`/auth/refresh`: only families of `/auth/login`).
     pub(crate) fn refresh(

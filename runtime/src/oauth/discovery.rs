@@ -12,9 +12,10 @@ use tokio::sync::OnceCell;
 use super::endpoint::exchange::{Found, Http, first_json_object};
 use super::endpoint::url::Endpoint;
 use super::grants::builder_methods::http_methods;
+use super::grants::token_exchange::TOKEN_EXCHANGE_GRANT;
 use super::{
     AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceAuthorization, DeviceCodeGrant,
-    PasswordGrant, RefreshTokenGrant, Revocation,
+    PasswordGrant, RefreshTokenGrant, Revocation, TokenExchangeGrant, TokenSupplier,
 };
 use crate::{AuthError, ClientSecret};
 
@@ -109,6 +110,7 @@ impl Issuer {
         &self,
         client: ClientAuth,
     ) -> Result<RefreshTokenGrant, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
         Ok(RefreshTokenGrant::new(token_url, client).http_client(self.http.client.clone()))
     }
@@ -123,6 +125,7 @@ impl Issuer {
         username: impl Into<String>,
         password: impl Into<ClientSecret>,
     ) -> Result<PasswordGrant, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
         Ok(PasswordGrant::new(token_url, client, username, password)
             .http_client(self.http.client.clone()))
@@ -136,6 +139,7 @@ impl Issuer {
         &self,
         client: ClientAuth,
     ) -> Result<ClientCredentials, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
         Ok(ClientCredentials::new(token_url, client).http_client(self.http.client.clone()))
     }
@@ -153,6 +157,7 @@ impl Issuer {
         client: ClientAuth,
         show: impl Fn(&DeviceAuthorization) + Send + Sync + 'static,
     ) -> Result<DeviceCodeGrant, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let metadata = self.metadata().await?;
         let device_url = required(
             metadata,
@@ -182,6 +187,7 @@ impl Issuer {
         client: ClientAuth,
         show: impl Fn(&Url) + Send + Sync + 'static,
     ) -> Result<AuthorizationCodePkce, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let metadata = self.metadata().await?;
         let authorization_url = required(
             metadata,
@@ -216,6 +222,7 @@ impl Issuer {
     /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the metadata names no
     /// `revocation_endpoint`.
     pub async fn revocation(&self, client: ClientAuth) -> Result<Revocation, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let metadata = self.metadata().await?;
         let url = required(
             metadata,
@@ -224,6 +231,37 @@ impl Issuer {
             "Revocation::new",
         )?;
         Ok(Revocation::new(url.clone(), client).http_client(self.http.client.clone()))
+    }
+
+    /// A [`TokenExchangeGrant`] (RFC 8693) at the server's token endpoint, exchanging the
+    /// token `subject` supplies.
+    ///
+    /// # Errors
+    /// As [`metadata`](Self::metadata), and
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the metadata's
+    /// `grant_types_supported` does not list the token exchange grant.
+    pub async fn token_exchange(
+        &self,
+        client: ClientAuth,
+        subject: TokenSupplier,
+    ) -> Result<TokenExchangeGrant, AuthError> {
+        let metadata = self.metadata().await?;
+        if !metadata
+            .grant_types_supported()
+            .contains(&TOKEN_EXCHANGE_GRANT)
+        {
+            return Err(AuthError::rejected(format!(
+                "the metadata of issuer {} does not list `{TOKEN_EXCHANGE_GRANT}` in \
+                 `grant_types_supported`; ask the server's operator whether it supports token \
+                 exchange, or build `TokenExchangeGrant::new` by hand if it does",
+                metadata.issuer()
+            )));
+        }
+        let client = client.for_issuer(metadata.issuer());
+        Ok(
+            TokenExchangeGrant::new(metadata.token_endpoint().clone(), client, subject)
+                .http_client(self.http.client.clone()),
+        )
     }
 
     async fn fetch(&self) -> Result<ServerMetadata, AuthError> {

@@ -14,6 +14,8 @@ pub(crate) mod password;
 pub(crate) mod pkce;
 pub(crate) mod refresh_token;
 mod screen_text;
+pub(crate) mod token_exchange;
+pub(crate) mod token_supplier;
 
 /// Says that `source` starts an interactive login (a browser, a device code) because it has
 /// no refresh token. The cache bounds that call with its `refresh_timeout`, which a user at a
