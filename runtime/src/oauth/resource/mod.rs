@@ -49,3 +49,8 @@ pub use registration::{
     ApplicationType, ClientIdentity, ClientRegistration, RegisteredClient, RegistrationStore,
 };
 pub use scopes::{select_scopes, step_up_scopes};
+
+// The chain from a resource's URL to a token cache.
+mod protected;
+
+pub use protected::{ProtectedResource, ProtectedResourceBuilder};
