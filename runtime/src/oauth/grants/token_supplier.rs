@@ -14,6 +14,9 @@ use crate::{AuthError, TokenCache, TokenSource};
 
 type Supplied = Pin<Box<dyn Future<Output = Result<Zeroizing<String>, AuthError>> + Send>>;
 
+/// Drops the supplier's cached token if it is still the one given (its access token).
+type Forget = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Where a token that a grant sends comes from: the assertion of a `JwtBearerGrant`
 /// (feature `jsonwebtoken`), the subject or actor token of a
 /// [`TokenExchangeGrant`](crate::oauth::TokenExchangeGrant).
@@ -24,6 +27,10 @@ type Supplied = Pin<Box<dyn Future<Output = Result<Zeroizing<String>, AuthError>
 /// in an error or in a log line of freshtoken. An error of the supplier fails the token
 /// request with that error unchanged, so the cache retries, or asks to log in again, as that
 /// error says.
+///
+/// A token the token endpoint refuses (`invalid_grant`: expired, revoked) is no reason to
+/// log in again to the grant's own cache: the grant's error is then a retryable one, and a
+/// cache that supplied the token drops it, so that the next attempt sends a renewed one.
 ///
 /// ```no_run
 /// use freshtoken::oauth::TokenSupplier;
@@ -45,6 +52,7 @@ type Supplied = Pin<Box<dyn Future<Output = Result<Zeroizing<String>, AuthError>
 #[derive(Clone)]
 pub struct TokenSupplier {
     supply: Arc<dyn Fn() -> Supplied + Send + Sync>,
+    forget: Option<Forget>,
     what: &'static str,
 }
 
@@ -61,6 +69,7 @@ impl TokenSupplier {
     /// it is stale; every grant request shares the cache's single flight).
     #[must_use]
     pub fn cache<S: TokenSource>(cache: TokenCache<S>) -> Self {
+        let held = cache.clone();
         Self {
             supply: Arc::new(move || {
                 let cache = cache.clone();
@@ -71,6 +80,13 @@ impl TokenSupplier {
                     ))
                 })
             }),
+            forget: Some(Arc::new(move |refused: &str| {
+                if let Some(current) = held.cached()
+                    && current.access_token().expose_secret() == refused
+                {
+                    held.invalidate(&current);
+                }
+            })),
             what: "a token cache",
         }
     }
@@ -87,6 +103,7 @@ impl TokenSupplier {
                 let supplied = supply();
                 Box::pin(async move { supplied.await.map(Zeroizing::new) })
             }),
+            forget: None,
             what: "a function",
         }
     }
@@ -102,6 +119,28 @@ impl TokenSupplier {
             )));
         }
         Ok(token)
+    }
+
+    /// Drops `sent` from the cache that supplied it, if it is still that cache's token.
+    pub(crate) fn forget(&self, sent: &str) {
+        if let Some(forget) = &self.forget {
+            forget(sent);
+        }
+    }
+
+    /// The error of a token request that sent `sent` (the `what`): a refusal of the token
+    /// (`invalid_grant`) is made retryable, and the token is dropped from the cache that
+    /// supplied it; any other error is left as it is.
+    pub(crate) fn refused(&self, sent: &str, what: &str, error: AuthError) -> AuthError {
+        if !error.needs_reauthentication() {
+            return error;
+        }
+        self.forget(sent);
+        AuthError::refresh_failed(format!(
+            "the token endpoint refused the {what} supplied by {}, which is asked for anew at \
+             the next attempt: {error}",
+            self.what
+        ))
     }
 }
 
