@@ -207,10 +207,10 @@ async fn token_exchange_gets_a_delegated_token_for_an_audience_from_two_caches()
     .actor(TokenSupplier::cache(service.clone()))
     .audience("billing")
     .scopes(["tasks.read"]);
-    let exchanges = TokenCache::new(source.clone());
+    let billing_cache = TokenCache::new(source.clone());
 
     // A token for `billing`, not for the Tasks API: read, not used.
-    let exchanged = exchanges.token().await.unwrap();
+    let exchanged = billing_cache.token().await.unwrap();
     let claims = claims_of(access(&exchanged));
     assert_eq!(claims["sub"], "alice");
     assert_eq!(claims["act"]["sub"], JWT_CLIENT);
