@@ -10,3 +10,4 @@ mod metadata;
 mod pkce;
 mod revoke;
 mod token;
+mod token_exchange;
