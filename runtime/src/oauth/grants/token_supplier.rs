@@ -91,6 +91,27 @@ impl TokenSupplier {
         }
     }
 
+    /// The access token of a new token from `source`, fetched for every token request
+    /// (`fetch(None)`: no cache in between; for a token that should be reused, give the
+    /// source a [`TokenCache`] and use [`cache`](Self::cache)).
+    #[must_use]
+    pub fn source<S: TokenSource>(source: S) -> Self {
+        let source = Arc::new(source);
+        Self {
+            supply: Arc::new(move || {
+                let source = Arc::clone(&source);
+                Box::pin(async move {
+                    let token = source.fetch(None).await?;
+                    Ok(Zeroizing::new(
+                        token.access_token().expose_secret().to_owned(),
+                    ))
+                })
+            }),
+            forget: None,
+            what: "a token source",
+        }
+    }
+
     /// The token `supply` answers, called once for every token request.
     #[must_use]
     pub fn from_fn<F, Fut>(supply: F) -> Self
@@ -179,6 +200,25 @@ mod tests {
         );
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert!(!format!("{supplier:?}").contains("SECRET"));
+    }
+
+    #[tokio::test]
+    async fn a_source_is_asked_for_a_new_token_every_time() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&calls);
+        let supplier = TokenSupplier::source(source_fn(move |_previous: Option<Token>| {
+            let n = counted.fetch_add(1, Ordering::SeqCst);
+            async move { Token::builder(format!("id-token-{n}")).build() }
+        }));
+        assert_eq!(
+            supplier.get("assertion").await.unwrap().as_str(),
+            "id-token-0"
+        );
+        assert_eq!(
+            supplier.get("assertion").await.unwrap().as_str(),
+            "id-token-1"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
