@@ -291,3 +291,20 @@ async fn a_supplied_assertion_is_cut_out_of_errors_and_a_failing_supplier_sends_
         "no request without an assertion"
     );
 }
+
+#[tokio::test]
+async fn an_issuer_that_does_not_list_token_exchange_gets_no_token_exchange_source() {
+    let server = MockServer::start_async().await;
+    metadata(&server).await;
+    let issuer = Issuer::new(server.base_url().parse().unwrap());
+    let subject = TokenSupplier::from_fn(|| async { Ok("subject-SECRET".to_owned()) });
+    let error = issuer
+        .token_exchange(ClientAuth::public(CLIENT_ID), subject)
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("grant_types_supported") && message.contains("TokenExchangeGrant::new"),
+        "{message}"
+    );
+}
