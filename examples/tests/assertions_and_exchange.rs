@@ -8,6 +8,7 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use common::Oauth;
 use freshtoken::oauth::{
@@ -125,7 +126,7 @@ fn supplied_assertion_grant(oauth: &Arc<Oauth>, calls: &Arc<AtomicUsize>) -> Jwt
 async fn the_jwt_bearer_grant_sends_a_supplied_assertion_once_per_token_request_for_a_herd() {
     let oauth = Arc::new(start().await);
     let calls = Arc::new(AtomicUsize::new(0));
-    let cache = TokenCache::new(supplied_assertion_grant(&oauth, &calls));
+    let cache = quick_cache(supplied_assertion_grant(&oauth, &calls));
 
     let mut herd = JoinSet::new();
     for _ in 0..100 {
@@ -165,9 +166,16 @@ async fn the_jwt_bearer_grant_asks_for_the_scopes_of_a_step_up_with_a_new_assert
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
+/// A cache without the default 1 s between two refreshes, which the tests would wait for.
+fn quick_cache<S: TokenSource>(source: S) -> TokenCache<S> {
+    TokenCache::builder(source)
+        .min_refresh_interval(Duration::ZERO)
+        .build()
+}
+
 /// A cache of alice's tokens (the subject) and one of `svc-rsa`'s own (the actor).
 fn subject_and_actor(oauth: &Oauth) -> (TokenCache<PasswordGrant>, TokenCache<JwtBearerGrant>) {
-    let user = TokenCache::new(PasswordGrant::new(
+    let user = quick_cache(PasswordGrant::new(
         url(oauth, "/oauth/token"),
         ClientAuth::public(CLI_ID),
         "alice",
@@ -199,10 +207,10 @@ async fn token_exchange_gets_a_delegated_token_for_an_audience_from_two_caches()
     .actor(TokenSupplier::cache(service.clone()))
     .audience("billing")
     .scopes(["tasks.read"]);
-    let exchanges = TokenCache::new(source.clone());
+    let billing_cache = TokenCache::new(source.clone());
 
     // A token for `billing`, not for the Tasks API: read, not used.
-    let exchanged = exchanges.token().await.unwrap();
+    let exchanged = billing_cache.token().await.unwrap();
     let claims = claims_of(access(&exchanged));
     assert_eq!(claims["sub"], "alice");
     assert_eq!(claims["act"]["sub"], JWT_CLIENT);
@@ -262,27 +270,46 @@ async fn token_exchange_for_a_resource_and_its_refusals() {
     .fetch(None)
     .await
     .unwrap_err();
-    assert!(refused.needs_reauthentication(), "{refused}");
+    assert!(refused.is_retryable(), "{refused}");
     assert!(
         !format!("{refused} {refused:?}").contains("SECRET"),
         "{refused}"
     );
+}
 
-    // The token exchanged for its own type is refused as a subject once revoked.
-    let subject = user.token().await.unwrap();
+/// Revokes `token` at the server, behind the back of the cache that holds it.
+async fn revoke(oauth: &Oauth, token: &Token) {
     let revoked = oauth
         .post_form(
             "/oauth/revoke",
             common::ClientAuth::Public(CLI_ID),
-            &[("token", access(&subject))],
+            &[("token", access(token))],
         )
         .await;
     assert_eq!(revoked.status, StatusCode::OK, "{revoked:?}");
-    let revoked = exchange(TokenSupplier::cache(user))
-        .fetch(None)
-        .await
-        .unwrap_err();
-    assert!(revoked.needs_reauthentication(), "{revoked}");
+}
+
+#[tokio::test]
+async fn a_refused_subject_token_is_renewed_by_its_cache_and_the_next_exchange_succeeds() {
+    let oauth = start().await;
+    let (user, _) = subject_and_actor(&oauth);
+    let source = TokenExchangeGrant::new(
+        url(&oauth, "/oauth/token"),
+        backend(),
+        TokenSupplier::cache(user.clone()),
+    );
+    revoke(&oauth, &user.token().await.unwrap()).await;
+
+    let refused = source.fetch(None).await.unwrap_err();
+    assert!(refused.is_retryable(), "{refused}");
+    assert!(refused.to_string().contains("asked for anew"), "{refused}");
+    let exchanged = source.fetch(None).await.unwrap();
+    assert_eq!(claims_of(access(&exchanged))["sub"], "alice");
+    assert_eq!(
+        user.stats().refreshes,
+        2,
+        "the subject's cache renewed its token"
+    );
 }
 
 #[tokio::test]

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use common::{Logs, Oauth};
 use freshtoken::oauth::{
-    AuthorizationCodePkce, ClientAuth, DeviceCodeGrant, Issuer, JwtBearerGrant, JwtSigner,
-    PasswordGrant, Url,
+    AuthorizationCodePkce, ClientAuth, DeviceCodeGrant, GrantRequest, Issuer, JwtBearerGrant,
+    JwtSigner, PasswordGrant, TokenExchangeGrant, TokenSupplier, Url,
 };
 use freshtoken::{Token, TokenCache, TokenSource};
 use freshtoken_examples::server::{
@@ -74,6 +74,7 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
     pkce_flow(&oauth, &mut seen).await;
     device_flow(&oauth, &mut seen).await;
     jwt_flow(&oauth, &mut seen).await;
+    exchange_flows(&oauth, &mut seen).await;
 
     let logs = logs.text();
     // The watch saw freshtoken at work, not an empty log.
@@ -185,4 +186,58 @@ async fn jwt_flow(oauth: &Oauth, seen: &mut Seen) {
         "svc-rsa",
     );
     seen.token(&jwt.fetch(None).await.unwrap());
+}
+
+/// Token exchange between two caches, a refused subject token, a supplied assertion, and a
+/// grant of the user's own sent with `GrantRequest`.
+async fn exchange_flows(oauth: &Oauth, seen: &mut Seen) {
+    let token_url = url(oauth, "/oauth/token");
+    let user = TokenCache::new(PasswordGrant::new(
+        token_url.clone(),
+        ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
+        "alice",
+        "wonderland",
+    ));
+    let service = TokenCache::new(PasswordGrant::new(
+        token_url.clone(),
+        ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
+        "bob",
+        "builder",
+    ));
+    let exchange = TokenExchangeGrant::new(
+        token_url.clone(),
+        ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
+        TokenSupplier::cache(user.clone()),
+    )
+    .actor(TokenSupplier::cache(service.clone()));
+    seen.token(&TokenCache::new(exchange).token().await.unwrap());
+    seen.token(&user.token().await.unwrap());
+    seen.token(&service.token().await.unwrap());
+
+    let forged = "forged-subject-token";
+    seen.secrets.push(forged.to_owned());
+    let refused = TokenExchangeGrant::new(
+        token_url.clone(),
+        ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
+        TokenSupplier::from_fn(move || async move { Ok(forged.to_owned()) }),
+    );
+    seen.error(&refused.fetch(None).await.unwrap_err());
+
+    let assertion = "not-an-assertion-of-svc-rsa";
+    seen.secrets.push(assertion.to_owned());
+    let supplied = JwtBearerGrant::with_assertion(
+        token_url.clone(),
+        ClientAuth::none(),
+        TokenSupplier::from_fn(move || async move { Ok(assertion.to_owned()) }),
+    );
+    seen.error(&supplied.fetch(None).await.unwrap_err());
+
+    let subject = user.token().await.unwrap();
+    let client = ClientAuth::basic(BACKEND_ID, BACKEND_SECRET);
+    let own_grant = GrantRequest::new(token_url, &client)
+        .field("grant_type", "urn:example:grant-type:unknown")
+        .secret_field("subject_token", subject.access_token().expose_secret())
+        .send()
+        .await;
+    seen.error(&own_grant.unwrap_err());
 }

@@ -147,14 +147,14 @@ impl Sessions {
         extra: serde_json::Map<String, serde_json::Value>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         self.prune(signer.now());
-        let (access_token, access) = signer.issue_access_with(user, extra)?;
+        let (access_token, jti, exp) = signer.issue_access_with(user, extra)?;
         self.access.insert(
-            access.jti,
+            jti,
             AccessRecord {
                 user: user.to_owned(),
                 client: Some(client.to_owned()),
                 family: signer.new_id(),
-                exp: access.exp,
+                exp,
                 revoked: false,
             },
         );

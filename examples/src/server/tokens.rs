@@ -157,34 +157,32 @@ impl Signer {
         Ok((token, claims))
     }
 
-    /// Signs a new access token for `sub`, as [`issue`](Self::issue) does, with `extra`
-    /// claims besides (an exchanged token's `aud`, `scope`, `act`), which take the place of
-    /// any claim of the same name.
+    /// Signs a new access token for `sub` with the claims of [`issue`](Self::issue)'s and
+    /// `extra` besides (an exchanged token's `aud`, `scope`, `act`), which take the place of
+    /// any claim of the same name; answers the token, its `jti` and its `exp`.
     pub(crate) fn issue_access_with(
         &self,
         sub: &str,
         extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
+    ) -> Result<(String, String, u64), jsonwebtoken::errors::Error> {
         let now = self.now();
-        let claims = Claims {
-            sub: sub.to_owned(),
-            exp: ceil_seconds(now).saturating_add(self.access_ttl),
-            iat: now.as_secs(),
-            jti: self.new_id(),
-            token_type: TokenType::Access,
-            family: None,
-        };
-        let mut payload = match serde_json::to_value(&claims) {
-            Ok(serde_json::Value::Object(payload)) => payload,
-            _ => serde_json::Map::new(),
-        };
+        let (jti, exp) = (
+            self.new_id(),
+            ceil_seconds(now).saturating_add(self.access_ttl),
+        );
+        let mut payload = serde_json::Map::new();
+        payload.insert("sub".into(), sub.into());
+        payload.insert("exp".into(), exp.into());
+        payload.insert("iat".into(), now.as_secs().into());
+        payload.insert("jti".into(), jti.clone().into());
+        payload.insert("type".into(), "access".into());
         payload.extend(extra);
         let token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &payload,
             &self.access.encoding,
         )?;
-        Ok((token, claims))
+        Ok((token, jti, exp))
     }
 
     /// The claims of `token` if it is a `token_type` token signed by this server and not

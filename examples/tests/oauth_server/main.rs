@@ -11,3 +11,4 @@ mod pkce;
 mod protected_resource;
 mod revoke;
 mod token;
+mod token_exchange;

@@ -162,15 +162,13 @@ impl ClientAuth {
     /// The `aud` of this client's `private_key_jwt` assertions, for every endpoint and
     /// however the source is built: the issuer identifier, or the URL a server documents.
     /// The other methods sign nothing, and are left as they are.
+    #[cfg(feature = "jsonwebtoken")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]
     #[must_use]
-    #[cfg_attr(not(feature = "jsonwebtoken"), allow(unused_mut))]
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        #[cfg(feature = "jsonwebtoken")]
         if let Method::PrivateKeyJwt(_, chosen) = &mut self.method {
             *chosen = Audience::Chosen(audience.into());
         }
-        #[cfg(not(feature = "jsonwebtoken"))]
-        let _ = audience;
         self
     }
 
@@ -358,6 +356,39 @@ mod tests {
         let mut public = Redactions::default();
         public_client.add_secrets(&mut public);
         assert_eq!(public.redact("cli", 100).0, "cli");
+    }
+
+    #[cfg(feature = "jsonwebtoken")]
+    #[test]
+    fn private_key_jwt_signs_for_the_endpoint_the_issuer_or_the_chosen_audience() {
+        let signer = super::super::assertion::JwtSigner::rs256_pem(include_bytes!(
+            "../test_keys/rsa_private.pem"
+        ))
+        .unwrap();
+        let aud_of = |auth: &ClientAuth| {
+            let fields = auth.fields(&audience()).unwrap();
+            let assertion = fields.assertion().unwrap().to_owned();
+            let payload = assertion.split('.').nth(1).unwrap();
+            let claims: serde_json::Value = serde_json::from_slice(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(payload)
+                    .unwrap(),
+            )
+            .unwrap();
+            claims["aud"].as_str().unwrap().to_owned()
+        };
+        let by_hand = ClientAuth::private_key_jwt("svc", signer);
+        assert_eq!(aud_of(&by_hand), "https://auth.example/token");
+        let from_metadata = by_hand.clone().for_issuer("https://auth.example");
+        assert_eq!(aud_of(&from_metadata), "https://auth.example");
+        let chosen = by_hand.audience("https://auth.example/tenant");
+        assert_eq!(
+            aud_of(&chosen.clone().for_issuer("https://auth.example")),
+            "https://auth.example/tenant"
+        );
+        // The other methods sign nothing: an audience changes nothing there.
+        let basic = ClientAuth::basic("id", "secret").audience("https://auth.example");
+        assert!(basic.fields(&audience()).unwrap().pairs().is_empty());
     }
 
     #[test]

@@ -180,11 +180,18 @@ impl JwtBearerGrant {
             scope,
             ..self.form()
         };
-        form.send(
-            &[("grant_type", JWT_BEARER_GRANT), ("assertion", &assertion)],
-            &[&assertion],
-        )
-        .await
+        let sent = form
+            .send(
+                &[("grant_type", JWT_BEARER_GRANT), ("assertion", &assertion)],
+                &[&assertion],
+            )
+            .await;
+        match &self.assertion {
+            Assertion::Supplied(supplier) => {
+                sent.map_err(|error| supplier.refused(&assertion, "assertion", error))
+            }
+            Assertion::Signed { .. } => sent,
+        }
     }
 }
 

@@ -176,7 +176,16 @@ impl TokenExchangeGrant {
             scope,
             ..self.form()
         };
-        form.send(&grant, &secrets).await
+        form.send(&grant, &secrets).await.map_err(|error| {
+            // Which of the two was refused, the answer does not say: both are renewed.
+            if error.needs_reauthentication()
+                && let (Some(supplier), Some(actor)) = (&self.actor, &actor)
+            {
+                supplier.forget(actor);
+            }
+            self.subject
+                .refused(&subject, "subject or actor token", error)
+        })
     }
 }
 

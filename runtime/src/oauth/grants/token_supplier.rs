@@ -14,6 +14,9 @@ use crate::{AuthError, TokenCache, TokenSource};
 
 type Supplied = Pin<Box<dyn Future<Output = Result<Zeroizing<String>, AuthError>> + Send>>;
 
+/// Drops the supplier's cached token if it is still the one given (its access token).
+type Forget = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Where a token that a grant sends comes from: the assertion of a `JwtBearerGrant`
 /// (feature `jsonwebtoken`), the subject or actor token of a
 /// [`TokenExchangeGrant`](crate::oauth::TokenExchangeGrant).
@@ -24,6 +27,10 @@ type Supplied = Pin<Box<dyn Future<Output = Result<Zeroizing<String>, AuthError>
 /// in an error or in a log line of freshtoken. An error of the supplier fails the token
 /// request with that error unchanged, so the cache retries, or asks to log in again, as that
 /// error says.
+///
+/// A token the token endpoint refuses (`invalid_grant`: expired, revoked) is no reason to
+/// log in again to the grant's own cache: the grant's error is then a retryable one, and a
+/// cache that supplied the token drops it, so that the next attempt sends a renewed one.
 ///
 /// ```no_run
 /// use freshtoken::oauth::TokenSupplier;
@@ -45,6 +52,7 @@ type Supplied = Pin<Box<dyn Future<Output = Result<Zeroizing<String>, AuthError>
 #[derive(Clone)]
 pub struct TokenSupplier {
     supply: Arc<dyn Fn() -> Supplied + Send + Sync>,
+    forget: Option<Forget>,
     what: &'static str,
 }
 
@@ -61,6 +69,7 @@ impl TokenSupplier {
     /// it is stale; every grant request shares the cache's single flight).
     #[must_use]
     pub fn cache<S: TokenSource>(cache: TokenCache<S>) -> Self {
+        let held = cache.clone();
         Self {
             supply: Arc::new(move || {
                 let cache = cache.clone();
@@ -71,7 +80,35 @@ impl TokenSupplier {
                     ))
                 })
             }),
+            forget: Some(Arc::new(move |refused: &str| {
+                if let Some(current) = held.cached()
+                    && current.access_token().expose_secret() == refused
+                {
+                    held.invalidate(&current);
+                }
+            })),
             what: "a token cache",
+        }
+    }
+
+    /// The access token of a new token from `source`, fetched for every token request
+    /// (`fetch(None)`: no cache in between; for a token that should be reused, give the
+    /// source a [`TokenCache`] and use [`cache`](Self::cache)).
+    #[must_use]
+    pub fn source<S: TokenSource>(source: S) -> Self {
+        let source = Arc::new(source);
+        Self {
+            supply: Arc::new(move || {
+                let source = Arc::clone(&source);
+                Box::pin(async move {
+                    let token = source.fetch(None).await?;
+                    Ok(Zeroizing::new(
+                        token.access_token().expose_secret().to_owned(),
+                    ))
+                })
+            }),
+            forget: None,
+            what: "a token source",
         }
     }
 
@@ -87,6 +124,7 @@ impl TokenSupplier {
                 let supplied = supply();
                 Box::pin(async move { supplied.await.map(Zeroizing::new) })
             }),
+            forget: None,
             what: "a function",
         }
     }
@@ -102,6 +140,28 @@ impl TokenSupplier {
             )));
         }
         Ok(token)
+    }
+
+    /// Drops `sent` from the cache that supplied it, if it is still that cache's token.
+    pub(crate) fn forget(&self, sent: &str) {
+        if let Some(forget) = &self.forget {
+            forget(sent);
+        }
+    }
+
+    /// The error of a token request that sent `sent` (the `what`): a refusal of the token
+    /// (`invalid_grant`) is made retryable, and the token is dropped from the cache that
+    /// supplied it; any other error is left as it is.
+    pub(crate) fn refused(&self, sent: &str, what: &str, error: AuthError) -> AuthError {
+        if !error.needs_reauthentication() {
+            return error;
+        }
+        self.forget(sent);
+        AuthError::refresh_failed(format!(
+            "the token endpoint refused the {what} supplied by {}, which is asked for anew at \
+             the next attempt: {error}",
+            self.what
+        ))
     }
 }
 
@@ -140,6 +200,25 @@ mod tests {
         );
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert!(!format!("{supplier:?}").contains("SECRET"));
+    }
+
+    #[tokio::test]
+    async fn a_source_is_asked_for_a_new_token_every_time() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&calls);
+        let supplier = TokenSupplier::source(source_fn(move |_previous: Option<Token>| {
+            let n = counted.fetch_add(1, Ordering::SeqCst);
+            async move { Token::builder(format!("id-token-{n}")).build() }
+        }));
+        assert_eq!(
+            supplier.get("assertion").await.unwrap().as_str(),
+            "id-token-0"
+        );
+        assert_eq!(
+            supplier.get("assertion").await.unwrap().as_str(),
+            "id-token-1"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
