@@ -61,6 +61,7 @@ pub(crate) async fn resolve(state: &Shared, client_id: &str) -> Result<(), &'sta
     );
     state.clients.add(OAuthClient {
         redirect_uris: document.redirect_uris,
+        loopback_redirects: false,
         ..OAuthClient::public(client_id)
     });
     Ok(())

@@ -9,5 +9,6 @@ mod jwt;
 mod metadata;
 mod pkce;
 mod protected_resource;
+mod registration;
 mod revoke;
 mod token;
