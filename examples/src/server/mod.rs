@@ -31,7 +31,8 @@
 //! request. A bearer route refuses a missing, malformed, wrongly signed, expired or revoked
 //! access token with 401 and `WWW-Authenticate: Bearer error="invalid_token",
 //! error_description="...", resource_metadata=".../.well-known/oauth-protected-resource"`
-//! (without `error` when the request has no `Authorization` header, RFC 6750 §3.1), counted
+//! (without `error` when the request tries no bearer token: no `Authorization` header, or
+//! another scheme, RFC 6750 §3.1), counted
 //! in [`ServerStats::unauthorized_responses`]. Unknown routes answer 404, unknown users on
 //! the admin routes too.
 //!
