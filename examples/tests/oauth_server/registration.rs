@@ -233,6 +233,10 @@ async fn a_document_that_names_another_client_id_or_is_not_on_loopback_is_refuse
     )
     .await;
     elsewhere.assert_error(StatusCode::BAD_REQUEST, "invalid_request", &[]);
-    // Only the impostor's document was fetched; the non-loopback URL never was.
+    // The URL parser would drop the line break: the text is not the URL it would fetch.
+    let broken = format!("{}\n", impostor.url);
+    let refused = authorize(&oauth, &broken, "http://127.0.0.1/cb").await;
+    refused.assert_error(StatusCode::BAD_REQUEST, "invalid_request", &[]);
+    // Only the impostor's document was fetched; the other URLs never were.
     assert_eq!(oauth.server.stats().client_metadata_document_fetches, 1);
 }
