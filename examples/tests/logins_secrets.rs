@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Logs, Oauth};
+use freshtoken::oauth::resource::{ClientRegistration, RegisteredClient};
 use freshtoken::oauth::{
     AuthorizationCodePkce, ClientAuth, DeviceCodeGrant, GrantRequest, Issuer, JwtBearerGrant,
     JwtSigner, PasswordGrant, TokenExchangeGrant, TokenSupplier, Url,
@@ -75,6 +76,7 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
     device_flow(&oauth, &mut seen).await;
     jwt_flow(&oauth, &mut seen).await;
     exchange_flows(&oauth, &mut seen).await;
+    registration_flow(&oauth, &mut seen).await;
 
     let logs = logs.text();
     // The watch saw freshtoken at work, not an empty log.
@@ -87,6 +89,52 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
             );
         }
     }
+}
+
+/// A registered confidential client, its secret and registration access token shown in
+/// `Debug`, kept in a store, used for a login and refused with a wrong secret.
+async fn registration_flow(oauth: &Oauth, seen: &mut Seen) {
+    let issuer = Issuer::new(oauth.base_url.parse().unwrap());
+    let server = issuer.metadata().await.unwrap();
+    let store = freshtoken::MemoryStore::default();
+    let client = ClientRegistration::new("Tasks backend")
+        .grant_types(["password", "refresh_token"])
+        .token_endpoint_auth_method("client_secret_basic")
+        .register_once(&store, server)
+        .await
+        .unwrap();
+    let secret = client.client_secret().unwrap().expose_secret().to_owned();
+    seen.secrets.push(secret.clone());
+    seen.errors.push(format!("{client:?}"));
+    let source = PasswordGrant::new(
+        url(oauth, "/oauth/token"),
+        client.client_auth().unwrap(),
+        "alice",
+        "wonderland",
+    );
+    seen.errors.push(format!("{source:?}"));
+    let cache = TokenCache::new(source);
+    seen.token(&cache.token().await.unwrap());
+    // The secret's last character changed: the server refuses the client.
+    let mut wrong = secret;
+    let last = if wrong.ends_with('A') { "B" } else { "A" };
+    wrong.replace_range(wrong.len() - 1.., last);
+    seen.secrets.push(wrong.clone());
+    let refused = PasswordGrant::new(
+        url(oauth, "/oauth/token"),
+        ClientAuth::basic(client.client_id(), wrong),
+        "alice",
+        "wonderland",
+    );
+    seen.error(&refused.fetch(None).await.unwrap_err());
+    // A registered client with a registration access token, as another server gives one.
+    let with_token = RegisteredClient::from_json(
+        br#"{"client_id": "c", "client_secret": "kept-secret-1", "registration_access_token": "rat-secret-2"}"#,
+    )
+    .unwrap();
+    seen.secrets.push("kept-secret-1".into());
+    seen.secrets.push("rat-secret-2".into());
+    seen.errors.push(format!("{with_token:?}"));
 }
 
 /// Password grant, a refresh through the cache, a refused password, a logout.

@@ -419,7 +419,12 @@ async fn bearer_routes_refuse_bad_tokens_with_a_challenge() {
             headers,
             body,
         };
-        answer.assert_invalid_token(authorization.is_some());
+        // RFC 6750 section 3.1: no error code without a bearer token attempt (no header, or
+        // another scheme).
+        let attempted = authorization
+            .as_deref()
+            .is_some_and(|value| value.len() >= 6 && value[..6].eq_ignore_ascii_case("bearer"));
+        answer.assert_invalid_token(attempted);
     }
     // Every bearer route asks the same way.
     api.post("/tasks", None, &json!({ "title": "x" }))

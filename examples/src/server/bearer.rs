@@ -39,7 +39,8 @@ impl Bearer {
 /// Why a bearer route refused a request.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum RefusalReason {
-    /// No `Authorization` header: the challenge has no `error` (RFC 6750 §3.1).
+    /// No bearer token attempted (no `Authorization` header, or another scheme): the
+    /// challenge has no `error` (RFC 6750 §3.1).
     NoToken,
     /// The token is missing, malformed, wrongly signed, expired or revoked; a fixed text.
     InvalidToken(&'static str),
@@ -48,7 +49,8 @@ pub(crate) enum RefusalReason {
 }
 
 impl RefusalReason {
-    pub(crate) const NO_TOKEN: &'static str = "the request has no Authorization header";
+    pub(crate) const NO_TOKEN: &'static str =
+        "the request has no bearer token: send `Authorization: Bearer <access token>`";
     pub(crate) const INSUFFICIENT_SCOPE: &'static str =
         "the token lacks the scope this route needs";
 }
@@ -101,11 +103,15 @@ fn authenticate(parts: &Parts, state: &Shared) -> Result<Bearer, RefusalReason> 
         .headers
         .get(AUTHORIZATION)
         .ok_or(RefusalReason::NoToken)?;
-    let token = header
-        .to_str()
-        .ok()
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+    // RFC 6750 §3.1: a request that does not try a bearer token (another scheme, an empty
+    // header) lacks authentication, which is not an error of a token.
+    let value = header.to_str().unwrap_or_default();
+    let scheme = value.split(' ').next().unwrap_or_default();
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(RefusalReason::NoToken);
+    }
+    let token = value
+        .split_once(' ')
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
         .ok_or(RefusalReason::InvalidToken(

@@ -55,12 +55,14 @@ pub(crate) async fn resolve(state: &Shared, client_id: &str) -> Result<(), &'sta
         return Err("the client metadata document lists no redirect_uris");
     }
     tracing::info!(
-        client = %client_id,
-        name = document.client_name.as_deref().unwrap_or_default(),
+        client = ?client_id,
+        // Debug-quoted: the name is the document's text, and could hold a line break.
+        name = ?document.client_name,
         "client metadata document fetched"
     );
     state.clients.add(OAuthClient {
         redirect_uris: document.redirect_uris,
+        loopback_redirects: false,
         ..OAuthClient::public(client_id)
     });
     Ok(())
@@ -69,6 +71,11 @@ pub(crate) async fn resolve(state: &Shared, client_id: &str) -> Result<(), &'sta
 /// The URL of a document this server fetches: `https`, or `http` to 127.0.0.1 only (this
 /// server is for tests on one host), with a path and no fragment or user info.
 fn document_url(client_id: &str) -> Result<Url, &'static str> {
+    // The URL parser drops tabs and line breaks: a client id with any would name another
+    // text than the URL fetched.
+    if client_id.chars().any(char::is_control) {
+        return Err("a client_id URL must not hold control characters");
+    }
     let url = Url::parse(client_id).map_err(|_| "the client_id URL does not parse")?;
     let allowed = url.scheme() == "https" || is_loopback(&url);
     if !allowed || url.path() == "/" || url.fragment().is_some() || !url.username().is_empty() {

@@ -13,6 +13,7 @@
 //! | `POST /oauth/device/approve` (form) | 204: the user's answer to a device authorization (test route) |
 //! | `GET /device` | the verification URI: a text saying how to approve |
 //! | `POST /oauth/revoke` (form) | RFC 7009: 200, the token revoked if it was the client's |
+//! | `POST /oauth/register` (JSON) | RFC 7591: 201 a new client; see [Registration](#client-registration) |
 //! | `GET /.well-known/oauth-authorization-server` | RFC 8414 metadata |
 //! | `GET /.well-known/openid-configuration` | the same document |
 //! | `GET /.well-known/oauth-protected-resource` | RFC 9728 metadata of the Tasks API: see [Protected resource](#protected-resource) |
@@ -30,7 +31,8 @@
 //! request. A bearer route refuses a missing, malformed, wrongly signed, expired or revoked
 //! access token with 401 and `WWW-Authenticate: Bearer error="invalid_token",
 //! error_description="...", resource_metadata=".../.well-known/oauth-protected-resource"`
-//! (without `error` when the request has no `Authorization` header, RFC 6750 §3.1), counted
+//! (without `error` when the request tries no bearer token: no `Authorization` header, or
+//! another scheme, RFC 6750 §3.1), counted
 //! in [`ServerStats::unauthorized_responses`]. Unknown routes answer 404, unknown users on
 //! the admin routes too.
 //!
@@ -158,6 +160,36 @@
 //! [`ServerConfig::issuer`] to test a mismatch), `token_endpoint` and the other endpoints
 //! below (always on the base URL), `grant_types_supported`,
 //! `token_endpoint_auth_methods_supported`, `response_types_supported`.
+//!
+//! # Client registration
+//!
+//! **`POST /oauth/register`** (RFC 7591, open: no initial access token) takes a JSON object
+//! of client metadata: `redirect_uris`, `client_name`, `grant_types` (default
+//! `["authorization_code"]`; the grants `/oauth/token` serves but `jwt-bearer`),
+//! `response_types` (`["code"]`), `token_endpoint_auth_method` (`none` for a public client;
+//! `client_secret_basic`, the default, or `client_secret_post` for one that gets a secret),
+//! `application_type` (`web`, the default, or `native`) and `scope`; other members are
+//! ignored. It answers 201 (`Cache-Control: no-store`) with `client_id`, `client_secret`
+//! and `client_secret_expires_at: 0` (never) for a confidential client,
+//! `client_id_issued_at`, and the metadata as registered; or 400 `invalid_redirect_uri`
+//! (a redirect URI that is not absolute, has a fragment, or is neither `https` nor
+//! `http://127.0.0.1`; none for the `authorization_code` grant) or
+//! `invalid_client_metadata` (anything else wrong, or a body that is not a JSON object).
+//! Each registration counts in [`ServerStats::client_registrations`]. A registered client
+//! is known at once to every `/oauth/...` route, until the server stops; at
+//! `/oauth/authorize` it may use its registered redirect URIs only, a loopback one on any
+//! port (RFC 8252 §7.3).
+//!
+//! **Client ID Metadata Documents**: a `client_id` that is an `https` URL, or an `http`
+//! one on 127.0.0.1 (this server runs tests on one host), at `/oauth/authorize` or
+//! `/oauth/token` is fetched (no redirects, 5 s, at most 64 KiB) the first time the server
+//! sees it, counted in [`ServerStats::client_metadata_document_fetches`], and kept until the
+//! server stops. The document must be a JSON object whose `client_id` is that URL, with
+//! `redirect_uris` (held like a registered client's) and `token_endpoint_auth_method`
+//! `none` or absent: the client is public. A document that cannot be fetched or does not
+//! fit is a 400 `invalid_request` at `/oauth/authorize` and `invalid_client` at
+//! `/oauth/token`. The metadata says `registration_endpoint` and
+//! `client_id_metadata_document_supported: true`.
 //!
 //! # Not for production
 //!

@@ -116,9 +116,9 @@ fn refresh_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<Is
                 "the requested scope exceeds the scope of the login",
             ));
         }
-        sessions.refresh_as(&state.signer, &claims, Some(&client.id))
+        sessions.refresh_as(&state.signer, &claims, Some(&client.id), narrower)
     };
-    let mut pair = match outcome {
+    let pair = match outcome {
         Ok(pair) => pair,
         Err(RefreshError::Revoked) => {
             tracing::info!(user = %claims.sub, client = %client.id, "refresh refused: revoked");
@@ -147,9 +147,6 @@ fn refresh_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<Is
     };
     state.counters.issued_pair(false);
     tracing::info!(user = %claims.sub, client = %client.id, "refresh token grant");
-    if let Some(narrower) = narrower {
-        pair.scope = Some(narrower.to_owned());
-    }
     Ok(pair.into())
 }
 

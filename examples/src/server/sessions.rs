@@ -109,7 +109,7 @@ impl Sessions {
                 revoked: false,
             },
         );
-        self.issue_pair(signer, user, &family)
+        self.issue_pair(signer, user, &family, None)
     }
 
     /// Issues an access token alone for `user` and OAuth `client` with `scope` (grants that
@@ -168,17 +168,19 @@ impl Sessions {
         signer: &Signer,
         claims: &Claims,
     ) -> Result<TokenPair, RefreshError> {
-        self.refresh_as(signer, claims, None)
+        self.refresh_as(signer, claims, None, None)
     }
 
     /// Spends the refresh token with `claims` (verified by [`Signer::verify`]) for OAuth
     /// `client` (`None`: `/auth/refresh`) and issues the next pair of its family. A token
-    /// spent before revokes the family.
+    /// spent before revokes the family. `narrower`: the scope of the new access token, within
+    /// the login's (checked by the caller); `None`: the login's.
     pub(crate) fn refresh_as(
         &mut self,
         signer: &Signer,
         claims: &Claims,
         client: Option<&str>,
+        narrower: Option<&str>,
     ) -> Result<TokenPair, RefreshError> {
         self.prune(signer.now());
         let Some(record) = self.refresh.get_mut(&claims.jti) else {
@@ -199,7 +201,7 @@ impl Sessions {
         }
         record.used = true;
         let (user, family_id) = (family.user.clone(), record.family.clone());
-        self.issue_pair(signer, &user, &family_id)
+        self.issue_pair(signer, &user, &family_id, narrower)
             .map_err(RefreshError::Signing)
     }
 
@@ -290,12 +292,14 @@ impl Sessions {
         signer: &Signer,
         user: &str,
         family: &str,
+        narrower: Option<&str>,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
-        let (client, scope) = self
+        let (client, granted) = self
             .families
             .get(family)
             .map(|family| (family.client.clone(), family.scope.clone()))
             .unwrap_or_default();
+        let scope = narrower.map(str::to_owned).or(granted);
         let (access_token, access) =
             signer.issue_scoped(TokenType::Access, user, None, scope.as_deref())?;
         let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;

@@ -9,6 +9,7 @@ mod jwt;
 mod metadata;
 mod pkce;
 mod protected_resource;
+mod registration;
 mod revoke;
 mod token;
 mod token_exchange;

@@ -166,3 +166,35 @@ async fn refuse_every_scope_refuses_even_a_token_that_holds_the_scope() {
     let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
     assert_eq!(body["error"], "insufficient_scope");
 }
+
+#[tokio::test]
+async fn a_refresh_that_narrows_the_scope_issues_a_token_with_only_that_scope() {
+    let oauth = Oauth::start_default().await;
+    let params = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "wonderland"),
+        ("scope", "tasks:read tasks:write"),
+    ];
+    let (_, refresh) = oauth.token(BACKEND, &params).await.tokens();
+    let narrowed = oauth
+        .token(
+            BACKEND,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh),
+                ("scope", "tasks:read"),
+            ],
+        )
+        .await;
+    assert_eq!(narrowed.body["scope"], "tasks:read");
+    let (reader, _) = narrowed.tokens();
+    let (status, _) = call(&oauth, Method::GET, "/tasks", Some(&reader)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, challenge) = call(&oauth, Method::POST, "/tasks", Some(&reader)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        challenge.unwrap().scopes().collect::<Vec<_>>(),
+        ["tasks:write"]
+    );
+}

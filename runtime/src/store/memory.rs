@@ -14,6 +14,9 @@ use crate::oauth::resource::{RegisteredClient, RegistrationStore};
 /// One `MemoryStore` can be given to several caches (through an `Arc`) so that they share
 /// one token.
 ///
+/// With the `reqwest` feature it is also a
+/// [`RegistrationStore`](crate::oauth::resource::RegistrationStore), in memory too.
+///
 /// ```
 /// use freshtoken::{MemoryStore, TokenCache, source_fn, Token};
 ///

@@ -12,6 +12,11 @@
 //! - [`ResourceDiscovery`] fetches a [`ResourceMetadata`] and checks that it describes the
 //!   resource being accessed; [`select_scopes`] and [`step_up_scopes`] choose the scopes of
 //!   the token request that follows.
+//! - [`ClientRegistration`] registers a client (RFC 7591) and returns a [`RegisteredClient`];
+//!   [`register_once`](ClientRegistration::register_once) keeps it in a
+//!   [`RegistrationStore`] (the built-in token stores are ones) so that a program registers
+//!   once per authorization server. [`ClientIdentity`] chooses how to name the client to a
+//!   server: a pre-registered client, a client ID metadata document URL, or registration.
 //!
 //! ```
 //! use freshtoken::oauth::resource::{Challenge, ChallengeError};

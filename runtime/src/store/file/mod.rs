@@ -30,6 +30,10 @@ use crate::Token;
 ///   file: a token another process saved meanwhile is adopted instead of refreshed again.
 /// - A missing file means "no token yet"; a corrupt one is reported (naming the path) and
 ///   overwritten by the next token.
+/// - With the `reqwest` feature it also keeps the clients a program registered
+///   ([`RegistrationStore`](crate::oauth::resource::RegistrationStore)) in
+///   `<file>.registrations.json`, read and replaced with the same checks; a logout
+///   ([`clear`](TokenStore::clear)) leaves them.
 /// - Waiting for the lock never blocks a thread: the store tries the lock, and while another
 ///   process holds it tries again after a pause that grows from 5 ms to 50 ms. Dropping the
 ///   wait (the cache bounds it with its refresh timeout) stops it with nothing left running,

@@ -110,3 +110,103 @@ impl RegistrationStore for FileStore {
         .await
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    fn client(id: &str) -> RegisteredClient {
+        RegisteredClient::from_json(
+            format!(r#"{{"client_id": "{id}", "client_secret": "secret-of-{id}"}}"#).as_bytes(),
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn registrations_are_kept_per_server_and_a_corrupt_file_is_named_then_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("token.json"));
+        store
+            .save_registration("https://a.example", &client("a"))
+            .await
+            .unwrap();
+        store
+            .save_registration("https://b.example", &client("b"))
+            .await
+            .unwrap();
+        let a = store
+            .load_registration("https://a.example")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.client_secret().unwrap().expose_secret(), "secret-of-a");
+        store
+            .forget_registration("https://a.example")
+            .await
+            .unwrap();
+        assert!(
+            store
+                .load_registration("https://a.example")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .load_registration("https://b.example")
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        fs::write(store.registrations_path(), "not json").unwrap();
+        let error = store
+            .load_registration("https://b.example")
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.contains("token.json.registrations.json"),
+            "{message}"
+        );
+        assert!(!message.contains("not json"), "{message}");
+        store
+            .save_registration("https://b.example", &client("b2"))
+            .await
+            .unwrap();
+        let b = store
+            .load_registration("https://b.example")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(b.client_id(), "b2");
+    }
+
+    #[tokio::test]
+    async fn a_registrations_file_that_is_a_link_is_neither_read_nor_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("token.json"));
+        let elsewhere = dir.path().join("elsewhere.json");
+        fs::write(
+            &elsewhere,
+            r#"{"https://a.example": {"client_id": "planted"}}"#,
+        )
+        .unwrap();
+        symlink(&elsewhere, store.registrations_path()).unwrap();
+        let error = store
+            .load_registration("https://a.example")
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Symlink { .. }), "{error:?}");
+        let error = store
+            .save_registration("https://a.example", &client("a"))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Symlink { .. }), "{error:?}");
+        assert!(fs::read_to_string(&elsewhere).unwrap().contains("planted"));
+    }
+}

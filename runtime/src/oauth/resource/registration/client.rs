@@ -354,7 +354,7 @@ mod tests {
     #[test]
     fn malformed_answers_say_what_is_wrong_without_quoting() {
         for (json, expected) in [
-            (&br#"[1]"#[..], "not a JSON object"),
+            (&br"[1]"[..], "not a JSON object"),
             (br#"{"client_id": ""}"#, "no `client_id`"),
             (
                 br#"{"client_id": "c", "client_secret": 7}"#,

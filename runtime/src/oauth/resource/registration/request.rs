@@ -22,7 +22,7 @@ use crate::{AuthError, ClientSecret};
 /// server matches a loopback redirect URI on any port (RFC 8252 section 7.3).
 const LOOPBACK_REDIRECT_URI: &str = "http://127.0.0.1/callback";
 
-/// The kind of client (OpenID Connect Dynamic Client Registration's `application_type`,
+/// The kind of client (the `application_type` of OIDC dynamic client registration,
 /// which RFC 7591 servers commonly take).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
