@@ -172,6 +172,7 @@ mod oauth_clients;
 mod oauth_errors;
 mod oauth_token;
 mod pkce;
+mod resource_indicator;
 mod revoke;
 mod router;
 mod running;
@@ -184,10 +185,11 @@ mod tasks;
 mod tokens;
 
 pub use clock::Clock;
-pub use config::ServerConfig;
+pub use config::{RedirectIss, ServerConfig};
 pub use oauth_clients::{
     DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID,
     OAuthClient,
 };
+pub use resource_indicator::ResourceRequest;
 pub use running::{RunningServer, start, start_on, start_with_clock};
 pub use stats::ServerStats;

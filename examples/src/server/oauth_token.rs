@@ -17,6 +17,7 @@ use super::jwt_bearer::{JWT_BEARER_GRANT, jwt_bearer_grant};
 use super::oauth_clients::OAuthClient;
 use super::oauth_errors::{OAuthError, OAuthErrorCode};
 use super::pkce;
+use super::resource_indicator::{checked_resource, granted_resource};
 use super::sessions::{RefreshError, TokenPair};
 use super::state::Shared;
 use super::tokens::TokenType;
@@ -47,6 +48,9 @@ pub(crate) async fn token(
 ) -> Result<Response, OAuthError> {
     let form = Form::parse(&headers, body)?;
     let grant_type = form.require("grant_type", "grant_type is missing")?;
+    state
+        .resource_requests
+        .record(grant_type, form.get("resource"));
     let client = state.authenticate_client(&headers, &form)?;
     let issued = match grant_type {
         "password" => password_grant(&state, required(client)?, &form)?,
@@ -76,13 +80,14 @@ fn password_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<I
     let username = form.require("username", "username is missing")?;
     let password = form.require("password", "password is missing")?;
     let scope = form.get("scope").map(checked_scope).transpose()?;
+    let resource = checked_resource(form)?;
     if !state.password_matches(username, password) {
         tracing::info!(user = %username, client = %client.id, "password grant refused");
         return Err(OAuthError::invalid_grant("wrong username or password"));
     }
     let pair = state
         .sessions()
-        .login_as(&state.signer, username, Some(&client.id), scope)
+        .login_for(&state.signer, username, Some(&client.id), scope, resource)
         .map_err(|error| OAuthError::signing_failed(&error))?;
     state.counters.issued_pair(true);
     tracing::info!(user = %username, client = %client.id, "password grant");
@@ -98,8 +103,11 @@ fn refresh_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<Is
         .verify(TokenType::Refresh, token)
         .map_err(|rejected| OAuthError::invalid_grant(rejected.describe()))?;
     let narrower = form.get("scope").map(checked_scope).transpose()?;
+    let resource = checked_resource(form)?;
     let outcome = {
         let mut sessions = state.sessions();
+        // RFC 8707 §2: a refresh is for the resource of its grant, or for none named.
+        granted_resource(sessions.granted_resource(&claims.jti), resource)?;
         if let Some(narrower) = narrower
             && !within(narrower, sessions.granted_scope(&claims.jti))
         {

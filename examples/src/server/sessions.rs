@@ -73,6 +73,8 @@ struct Family {
     client: Option<String>,
     /// The scope granted at login.
     scope: Option<String>,
+    /// The resource (RFC 8707) granted at login: the `aud` of its access tokens.
+    resource: Option<String>,
     /// The `exp` of its newest refresh token: after it, the family can be forgotten.
     exp: u64,
     revoked: bool,
@@ -97,6 +99,19 @@ impl Sessions {
         client: Option<&str>,
         scope: Option<&str>,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
+        self.login_for(signer, user, client, scope, None)
+    }
+
+    /// [`login_as`](Self::login_as), for the protected `resource` (RFC 8707): the `aud` of
+    /// every access token of the family.
+    pub(crate) fn login_for(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        client: Option<&str>,
+        scope: Option<&str>,
+        resource: Option<&str>,
+    ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
         self.prune(signer.now());
         let family = signer.new_id();
         self.families.insert(
@@ -105,6 +120,7 @@ impl Sessions {
                 user: user.to_owned(),
                 client: client.map(str::to_owned),
                 scope: scope.map(str::to_owned),
+                resource: resource.map(str::to_owned),
                 exp: 0,
                 revoked: false,
             },
@@ -182,6 +198,12 @@ impl Sessions {
     pub(crate) fn granted_scope(&self, jti: &str) -> Option<&str> {
         let family = self.refresh.get(jti)?.family.as_str();
         self.families.get(family)?.scope.as_deref()
+    }
+
+    /// The resource granted to the login the refresh token `jti` descends from.
+    pub(crate) fn granted_resource(&self, jti: &str) -> Option<&str> {
+        let family = self.refresh.get(jti)?.family.as_str();
+        self.families.get(family)?.resource.as_deref()
     }
 
     /// Whether the access token with `claims` (verified by [`Signer::verify`]) is still
@@ -266,7 +288,12 @@ impl Sessions {
         user: &str,
         family: &str,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
-        let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
+        let resource = self
+            .families
+            .get(family)
+            .and_then(|family| family.resource.clone());
+        let (access_token, access) =
+            signer.issue_for(TokenType::Access, user, None, resource.as_deref())?;
         let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
         let (client, scope) = self
             .families

@@ -33,6 +33,9 @@ pub(crate) struct Claims {
     /// The login a refresh token descends from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) family: Option<String>,
+    /// The resource (RFC 8707) an access token is for, when its grant named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) aud: Option<String>,
 }
 
 /// Why a token does not verify; the text is safe to send back (it quotes nothing).
@@ -124,6 +127,17 @@ impl Signer {
         sub: &str,
         family: Option<&str>,
     ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
+        self.issue_for(token_type, sub, family, None)
+    }
+
+    /// [`issue`](Self::issue), with `aud`: the resource the token is for.
+    pub(crate) fn issue_for(
+        &self,
+        token_type: TokenType,
+        sub: &str,
+        family: Option<&str>,
+        aud: Option<&str>,
+    ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
         let now = self.now();
         let (keys, ttl) = match token_type {
             TokenType::Access => (&self.access, self.access_ttl),
@@ -136,6 +150,7 @@ impl Signer {
             jti: self.new_id(),
             token_type,
             family: family.map(str::to_owned),
+            aud: aud.map(str::to_owned),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)?;
         Ok((token, claims))

@@ -8,5 +8,6 @@ mod device;
 mod jwt;
 mod metadata;
 mod pkce;
+mod resource;
 mod revoke;
 mod token;
