@@ -375,6 +375,42 @@ async fn a_redirect_whose_iss_is_the_issuer_logs_in() {
     assert_eq!(exchanges, 1);
 }
 
+#[tokio::test]
+async fn a_hand_built_source_told_its_issuer_requires_iss_and_compares_it() {
+    let server = MockServer::start_async().await;
+    let exchange = token_endpoint(&server, &[("grant_type", "authorization_code")]).await;
+    let (urls, mut opened) = tokio::sync::mpsc::unbounded_channel();
+    let source = pkce_source(&server, urls).expect_issuer("https://auth.example");
+
+    for (iss, expected) in [
+        ("", "has no `iss`"),
+        (
+            "&iss=https%3A%2F%2Fevil.example",
+            "\"https://evil.example\"",
+        ),
+    ] {
+        let (outcome, _) = tokio::join!(
+            source.login(),
+            redirect(&mut opened, |state| format!(
+                "code=code-SECRET-1&state={state}{iss}"
+            )),
+        );
+        let error = outcome.unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+        assert_no_secrets(&error);
+    }
+    assert_eq!(exchange.calls_async().await, 0);
+
+    let (outcome, _) = tokio::join!(
+        source.login(),
+        redirect(&mut opened, |state| format!(
+            "code=code-SECRET-1&state={state}&iss=https%3A%2F%2Fauth.example"
+        )),
+    );
+    outcome.unwrap();
+    assert_eq!(exchange.calls_async().await, 1);
+}
+
 // ----- resource indicators (RFC 8707) -----
 
 const RESOURCE: &str = "https://mcp.example.com/mcp";
