@@ -1,6 +1,7 @@
 // Input: `GET /oauth/authorize?response_type=code&client_id&redirect_uri&state&
-// code_challenge&code_challenge_method=S256&scope&login_hint` (RFC 6749 §4.1.1, RFC 7636).
-// Output: a 302 to the client's loopback redirect URI with `code` and `state` (the
+// code_challenge&code_challenge_method=S256&scope&resource&login_hint` (RFC 6749 §4.1.1,
+// RFC 7636, RFC 8707).
+// Output: a 302 to the client's loopback redirect URI with `code`, `state` and `iss` (the
 // automatic consent of the server's configuration), or with `error`; a 400 JSON error when
 // the client or the redirect URI cannot be trusted with a redirect.
 
@@ -17,6 +18,7 @@ use super::oauth_clients::OAuthClient;
 use super::oauth_errors::{OAuthError, OAuthErrorCode};
 use super::oauth_token::checked_scope;
 use super::pkce::is_pkce_string;
+use super::resource_indicator::checked_resource;
 use super::secrets::random_code;
 use super::state::Shared;
 
@@ -59,7 +61,7 @@ pub(crate) async fn authorize(
         redirect,
         &answer,
         params.get("state"),
-        &state.issuer,
+        state.redirect_iss(),
     ))
 }
 
@@ -92,6 +94,9 @@ fn authorize_code(
         ));
     }
     let scope = params.get("scope").map(checked_scope).transpose()?;
+    let resource = params.get("resource");
+    state.resource_requests.record("authorize", resource);
+    let resource = checked_resource(params)?;
     let user = consenting_user(state, params.get("login_hint")).ok_or(OAuthError::new(
         OAuthErrorCode::AccessDenied,
         "the user denied the request",
@@ -110,6 +115,7 @@ fn authorize_code(
         challenge: challenge.to_owned(),
         user: user.clone(),
         scope: scope.map(str::to_owned),
+        resource: resource.map(str::to_owned),
         expires_at: now.saturating_add(state.authorization_code_ttl),
     };
     state.codes().insert(code.clone(), grant, now);
@@ -158,12 +164,13 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
         && url.fragment().is_none()
 }
 
-/// A 302 to `redirect` with `answer`, `state` and `iss` (RFC 9207) added to its query.
+/// A 302 to `redirect` with `answer`, `state` and `iss` (RFC 9207, if any) added to its
+/// query.
 fn redirect_to(
     mut redirect: Url,
     answer: &[(&str, String)],
     state: Option<&str>,
-    issuer: &str,
+    issuer: Option<&str>,
 ) -> Response {
     {
         let mut query = redirect.query_pairs_mut();
@@ -173,7 +180,9 @@ fn redirect_to(
         if let Some(state) = state {
             query.append_pair("state", state);
         }
-        query.append_pair("iss", issuer);
+        if let Some(issuer) = issuer {
+            query.append_pair("iss", issuer);
+        }
     }
     let mut response = StatusCode::FOUND.into_response();
     let headers = response.headers_mut();

@@ -43,5 +43,6 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
         ],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
         "response_types_supported": ["code"],
+        "authorization_response_iss_parameter_supported": true,
     }))
 }

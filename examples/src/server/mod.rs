@@ -229,6 +229,7 @@ mod oauth_token;
 mod pkce;
 mod protected_resource;
 mod registration;
+mod resource_indicator;
 mod revoke;
 mod router;
 mod running;
@@ -242,10 +243,11 @@ mod token_exchange;
 mod tokens;
 
 pub use clock::Clock;
-pub use config::ServerConfig;
+pub use config::{RedirectIss, ServerConfig};
 pub use oauth_clients::{
     DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID,
     OAuthClient,
 };
+pub use resource_indicator::ResourceRequest;
 pub use running::{RunningServer, start, start_on, start_with_clock};
 pub use stats::ServerStats;

@@ -12,7 +12,8 @@ use serde_json::json;
 /// client authentication names the scheme the client may use).
 pub(crate) const CLIENT_CHALLENGE: &str = "Basic realm=\"freshtoken reference server\"";
 
-/// The error codes of RFC 6749 §5.2, RFC 8628 §3.5 and RFC 7009 §2.2.1 this server answers.
+/// The error codes of RFC 6749 §5.2, RFC 8628 §3.5, RFC 7009 §2.2.1 and RFC 8707 §2 this
+/// server answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OAuthErrorCode {
     /// 400: a parameter is missing, repeated, malformed, or not allowed here.
@@ -41,7 +42,8 @@ pub(crate) enum OAuthErrorCode {
     InvalidRedirectUri,
     /// 400: dynamic client registration: other client metadata is not allowed.
     InvalidClientMetadata,
-    /// 400: the requested `resource` or `audience` is invalid (RFC 8707 §2, RFC 8693 §2.2.2).
+    /// 400, or an authorization redirect: the `resource` is not an absolute URI, or not
+    /// the grant's (RFC 8707 §2).
     InvalidTarget,
 }
 

@@ -18,6 +18,7 @@ use super::jwt_bearer::{JWT_BEARER_GRANT, jwt_bearer_grant};
 use super::oauth_clients::OAuthClient;
 use super::oauth_errors::{OAuthError, OAuthErrorCode};
 use super::pkce;
+use super::resource_indicator::{checked_resource, granted_resource};
 use super::sessions::{RefreshError, TokenPair};
 use super::state::Shared;
 use super::token_exchange::{TOKEN_EXCHANGE_GRANT, token_exchange_grant};
@@ -54,6 +55,9 @@ pub(crate) async fn token(
             .await
             .map_err(OAuthError::invalid_client)?;
     }
+    state
+        .resource_requests
+        .record(grant_type, form.get("resource"));
     let client = state.authenticate_client(&headers, &form)?;
     let client = client.as_deref();
     let issued = match grant_type {
@@ -85,13 +89,14 @@ fn password_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<I
     let username = form.require("username", "username is missing")?;
     let password = form.require("password", "password is missing")?;
     let scope = form.get("scope").map(checked_scope).transpose()?;
+    let resource = checked_resource(form)?;
     if !state.password_matches(username, password) {
         tracing::info!(user = %username, client = %client.id, "password grant refused");
         return Err(OAuthError::invalid_grant("wrong username or password"));
     }
     let pair = state
         .sessions()
-        .login_as(&state.signer, username, Some(&client.id), scope)
+        .login_for(&state.signer, username, Some(&client.id), scope, resource)
         .map_err(|error| OAuthError::signing_failed(&error))?;
     state.counters.issued_pair(true);
     tracing::info!(user = %username, client = %client.id, "password grant");
@@ -107,8 +112,11 @@ fn refresh_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<Is
         .verify(TokenType::Refresh, token)
         .map_err(|rejected| OAuthError::invalid_grant(rejected.describe()))?;
     let narrower = form.get("scope").map(checked_scope).transpose()?;
+    let resource = checked_resource(form)?;
     let outcome = {
         let mut sessions = state.sessions();
+        // RFC 8707 §2: a refresh is for the resource of its grant, or for none named.
+        granted_resource(sessions.granted_resource(&claims.jti), resource)?;
         if let Some(narrower) = narrower
             && !within(narrower, sessions.granted_scope(&claims.jti))
         {

@@ -73,6 +73,8 @@ struct Family {
     client: Option<String>,
     /// The scope granted at login.
     scope: Option<String>,
+    /// The resource (RFC 8707) granted at login: the `aud` of its access tokens.
+    resource: Option<String>,
     /// The `exp` of its newest refresh token: after it, the family can be forgotten.
     exp: u64,
     revoked: bool,
@@ -97,6 +99,19 @@ impl Sessions {
         client: Option<&str>,
         scope: Option<&str>,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
+        self.login_for(signer, user, client, scope, None)
+    }
+
+    /// [`login_as`](Self::login_as), for the protected `resource` (RFC 8707): the `aud` of
+    /// every access token of the family.
+    pub(crate) fn login_for(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        client: Option<&str>,
+        scope: Option<&str>,
+        resource: Option<&str>,
+    ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
         self.prune(signer.now());
         let family = signer.new_id();
         self.families.insert(
@@ -105,6 +120,7 @@ impl Sessions {
                 user: user.to_owned(),
                 client: client.map(str::to_owned),
                 scope: scope.map(str::to_owned),
+                resource: resource.map(str::to_owned),
                 exp: 0,
                 revoked: false,
             },
@@ -123,7 +139,7 @@ impl Sessions {
         scope: Option<&str>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         self.prune(signer.now());
-        let (access_token, access) = signer.issue_scoped(TokenType::Access, user, None, scope)?;
+        let (access_token, access) = signer.issue_with(TokenType::Access, user, None, scope, None)?;
         self.access.insert(
             access.jti,
             AccessRecord {
@@ -211,6 +227,12 @@ impl Sessions {
         self.families.get(family)?.scope.as_deref()
     }
 
+    /// The resource granted to the login the refresh token `jti` descends from.
+    pub(crate) fn granted_resource(&self, jti: &str) -> Option<&str> {
+        let family = self.refresh.get(jti)?.family.as_str();
+        self.families.get(family)?.resource.as_deref()
+    }
+
     /// Whether the access token with `claims` (verified by [`Signer::verify`]) is still
     /// honoured: issued here and not revoked.
     pub(crate) fn access_is_live(&self, claims: &Claims) -> bool {
@@ -294,14 +316,23 @@ impl Sessions {
         family: &str,
         narrower: Option<&str>,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
+        let resource = self
+            .families
+            .get(family)
+            .and_then(|family| family.resource.clone());
         let (client, granted) = self
             .families
             .get(family)
             .map(|family| (family.client.clone(), family.scope.clone()))
             .unwrap_or_default();
         let scope = narrower.map(str::to_owned).or(granted);
-        let (access_token, access) =
-            signer.issue_scoped(TokenType::Access, user, None, scope.as_deref())?;
+        let (access_token, access) = signer.issue_with(
+            TokenType::Access,
+            user,
+            None,
+            scope.as_deref(),
+            resource.as_deref(),
+        )?;
         let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
         self.access.insert(
             access.jti,

@@ -13,12 +13,13 @@ use axum::http::HeaderMap;
 
 use super::authorization_codes::AuthorizationCodes;
 use super::clock::Clock;
-use super::config::{ServerConfig, whole_seconds};
+use super::config::{RedirectIss, ServerConfig, whole_seconds};
 use super::device::DeviceGrants;
 use super::form::Form;
 use super::jwt_bearer::{SeenAssertions, authenticate_with_assertion};
 use super::oauth_clients::{ClientRegistry, OAuthClient};
 use super::oauth_errors::OAuthError;
+use super::resource_indicator::ResourceRequests;
 use super::secrets::same_secret;
 use super::sessions::Sessions;
 use super::stats::Counters;
@@ -53,6 +54,10 @@ pub(crate) struct AppState {
     sessions: Mutex<Sessions>,
     tasks: Mutex<Tasks>,
     pub(crate) counters: Counters,
+    /// [`ServerConfig::redirect_iss`].
+    redirect_iss: RedirectIss,
+    /// What each authorization, device and token request carried as `resource`.
+    pub(crate) resource_requests: ResourceRequests,
 }
 
 impl AppState {
@@ -76,6 +81,8 @@ impl AppState {
             sessions: Mutex::default(),
             tasks: Mutex::default(),
             counters: Counters::default(),
+            redirect_iss: config.redirect_iss.clone(),
+            resource_requests: ResourceRequests::default(),
         }))
     }
 
@@ -90,6 +97,15 @@ impl AppState {
     /// The URL of `path` on this server (`path` starts with `/`).
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// The `iss` of authorization redirects, if they carry one.
+    pub(crate) fn redirect_iss(&self) -> Option<&str> {
+        match &self.redirect_iss {
+            RedirectIss::Issuer => Some(&self.issuer),
+            RedirectIss::Omitted => None,
+            RedirectIss::Other(iss) => Some(iss),
+        }
     }
 
     pub(crate) fn user_exists(&self, username: &str) -> bool {

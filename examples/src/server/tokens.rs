@@ -37,6 +37,9 @@ pub(crate) struct Claims {
     /// resource routes to check; absent when the login asked for none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) scope: Option<String>,
+    /// The resource (RFC 8707) an access token is for, when its grant named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) aud: Option<String>,
 }
 
 /// Why a token does not verify; the text is safe to send back (it quotes nothing).
@@ -128,16 +131,18 @@ impl Signer {
         sub: &str,
         family: Option<&str>,
     ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
-        self.issue_scoped(token_type, sub, family, None)
+        self.issue_with(token_type, sub, family, None, None)
     }
 
-    /// [`issue`](Self::issue) with a `scope` claim when `scope` is given.
-    pub(crate) fn issue_scoped(
+    /// [`issue`](Self::issue), with a `scope` claim when `scope` is given and `aud` (the
+    /// resource the token is for) when `aud` is.
+    pub(crate) fn issue_with(
         &self,
         token_type: TokenType,
         sub: &str,
         family: Option<&str>,
         scope: Option<&str>,
+        aud: Option<&str>,
     ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
         let now = self.now();
         let (keys, ttl) = match token_type {
@@ -152,6 +157,7 @@ impl Signer {
             token_type,
             family: family.map(str::to_owned),
             scope: scope.map(str::to_owned),
+            aud: aud.map(str::to_owned),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)?;
         Ok((token, claims))

@@ -10,6 +10,7 @@ mod metadata;
 mod pkce;
 mod protected_resource;
 mod registration;
+mod resource;
 mod revoke;
 mod token;
 mod token_exchange;

@@ -72,6 +72,7 @@
 mod discovery;
 mod endpoint;
 mod grants;
+mod mcp_2025_03_26;
 pub mod resource;
 mod revocation;
 
