@@ -4,6 +4,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "logins/registration.rs"]
+mod registration;
 #[allow(unreachable_pub)]
 #[path = "../../tests/src/stepped_clock.rs"]
 mod stepped_clock;

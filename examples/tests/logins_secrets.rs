@@ -13,9 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Logs, Oauth};
+use freshtoken::oauth::resource::{ClientRegistration, RegisteredClient};
 use freshtoken::oauth::{
-    AuthorizationCodePkce, ClientAuth, DeviceCodeGrant, Issuer, JwtBearerGrant, JwtSigner,
-    PasswordGrant, Url,
+    AuthorizationCodePkce, ClientAuth, DeviceCodeGrant, GrantRequest, Issuer, JwtBearerGrant,
+    JwtSigner, PasswordGrant, TokenExchangeGrant, TokenSupplier, Url,
 };
 use freshtoken::{Token, TokenCache, TokenSource};
 use freshtoken_examples::server::{
@@ -74,6 +75,8 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
     pkce_flow(&oauth, &mut seen).await;
     device_flow(&oauth, &mut seen).await;
     jwt_flow(&oauth, &mut seen).await;
+    exchange_flows(&oauth, &mut seen).await;
+    registration_flow(&oauth, &mut seen).await;
 
     let logs = logs.text();
     // The watch saw freshtoken at work, not an empty log.
@@ -86,6 +89,52 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
             );
         }
     }
+}
+
+/// A registered confidential client, its secret and registration access token shown in
+/// `Debug`, kept in a store, used for a login and refused with a wrong secret.
+async fn registration_flow(oauth: &Oauth, seen: &mut Seen) {
+    let issuer = Issuer::new(oauth.base_url.parse().unwrap());
+    let server = issuer.metadata().await.unwrap();
+    let store = freshtoken::MemoryStore::default();
+    let client = ClientRegistration::new("Tasks backend")
+        .grant_types(["password", "refresh_token"])
+        .token_endpoint_auth_method("client_secret_basic")
+        .register_once(&store, server)
+        .await
+        .unwrap();
+    let secret = client.client_secret().unwrap().expose_secret().to_owned();
+    seen.secrets.push(secret.clone());
+    seen.errors.push(format!("{client:?}"));
+    let source = PasswordGrant::new(
+        url(oauth, "/oauth/token"),
+        client.client_auth().unwrap(),
+        "alice",
+        "wonderland",
+    );
+    seen.errors.push(format!("{source:?}"));
+    let cache = TokenCache::new(source);
+    seen.token(&cache.token().await.unwrap());
+    // The secret's last character changed: the server refuses the client.
+    let mut wrong = secret;
+    let last = if wrong.ends_with('A') { "B" } else { "A" };
+    wrong.replace_range(wrong.len() - 1.., last);
+    seen.secrets.push(wrong.clone());
+    let refused = PasswordGrant::new(
+        url(oauth, "/oauth/token"),
+        ClientAuth::basic(client.client_id(), wrong),
+        "alice",
+        "wonderland",
+    );
+    seen.error(&refused.fetch(None).await.unwrap_err());
+    // A registered client with a registration access token, as another server gives one.
+    let with_token = RegisteredClient::from_json(
+        br#"{"client_id": "c", "client_secret": "kept-secret-1", "registration_access_token": "rat-secret-2"}"#,
+    )
+    .unwrap();
+    seen.secrets.push("kept-secret-1".into());
+    seen.secrets.push("rat-secret-2".into());
+    seen.errors.push(format!("{with_token:?}"));
 }
 
 /// Password grant, a refresh through the cache, a refused password, a logout.
@@ -185,4 +234,58 @@ async fn jwt_flow(oauth: &Oauth, seen: &mut Seen) {
         "svc-rsa",
     );
     seen.token(&jwt.fetch(None).await.unwrap());
+}
+
+/// Token exchange between two caches, a refused subject token, a supplied assertion, and a
+/// grant of the user's own sent with `GrantRequest`.
+async fn exchange_flows(oauth: &Oauth, seen: &mut Seen) {
+    let token_url = url(oauth, "/oauth/token");
+    let user = TokenCache::new(PasswordGrant::new(
+        token_url.clone(),
+        ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
+        "alice",
+        "wonderland",
+    ));
+    let service = TokenCache::new(PasswordGrant::new(
+        token_url.clone(),
+        ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
+        "bob",
+        "builder",
+    ));
+    let exchange = TokenExchangeGrant::new(
+        token_url.clone(),
+        ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
+        TokenSupplier::cache(user.clone()),
+    )
+    .actor(TokenSupplier::cache(service.clone()));
+    seen.token(&TokenCache::new(exchange).token().await.unwrap());
+    seen.token(&user.token().await.unwrap());
+    seen.token(&service.token().await.unwrap());
+
+    let forged = "forged-subject-token";
+    seen.secrets.push(forged.to_owned());
+    let refused = TokenExchangeGrant::new(
+        token_url.clone(),
+        ClientAuth::basic(BACKEND_ID, BACKEND_SECRET),
+        TokenSupplier::from_fn(move || async move { Ok(forged.to_owned()) }),
+    );
+    seen.error(&refused.fetch(None).await.unwrap_err());
+
+    let assertion = "not-an-assertion-of-svc-rsa";
+    seen.secrets.push(assertion.to_owned());
+    let supplied = JwtBearerGrant::with_assertion(
+        token_url.clone(),
+        ClientAuth::none(),
+        TokenSupplier::from_fn(move || async move { Ok(assertion.to_owned()) }),
+    );
+    seen.error(&supplied.fetch(None).await.unwrap_err());
+
+    let subject = user.token().await.unwrap();
+    let client = ClientAuth::basic(BACKEND_ID, BACKEND_SECRET);
+    let own_grant = GrantRequest::new(token_url, &client)
+        .field("grant_type", "urn:example:grant-type:unknown")
+        .secret_field("subject_token", subject.access_token().expose_secret())
+        .send()
+        .await;
+    seen.error(&own_grant.unwrap_err());
 }

@@ -34,6 +34,7 @@ async fn no_secret_of_any_flow_is_logged() {
     secrets.extend(code_flows(&oauth).await);
     secrets.extend(device_flow(&oauth).await);
     secrets.extend(jwt_bearer(&oauth).await);
+    secrets.extend(token_exchange(&oauth).await);
 
     let logs = logs.text();
     assert!(
@@ -41,6 +42,7 @@ async fn no_secret_of_any_flow_is_logged() {
         "nothing was captured: {logs}"
     );
     assert!(logs.contains("device code grant"), "{logs}");
+    assert!(logs.contains("token exchange grant"), "{logs}");
     for secret in &secrets {
         assert!(
             !logs.contains(secret.as_str()),
@@ -159,4 +161,37 @@ async fn jwt_bearer(oauth: &Oauth) -> Vec<String> {
     let (jwt_access, _) = oauth.token(ClientAuth::Anonymous, &grant).await.tokens();
     oauth.token(ClientAuth::Anonymous, &grant).await;
     vec![assertion, jwt_access]
+}
+
+/// Token exchange: a subject and an actor token exchanged, then a forged subject refused.
+async fn token_exchange(oauth: &Oauth) -> Vec<String> {
+    let backend = ClientAuth::Basic(BACKEND_ID, BACKEND_SECRET);
+    let (subject, _) = oauth
+        .password(backend, "alice", "wonderland")
+        .await
+        .tokens();
+    let (actor, _) = oauth.password(backend, "bob", "builder").await.tokens();
+    let access_type = "urn:ietf:params:oauth:token-type:access_token";
+    let exchange = [
+        (
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ),
+        ("subject_token", subject.as_str()),
+        ("subject_token_type", access_type),
+        ("actor_token", actor.as_str()),
+        ("actor_token_type", access_type),
+        ("audience", "billing"),
+    ];
+    let (exchanged, _) = oauth.token(backend, &exchange).await.tokens();
+    let forged = [
+        (
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ),
+        ("subject_token", "forged-subject-token"),
+        ("subject_token_type", access_type),
+    ];
+    oauth.token(backend, &forged).await.assert_invalid_grant();
+    vec![subject, actor, exchanged, "forged-subject-token".to_owned()]
 }

@@ -11,7 +11,8 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const CHALLENGE: &str = "Bearer error=\"invalid_token\"";
+const CHALLENGE_ERROR: &str = "error=\"invalid_token\"";
+const CHALLENGE_METADATA: &str = "/.well-known/oauth-protected-resource\"";
 
 /// A server whose clock stands at a whole second until the test advances it.
 async fn start_manual(config: ServerConfig) -> (RunningServer, Api, Clock) {
@@ -61,10 +62,18 @@ impl Answer {
             .to_owned()
     }
 
-    /// A 401 for a bearer route, with the exact challenge and a JSON reason.
-    fn assert_invalid_token(&self) {
+    /// A 401 for a bearer route, with a Bearer challenge (with `error="invalid_token"` when
+    /// the request had credentials) that names the resource metadata, and a JSON reason.
+    fn assert_invalid_token(&self, had_credentials: bool) {
         assert_eq!(self.status, StatusCode::UNAUTHORIZED, "{self:?}");
-        assert_eq!(self.header(WWW_AUTHENTICATE), Some(CHALLENGE), "{self:?}");
+        let challenge = self.header(WWW_AUTHENTICATE).unwrap_or_default();
+        assert!(challenge.starts_with("Bearer "), "{self:?}");
+        assert_eq!(
+            challenge.contains(CHALLENGE_ERROR),
+            had_credentials,
+            "{self:?}"
+        );
+        assert!(challenge.contains(CHALLENGE_METADATA), "{self:?}");
         assert_eq!(self.error(), "invalid_token", "{self:?}");
         assert!(!self.description().is_empty(), "{self:?}");
     }
@@ -410,21 +419,26 @@ async fn bearer_routes_refuse_bad_tokens_with_a_challenge() {
             headers,
             body,
         };
-        answer.assert_invalid_token();
+        // RFC 6750 section 3.1: no error code without a bearer token attempt (no header, or
+        // another scheme).
+        let attempted = authorization
+            .as_deref()
+            .is_some_and(|value| value.len() >= 6 && value[..6].eq_ignore_ascii_case("bearer"));
+        answer.assert_invalid_token(attempted);
     }
     // Every bearer route asks the same way.
     api.post("/tasks", None, &json!({ "title": "x" }))
         .await
-        .assert_invalid_token();
+        .assert_invalid_token(false);
     api.send(Method::POST, "/tasks/1/complete", Some("garbage"), None)
         .await
-        .assert_invalid_token();
+        .assert_invalid_token(true);
     api.send(Method::DELETE, "/tasks/1", None, None)
         .await
-        .assert_invalid_token();
+        .assert_invalid_token(false);
     api.send(Method::POST, "/auth/logout", None, None)
         .await
-        .assert_invalid_token();
+        .assert_invalid_token(false);
 
     assert_eq!(
         server.stats().unauthorized_responses,
@@ -448,7 +462,7 @@ async fn access_tokens_expire_on_the_servers_clock() {
 
     clock.advance(Duration::from_millis(1));
     let expired = api.list(&access).await;
-    expired.assert_invalid_token();
+    expired.assert_invalid_token(true);
     assert!(expired.description().contains("expired"), "{expired:?}");
     assert_eq!(server.stats().unauthorized_responses, 1);
 
@@ -560,14 +574,14 @@ async fn logout_revokes_the_access_token_and_its_family() {
     assert_eq!(answer.status, StatusCode::NO_CONTENT, "{answer:?}");
 
     let revoked = api.list(&access).await;
-    revoked.assert_invalid_token();
+    revoked.assert_invalid_token(true);
     assert!(revoked.description().contains("revoked"), "{revoked:?}");
     let refused = api.refresh(&refresh).await;
     refused.assert_invalid_grant();
     assert!(refused.description().contains("revoked"), "{refused:?}");
     api.send(Method::POST, "/auth/logout", Some(&access), None)
         .await
-        .assert_invalid_token();
+        .assert_invalid_token(true);
 
     // The other session of the same user goes on.
     assert_eq!(api.list(&other_access).await.status, StatusCode::OK);
@@ -584,8 +598,8 @@ async fn admin_revoke_access_refuses_unexpired_access_tokens_but_not_refresh() {
     let answer = api.admin("revoke-access", "alice").await;
     assert_eq!(answer.status, StatusCode::NO_CONTENT, "{answer:?}");
 
-    api.list(&alice1).await.assert_invalid_token();
-    api.list(&alice2).await.assert_invalid_token();
+    api.list(&alice1).await.assert_invalid_token(true);
+    api.list(&alice2).await.assert_invalid_token(true);
     assert_eq!(api.list(&bob).await.status, StatusCode::OK);
     // Only tokens issued so far: the refresh token still works and so does its result.
     let (fresh, _) = api.rotate(&refresh).await;
@@ -627,9 +641,9 @@ async fn stats_count_logins_refreshes_tokens_and_refusals() {
     let (_, refresh2) = api.rotate(&refresh1).await;
     api.rotate(&refresh2).await;
     api.refresh(&refresh1).await.assert_invalid_grant();
-    api.list("garbage").await.assert_invalid_token();
+    api.list("garbage").await.assert_invalid_token(true);
     api.admin("revoke-access", "alice").await;
-    api.list(&access).await.assert_invalid_token();
+    api.list(&access).await.assert_invalid_token(true);
 
     let expected = ServerStats {
         logins: 2,
@@ -638,6 +652,9 @@ async fn stats_count_logins_refreshes_tokens_and_refusals() {
         refresh_tokens_issued: 4,
         unauthorized_responses: 2,
         reuse_detected: 1,
+        insufficient_scope_responses: 0,
+        client_registrations: 0,
+        client_metadata_document_fetches: 0,
     };
     assert_eq!(server.stats(), expected);
     let answer = api.send(Method::GET, "/admin/stats", None, None).await;

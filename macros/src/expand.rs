@@ -60,7 +60,7 @@ pub(crate) fn wrap_fn(args: &Args, sig: &mut Signature, block: &mut Block) -> sy
         ReturnType::Type(_, ty) => (**ty).clone(),
         ReturnType::Default => parse_quote_spanned!(sig.ident.span()=> ()),
     };
-    let parts = Parts::new(cache, &param, &output, args.retry(), flavor);
+    let parts = Parts::new(cache, &param, &output, flavor);
     let body = if args.retry() {
         parts.with_retry(block)
     } else {
@@ -96,13 +96,7 @@ struct Parts {
 }
 
 impl Parts {
-    fn new(
-        cache_expr: &syn::Expr,
-        param: &TokenParam,
-        output: &Type,
-        retry: bool,
-        flavor: Flavor,
-    ) -> Self {
+    fn new(cache_expr: &syn::Expr, param: &TokenParam, output: &Type, flavor: Flavor) -> Self {
         let site = Span::mixed_site();
         let cache = Ident::new("__refresh_token_cache", site);
         let call = Ident::new("__refresh_token_call", site);
@@ -110,11 +104,10 @@ impl Parts {
 
         // Spanned at the expression: a value that is not a `TokenCache` is reported there.
         let borrow_cache = quote_spanned!(cache_expr.span()=> &(#cache_expr));
-        // Only the retry loop records its attempts in the call.
-        let mutability = retry.then(|| quote_spanned!(site=> mut));
+        // The call records its attempts, and hands out the step-up's token after a 403.
         let prologue = quote_spanned! {site=>
             let #cache: &::freshtoken::TokenCache<_> = #borrow_cache;
-            let #mutability #call = ::freshtoken::__private::Call::new(#cache);
+            let mut #call = ::freshtoken::__private::Call::new(#cache);
         };
         let TokenParam {
             mutability,

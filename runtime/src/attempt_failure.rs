@@ -10,6 +10,10 @@ use crate::{AuthError, Unauthorized};
 pub(crate) enum AttemptFailure<E> {
     /// The server rejected the token (HTTP 401, gRPC `UNAUTHENTICATED`).
     Rejected,
+    /// The server refused the token for lack of these scopes (HTTP 403 with
+    /// `insufficient_scope`).
+    #[cfg_attr(not(feature = "reqwest"), allow(dead_code))] // the challenge parser needs it
+    InsufficientScope(Vec<String>),
     /// The layer below failed; returned as it is.
     Below(E),
     /// No token could be had; nothing was sent.
@@ -26,4 +30,23 @@ impl<E> Unauthorized for AttemptFailure<E> {
     fn is_unauthorized(&self) -> bool {
         matches!(self, Self::Rejected)
     }
+
+    fn insufficient_scope(&self) -> Option<Vec<String>> {
+        match self {
+            Self::InsufficientScope(scopes) => Some(scopes.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// The scopes a 403 answer asks for with a `Bearer` challenge of `insufficient_scope`.
+#[cfg(feature = "reqwest")]
+pub(crate) fn insufficient_scope(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+) -> Option<Vec<String>> {
+    if status != http::StatusCode::FORBIDDEN {
+        return None;
+    }
+    crate::oauth::resource::Challenge::bearer(headers)?.insufficient_scope()
 }

@@ -5,7 +5,10 @@
 //! middleware sets `Authorization` from a [`TokenCache`] on requests to the API's origin, and
 //! after a 401 from there invalidates the token it sent and sends the request once more with
 //! a new one, by the same policy as [`refresh_token`](crate::refresh_token) and the generated
-//! clients. Requests to any other origin pass through untouched.
+//! clients. After a 403 whose `WWW-Authenticate: Bearer` challenge says `insufficient_scope`,
+//! it steps up once ([`TokenCache::step_up_for`]: one new authorization with wider scopes for
+//! every caller) and sends the request once more. Requests to any other origin pass through
+//! untouched.
 
 // Input: a request on its way down a reqwest-middleware stack.
 // Output: for a request to a bound origin, the response to it sent with a token from the
@@ -21,7 +24,7 @@ use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 
 use crate::__private::Call;
-use crate::attempt_failure::AttemptFailure;
+use crate::attempt_failure::{AttemptFailure, insufficient_scope};
 use crate::origin::Origins;
 use crate::{OriginError, TokenCache, TokenSource};
 
@@ -198,6 +201,15 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                             rejected = Some(response);
                             Err(Failure::Rejected)
                         }
+                        Ok(response) if self.origins.contains_url(response.url()) => {
+                            match insufficient_scope(response.status(), response.headers()) {
+                                Some(scopes) => {
+                                    rejected = Some(response);
+                                    Err(Failure::InsufficientScope(scopes))
+                                }
+                                None => Ok(response),
+                            }
+                        }
                         Ok(response) => Ok(response),
                         Err(error) => Err(Failure::Below(error)),
                     };
@@ -205,11 +217,13 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                 }
             };
             match policy.finish(attempt) {
-                // The policy has invalidated the rejected token and asks for one more
-                // attempt; without a copy of the request, the caller gets the 401 instead.
+                // The policy has invalidated the rejected token (or will step up) and asks for
+                // one more attempt; without a copy of the request, the caller gets the 401 or
+                // 403 instead.
                 ControlFlow::Continue(()) if request.is_some() => {}
-                ControlFlow::Continue(()) | ControlFlow::Break(Err(Failure::Rejected)) => {
-                    return rejected.take().ok_or_else(|| lost("the 401 response"));
+                ControlFlow::Continue(())
+                | ControlFlow::Break(Err(Failure::Rejected | Failure::InsufficientScope(_))) => {
+                    return rejected.take().ok_or_else(|| lost("the refused response"));
                 }
                 ControlFlow::Break(Ok(response)) => return Ok(response),
                 ControlFlow::Break(Err(Failure::Below(error))) => return Err(error),

@@ -104,10 +104,17 @@ impl FromToken<'_> for Arc<Token> {
 /// The expansion asks [`token`](Call::token) for each attempt and hands the outcome to
 /// [`finish`](Call::finish), the one place that checks the method's types, so a wrong
 /// return type is reported once.
+///
+/// After a 403 `insufficient_scope` the second attempt runs with the token of a step-up
+/// instead ([`TokenCache::step_up_for`]); each call makes at most one resend per reason.
 #[derive(Debug)]
 pub struct Call<'c, S> {
     cache: &'c TokenCache<S>,
     retried: bool,
+    stepped_up: bool,
+    /// The refused token and the scopes the resource asked for, until the next attempt's
+    /// token is asked for.
+    step_up: Option<(Arc<Token>, Vec<String>)>,
 }
 
 impl<'c, S: TokenSource> Call<'c, S> {
@@ -117,6 +124,8 @@ impl<'c, S: TokenSource> Call<'c, S> {
         Self {
             cache,
             retried: false,
+            stepped_up: false,
+            step_up: None,
         }
     }
 
@@ -125,8 +134,11 @@ impl<'c, S: TokenSource> Call<'c, S> {
     /// # Errors
     /// The cache's error, for [`finish`](Call::finish) or [`fail`](Call::fail) to convert.
     #[inline]
-    pub fn token(&self) -> TokenFuture<'c, S> {
-        self.cache.token()
+    pub fn token(&mut self) -> TokenFuture<'c, S> {
+        match self.step_up.take() {
+            None => self.cache.token(),
+            Some((used, scopes)) => TokenFuture::stepping_up(self.cache, used, scopes),
+        }
     }
 
     /// The token for the next attempt of a non-async fn: [`TokenCache::blocking_token`].
@@ -134,8 +146,11 @@ impl<'c, S: TokenSource> Call<'c, S> {
     /// # Errors
     /// The cache's error, for [`finish`](Call::finish) or [`fail`](Call::fail) to convert.
     #[inline]
-    pub fn blocking_token(&self) -> Result<Arc<Token>, AuthError> {
-        self.cache.blocking_token()
+    pub fn blocking_token(&mut self) -> Result<Arc<Token>, AuthError> {
+        match self.step_up.take() {
+            None => self.cache.blocking_token(),
+            Some((used, scopes)) => self.cache.blocking_step_up(&used, scopes),
+        }
     }
 
     /// Decides after an attempt: `Continue` to run the body once more (the first 401),
@@ -152,16 +167,36 @@ impl<'c, S: TokenSource> Call<'c, S> {
     {
         match attempt {
             Err(error) => ControlFlow::Break(self.fail(error)),
-            Ok((used, result)) => {
-                if result.error().is_some_and(Unauthorized::is_unauthorized)
-                    && self.retry_after_401(&used)
-                {
+            Ok((used, result)) => match result.error() {
+                Some(error) if error.is_unauthorized() && self.retry_after_401(&used) => {
                     ControlFlow::Continue(())
-                } else {
-                    ControlFlow::Break(result)
                 }
-            }
+                Some(error) if self.step_up_after_403(error, used) => ControlFlow::Continue(()),
+                _ => ControlFlow::Break(result),
+            },
         }
+    }
+
+    /// After an error with `used`: whether it was a 403 `insufficient_scope` worth one
+    /// step-up, which the next [`token`](Call::token) then awaits.
+    #[cold]
+    #[inline(never)]
+    fn step_up_after_403(&mut self, error: &impl Unauthorized, used: Arc<Token>) -> bool {
+        let Some(scopes) = error.insufficient_scope() else {
+            return false;
+        };
+        if self.stepped_up {
+            tracing::debug!(target: "freshtoken", "403 insufficient_scope after a step-up; giving up");
+            return false;
+        }
+        if !self.cache.step_up_would_help(&used, &scopes) {
+            tracing::debug!(target: "freshtoken", scope = %scopes.join(" "), "403 insufficient_scope for scopes already asked for; not stepping up again");
+            return false;
+        }
+        self.stepped_up = true;
+        tracing::debug!(target: "freshtoken", scope = %scopes.join(" "), "403 insufficient_scope: stepping up, then retrying once");
+        self.step_up = Some((used, scopes));
+        true
     }
 
     /// After a 401 with `used`: whether to run the body once more.

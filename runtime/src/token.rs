@@ -63,6 +63,7 @@ pub struct Token {
     expires_at: Option<Instant>,
     refresh_token: Option<RefreshToken>,
     scope: Option<String>,
+    resource: Option<String>,
 }
 
 impl Token {
@@ -75,6 +76,7 @@ impl Token {
             received_at: None,
             refresh_token: None,
             scope: None,
+            resource: None,
         }
     }
 
@@ -135,6 +137,13 @@ impl Token {
         self.scope.as_deref()
     }
 
+    /// The protected resource the token was requested for (the `resource` indicator of
+    /// RFC 8707 the OAuth sources send when given one), if any.
+    #[must_use]
+    pub fn resource(&self) -> Option<&str> {
+        self.resource.as_deref()
+    }
+
     /// When the token was built (received).
     #[must_use]
     pub fn received_at(&self) -> Instant {
@@ -182,10 +191,22 @@ impl Token {
         }
     }
 
-    /// Keeps a refresh token that the server did not resend with this token.
+    /// Keeps a refresh token that the server did not resend with this token, and the
+    /// resource it was requested for when the source did not say (a refresh is for the
+    /// resource of the grant it renews).
     pub(crate) fn inherit_refresh_token(&mut self, previous: &Token) {
         if self.refresh_token.is_none() {
             self.refresh_token.clone_from(&previous.refresh_token);
+        }
+        if self.resource.is_none() {
+            self.resource.clone_from(&previous.resource);
+        }
+    }
+
+    /// Marks the token as requested for `resource` (the sources do, after the answer).
+    pub(crate) fn set_resource(&mut self, resource: Option<&str>) {
+        if let Some(resource) = resource {
+            self.resource = Some(resource.to_owned());
         }
     }
 }
@@ -201,6 +222,7 @@ impl fmt::Debug for Token {
             .field("expires_in", &expires_in)
             .field("refresh_token", &self.refresh_token)
             .field("scope", &self.scope)
+            .field("resource", &self.resource)
             .finish_non_exhaustive()
     }
 }
@@ -215,6 +237,7 @@ pub struct TokenBuilder {
     received_at: Option<SystemTime>,
     refresh_token: Option<RefreshToken>,
     scope: Option<String>,
+    resource: Option<String>,
 }
 
 impl TokenBuilder {
@@ -279,6 +302,12 @@ impl TokenBuilder {
         self
     }
 
+    /// The protected resource the token was requested for (RFC 8707's `resource`).
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = Some(resource.into());
+        self
+    }
+
     /// Fixes the expiry deadline and builds the `Authorization` header.
     ///
     /// The deadline is the receipt plus `expires_in`, else plus a JWT's `exp - iat`, else the
@@ -330,6 +359,7 @@ impl TokenBuilder {
             expires_at,
             refresh_token: self.refresh_token,
             scope: self.scope,
+            resource: self.resource,
         })
     }
 }
@@ -475,6 +505,25 @@ mod tests {
         let b = Token::builder("x").build().unwrap();
         assert!(a.is_same(&a.clone()));
         assert!(!a.is_same(&b));
+    }
+
+    #[test]
+    fn a_refreshed_token_keeps_the_resource_of_the_token_it_renews_unless_it_names_one() {
+        let old = Token::builder("1")
+            .resource("https://mcp.example/")
+            .build()
+            .unwrap();
+        let mut renewed = Token::builder("2").build().unwrap();
+        renewed.inherit_refresh_token(&old);
+        assert_eq!(renewed.resource(), Some("https://mcp.example/"));
+        let mut other = Token::builder("3")
+            .resource("https://other.example/")
+            .build()
+            .unwrap();
+        other.inherit_refresh_token(&old);
+        assert_eq!(other.resource(), Some("https://other.example/"));
+        let debug = format!("{other:?}");
+        assert!(debug.contains("https://other.example/"), "{debug}");
     }
 
     #[test]

@@ -52,6 +52,21 @@
 pub trait Unauthorized {
     /// Whether the server answered 401 Unauthorized.
     fn is_unauthorized(&self) -> bool;
+
+    /// The scopes the server asked for when it refused the token for lack of scope (HTTP 403
+    /// with `WWW-Authenticate: Bearer error="insufficient_scope", scope="..."`), if this error
+    /// is such a refusal. The call then steps up once
+    /// ([`TokenCache::step_up_for`](crate::TokenCache::step_up_for): one new authorization
+    /// with wider scopes, shared by every caller) and runs again with the new token.
+    ///
+    /// The default is `None` (no step-up). Implemented for `http::Response` and for
+    /// [`client::Error`](crate::client::Error), which keep the answer's headers; a
+    /// `reqwest::Error` from `error_for_status` has lost them. For your error type, keep the
+    /// 403's challenge and answer from it (with the `reqwest` feature,
+    /// `freshtoken::oauth::resource::Challenge::bearer(response.headers())`).
+    fn insufficient_scope(&self) -> Option<Vec<String>> {
+        None
+    }
 }
 
 impl Unauthorized for http::StatusCode {
@@ -63,6 +78,15 @@ impl Unauthorized for http::StatusCode {
 impl<B> Unauthorized for http::Response<B> {
     fn is_unauthorized(&self) -> bool {
         self.status().is_unauthorized()
+    }
+
+    #[cfg(feature = "reqwest")]
+    fn insufficient_scope(&self) -> Option<Vec<String>> {
+        if self.status() != http::StatusCode::FORBIDDEN {
+            return None;
+        }
+        crate::oauth::resource::Challenge::bearer(self.headers())
+            .and_then(|challenge| challenge.insufficient_scope())
     }
 }
 
@@ -84,6 +108,10 @@ impl Unauthorized for reqwest::Error {
 impl<T: Unauthorized + ?Sized> Unauthorized for Box<T> {
     fn is_unauthorized(&self) -> bool {
         (**self).is_unauthorized()
+    }
+
+    fn insufficient_scope(&self) -> Option<Vec<String>> {
+        (**self).insufficient_scope()
     }
 }
 

@@ -44,6 +44,18 @@ impl Unauthorized for anyhow::Error {
     fn is_unauthorized(&self) -> bool {
         self.chain().any(is_a_401)
     }
+
+    /// The scopes of a generated client's 403 `insufficient_scope` anywhere in the chain.
+    fn insufficient_scope(&self) -> Option<Vec<String>> {
+        #[cfg(feature = "reqwest")]
+        {
+            self.chain()
+                .filter_map(|error| error.downcast_ref::<crate::client::Error>())
+                .find_map(Unauthorized::insufficient_scope)
+        }
+        #[cfg(not(feature = "reqwest"))]
+        None
+    }
 }
 
 /// Whether this one error, not its sources, is a 401 this crate knows how to recognise.
@@ -80,6 +92,7 @@ mod tests {
             },
             status,
             body: String::new(),
+            challenge: None,
         }
     }
 

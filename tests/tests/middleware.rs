@@ -538,3 +538,58 @@ async fn a_401_from_another_origin_after_a_redirect_invalidates_nothing() {
     assert_eq!(source.calls(), 1, "no refresh forced");
     assert!(cache.cached().is_some(), "the API's token is kept");
 }
+
+/// A route refused with `insufficient_scope` to the first login's token, and accepted with
+/// the step-up's, on httpmock.
+async fn scoped_route(server: &httpmock::MockServer) -> (httpmock::Mock<'_>, httpmock::Mock<'_>) {
+    use freshtoken_tests::scoped::INSUFFICIENT_SCOPE;
+    let refused = server
+        .mock_async(|when, then| {
+            when.header("authorization", "Bearer narrow");
+            then.status(403)
+                .header("www-authenticate", INSUFFICIENT_SCOPE);
+        })
+        .await;
+    let accepted = server
+        .mock_async(|when, then| {
+            when.header("authorization", "Bearer wide-1").body("note");
+            then.status(201);
+        })
+        .await;
+    (refused, accepted)
+}
+
+#[tokio::test]
+async fn a_403_insufficient_scope_steps_up_once_and_resends_the_body() {
+    use freshtoken_tests::scoped::{ScopedSource, WRITE};
+    let server = httpmock::MockServer::start_async().await;
+    let (refused, accepted) = scoped_route(&server).await;
+    let source = ScopedSource::default();
+    let stack = ClientBuilder::new(reqwest::Client::new())
+        .with(BearerAuth::new(TokenCache::new(source.clone()), server.base_url()).unwrap())
+        .build();
+
+    let response = stack
+        .post(server.url("/notes"))
+        .body("note")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 201);
+    assert_eq!(refused.calls_async().await, 1);
+    assert_eq!(accepted.calls_async().await, 1);
+    assert_eq!(source.step_ups(), [["tasks:read", WRITE]]);
+
+    // A streaming body cannot be sent again: its 403 is returned, and the next request
+    // (whose body can be copied) gets the token the step-up already brought.
+    let stream = futures_util::stream::iter([Ok::<_, std::io::Error>("note")]);
+    let response = stack
+        .post(server.url("/notes"))
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "the stepped-up token is in service");
+    assert_eq!(source.step_ups().len(), 1);
+}

@@ -237,3 +237,100 @@ async fn token_endpoint_failure_is_the_methods_error() {
         "{error:?}"
     );
 }
+
+/// An error that keeps the answer's status and headers, as `#[refresh_token]` needs to see a
+/// 403's challenge.
+#[derive(Debug)]
+enum KeptError {
+    Auth(AuthError),
+    Answer(http::Response<()>),
+}
+
+impl From<AuthError> for KeptError {
+    fn from(error: AuthError) -> Self {
+        Self::Auth(error)
+    }
+}
+
+impl Unauthorized for KeptError {
+    fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Answer(answer) if answer.is_unauthorized())
+    }
+
+    fn insufficient_scope(&self) -> Option<Vec<String>> {
+        match self {
+            Self::Answer(answer) => answer.insufficient_scope(),
+            Self::Auth(_) => None,
+        }
+    }
+}
+
+#[refresh_token(cache = cache)]
+async fn delete_task<S: freshtoken::TokenSource>(
+    cache: &TokenCache<S>,
+    http: &reqwest::Client,
+    url: &str,
+    #[token] token: &Token,
+) -> Result<(), KeptError> {
+    let response = http
+        .delete(url)
+        .header(AUTHORIZATION, token.authorization().clone())
+        .send()
+        .await
+        .expect("the mock server answers");
+    if response.status().is_success() {
+        return Ok(());
+    }
+    let mut answer = http::Response::new(());
+    *answer.status_mut() = response.status();
+    *answer.headers_mut() = response.headers().clone();
+    Err(KeptError::Answer(answer))
+}
+
+#[tokio::test]
+async fn a_403_insufficient_scope_steps_up_once_and_runs_the_body_again() {
+    use freshtoken_tests::scoped::{INSUFFICIENT_SCOPE, ScopedSource, WRITE};
+
+    let api = MockServer::start_async().await;
+    let refused = api
+        .mock_async(|when, then| {
+            when.header("authorization", "Bearer narrow");
+            then.status(403)
+                .header("www-authenticate", INSUFFICIENT_SCOPE);
+        })
+        .await;
+    let accepted = api
+        .mock_async(|when, then| {
+            when.header("authorization", "Bearer wide-1");
+            then.status(204);
+        })
+        .await;
+    let source = ScopedSource::default();
+    let cache = TokenCache::new(source.clone());
+    let http = reqwest::Client::new();
+
+    delete_task(&cache, &http, &api.url("/tasks/1"))
+        .await
+        .expect("the body's second run has the wider token");
+
+    assert_eq!(refused.calls_async().await, 1);
+    assert_eq!(accepted.calls_async().await, 1);
+    assert_eq!(source.step_ups(), [["tasks:read", WRITE]]);
+
+    // Refused again with the wider token: the 403 is returned, no second step-up.
+    let stubborn = MockServer::start_async().await;
+    stubborn
+        .mock_async(|_, then| {
+            then.status(403)
+                .header("www-authenticate", INSUFFICIENT_SCOPE);
+        })
+        .await;
+    let error = delete_task(&cache, &http, &stubborn.url("/tasks/1"))
+        .await
+        .unwrap_err();
+    match error {
+        KeptError::Answer(answer) => assert_eq!(answer.status(), 403),
+        KeptError::Auth(error) => panic!("the 403 is returned, not {error}"),
+    }
+    assert_eq!(source.step_ups().len(), 1);
+}

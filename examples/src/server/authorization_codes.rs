@@ -14,6 +14,8 @@ pub(crate) struct CodeGrant {
     pub(crate) challenge: String,
     pub(crate) user: String,
     pub(crate) scope: Option<String>,
+    /// The resource (RFC 8707) the authorization request named.
+    pub(crate) resource: Option<String>,
     /// Usable while the server's clock is before this.
     pub(crate) expires_at: Duration,
 }

@@ -1,12 +1,14 @@
-// Input: a request's `Authorization` header.
-// Output: `Bearer`, the user and token id of a valid, unrevoked access token; or a 401
-// `invalid_token` answer, counted in the stats.
+// Input: a request's `Authorization` header, and the scope a route needs.
+// Output: `Bearer`, the user, token id and scope of a valid, unrevoked access token; or a
+// 401 `invalid_token` / 403 `insufficient_scope` refusal with its `WWW-Authenticate`
+// challenge, counted in the stats.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use super::errors::ApiError;
+use super::protected_resource::{RESOURCE_METADATA_PATH, holds};
 use super::state::Shared;
 use super::tokens::TokenType;
 
@@ -17,42 +19,114 @@ pub(crate) struct Bearer {
     pub(crate) user: String,
     /// The `jti` claim.
     pub(crate) jti: String,
+    /// The `scope` claim; `None`: the token holds every scope.
+    pub(crate) scope: Option<String>,
+}
+
+impl Bearer {
+    /// Refuses with 403 `insufficient_scope` unless the token holds `needed`, or always when
+    /// the server is configured to refuse every scope.
+    pub(crate) fn require(&self, state: &Shared, needed: &'static str) -> Result<(), ApiError> {
+        if !state.refuse_every_scope && holds(self.scope.as_deref(), needed) {
+            return Ok(());
+        }
+        state.counters.insufficient_scope();
+        tracing::info!(user = %self.user, scope = needed, "insufficient scope");
+        Err(refused(state, RefusalReason::InsufficientScope(needed)))
+    }
+}
+
+/// Why a bearer route refused a request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RefusalReason {
+    /// No bearer token attempted (no `Authorization` header, or another scheme): the
+    /// challenge has no `error` (RFC 6750 §3.1).
+    NoToken,
+    /// The token is missing, malformed, wrongly signed, expired or revoked; a fixed text.
+    InvalidToken(&'static str),
+    /// The token lacks this scope.
+    InsufficientScope(&'static str),
+}
+
+impl RefusalReason {
+    pub(crate) const NO_TOKEN: &'static str =
+        "the request has no bearer token: send `Authorization: Bearer <access token>`";
+    pub(crate) const INSUFFICIENT_SCOPE: &'static str =
+        "the token lacks the scope this route needs";
+}
+
+/// A refusal and where the resource's metadata is.
+#[derive(Debug)]
+pub(crate) struct BearerRefusal {
+    pub(crate) reason: RefusalReason,
+    resource_metadata: String,
+}
+
+impl BearerRefusal {
+    /// The `WWW-Authenticate` value (RFC 6750 §3, RFC 9728 §5.1). Descriptions are fixed
+    /// texts without `"` or `\`, so they need no escaping.
+    pub(crate) fn challenge(&self) -> String {
+        let metadata = format!("resource_metadata=\"{}\"", self.resource_metadata);
+        match self.reason {
+            RefusalReason::NoToken => format!("Bearer {metadata}"),
+            RefusalReason::InvalidToken(text) => {
+                format!("Bearer error=\"invalid_token\", error_description=\"{text}\", {metadata}")
+            }
+            RefusalReason::InsufficientScope(scope) => format!(
+                "Bearer error=\"insufficient_scope\", scope=\"{scope}\", error_description=\"{}\", {metadata}",
+                RefusalReason::INSUFFICIENT_SCOPE
+            ),
+        }
+    }
+}
+
+fn refused(state: &Shared, reason: RefusalReason) -> ApiError {
+    ApiError::Bearer(BearerRefusal {
+        reason,
+        resource_metadata: state.url(RESOURCE_METADATA_PATH),
+    })
 }
 
 impl FromRequestParts<Shared> for Bearer {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
-        authenticate(parts, state).inspect_err(|_| state.counters.unauthorized())
+        authenticate(parts, state).map_err(|reason| {
+            state.counters.unauthorized();
+            refused(state, reason)
+        })
     }
 }
 
-fn authenticate(parts: &Parts, state: &Shared) -> Result<Bearer, ApiError> {
+fn authenticate(parts: &Parts, state: &Shared) -> Result<Bearer, RefusalReason> {
     let header = parts
         .headers
         .get(AUTHORIZATION)
-        .ok_or(ApiError::InvalidToken(
-            "the request has no Authorization header",
-        ))?;
-    let token = header
-        .to_str()
-        .ok()
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .ok_or(RefusalReason::NoToken)?;
+    // RFC 6750 §3.1: a request that does not try a bearer token (another scheme, an empty
+    // header) lacks authentication, which is not an error of a token.
+    let value = header.to_str().unwrap_or_default();
+    let scheme = value.split(' ').next().unwrap_or_default();
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(RefusalReason::NoToken);
+    }
+    let token = value
+        .split_once(' ')
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
-        .ok_or(ApiError::InvalidToken(
+        .ok_or(RefusalReason::InvalidToken(
             "the Authorization header is not `Bearer <token>`",
         ))?;
     let claims = state
         .signer
         .verify(TokenType::Access, token)
-        .map_err(|rejected| ApiError::InvalidToken(rejected.describe()))?;
+        .map_err(|rejected| RefusalReason::InvalidToken(rejected.describe()))?;
     if !state.sessions().access_is_live(&claims) {
-        return Err(ApiError::InvalidToken("the token has been revoked"));
+        return Err(RefusalReason::InvalidToken("the token has been revoked"));
     }
     Ok(Bearer {
         user: claims.sub,
         jti: claims.jti,
+        scope: claims.scope,
     })
 }

@@ -53,6 +53,26 @@ pub struct ServerConfig {
     /// fraction is dropped); 0 is allowed for tests. Each `slow_down` adds 5 s for that
     /// device code. Default: 5 s.
     pub device_poll_interval: Duration,
+    /// Whether every scope-checked Tasks API route answers 403 `insufficient_scope`, even
+    /// to a token that holds the scope: for testing that a client's step-up does not loop.
+    /// Default: `false`.
+    pub refuse_every_scope: bool,
+    /// The `iss` `/oauth/authorize` puts on its redirects (RFC 9207), which the metadata
+    /// announces (`authorization_response_iss_parameter_supported`). Default: the issuer;
+    /// the others test a client's refusal of a missing or wrong `iss`.
+    pub redirect_iss: RedirectIss,
+}
+
+/// What `iss` the authorization redirects carry; see [`ServerConfig::redirect_iss`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RedirectIss {
+    /// The server's issuer, as RFC 9207 asks.
+    #[default]
+    Issuer,
+    /// No `iss`, although the metadata announces it.
+    Omitted,
+    /// This value instead of the issuer, as a mix-up attack would deliver.
+    Other(String),
 }
 
 impl Default for ServerConfig {
@@ -79,6 +99,8 @@ impl Default for ServerConfig {
             authorization_code_ttl: Duration::from_secs(60),
             device_code_ttl: Duration::from_secs(600),
             device_poll_interval: Duration::from_secs(5),
+            refuse_every_scope: false,
+            redirect_iss: RedirectIss::Issuer,
         }
     }
 }
@@ -96,6 +118,8 @@ impl fmt::Debug for ServerConfig {
             .field("authorization_code_ttl", &self.authorization_code_ttl)
             .field("device_code_ttl", &self.device_code_ttl)
             .field("device_poll_interval", &self.device_poll_interval)
+            .field("refuse_every_scope", &self.refuse_every_scope)
+            .field("redirect_iss", &self.redirect_iss)
             .finish_non_exhaustive()
     }
 }

@@ -29,6 +29,8 @@ enum Decision {
 pub(crate) struct DeviceGrant {
     pub(crate) client_id: String,
     pub(crate) scope: Option<String>,
+    /// The resource (RFC 8707) the device authorization request named.
+    pub(crate) resource: Option<String>,
     /// The user code, normalized (see [`normalize_user_code`]).
     pub(crate) user_code: String,
     pub(crate) expires_at: Duration,
@@ -49,6 +51,7 @@ impl DeviceGrant {
         Self {
             client_id,
             scope,
+            resource: None,
             user_code,
             expires_at,
             interval,
@@ -130,6 +133,11 @@ impl DeviceGrants {
         }
         grant.decision = user.map_or(Decision::Denied, Decision::Approved);
         Ok(())
+    }
+
+    /// The resource the authorization of `device_code` named, if any.
+    pub(crate) fn resource(&self, device_code: &str) -> Option<String> {
+        self.by_device_code.get(device_code)?.resource.clone()
     }
 
     /// A poll by `client_id` for `device_code` at `now`.

@@ -18,6 +18,7 @@ use super::form::Form;
 use super::oauth_clients::OAuthClient;
 use super::oauth_errors::{OAuthError, OAuthErrorCode};
 use super::oauth_token::{Issued, checked_scope, required};
+use super::resource_indicator::{checked_resource, granted_resource};
 use super::secrets::random_code;
 use super::state::Shared;
 
@@ -32,8 +33,13 @@ pub(crate) async fn device_authorization(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, OAuthError> {
     let form = Form::parse(&headers, body)?;
-    let client = required(state.authenticate_client(&headers, &form)?)?;
+    state
+        .resource_requests
+        .record("device_authorization", form.get("resource"));
+    let client = state.authenticate_client(&headers, &form)?;
+    let client = required(client.as_deref())?;
     let scope = form.get("scope").map(checked_scope).transpose()?;
+    let resource = checked_resource(&form)?;
     let device_code = random_code().map_err(|error| no_randomness(&error))?;
     let now = state.signer.now();
     let user_code = {
@@ -44,13 +50,14 @@ pub(crate) async fn device_authorization(
                 break candidate;
             }
         };
-        let grant = DeviceGrant::new(
+        let mut grant = DeviceGrant::new(
             client.id.clone(),
             scope.map(str::to_owned),
             user_code.clone(),
             now.saturating_add(state.device_code_ttl),
             state.device_poll_interval,
         );
+        grant.resource = resource.map(str::to_owned);
         devices.insert(device_code.clone(), grant, now);
         display_user_code(&user_code)
     };
@@ -134,7 +141,12 @@ pub(crate) fn device_code_grant(
 ) -> Result<Issued, OAuthError> {
     let device_code = form.require("device_code", "device_code is missing")?;
     let now = state.signer.now();
-    let poll = state.devices().poll(device_code, &client.id, now);
+    let asked = checked_resource(form)?;
+    let (poll, granted) = {
+        let mut devices = state.devices();
+        let granted = devices.resource(device_code);
+        (devices.poll(device_code, &client.id, now), granted)
+    };
     let (user, scope) = match poll {
         Poll::Approved { user, scope } => (user, scope),
         Poll::Unknown => {
@@ -167,9 +179,16 @@ pub(crate) fn device_code_grant(
             ));
         }
     };
+    let resource = granted_resource(granted.as_deref(), asked)?;
     let pair = state
         .sessions()
-        .login_as(&state.signer, &user, Some(&client.id), scope.as_deref())
+        .login_for(
+            &state.signer,
+            &user,
+            Some(&client.id),
+            scope.as_deref(),
+            resource.as_deref(),
+        )
         .map_err(|error| OAuthError::signing_failed(&error))?;
     state.counters.issued_pair(true);
     tracing::info!(client = %client.id, %user, "device code grant");

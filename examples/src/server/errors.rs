@@ -8,9 +8,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-/// The `WWW-Authenticate` value of every 401 for a bearer token (RFC 6750 §3); the reason is
-/// in the JSON body's `error_description`.
-pub(crate) const INVALID_TOKEN_CHALLENGE: &str = "Bearer error=\"invalid_token\"";
+use super::bearer::{BearerRefusal, RefusalReason};
 
 /// An error answer. Descriptions are fixed texts: they never quote the request.
 #[derive(Debug)]
@@ -19,8 +17,9 @@ pub(crate) enum ApiError {
     InvalidRequest(&'static str),
     /// 401 `invalid_grant`: wrong credentials, or a refresh token that is refused.
     InvalidGrant(&'static str),
-    /// 401 `invalid_token` with `WWW-Authenticate`: no usable access token.
-    InvalidToken(&'static str),
+    /// 401 `invalid_token` (no usable access token) or 403 `insufficient_scope`, with a
+    /// `WWW-Authenticate` challenge.
+    Bearer(BearerRefusal),
     /// 404 `not_found`.
     NotFound,
     /// 405 `method_not_allowed`.
@@ -31,11 +30,28 @@ pub(crate) enum ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let challenge = matches!(self, Self::InvalidToken(_));
+        let mut challenge = None;
         let (status, error, description) = match self {
             Self::InvalidRequest(text) => (StatusCode::BAD_REQUEST, "invalid_request", text),
             Self::InvalidGrant(text) => (StatusCode::UNAUTHORIZED, "invalid_grant", text),
-            Self::InvalidToken(text) => (StatusCode::UNAUTHORIZED, "invalid_token", text),
+            Self::Bearer(refusal) => {
+                challenge = HeaderValue::from_str(&refusal.challenge()).ok();
+                match refusal.reason {
+                    RefusalReason::NoToken => (
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_token",
+                        RefusalReason::NO_TOKEN,
+                    ),
+                    RefusalReason::InvalidToken(text) => {
+                        (StatusCode::UNAUTHORIZED, "invalid_token", text)
+                    }
+                    RefusalReason::InsufficientScope(_) => (
+                        StatusCode::FORBIDDEN,
+                        "insufficient_scope",
+                        RefusalReason::INSUFFICIENT_SCOPE,
+                    ),
+                }
+            }
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such resource"),
             Self::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -50,11 +66,8 @@ impl IntoResponse for ApiError {
         };
         let body = Json(json!({ "error": error, "error_description": description }));
         let mut response = (status, body).into_response();
-        if challenge {
-            response.headers_mut().insert(
-                WWW_AUTHENTICATE,
-                HeaderValue::from_static(INVALID_TOKEN_CHALLENGE),
-            );
+        if let Some(challenge) = challenge {
+            response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
         }
         response
     }

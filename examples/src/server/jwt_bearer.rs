@@ -140,7 +140,7 @@ pub(crate) fn jwt_bearer_grant(
     }
     let access_token = state
         .sessions()
-        .issue_access_only(&state.signer, &subject, &issuer.id)
+        .issue_access_only(&state.signer, &subject, &issuer.id, scope)
         .map_err(|error| OAuthError::signing_failed(&error))?;
     state.counters.issued_access();
     tracing::info!(client = %issuer.id, user = %subject, "JWT bearer grant");
@@ -194,14 +194,17 @@ fn verify<'s>(
     if !subject_ok {
         return Err("the assertion's `sub` is not this client or its service account");
     }
+    // The token endpoint's URL (RFC 7523) or the issuer identifier (which current practice
+    // asks clients to use, and which no other server shares).
     let token_endpoint = state.url("/oauth/token");
+    let for_us = |aud: &str| aud == token_endpoint || aud == state.issuer;
     let audience_ok = match &claims.aud {
-        Value::String(aud) => *aud == token_endpoint,
-        Value::Array(auds) => auds.iter().any(|aud| *aud == *token_endpoint),
+        Value::String(aud) => for_us(aud),
+        Value::Array(auds) => auds.iter().filter_map(Value::as_str).any(for_us),
         _ => false,
     };
     if !audience_ok {
-        return Err("the assertion's `aud` is not this server's token endpoint");
+        return Err("the assertion's `aud` is neither this server's token endpoint nor its issuer");
     }
     let now = state.signer.now();
     if now >= Duration::from_secs(claims.exp.saturating_add(LEEWAY_SECS)) {

@@ -18,6 +18,8 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
         "token_endpoint": state.url("/oauth/token"),
         "device_authorization_endpoint": state.url("/oauth/device_authorization"),
         "revocation_endpoint": state.url("/oauth/revoke"),
+        "registration_endpoint": state.url("/oauth/register"),
+        "client_id_metadata_document_supported": true,
         "revocation_endpoint_auth_methods_supported": [
             "client_secret_basic",
             "client_secret_post",
@@ -30,6 +32,7 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
             "refresh_token",
             "urn:ietf:params:oauth:grant-type:device_code",
             "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
         ],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": [
@@ -40,5 +43,6 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
         ],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
         "response_types_supported": ["code"],
+        "authorization_response_iss_parameter_supported": true,
     }))
 }

@@ -13,8 +13,10 @@
 //! | `POST /oauth/device/approve` (form) | 204: the user's answer to a device authorization (test route) |
 //! | `GET /device` | the verification URI: a text saying how to approve |
 //! | `POST /oauth/revoke` (form) | RFC 7009: 200, the token revoked if it was the client's |
+//! | `POST /oauth/register` (JSON) | RFC 7591: 201 a new client; see [Registration](#client-registration) |
 //! | `GET /.well-known/oauth-authorization-server` | RFC 8414 metadata |
 //! | `GET /.well-known/openid-configuration` | the same document |
+//! | `GET /.well-known/oauth-protected-resource` | RFC 9728 metadata of the Tasks API: see [Protected resource](#protected-resource) |
 //! | `GET /tasks` (bearer) | 200 `[{"id", "title", "done"}]`, the caller's own tasks |
 //! | `POST /tasks` `{"title"}` (bearer) | 201 the new task |
 //! | `POST /tasks/{id}/complete` (bearer) | 200 the task, done; 404 `not_found` |
@@ -27,17 +29,37 @@
 //! (`expires_in` in seconds, for the access token), sent with `Cache-Control: no-store`.
 //! Every error is JSON, `{"error", "error_description"}`; descriptions never quote the
 //! request. A bearer route refuses a missing, malformed, wrongly signed, expired or revoked
-//! access token with 401 and `WWW-Authenticate: Bearer error="invalid_token"`, counted in
-//! [`ServerStats::unauthorized_responses`]. Unknown routes answer 404, unknown users on the
-//! admin routes too.
+//! access token with 401 and `WWW-Authenticate: Bearer error="invalid_token",
+//! error_description="...", resource_metadata=".../.well-known/oauth-protected-resource"`
+//! (without `error` when the request tries no bearer token: no `Authorization` header, or
+//! another scheme, RFC 6750 §3.1), counted
+//! in [`ServerStats::unauthorized_responses`]. Unknown routes answer 404, unknown users on
+//! the admin routes too.
+//!
+//! # Protected resource
+//!
+//! The Tasks API describes itself as an RFC 9728 protected resource at
+//! `/.well-known/oauth-protected-resource`: `resource` (the base URL),
+//! `authorization_servers` (the issuer), `scopes_supported` (`tasks:read`, `tasks:write`,
+//! and `tasks`, which holds both), `bearer_methods_supported: ["header"]`.
+//!
+//! An access token carries the scope its login was granted in a `scope` claim. `GET
+//! /tasks` needs `tasks:read`; creating, completing and deleting need `tasks:write`. A token
+//! without the scope gets 403 `{"error": "insufficient_scope"}` and `WWW-Authenticate:
+//! Bearer error="insufficient_scope", scope="<the scope needed>", error_description="...",
+//! resource_metadata="..."`, counted in [`ServerStats::insufficient_scope_responses`]. A
+//! token issued without a scope (the JSON login, an OAuth login that asked for none) holds
+//! every scope. [`ServerConfig::refuse_every_scope`] makes every such route refuse every
+//! token, to test that a client's step-up ends.
 //!
 //! # Tokens
 //!
 //! Both tokens are HS256 JWTs, each kind signed with its own 256-bit key drawn from the
 //! operating system's CSPRNG at start (never stored, logged or reused by another server), so
 //! an access token is no refresh token and the other way round. Claims: `sub` (username),
-//! `iat`, `exp`, a unique `jti`, `type` (`"access"` or `"refresh"`) and, in refresh tokens,
-//! `family`: the login they descend from. Every request verifies signature, type, expiry and
+//! `iat`, `exp`, a unique `jti`, `type` (`"access"` or `"refresh"`), in access tokens
+//! `scope` when the login was granted one, and in refresh tokens `family`: the login they
+//! descend from. Every request verifies signature, type, expiry and
 //! revocation.
 //!
 //! - **Lifetimes** come from [`ServerConfig`] in whole seconds: rounded up, at least 1 s.
@@ -63,7 +85,8 @@
 //! (`client_secret_basic`, id and secret form-urlencoded first), with `client_id` and
 //! `client_secret` in the form (`client_secret_post`), with `client_assertion_type=
 //! urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and a `client_assertion` signed
-//! by one of its keys (`private_key_jwt`, RFC 7523 §2.2: `iss` = `sub` = the client id), or,
+//! by one of its keys (`private_key_jwt`, RFC 7523 §2.2: `iss` = `sub` = the client id,
+//! `aud` the token endpoint's URL or the issuer), or,
 //! when public, sends its `client_id` alone (`none`). Two methods at once are
 //! `invalid_request`; an unknown client, a wrong or missing secret or assertion, or a
 //! secret for a public client is `invalid_client` (401, `WWW-Authenticate: Basic
@@ -79,6 +102,7 @@
 //! | `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628) | `device_code` | a new session for the user who approved |
 //! | `urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523 §2.1) | `assertion`, optional `scope`; client authentication optional | an access token alone, for the assertion's `sub` |
 //! | `refresh_token` (§6) | `refresh_token`, optional narrower `scope` | the next pair: rotation as `/auth/refresh`, reuse revokes the session |
+//! | `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693) | `subject_token` (a live access token of this server) and its `subject_token_type` (`access_token` or `jwt`), optional `actor_token` and `actor_token_type`, `requested_token_type`, `audience`, `resource` (an absolute URI, else `invalid_target`), `scope` | an access token alone for the subject, with `aud` (the resource, else the audience), `scope`, and `act: {"sub"}` for an actor; `issued_token_type` in the answer |
 //!
 //! A token answer is `{"access_token", "token_type": "Bearer", "expires_in",
 //! "refresh_token", "scope"}` (`scope` only when the login asked for one) with
@@ -137,6 +161,36 @@
 //! below (always on the base URL), `grant_types_supported`,
 //! `token_endpoint_auth_methods_supported`, `response_types_supported`.
 //!
+//! # Client registration
+//!
+//! **`POST /oauth/register`** (RFC 7591, open: no initial access token) takes a JSON object
+//! of client metadata: `redirect_uris`, `client_name`, `grant_types` (default
+//! `["authorization_code"]`; the grants `/oauth/token` serves but `jwt-bearer`),
+//! `response_types` (`["code"]`), `token_endpoint_auth_method` (`none` for a public client;
+//! `client_secret_basic`, the default, or `client_secret_post` for one that gets a secret),
+//! `application_type` (`web`, the default, or `native`) and `scope`; other members are
+//! ignored. It answers 201 (`Cache-Control: no-store`) with `client_id`, `client_secret`
+//! and `client_secret_expires_at: 0` (never) for a confidential client,
+//! `client_id_issued_at`, and the metadata as registered; or 400 `invalid_redirect_uri`
+//! (a redirect URI that is not absolute, has a fragment, or is neither `https` nor
+//! `http://127.0.0.1`; none for the `authorization_code` grant) or
+//! `invalid_client_metadata` (anything else wrong, or a body that is not a JSON object).
+//! Each registration counts in [`ServerStats::client_registrations`]. A registered client
+//! is known at once to every `/oauth/...` route, until the server stops; at
+//! `/oauth/authorize` it may use its registered redirect URIs only, a loopback one on any
+//! port (RFC 8252 §7.3).
+//!
+//! **Client ID Metadata Documents**: a `client_id` that is an `https` URL, or an `http`
+//! one on 127.0.0.1 (this server runs tests on one host), at `/oauth/authorize` or
+//! `/oauth/token` is fetched (no redirects, 5 s, at most 64 KiB) the first time the server
+//! sees it, counted in [`ServerStats::client_metadata_document_fetches`], and kept until the
+//! server stops. The document must be a JSON object whose `client_id` is that URL, with
+//! `redirect_uris` (held like a registered client's) and `token_endpoint_auth_method`
+//! `none` or absent: the client is public. A document that cannot be fetched or does not
+//! fit is a 400 `invalid_request` at `/oauth/authorize` and `invalid_client` at
+//! `/oauth/token`. The metadata says `registration_endpoint` and
+//! `client_id_metadata_document_supported: true`.
+//!
 //! # Not for production
 //!
 //! State lives in memory; passwords and client secrets are plain configuration; the admin
@@ -160,6 +214,7 @@ mod authorization_codes;
 mod authorize;
 mod bearer;
 mod body;
+mod client_metadata_document;
 mod clock;
 mod config;
 mod device;
@@ -173,6 +228,9 @@ mod oauth_clients;
 mod oauth_errors;
 mod oauth_token;
 mod pkce;
+mod protected_resource;
+mod registration;
+mod resource_indicator;
 mod revoke;
 mod router;
 mod running;
@@ -182,13 +240,15 @@ mod state;
 mod stats;
 mod task_routes;
 mod tasks;
+mod token_exchange;
 mod tokens;
 
 pub use clock::Clock;
-pub use config::ServerConfig;
+pub use config::{RedirectIss, ServerConfig};
 pub use oauth_clients::{
     DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID,
     OAuthClient,
 };
+pub use resource_indicator::ResourceRequest;
 pub use running::{RunningServer, start, start_on, start_with_clock};
 pub use stats::ServerStats;

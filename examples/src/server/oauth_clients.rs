@@ -3,7 +3,9 @@
 // Output: `OAuthClient` (the public configuration type), the registry with each client's
 // parsed public keys, and which client a request authenticated as, or `invalid_client`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 use std::{fmt, io};
 
 use axum::http::HeaderMap;
@@ -49,6 +51,11 @@ pub struct OAuthClient {
     /// app listens on a port it gets from the system). On for [`public`](Self::public)
     /// clients. No other redirect URI is ever accepted.
     pub loopback_redirects: bool,
+    /// Redirect URIs `/oauth/authorize` accepts for this client, as registered: exactly,
+    /// except that the port of a loopback URI (`http://127.0.0.1/...`) may be any (RFC
+    /// 8252 §7.3). Empty for the configured clients, which use
+    /// [`loopback_redirects`](Self::loopback_redirects).
+    pub redirect_uris: Vec<String>,
     /// Public keys, PEM (`-----BEGIN PUBLIC KEY-----`, RSA for RS256 or EC P-256 for
     /// ES256), that verify this client's JWTs: `private_key_jwt` client assertions and JWT
     /// bearer grant assertions (RFC 7523). A key that does not parse stops the server from
@@ -67,6 +74,7 @@ impl OAuthClient {
             id: id.into(),
             secret: Some(secret.into()),
             loopback_redirects: false,
+            redirect_uris: Vec::new(),
             jwt_public_keys: Vec::new(),
             service_account: None,
         }
@@ -80,6 +88,7 @@ impl OAuthClient {
             id: id.into(),
             secret: None,
             loopback_redirects: true,
+            redirect_uris: Vec::new(),
             jwt_public_keys: Vec::new(),
             service_account: None,
         }
@@ -97,6 +106,7 @@ impl OAuthClient {
             id: id.into(),
             secret: None,
             loopback_redirects: false,
+            redirect_uris: Vec::new(),
             jwt_public_keys: public_keys_pem.into_iter().map(Into::into).collect(),
             service_account: None,
         }
@@ -114,6 +124,7 @@ impl fmt::Debug for OAuthClient {
             .field("id", &self.id)
             .field("confidential", &self.is_confidential())
             .field("loopback_redirects", &self.loopback_redirects)
+            .field("redirect_uris", &self.redirect_uris)
             .field("jwt_public_keys", &self.jwt_public_keys.len())
             .field("service_account", &self.service_account)
             .finish_non_exhaustive()
@@ -126,8 +137,12 @@ struct Registered {
     keys: Vec<VerifyingKey>,
 }
 
-/// The configured clients by id.
-pub(crate) struct ClientRegistry(HashMap<String, Registered>);
+/// The configured clients by id, and the clients added while the server runs (dynamic
+/// registration, client ID metadata documents), which never have keys.
+pub(crate) struct ClientRegistry {
+    configured: HashMap<String, Registered>,
+    added: Mutex<HashMap<String, OAuthClient>>,
+}
 
 impl ClientRegistry {
     /// Fails when a configured public key is not an RSA or EC public key in PEM.
@@ -152,16 +167,35 @@ impl ClientRegistry {
             let client = client.clone();
             registry.insert(client.id.clone(), Registered { client, keys });
         }
-        Ok(Self(registry))
+        Ok(Self {
+            configured: registry,
+            added: Mutex::default(),
+        })
     }
 
+    /// A configured client (the only ones with keys).
     pub(crate) fn get(&self, id: &str) -> Option<&OAuthClient> {
-        self.0.get(id).map(|registered| &registered.client)
+        self.configured.get(id).map(|registered| &registered.client)
+    }
+
+    /// A configured or an added client.
+    pub(crate) fn find(&self, id: &str) -> Option<Cow<'_, OAuthClient>> {
+        if let Some(client) = self.get(id) {
+            return Some(Cow::Borrowed(client));
+        }
+        let added = self.added.lock().unwrap_or_else(PoisonError::into_inner);
+        added.get(id).cloned().map(Cow::Owned)
+    }
+
+    /// Adds (or replaces) a client that has no keys.
+    pub(crate) fn add(&self, client: OAuthClient) {
+        let mut added = self.added.lock().unwrap_or_else(PoisonError::into_inner);
+        added.insert(client.id.clone(), client);
     }
 
     /// The public keys that verify JWTs of client `id`.
     pub(crate) fn keys(&self, id: &str) -> &[VerifyingKey] {
-        self.0
+        self.configured
             .get(id)
             .map_or(&[], |registered| registered.keys.as_slice())
     }
@@ -178,7 +212,7 @@ impl ClientRegistry {
         &self,
         headers: &HeaderMap,
         form: &Form,
-    ) -> Result<Option<&OAuthClient>, OAuthError> {
+    ) -> Result<Option<Cow<'_, OAuthClient>>, OAuthError> {
         let basic = basic_credentials(headers)?;
         let body_secret = form.get("client_secret");
         if basic.is_some() && body_secret.is_some() {
@@ -207,7 +241,7 @@ impl ClientRegistry {
             },
         };
         let client = self
-            .get(&id)
+            .find(&id)
             .ok_or(OAuthError::invalid_client("unknown client"))?;
         match (&client.secret, secret) {
             (Some(expected), Some(given)) if same_secret(expected, &given) => Ok(Some(client)),

@@ -12,7 +12,8 @@ use serde_json::json;
 /// client authentication names the scheme the client may use).
 pub(crate) const CLIENT_CHALLENGE: &str = "Basic realm=\"freshtoken reference server\"";
 
-/// The error codes of RFC 6749 §5.2, RFC 8628 §3.5 and RFC 7009 §2.2.1 this server answers.
+/// The error codes of RFC 6749 §5.2, RFC 8628 §3.5, RFC 7009 §2.2.1 and RFC 8707 §2 this
+/// server answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OAuthErrorCode {
     /// 400: a parameter is missing, repeated, malformed, or not allowed here.
@@ -37,6 +38,13 @@ pub(crate) enum OAuthErrorCode {
     ExpiredToken,
     /// 500: the server could not sign a token.
     ServerError,
+    /// 400: dynamic client registration (RFC 7591 §3.2.2): a redirect URI is not allowed.
+    InvalidRedirectUri,
+    /// 400: dynamic client registration: other client metadata is not allowed.
+    InvalidClientMetadata,
+    /// 400, or an authorization redirect: the `resource` is not an absolute URI, or not
+    /// the grant's (RFC 8707 §2).
+    InvalidTarget,
 }
 
 impl OAuthErrorCode {
@@ -54,6 +62,9 @@ impl OAuthErrorCode {
             Self::SlowDown => "slow_down",
             Self::ExpiredToken => "expired_token",
             Self::ServerError => "server_error",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
+            Self::InvalidTarget => "invalid_target",
         }
     }
 

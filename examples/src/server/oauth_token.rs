@@ -11,14 +11,17 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
+use super::client_metadata_document;
 use super::device_routes::{DEVICE_CODE_GRANT, device_code_grant};
 use super::form::Form;
 use super::jwt_bearer::{JWT_BEARER_GRANT, jwt_bearer_grant};
 use super::oauth_clients::OAuthClient;
 use super::oauth_errors::{OAuthError, OAuthErrorCode};
 use super::pkce;
+use super::resource_indicator::{checked_resource, granted_resource};
 use super::sessions::{RefreshError, TokenPair};
 use super::state::Shared;
+use super::token_exchange::{TOKEN_EXCHANGE_GRANT, token_exchange_grant};
 use super::tokens::TokenType;
 
 /// What a successful grant issued.
@@ -47,13 +50,23 @@ pub(crate) async fn token(
 ) -> Result<Response, OAuthError> {
     let form = Form::parse(&headers, body)?;
     let grant_type = form.require("grant_type", "grant_type is missing")?;
+    if let Some(client_id) = form.get("client_id") {
+        client_metadata_document::resolve(&state, client_id)
+            .await
+            .map_err(OAuthError::invalid_client)?;
+    }
+    state
+        .resource_requests
+        .record(grant_type, form.get("resource"));
     let client = state.authenticate_client(&headers, &form)?;
+    let client = client.as_deref();
     let issued = match grant_type {
         "password" => password_grant(&state, required(client)?, &form)?,
         "refresh_token" => refresh_grant(&state, required(client)?, &form)?,
         "authorization_code" => pkce::code_grant(&state, required(client)?, &form)?,
         DEVICE_CODE_GRANT => device_code_grant(&state, required(client)?, &form)?,
         JWT_BEARER_GRANT => jwt_bearer_grant(&state, client, &form)?,
+        TOKEN_EXCHANGE_GRANT => return token_exchange_grant(&state, required(client)?, &form),
         _ => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
@@ -76,13 +89,14 @@ fn password_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<I
     let username = form.require("username", "username is missing")?;
     let password = form.require("password", "password is missing")?;
     let scope = form.get("scope").map(checked_scope).transpose()?;
+    let resource = checked_resource(form)?;
     if !state.password_matches(username, password) {
         tracing::info!(user = %username, client = %client.id, "password grant refused");
         return Err(OAuthError::invalid_grant("wrong username or password"));
     }
     let pair = state
         .sessions()
-        .login_as(&state.signer, username, Some(&client.id), scope)
+        .login_for(&state.signer, username, Some(&client.id), scope, resource)
         .map_err(|error| OAuthError::signing_failed(&error))?;
     state.counters.issued_pair(true);
     tracing::info!(user = %username, client = %client.id, "password grant");
@@ -98,8 +112,11 @@ fn refresh_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<Is
         .verify(TokenType::Refresh, token)
         .map_err(|rejected| OAuthError::invalid_grant(rejected.describe()))?;
     let narrower = form.get("scope").map(checked_scope).transpose()?;
+    let resource = checked_resource(form)?;
     let outcome = {
         let mut sessions = state.sessions();
+        // RFC 8707 §2: a refresh is for the resource of its grant, or for none named.
+        granted_resource(sessions.granted_resource(&claims.jti), resource)?;
         if let Some(narrower) = narrower
             && !within(narrower, sessions.granted_scope(&claims.jti))
         {
@@ -107,9 +124,9 @@ fn refresh_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<Is
                 "the requested scope exceeds the scope of the login",
             ));
         }
-        sessions.refresh_as(&state.signer, &claims, Some(&client.id))
+        sessions.refresh_as(&state.signer, &claims, Some(&client.id), narrower)
     };
-    let mut pair = match outcome {
+    let pair = match outcome {
         Ok(pair) => pair,
         Err(RefreshError::Revoked) => {
             tracing::info!(user = %claims.sub, client = %client.id, "refresh refused: revoked");
@@ -138,9 +155,6 @@ fn refresh_grant(state: &Shared, client: &OAuthClient, form: &Form) -> Result<Is
     };
     state.counters.issued_pair(false);
     tracing::info!(user = %claims.sub, client = %client.id, "refresh token grant");
-    if let Some(narrower) = narrower {
-        pair.scope = Some(narrower.to_owned());
-    }
     Ok(pair.into())
 }
 
@@ -194,8 +208,8 @@ mod tests {
 
     #[test]
     fn scopes_follow_rfc_6749_section_3_3() {
-        assert!(checked_scope("tasks.read tasks.write").is_ok());
-        assert!(checked_scope("tasks.read  tasks.write").is_err());
+        assert!(checked_scope("tasks:read tasks:write").is_ok());
+        assert!(checked_scope("tasks:read  tasks:write").is_err());
         assert!(checked_scope("a\"b").is_err());
         assert!(checked_scope(" a").is_err());
     }

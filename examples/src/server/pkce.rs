@@ -11,6 +11,7 @@ use super::form::Form;
 use super::oauth_clients::OAuthClient;
 use super::oauth_errors::OAuthError;
 use super::oauth_token::Issued;
+use super::resource_indicator::{checked_resource, granted_resource};
 use super::secrets::same_secret;
 use super::state::Shared;
 
@@ -59,13 +60,15 @@ pub(crate) fn code_grant(
     if !is_pkce_string(verifier) || !same_secret(&grant.challenge, &s256(verifier)) {
         return refuse("code_verifier does not match the code_challenge");
     }
+    let resource = granted_resource(grant.resource.as_deref(), checked_resource(form)?)?;
     let pair = state
         .sessions()
-        .login_as(
+        .login_for(
             &state.signer,
             &grant.user,
             Some(&client.id),
             grant.scope.as_deref(),
+            resource.as_deref(),
         )
         .map_err(|error| OAuthError::signing_failed(&error))?;
     state.counters.issued_pair(true);

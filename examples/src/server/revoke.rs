@@ -28,7 +28,8 @@ pub(crate) async fn revoke(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, OAuthError> {
     let form = Form::parse(&headers, body)?;
-    let client = required(state.authenticate_client(&headers, &form)?)?;
+    let client = state.authenticate_client(&headers, &form)?;
+    let client = required(client.as_deref())?;
     let token = form.require("token", "token is missing")?;
     let outcome = if let Ok(claims) = state.signer.verify(TokenType::Refresh, token) {
         state

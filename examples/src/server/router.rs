@@ -5,6 +5,8 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use super::errors::ApiError;
+use super::protected_resource::{self, RESOURCE_METADATA_PATH};
+use super::registration;
 use super::state::Shared;
 use super::{
     admin_routes, auth_routes, authorize, device_routes, metadata, oauth_token, revoke, task_routes,
@@ -18,6 +20,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/oauth/authorize", get(authorize::authorize))
         .route("/oauth/token", post(oauth_token::token))
         .route("/oauth/revoke", post(revoke::revoke))
+        .route("/oauth/register", post(registration::register))
         .route(
             "/oauth/device_authorization",
             post(device_routes::device_authorization),
@@ -29,6 +32,7 @@ pub(crate) fn router(state: Shared) -> Router {
             get(metadata::metadata),
         )
         .route("/.well-known/openid-configuration", get(metadata::metadata))
+        .route(RESOURCE_METADATA_PATH, get(protected_resource::metadata))
         .route("/tasks", get(task_routes::list).post(task_routes::create))
         .route("/tasks/{id}", axum::routing::delete(task_routes::delete))
         .route("/tasks/{id}/complete", post(task_routes::complete))

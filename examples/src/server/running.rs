@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::clock::Clock;
 use super::config::ServerConfig;
+use super::resource_indicator::ResourceRequest;
 use super::router::router;
 use super::state::{AppState, Shared};
 use super::stats::ServerStats;
@@ -103,6 +104,13 @@ impl RunningServer {
     #[must_use]
     pub fn stats(&self) -> ServerStats {
         self.state.counters.snapshot()
+    }
+
+    /// What every request to `/oauth/authorize`, `/oauth/device_authorization` and
+    /// `/oauth/token` carried as its `resource` (RFC 8707), in the order they came.
+    #[must_use]
+    pub fn resource_requests(&self) -> Vec<ResourceRequest> {
+        self.state.resource_requests.snapshot()
     }
 
     /// Stops the server and waits until it has closed, at most 5 s for requests still in

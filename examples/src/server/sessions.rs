@@ -73,6 +73,8 @@ struct Family {
     client: Option<String>,
     /// The scope granted at login.
     scope: Option<String>,
+    /// The resource (RFC 8707) granted at login: the `aud` of its access tokens.
+    resource: Option<String>,
     /// The `exp` of its newest refresh token: after it, the family can be forgotten.
     exp: u64,
     revoked: bool,
@@ -97,6 +99,19 @@ impl Sessions {
         client: Option<&str>,
         scope: Option<&str>,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
+        self.login_for(signer, user, client, scope, None)
+    }
+
+    /// [`login_as`](Self::login_as), for the protected `resource` (RFC 8707): the `aud` of
+    /// every access token of the family.
+    pub(crate) fn login_for(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        client: Option<&str>,
+        scope: Option<&str>,
+        resource: Option<&str>,
+    ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
         self.prune(signer.now());
         let family = signer.new_id();
         self.families.insert(
@@ -105,24 +120,26 @@ impl Sessions {
                 user: user.to_owned(),
                 client: client.map(str::to_owned),
                 scope: scope.map(str::to_owned),
+                resource: resource.map(str::to_owned),
                 exp: 0,
                 revoked: false,
             },
         );
-        self.issue_pair(signer, user, &family)
+        self.issue_pair(signer, user, &family, None)
     }
 
-    /// Issues an access token alone for `user` and OAuth `client` (grants that give no
-    /// refresh token, such as a JWT bearer assertion). Logout and revocation treat it like
-    /// any access token; it belongs to no family.
+    /// Issues an access token alone for `user` and OAuth `client` with `scope` (grants that
+    /// give no refresh token, such as a JWT bearer assertion). Logout and revocation treat
+    /// it like any access token; it belongs to no family.
     pub(crate) fn issue_access_only(
         &mut self,
         signer: &Signer,
         user: &str,
         client: &str,
+        scope: Option<&str>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         self.prune(signer.now());
-        let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
+        let (access_token, access) = signer.issue_with(TokenType::Access, user, None, scope, None)?;
         self.access.insert(
             access.jti,
             AccessRecord {
@@ -136,6 +153,30 @@ impl Sessions {
         Ok(access_token)
     }
 
+    /// Issues an access token alone for `user` and OAuth `client` with `extra` claims (the
+    /// token exchange grant), recorded like [`issue_access_only`](Self::issue_access_only)'s.
+    pub(crate) fn issue_exchanged(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        client: &str,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.prune(signer.now());
+        let (access_token, jti, exp) = signer.issue_access_with(user, extra)?;
+        self.access.insert(
+            jti,
+            AccessRecord {
+                user: user.to_owned(),
+                client: Some(client.to_owned()),
+                family: signer.new_id(),
+                exp,
+                revoked: false,
+            },
+        );
+        Ok(access_token)
+    }
+
     /// Spends the refresh token with `claims` (verified by [`Signer::verify`]) and issues
     /// the next pair of its family (`/auth/refresh`: only families of `/auth/login`).
     pub(crate) fn refresh(
@@ -143,17 +184,19 @@ impl Sessions {
         signer: &Signer,
         claims: &Claims,
     ) -> Result<TokenPair, RefreshError> {
-        self.refresh_as(signer, claims, None)
+        self.refresh_as(signer, claims, None, None)
     }
 
     /// Spends the refresh token with `claims` (verified by [`Signer::verify`]) for OAuth
     /// `client` (`None`: `/auth/refresh`) and issues the next pair of its family. A token
-    /// spent before revokes the family.
+    /// spent before revokes the family. `narrower`: the scope of the new access token, within
+    /// the login's (checked by the caller); `None`: the login's.
     pub(crate) fn refresh_as(
         &mut self,
         signer: &Signer,
         claims: &Claims,
         client: Option<&str>,
+        narrower: Option<&str>,
     ) -> Result<TokenPair, RefreshError> {
         self.prune(signer.now());
         let Some(record) = self.refresh.get_mut(&claims.jti) else {
@@ -174,7 +217,7 @@ impl Sessions {
         }
         record.used = true;
         let (user, family_id) = (family.user.clone(), record.family.clone());
-        self.issue_pair(signer, &user, &family_id)
+        self.issue_pair(signer, &user, &family_id, narrower)
             .map_err(RefreshError::Signing)
     }
 
@@ -184,10 +227,10 @@ impl Sessions {
         self.families.get(family)?.scope.as_deref()
     }
 
-    /// The scope granted at the login that issued the access token `jti`.
-    pub(crate) fn access_scope(&self, jti: &str) -> Option<&str> {
-        let family = self.access.get(jti)?.family.as_str();
-        self.families.get(family)?.scope.as_deref()
+    /// The resource granted to the login the refresh token `jti` descends from.
+    pub(crate) fn granted_resource(&self, jti: &str) -> Option<&str> {
+        let family = self.refresh.get(jti)?.family.as_str();
+        self.families.get(family)?.resource.as_deref()
     }
 
     /// Whether the access token with `claims` (verified by [`Signer::verify`]) is still
@@ -271,14 +314,26 @@ impl Sessions {
         signer: &Signer,
         user: &str,
         family: &str,
+        narrower: Option<&str>,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
-        let (access_token, access) = signer.issue(TokenType::Access, user, None)?;
-        let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
-        let (client, scope) = self
+        let resource = self
+            .families
+            .get(family)
+            .and_then(|family| family.resource.clone());
+        let (client, granted) = self
             .families
             .get(family)
             .map(|family| (family.client.clone(), family.scope.clone()))
             .unwrap_or_default();
+        let scope = narrower.map(str::to_owned).or(granted);
+        let (access_token, access) = signer.issue_with(
+            TokenType::Access,
+            user,
+            None,
+            scope.as_deref(),
+            resource.as_deref(),
+        )?;
+        let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
         self.access.insert(
             access.jti,
             AccessRecord {

@@ -3,6 +3,7 @@
 // sessions, pending authorization codes and device authorizations, seen assertions, tasks
 // and counters.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -12,12 +13,13 @@ use axum::http::HeaderMap;
 
 use super::authorization_codes::AuthorizationCodes;
 use super::clock::Clock;
-use super::config::{ServerConfig, whole_seconds};
+use super::config::{RedirectIss, ServerConfig, whole_seconds};
 use super::device::DeviceGrants;
 use super::form::Form;
 use super::jwt_bearer::{SeenAssertions, authenticate_with_assertion};
 use super::oauth_clients::{ClientRegistry, OAuthClient};
 use super::oauth_errors::OAuthError;
+use super::resource_indicator::ResourceRequests;
 use super::secrets::same_secret;
 use super::sessions::Sessions;
 use super::stats::Counters;
@@ -39,6 +41,8 @@ pub(crate) struct AppState {
     /// [`ServerConfig::auto_consent_user`].
     pub(crate) auto_consent_user: Option<String>,
     pub(crate) authorization_code_ttl: Duration,
+    /// [`ServerConfig::refuse_every_scope`].
+    pub(crate) refuse_every_scope: bool,
     codes: Mutex<AuthorizationCodes>,
     /// [`ServerConfig::device_code_ttl`], in whole seconds.
     pub(crate) device_code_ttl: Duration,
@@ -50,6 +54,10 @@ pub(crate) struct AppState {
     sessions: Mutex<Sessions>,
     tasks: Mutex<Tasks>,
     pub(crate) counters: Counters,
+    /// [`ServerConfig::redirect_iss`].
+    redirect_iss: RedirectIss,
+    /// What each authorization, device and token request carried as `resource`.
+    pub(crate) resource_requests: ResourceRequests,
 }
 
 impl AppState {
@@ -63,6 +71,7 @@ impl AppState {
             clients: ClientRegistry::new(&config.clients)?,
             auto_consent_user: config.auto_consent_user.clone(),
             authorization_code_ttl: config.authorization_code_ttl,
+            refuse_every_scope: config.refuse_every_scope,
             codes: Mutex::default(),
             device_code_ttl: Duration::from_secs(whole_seconds(config.device_code_ttl)),
             device_poll_interval: Duration::from_secs(config.device_poll_interval.as_secs()),
@@ -72,6 +81,8 @@ impl AppState {
             sessions: Mutex::default(),
             tasks: Mutex::default(),
             counters: Counters::default(),
+            redirect_iss: config.redirect_iss.clone(),
+            resource_requests: ResourceRequests::default(),
         }))
     }
 
@@ -86,6 +97,15 @@ impl AppState {
     /// The URL of `path` on this server (`path` starts with `/`).
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// The `iss` of authorization redirects, if they carry one.
+    pub(crate) fn redirect_iss(&self) -> Option<&str> {
+        match &self.redirect_iss {
+            RedirectIss::Issuer => Some(&self.issuer),
+            RedirectIss::Omitted => None,
+            RedirectIss::Other(iss) => Some(iss),
+        }
     }
 
     pub(crate) fn user_exists(&self, username: &str) -> bool {
@@ -117,9 +137,10 @@ impl AppState {
         &self,
         headers: &HeaderMap,
         form: &Form,
-    ) -> Result<Option<&OAuthClient>, OAuthError> {
+    ) -> Result<Option<Cow<'_, OAuthClient>>, OAuthError> {
         if form.get("client_assertion_type").is_some() || form.get("client_assertion").is_some() {
-            return authenticate_with_assertion(self, headers, form).map(Some);
+            return authenticate_with_assertion(self, headers, form)
+                .map(|c| Some(Cow::Borrowed(c)));
         }
         self.clients.authenticate(headers, form)
     }

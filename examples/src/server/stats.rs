@@ -23,6 +23,16 @@ pub struct ServerStats {
     pub unauthorized_responses: u64,
     /// Refresh tokens presented a second time; each revoked its whole family.
     pub reuse_detected: u64,
+    /// 403 `insufficient_scope` answers: a valid token without the scope a route needs.
+    #[serde(default)]
+    pub insufficient_scope_responses: u64,
+    /// Clients registered at `POST /oauth/register` (RFC 7591).
+    #[serde(default)]
+    pub client_registrations: u64,
+    /// Client ID Metadata Documents fetched (one per URL `client_id` the server has not
+    /// seen before).
+    #[serde(default)]
+    pub client_metadata_document_fetches: u64,
 }
 
 /// The live counters behind [`ServerStats`].
@@ -34,6 +44,9 @@ pub(crate) struct Counters {
     refresh_tokens_issued: AtomicU64,
     unauthorized_responses: AtomicU64,
     reuse_detected: AtomicU64,
+    insufficient_scope_responses: AtomicU64,
+    client_registrations: AtomicU64,
+    client_metadata_document_fetches: AtomicU64,
 }
 
 impl Counters {
@@ -58,6 +71,20 @@ impl Counters {
         self.unauthorized_responses.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn insufficient_scope(&self) {
+        self.insufficient_scope_responses
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn client_registered(&self) {
+        self.client_registrations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn client_metadata_document_fetched(&self) {
+        self.client_metadata_document_fetches
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn reuse_detected(&self) {
         self.reuse_detected.fetch_add(1, Ordering::Relaxed);
     }
@@ -70,6 +97,11 @@ impl Counters {
             refresh_tokens_issued: self.refresh_tokens_issued.load(Ordering::Relaxed),
             unauthorized_responses: self.unauthorized_responses.load(Ordering::Relaxed),
             reuse_detected: self.reuse_detected.load(Ordering::Relaxed),
+            insufficient_scope_responses: self.insufficient_scope_responses.load(Ordering::Relaxed),
+            client_registrations: self.client_registrations.load(Ordering::Relaxed),
+            client_metadata_document_fetches: self
+                .client_metadata_document_fetches
+                .load(Ordering::Relaxed),
         }
     }
 }

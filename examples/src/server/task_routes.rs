@@ -1,6 +1,7 @@
 // Input: Tasks API requests of an authenticated user (`/tasks`, `/tasks/{id}`,
 // `/tasks/{id}/complete`).
-// Output: that user's tasks as JSON, or `not_found` for ids that are not theirs.
+// Output: that user's tasks as JSON, or `not_found` for ids that are not theirs; 403
+// `insufficient_scope` when a scoped token lacks `tasks:read` (listing) or `tasks:write`.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use super::bearer::Bearer;
 use super::body::json_body;
 use super::errors::ApiError;
+use super::protected_resource::{TASKS_READ, TASKS_WRITE};
 use super::state::Shared;
 use super::tasks::Task;
 
@@ -21,8 +23,12 @@ struct NewTask {
 }
 
 /// `GET /tasks`.
-pub(crate) async fn list(State(state): State<Shared>, bearer: Bearer) -> Json<Vec<Task>> {
-    Json(state.tasks().list(&bearer.user))
+pub(crate) async fn list(
+    State(state): State<Shared>,
+    bearer: Bearer,
+) -> Result<Json<Vec<Task>>, ApiError> {
+    bearer.require(&state, TASKS_READ)?;
+    Ok(Json(state.tasks().list(&bearer.user)))
 }
 
 /// `POST /tasks {"title"}`: 201 and the new task.
@@ -32,6 +38,7 @@ pub(crate) async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Task>), ApiError> {
     const EXPECTED: &str = "the body must be a JSON object with a non-empty string field `title`";
+    bearer.require(&state, TASKS_WRITE)?;
     let NewTask { title } = json_body(body, EXPECTED)?;
     if title.trim().is_empty() {
         return Err(ApiError::InvalidRequest(EXPECTED));
@@ -46,6 +53,7 @@ pub(crate) async fn complete(
     bearer: Bearer,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Task>, ApiError> {
+    bearer.require(&state, TASKS_WRITE)?;
     let id = task_id(id)?;
     let task = state.tasks().complete(&bearer.user, id);
     task.map(Json).ok_or(ApiError::NotFound)
@@ -57,6 +65,7 @@ pub(crate) async fn delete(
     bearer: Bearer,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
+    bearer.require(&state, TASKS_WRITE)?;
     let id = task_id(id)?;
     let deleted = state.tasks().delete(&bearer.user, id);
     deleted

@@ -33,6 +33,13 @@ pub(crate) struct Claims {
     /// The login a refresh token descends from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) family: Option<String>,
+    /// The scope granted to an access token (RFC 9068 §2.2.3: space-separated), for the
+    /// resource routes to check; absent when the login asked for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) scope: Option<String>,
+    /// The resource (RFC 8707) an access token is for, when its grant named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) aud: Option<String>,
 }
 
 /// Why a token does not verify; the text is safe to send back (it quotes nothing).
@@ -124,6 +131,19 @@ impl Signer {
         sub: &str,
         family: Option<&str>,
     ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
+        self.issue_with(token_type, sub, family, None, None)
+    }
+
+    /// [`issue`](Self::issue), with a `scope` claim when `scope` is given and `aud` (the
+    /// resource the token is for) when `aud` is.
+    pub(crate) fn issue_with(
+        &self,
+        token_type: TokenType,
+        sub: &str,
+        family: Option<&str>,
+        scope: Option<&str>,
+        aud: Option<&str>,
+    ) -> Result<(String, Claims), jsonwebtoken::errors::Error> {
         let now = self.now();
         let (keys, ttl) = match token_type {
             TokenType::Access => (&self.access, self.access_ttl),
@@ -136,9 +156,39 @@ impl Signer {
             jti: self.new_id(),
             token_type,
             family: family.map(str::to_owned),
+            scope: scope.map(str::to_owned),
+            aud: aud.map(str::to_owned),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)?;
         Ok((token, claims))
+    }
+
+    /// Signs a new access token for `sub` with the claims of [`issue`](Self::issue)'s and
+    /// `extra` besides (an exchanged token's `aud`, `scope`, `act`), which take the place of
+    /// any claim of the same name; answers the token, its `jti` and its `exp`.
+    pub(crate) fn issue_access_with(
+        &self,
+        sub: &str,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(String, String, u64), jsonwebtoken::errors::Error> {
+        let now = self.now();
+        let (jti, exp) = (
+            self.new_id(),
+            ceil_seconds(now).saturating_add(self.access_ttl),
+        );
+        let mut payload = serde_json::Map::new();
+        payload.insert("sub".into(), sub.into());
+        payload.insert("exp".into(), exp.into());
+        payload.insert("iat".into(), now.as_secs().into());
+        payload.insert("jti".into(), jti.clone().into());
+        payload.insert("type".into(), "access".into());
+        payload.extend(extra);
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &payload,
+            &self.access.encoding,
+        )?;
+        Ok((token, jti, exp))
     }
 
     /// The claims of `token` if it is a `token_type` token signed by this server and not

@@ -22,7 +22,7 @@ async fn start(oauth: &Oauth, auth: ClientAuth<'_>) -> Started {
         .post_form(
             "/oauth/device_authorization",
             auth,
-            &[("scope", "tasks.read")],
+            &[("scope", "tasks:read")],
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{answer:?}");

@@ -65,7 +65,7 @@ async fn grant(oauth: &Oauth, assertion: &str) -> Answer {
     let params = [
         ("grant_type", GRANT),
         ("assertion", assertion),
-        ("scope", "tasks.read"),
+        ("scope", "tasks:read"),
     ];
     oauth.token(ClientAuth::Anonymous, &params).await
 }
@@ -85,7 +85,7 @@ async fn the_jwt_bearer_grant_issues_an_access_token_for_rs256_and_es256() {
         refresh, "",
         "no refresh token: a new assertion gets a new token"
     );
-    assert_eq!(answer.body["scope"], "tasks.read");
+    assert_eq!(answer.body["scope"], "tasks:read");
     assert_eq!(oauth.tasks_status(&access).await, StatusCode::OK);
 
     let es256 = sign(

@@ -29,7 +29,7 @@ fn request() -> Vec<(&'static str, &'static str)> {
         ("state", "af0ifjsldkj"),
         ("code_challenge", CHALLENGE),
         ("code_challenge_method", "S256"),
-        ("scope", "tasks.read"),
+        ("scope", "tasks:read"),
     ]
 }
 
@@ -87,7 +87,7 @@ async fn the_code_flow_logs_the_consenting_user_in_and_refreshes_with_rotation()
 
     let answer = exchange(&oauth, CLI, &code, VERIFIER).await;
     let (access, refresh) = answer.tokens();
-    assert_eq!(answer.body["scope"], "tasks.read");
+    assert_eq!(answer.body["scope"], "tasks:read");
     assert_eq!(subject(&access), "alice");
     assert_eq!(oauth.tasks_status(&access).await, StatusCode::OK);
 

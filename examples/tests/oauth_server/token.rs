@@ -18,13 +18,13 @@ async fn the_password_grant_answers_rfc_6749_tokens_that_work_on_the_tasks_api()
         ("grant_type", "password"),
         ("username", "alice"),
         ("password", "wonderland"),
-        ("scope", "tasks.read tasks.write"),
+        ("scope", "tasks:read tasks:write"),
     ];
     for auth in [BACKEND, ClientAuth::Body(BACKEND_ID, BACKEND_SECRET), CLI] {
         let answer = oauth.token(auth, &params).await;
         let (access, refresh) = answer.tokens();
         assert!(!refresh.is_empty(), "{answer:?}");
-        assert_eq!(answer.body["scope"], "tasks.read tasks.write", "{answer:?}");
+        assert_eq!(answer.body["scope"], "tasks:read tasks:write", "{answer:?}");
         assert_eq!(oauth.tasks_status(&access).await, StatusCode::OK);
     }
     let stats = oauth.server.stats();
@@ -237,7 +237,7 @@ async fn a_refresh_may_narrow_the_scope_but_not_widen_it() {
                 ("grant_type", "password"),
                 ("username", "alice"),
                 ("password", "wonderland"),
-                ("scope", "tasks.read tasks.write"),
+                ("scope", "tasks:read tasks:write"),
             ],
         )
         .await;
@@ -245,7 +245,7 @@ async fn a_refresh_may_narrow_the_scope_but_not_widen_it() {
     let wider = [
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh1.as_str()),
-        ("scope", "tasks.read admin"),
+        ("scope", "tasks:read admin"),
     ];
     let refused = oauth.token(BACKEND, &wider).await;
     refused.assert_error(StatusCode::BAD_REQUEST, "invalid_scope", &[&refresh1]);
@@ -254,15 +254,15 @@ async fn a_refresh_may_narrow_the_scope_but_not_widen_it() {
     let narrower = [
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh1.as_str()),
-        ("scope", "tasks.read"),
+        ("scope", "tasks:read"),
     ];
     let answer = oauth.token(BACKEND, &narrower).await;
     let (_, refresh2) = answer.tokens();
-    assert_eq!(answer.body["scope"], "tasks.read");
+    assert_eq!(answer.body["scope"], "tasks:read");
     // The session keeps the scope of its login.
     let answer = oauth.refresh(BACKEND, &refresh2).await;
     answer.tokens();
-    assert_eq!(answer.body["scope"], "tasks.read tasks.write");
+    assert_eq!(answer.body["scope"], "tasks:read tasks:write");
 }
 
 #[test]

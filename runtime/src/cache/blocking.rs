@@ -69,6 +69,19 @@ impl<S: TokenSource> TokenCache<S> {
             .unwrap_or_else(|| Err(AuthErrorKind::RefreshNotRunning(limit).into()))
     }
 
+    /// [`step_up_for`](Self::step_up_for) waited for on this thread: the second attempt of a
+    /// blocking `#[refresh_token]` fn after a 403 `insufficient_scope`.
+    pub(crate) fn blocking_step_up(
+        &self,
+        used: &Token,
+        scopes: Vec<String>,
+    ) -> Result<Arc<Token>, AuthError> {
+        refuse_in_runtime()?;
+        let limit = longest_wait(&self.shared.config);
+        block_on(self.step_up_for(used, scopes), limit)
+            .unwrap_or_else(|| Err(AuthErrorKind::RefreshNotRunning(limit).into()))
+    }
+
     /// [`close`](Self::close) for code with no tokio runtime: waits, on this thread, for a
     /// refresh under way and its save to the store, then closes the cache. A CLI with a plain
     /// `fn main` calls it before returning, so a refresh token the server has just rotated is

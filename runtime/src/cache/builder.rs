@@ -115,6 +115,23 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
         self
     }
 
+    /// Makes this the cache of one protected resource's tokens (the `resource` of RFC 8707,
+    /// such as an MCP server's URL), so that two resources never share a token:
+    ///
+    /// - a token the source returns without a resource is marked as this one's; one for
+    ///   another resource fails the refresh (the source is set up for another resource);
+    /// - a token in the store for another resource is never served: the refresh fails with
+    ///   a store error that says to give each resource its own store entry (a `FileStore`
+    ///   path, a `RedisStore` prefix). One saved without a resource (by an older version, or
+    ///   a cache without this setting) is replaced.
+    ///
+    /// [`ProtectedResource::pkce_cache`](crate::oauth::resource::ProtectedResource::pkce_cache)
+    /// sets it.
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.config.resource = Some(resource.into());
+        self
+    }
+
     /// A token to start with, for example one the program was handed or saved by an earlier
     /// run. It is newer than what the store holds: on first use it is saved to the store
     /// (under the store's lock) and served, or, if it has expired, its refresh token is used

@@ -14,6 +14,8 @@ pub(crate) struct Config {
     pub(crate) backoff_max: Duration,
     pub(crate) store_timeout: Duration,
     pub(crate) min_refresh_interval: Duration,
+    /// The protected resource (RFC 8707) this cache's tokens are for, if it is one resource's.
+    pub(crate) resource: Option<String>,
 }
 
 impl Default for Config {
@@ -26,6 +28,7 @@ impl Default for Config {
             backoff_max: Duration::from_secs(60),
             store_timeout: Duration::from_secs(10),
             min_refresh_interval: Duration::from_secs(1),
+            resource: None,
         }
     }
 }

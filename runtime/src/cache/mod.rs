@@ -20,6 +20,8 @@ mod limit_tests;
 mod outage_tests;
 mod own_runtime;
 mod refresh;
+#[cfg(test)]
+mod resource_tests;
 mod save_again;
 mod schedule;
 mod stats;

@@ -226,6 +226,11 @@ async fn read_store<S>(
     store_seen: &mut Option<Arc<Token>>,
 ) -> Result<StoreHolds, StoreError> {
     match store_call(shared, "load", shared.store.load()).await {
+        Ok(Some(stored)) if !for_this_resource(&stored, shared)? => {
+            tracing::debug!(target: "freshtoken", "the store holds a token saved without a resource; it is replaced");
+            *store_seen = Some(Arc::new(stored));
+            Ok(StoreHolds::Nothing)
+        }
         Ok(Some(stored)) => {
             let stored = Arc::new(stored);
             let news = is_news(&stored, store_seen.as_deref());
@@ -260,6 +265,26 @@ async fn read_store<S>(
             Ok(StoreHolds::Nothing)
         }
         Err(error) => Err(error),
+    }
+}
+
+/// Whether `stored` may serve this cache: `true` unless the cache is one resource's and the
+/// token names no resource (`false`: it is replaced). A token for another resource is an
+/// error: two resources share one store entry, and each would overwrite the other's login.
+fn for_this_resource<S>(stored: &Token, shared: &Shared<S>) -> Result<bool, StoreError> {
+    let Some(resource) = &shared.config.resource else {
+        return Ok(true);
+    };
+    match stored.resource() {
+        None => Ok(false),
+        Some(other) if other == resource => Ok(true),
+        Some(other) => Err(StoreError::InvalidConfig {
+            store: shared.store.name(),
+            reason: format!(
+                "it holds a token for the resource {other:?}, and this cache is for {resource:?}: \
+                 give each resource its own store entry (a FileStore path, a RedisStore prefix)"
+            ),
+        }),
     }
 }
 
@@ -336,7 +361,7 @@ async fn fetch<S: TokenSource>(
             "the token source returned a token that has already expired (expires_in of 0 \
              or less: check the token lifetime the server issues)",
         )),
-        Ok(token) => Ok(token),
+        Ok(token) => for_the_resource(token, shared),
         Err(error) if error.needs_reauthentication() && !store_reachable => {
             Err(AuthError::refresh_failed(format!(
                 "{error}; the token store could not be reached, and another process may have \
@@ -358,6 +383,25 @@ async fn fetch<S: TokenSource>(
             }
             Err(error)
         }
+    }
+}
+
+/// `token` marked with the cache's resource if the source left it unmarked; an error if the
+/// source got it for another resource.
+fn for_the_resource<S>(mut token: Token, shared: &Shared<S>) -> Result<Token, AuthError> {
+    let Some(resource) = &shared.config.resource else {
+        return Ok(token);
+    };
+    match token.resource() {
+        None => {
+            token.set_resource(Some(resource));
+            Ok(token)
+        }
+        Some(other) if other == resource => Ok(token),
+        Some(other) => Err(AuthError::rejected(format!(
+            "the token source got a token for the resource {other:?}, and this cache is for \
+             {resource:?}: give the source the cache's resource"
+        ))),
     }
 }
 
@@ -513,8 +557,12 @@ fn is_new_login(stored: &Token, dead: Option<&Token>, seen: Option<&Token>) -> b
     !dead.is_some_and(same_access) && is_news(stored, seen)
 }
 
-/// Whether a stored token can serve now: not stale, and unexpired or of unknown expiry.
+/// Whether a stored token can serve now: for this cache's resource, not stale, and unexpired
+/// or of unknown expiry.
 fn usable<S>(token: &Token, shared: &Shared<S>) -> bool {
+    if !matches!(for_this_resource(token, shared), Ok(true)) {
+        return false;
+    }
     Schedule::of(token, &shared.config).is_none_or(|schedule| {
         matches!(
             schedule.freshness(Instant::now()),

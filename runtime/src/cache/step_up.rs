@@ -151,53 +151,76 @@ impl<S: TokenSource> TokenCache<S> {
     /// Decides, under the lock, whether to serve, fail, join or start a step-up.
     fn decide_step_up(&self, used: &Token, named: &[String]) -> (Step, Option<flight::Launch>) {
         let mut state = self.shared.lock();
-        if state.closed {
-            return (Step::Fail(AuthErrorKind::Closed.into()), None);
-        }
-        if let Some(current) = self.shared.current.load_full()
-            && !current.token.is_same(used)
-            && current.freshness(Instant::now()) != Freshness::Expired
-            && holds(&current.token, state.scopes.as_deref(), named)
-        {
-            return (Step::Serve(Arc::clone(&current.token)), None);
-        }
-        if let Some(flight) = &state.flight {
-            if flight::is_running_in(&self.shared) {
-                return (Step::Fail(AuthErrorKind::SourceUsesOwnCache.into()), None);
-            }
-            let covers = state
-                .step_up
-                .as_deref()
-                .is_some_and(|asked| includes(asked, named));
-            let flight = flight.clone();
-            return if covers {
-                (Step::Join(flight), None)
-            } else {
-                (Step::WaitFirst(flight), None)
-            };
-        }
-        let mut scopes = held_scopes(used, &state);
-        if includes(&scopes, named) {
-            return (
-                Step::Fail(refused(
-                    named,
-                    "the token holds these scopes, or they were already asked for and not \
-                     granted: asking again would get the same answer",
-                )),
-                None,
-            );
-        }
-        for scope in named {
-            if !scopes.contains(scope) {
-                scopes.push(scope.clone());
-            }
-        }
+        let scopes = match self.look(&state, used, named) {
+            Look::Step(step) => return (step, None),
+            Look::Start(scopes) => scopes,
+        };
         tracing::info!(target: "freshtoken", scope = %scopes.join(" "), "stepping up: asking for more scope");
         match flight::step_up(&self.shared, &mut state, scopes.into()) {
             Ok((flight, launch)) => (Step::Join(flight), Some(launch)),
             Err(error) => (Step::Fail(error), None),
         }
     }
+
+    /// Whether a step-up for `named` after a refusal of `used` would do anything but fail at
+    /// once: what a call's retry policy asks before it runs the call again.
+    pub(crate) fn step_up_would_help(&self, used: &Token, named: &[String]) -> bool {
+        !named.is_empty()
+            && !matches!(
+                self.look(&self.shared.lock(), used, named),
+                Look::Step(Step::Fail(_))
+            )
+    }
+
+    /// What a step-up for `named` would do now, without starting anything.
+    fn look(&self, state: &State, used: &Token, named: &[String]) -> Look {
+        if state.closed {
+            return Look::Step(Step::Fail(AuthErrorKind::Closed.into()));
+        }
+        if let Some(current) = self.shared.current.load_full()
+            && !current.token.is_same(used)
+            && current.freshness(Instant::now()) != Freshness::Expired
+            && holds(&current.token, state.scopes.as_deref(), named)
+        {
+            return Look::Step(Step::Serve(Arc::clone(&current.token)));
+        }
+        if let Some(flight) = &state.flight {
+            if flight::is_running_in(&self.shared) {
+                return Look::Step(Step::Fail(AuthErrorKind::SourceUsesOwnCache.into()));
+            }
+            let covers = state
+                .step_up
+                .as_deref()
+                .is_some_and(|asked| includes(asked, named));
+            let flight = flight.clone();
+            return Look::Step(if covers {
+                Step::Join(flight)
+            } else {
+                Step::WaitFirst(flight)
+            });
+        }
+        let mut scopes = held_scopes(used, state);
+        if includes(&scopes, named) {
+            return Look::Step(Step::Fail(refused(
+                named,
+                "the token holds these scopes, or they were already asked for and not \
+                 granted: asking again would get the same answer",
+            )));
+        }
+        for scope in named {
+            if !scopes.contains(scope) {
+                scopes.push(scope.clone());
+            }
+        }
+        Look::Start(scopes)
+    }
+}
+
+/// What a look at the state found for a step-up.
+enum Look {
+    Step(Step),
+    /// Nothing under way, and more scopes to ask for: these.
+    Start(Vec<String>),
 }
 
 /// The scopes `used` holds as far as the cache knows, with those already asked for.

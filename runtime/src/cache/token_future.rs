@@ -70,6 +70,23 @@ impl<'a, S> TokenFuture<'a, S> {
     }
 }
 
+impl<'a, S: TokenSource> TokenFuture<'a, S> {
+    /// A future of the token a step-up brings ([`TokenCache::step_up_for`]): what a call's
+    /// retry policy awaits before its second attempt after a 403 `insufficient_scope`.
+    pub(crate) fn stepping_up(
+        cache: &'a TokenCache<S>,
+        used: Arc<Token>,
+        scopes: Vec<String>,
+    ) -> Self {
+        Self {
+            start: None,
+            waiting: Some(Box::pin(
+                async move { cache.step_up_for(&used, scopes).await },
+            )),
+        }
+    }
+}
+
 impl<S: TokenSource> Future for TokenFuture<'_, S> {
     type Output = Result<Arc<Token>, AuthError>;
 

@@ -18,6 +18,7 @@ use super::request::{Request, call};
 use super::spec::Spec;
 use crate::__private::Call;
 use crate::oauth::redaction::Redactions;
+use crate::oauth::resource::Challenge;
 use crate::{Token, TokenCache, TokenSource};
 
 /// A generated client: what [`Builder`](super::Builder) builds.
@@ -322,6 +323,7 @@ async fn check_status(
     if status.is_success() {
         return Ok(response);
     }
+    let challenge = Challenge::bearer(response.headers()).map(Box::new);
     let mut body = Vec::new();
     // Read at most MAX_BODY (plus one chunk): an error page can be large, and only its
     // start is worth showing.
@@ -347,5 +349,6 @@ async fn check_status(
         call: call(spec),
         status,
         body,
+        challenge,
     })
 }

@@ -6,6 +6,7 @@ use std::fmt;
 
 use http::{Method, StatusCode};
 
+use crate::oauth::resource::Challenge;
 use crate::{AuthError, Unauthorized};
 
 /// Why a call of a generated client method failed.
@@ -44,6 +45,9 @@ pub enum Error {
         /// The start of the body (at most [`Error::MAX_BODY`] bytes, lossy UTF-8, the token
         /// cut out).
         body: String,
+        /// The answer's `WWW-Authenticate: Bearer` challenge, if it sent one (a 401 or 403
+        /// says there why it refused the token, and which scope it wants).
+        challenge: Option<Box<Challenge>>,
     },
     /// The server answered with a redirect to another origin (scheme, host or port) than the
     /// base URL's. It is not followed: the token, the method's headers and its body are sent
@@ -139,6 +143,17 @@ impl Error {
         }
     }
 
+    /// The `WWW-Authenticate: Bearer` challenge of a non-2xx answer, if the server sent one:
+    /// why it refused the token (`invalid_token`, `insufficient_scope`), which scope it wants,
+    /// where its metadata is.
+    #[must_use]
+    pub fn challenge(&self) -> Option<&Challenge> {
+        match self {
+            Self::Status { challenge, .. } => challenge.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The start of the body of a non-2xx answer.
     #[must_use]
     pub fn body(&self) -> Option<&str> {
@@ -173,10 +188,14 @@ impl fmt::Display for Error {
                 write!(f, "{call}: timed out: {source}")
             }
             Self::Transport { call, source } => write!(f, "{call}: request failed: {source}"),
-            Self::Status { call, status, body } if body.is_empty() => {
+            Self::Status {
+                call, status, body, ..
+            } if body.is_empty() => {
                 write!(f, "{call}: the server answered {status}")
             }
-            Self::Status { call, status, body } => {
+            Self::Status {
+                call, status, body, ..
+            } => {
                 write!(f, "{call}: the server answered {status}: {body}")
             }
             Self::Redirected {
@@ -234,6 +253,17 @@ impl From<AuthError> for Error {
 impl Unauthorized for Error {
     fn is_unauthorized(&self) -> bool {
         Error::is_unauthorized(self)
+    }
+
+    fn insufficient_scope(&self) -> Option<Vec<String>> {
+        match self {
+            Self::Status {
+                status: StatusCode::FORBIDDEN,
+                challenge: Some(challenge),
+                ..
+            } => challenge.insufficient_scope(),
+            _ => None,
+        }
     }
 }
 

@@ -12,9 +12,11 @@ use tokio::sync::OnceCell;
 use super::endpoint::exchange::{Found, Http, first_json_object};
 use super::endpoint::url::Endpoint;
 use super::grants::builder_methods::http_methods;
+use super::grants::token_exchange::TOKEN_EXCHANGE_GRANT;
+use super::mcp_2025_03_26;
 use super::{
     AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceAuthorization, DeviceCodeGrant,
-    PasswordGrant, RefreshTokenGrant, Revocation,
+    PasswordGrant, RefreshTokenGrant, Revocation, TokenExchangeGrant, TokenSupplier,
 };
 use crate::{AuthError, ClientSecret};
 
@@ -41,6 +43,10 @@ use crate::{AuthError, ClientSecret};
 /// document naming another issuer is refused, as RFC 8414 section 3.3 requires, so a
 /// misdirected URL cannot hand your credentials to another server.
 ///
+/// MCP servers that follow the older MCP authorization rules of 2025-03-26 publish no
+/// resource metadata and may have no metadata at all: for them, opt in with
+/// [`mcp_2025_03_26_fallback`](Self::mcp_2025_03_26_fallback).
+///
 /// ```no_run
 /// use freshtoken::TokenCache;
 /// use freshtoken::oauth::{ClientAuth, Issuer};
@@ -61,6 +67,7 @@ pub struct Issuer {
     metadata_url: Option<Url>,
     metadata: Arc<OnceCell<ServerMetadata>>,
     http: Http,
+    mcp_2025_03_26: bool,
 }
 
 impl Issuer {
@@ -76,7 +83,35 @@ impl Issuer {
             metadata_url: None,
             metadata: Arc::new(OnceCell::new()),
             http: Http::new(),
+            mcp_2025_03_26: false,
         }
+    }
+
+    /// Follows the older discovery rules of the MCP specification of 2025-03-26, for an
+    /// `Issuer` made from an MCP server's URL: the metadata is read at
+    /// `/.well-known/oauth-authorization-server` at the *origin* of that URL (its path
+    /// dropped), the `issuer` it names is taken as it is (not compared with the URL), and
+    /// when the origin answers 404 the server is taken to have the default endpoints
+    /// `/authorize`, `/token` and `/register` at that origin (with PKCE `S256`, which those
+    /// rules require). Another error status, or a document that is not metadata, is still
+    /// refused.
+    ///
+    /// Off by default: these rules trust whatever the MCP server's origin says about the
+    /// authorization server. Current MCP servers publish protected resource metadata (see
+    /// [`resource`](crate::oauth::resource)) naming their issuer, which discovery checks.
+    ///
+    /// ```
+    /// use freshtoken::oauth::Issuer;
+    ///
+    /// let issuer = Issuer::new("https://mcp.example.com/mcp".parse()?).mcp_2025_03_26_fallback();
+    /// # let _ = issuer;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn mcp_2025_03_26_fallback(mut self) -> Self {
+        self.mcp_2025_03_26 = true;
+        self.metadata = Arc::new(OnceCell::new());
+        self
     }
 
     /// Reads the metadata at `url` alone, instead of the well-known locations: for a server
@@ -109,6 +144,7 @@ impl Issuer {
         &self,
         client: ClientAuth,
     ) -> Result<RefreshTokenGrant, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
         Ok(RefreshTokenGrant::new(token_url, client).http_client(self.http.client.clone()))
     }
@@ -123,6 +159,7 @@ impl Issuer {
         username: impl Into<String>,
         password: impl Into<ClientSecret>,
     ) -> Result<PasswordGrant, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
         Ok(PasswordGrant::new(token_url, client, username, password)
             .http_client(self.http.client.clone()))
@@ -136,6 +173,7 @@ impl Issuer {
         &self,
         client: ClientAuth,
     ) -> Result<ClientCredentials, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
         Ok(ClientCredentials::new(token_url, client).http_client(self.http.client.clone()))
     }
@@ -153,6 +191,7 @@ impl Issuer {
         client: ClientAuth,
         show: impl Fn(&DeviceAuthorization) + Send + Sync + 'static,
     ) -> Result<DeviceCodeGrant, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let metadata = self.metadata().await?;
         let device_url = required(
             metadata,
@@ -182,6 +221,7 @@ impl Issuer {
         client: ClientAuth,
         show: impl Fn(&Url) + Send + Sync + 'static,
     ) -> Result<AuthorizationCodePkce, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let metadata = self.metadata().await?;
         let authorization_url = required(
             metadata,
@@ -200,13 +240,21 @@ impl Issuer {
                 metadata.issuer()
             )));
         }
-        Ok(AuthorizationCodePkce::new(
+        let source = AuthorizationCodePkce::new(
             authorization_url.clone(),
             metadata.token_endpoint().clone(),
             client,
             show,
         )
-        .http_client(self.http.client.clone()))
+        .http_client(self.http.client.clone());
+        Ok(if metadata.issuer_known {
+            source.issuer_from_metadata(
+                metadata.issuer(),
+                metadata.authorization_response_iss_parameter_supported(),
+            )
+        } else {
+            source
+        })
     }
 
     /// A [`Revocation`] at the server's revocation endpoint.
@@ -216,6 +264,7 @@ impl Issuer {
     /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the metadata names no
     /// `revocation_endpoint`.
     pub async fn revocation(&self, client: ClientAuth) -> Result<Revocation, AuthError> {
+        let client = client.for_issuer(self.metadata().await?.issuer());
         let metadata = self.metadata().await?;
         let url = required(
             metadata,
@@ -226,7 +275,42 @@ impl Issuer {
         Ok(Revocation::new(url.clone(), client).http_client(self.http.client.clone()))
     }
 
+    /// A [`TokenExchangeGrant`] (RFC 8693) at the server's token endpoint, exchanging the
+    /// token `subject` supplies.
+    ///
+    /// # Errors
+    /// As [`metadata`](Self::metadata), and
+    /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the metadata's
+    /// `grant_types_supported` does not list the token exchange grant.
+    pub async fn token_exchange(
+        &self,
+        client: ClientAuth,
+        subject: TokenSupplier,
+    ) -> Result<TokenExchangeGrant, AuthError> {
+        let metadata = self.metadata().await?;
+        if !metadata
+            .grant_types_supported()
+            .contains(&TOKEN_EXCHANGE_GRANT)
+        {
+            return Err(AuthError::rejected(format!(
+                "the metadata of issuer {} does not list `{TOKEN_EXCHANGE_GRANT}` in \
+                 `grant_types_supported`; ask the server's operator whether it supports token \
+                 exchange, or build `TokenExchangeGrant::new` by hand if it does",
+                metadata.issuer()
+            )));
+        }
+        let client = client.for_issuer(metadata.issuer());
+        Ok(
+            TokenExchangeGrant::new(metadata.token_endpoint().clone(), client, subject)
+                .http_client(self.http.client.clone()),
+        )
+    }
+
     async fn fetch(&self) -> Result<ServerMetadata, AuthError> {
+        if self.mcp_2025_03_26 {
+            return mcp_2025_03_26::fetch(&self.http, &self.issuer, self.metadata_url.as_ref())
+                .await;
+        }
         let locations = match &self.metadata_url {
             Some(url) => vec![url.clone()],
             None => well_known_urls(&self.issuer),
@@ -330,6 +414,9 @@ pub struct ServerMetadata {
     authorization_response_iss_parameter_supported: bool,
     client_id_metadata_document_supported: bool,
     additional_fields: serde_json::Map<String, Value>,
+    /// Whether `issuer` is what the server named (not a default of the MCP 2025-03-26
+    /// rules): the PKCE redirect's `iss` is compared with it then.
+    issuer_known: bool,
 }
 
 /// The members [`ServerMetadata`] reads; the others go to its `additional_fields`.
@@ -362,17 +449,64 @@ impl ServerMetadata {
     }
 
     fn read(endpoint: &Endpoint, body: &[u8], expected: &Url) -> Result<Self, AuthError> {
+        Self::read_checking_issuer(endpoint, body, expected, true)
+    }
+
+    /// Reads metadata under the MCP 2025-03-26 rules: its `issuer` is taken as it is, and
+    /// when it names none, the `origin` it was found at is the issuer.
+    pub(super) fn read_at_origin(
+        endpoint: &Endpoint,
+        body: &[u8],
+        origin: &Url,
+    ) -> Result<Self, AuthError> {
+        Self::read_checking_issuer(endpoint, body, origin, false)
+    }
+
+    /// The endpoints the MCP 2025-03-26 rules give a server without metadata: `/authorize`,
+    /// `/token` and `/register` at `origin`, with PKCE `S256`.
+    pub(super) fn mcp_2025_03_26_defaults(origin: &Url) -> Self {
+        let at = |path: &str| {
+            let mut url = origin.clone();
+            url.set_path(path);
+            url
+        };
+        Self {
+            issuer: origin.as_str().trim_end_matches('/').to_owned(),
+            token_endpoint: at("/token"),
+            authorization_endpoint: Some(at("/authorize")),
+            device_authorization_endpoint: None,
+            revocation_endpoint: None,
+            registration_endpoint: Some(at("/register")),
+            scopes_supported: Vec::new(),
+            grant_types_supported: None,
+            token_endpoint_auth_methods_supported: None,
+            token_endpoint_auth_signing_alg_values_supported: Vec::new(),
+            code_challenge_methods_supported: vec!["S256".to_owned()],
+            authorization_response_iss_parameter_supported: false,
+            client_id_metadata_document_supported: false,
+            additional_fields: serde_json::Map::new(),
+            issuer_known: false,
+        }
+    }
+
+    fn read_checking_issuer(
+        endpoint: &Endpoint,
+        body: &[u8],
+        expected: &Url,
+        check_issuer: bool,
+    ) -> Result<Self, AuthError> {
         let refuse = |what: String| {
             AuthError::rejected(format!("the metadata at {}: {what}", endpoint.name()))
         };
         let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
             return Err(refuse("not a JSON object".to_owned()));
         };
-        let issuer = fields
-            .get("issuer")
-            .and_then(Value::as_str)
-            .ok_or_else(|| refuse("no `issuer`".to_owned()))?;
-        if issuer.trim_end_matches('/') != expected.as_str().trim_end_matches('/') {
+        let issuer = match fields.get("issuer").and_then(Value::as_str) {
+            Some(issuer) => issuer,
+            None if !check_issuer => expected.as_str().trim_end_matches('/'),
+            None => return Err(refuse("no `issuer`".to_owned())),
+        };
+        if check_issuer && issuer.trim_end_matches('/') != expected.as_str().trim_end_matches('/') {
             return Err(refuse(format!(
                 "it names the issuer {issuer:?}, not {:?}; the issuer URL must be the one the \
                  server names (RFC 8414 section 3.3)",
@@ -436,6 +570,7 @@ impl ServerMetadata {
                 .filter(|(name, _)| !KNOWN_MEMBERS.contains(&name.as_str()))
                 .map(|(name, value)| (name.clone(), value.clone()))
                 .collect(),
+            issuer_known: true,
         })
     }
 

@@ -8,7 +8,15 @@
 //! - [`JsonLogin`]: a login API of its own that takes JSON (username and password first, then
 //!   its refresh endpoint, every field name configurable), like the reference server's.
 //!
+//! - `JwtBearerGrant` (feature `jsonwebtoken`): the JWT bearer grant (RFC 7523), with an
+//!   assertion signed here or supplied from elsewhere.
+//! - [`TokenExchangeGrant`]: token exchange (RFC 8693), with subject and actor tokens from
+//!   other caches or functions ([`TokenSupplier`]).
+//!
 //! Each is a [`TokenSource`](crate::TokenSource) to give a [`TokenCache`](crate::TokenCache).
+//! For a grant of your own at an RFC 6749 token endpoint, [`GrantRequest`] sends the form
+//! with the client authentication of a [`ClientAuth`] and reads the answer as these sources
+//! do.
 //! For a login flow of your own, [`TokenAnswer`] reads the token endpoint's answer as these
 //! sources read theirs: a [`Token`](crate::Token), or the classified error below.
 //!
@@ -64,6 +72,7 @@
 mod discovery;
 mod endpoint;
 mod grants;
+mod mcp_2025_03_26;
 pub mod resource;
 mod revocation;
 
@@ -71,6 +80,7 @@ pub use discovery::{Issuer, ServerMetadata};
 pub use endpoint::answer::TokenAnswer;
 pub use endpoint::client_auth::ClientAuth;
 pub use endpoint::endpoint_error::EndpointError;
+pub use endpoint::grant_request::GrantRequest;
 pub(crate) use endpoint::redaction;
 pub use endpoint::response_fields::TokenResponseFields;
 pub use grants::client_credentials::ClientCredentials;
@@ -79,6 +89,8 @@ pub use grants::json_login::JsonLogin;
 pub use grants::password::PasswordGrant;
 pub use grants::pkce::{AuthorizationCodePkce, LoopbackLogin};
 pub use grants::refresh_token::RefreshTokenGrant;
+pub use grants::token_exchange::TokenExchangeGrant;
+pub use grants::token_supplier::TokenSupplier;
 pub use revocation::Revocation;
 #[cfg(feature = "jsonwebtoken")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]

@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::Token;
 
-/// Still 1 although `received_at` and `lifetime` were added: they are optional fields, which
+/// Still 1 although `received_at`, `lifetime` and `resource` were added: they are optional fields, which
 /// this reader treats as absent in older files and older readers ignore (serde skips unknown
 /// fields), so files move freely between versions. A new version number would make every older
 /// freshtoken refuse the file as "saved by an unknown version".
@@ -36,6 +36,9 @@ struct SavedRef<'a> {
     lifetime: Option<f64>,
     refresh_token: Option<&'a str>,
     scope: Option<&'a str>,
+    /// The RFC 8707 resource the token was requested for; left out when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +52,8 @@ struct SavedOwned {
     lifetime: Option<f64>,
     refresh_token: Option<String>,
     scope: Option<String>,
+    /// Absent from files written before it was added, and for tokens without one.
+    resource: Option<String>,
 }
 
 /// The JSON of `token`, in a buffer zeroed on drop.
@@ -72,11 +77,13 @@ pub(crate) fn to_json(token: &Token) -> Zeroizing<Vec<u8>> {
             .refresh_token()
             .map(crate::RefreshToken::expose_secret),
         scope: token.scope(),
+        resource: token.resource(),
     };
     // Room for everything up front: a Vec that grew would leave unzeroed copies behind.
     let text_len = saved.access_token.len()
         + saved.refresh_token.map_or(0, str::len)
         + saved.scope.map_or(0, str::len)
+        + saved.resource.map_or(0, str::len)
         + saved.token_type.len();
     let mut json = Zeroizing::new(Vec::with_capacity(256 + 2 * text_len));
     // Serializing strings and numbers into a Vec cannot fail.
@@ -123,6 +130,9 @@ pub(crate) fn from_json(json: &[u8]) -> Result<Token, String> {
     }
     if let Some(scope) = saved.scope {
         token = token.scope(scope);
+    }
+    if let Some(resource) = saved.resource {
+        token = token.resource(resource);
     }
     token.build().map_err(|error| error.to_string())
 }
@@ -174,9 +184,11 @@ mod tests {
             .expires_in(Duration::from_secs(600))
             .refresh_token("refresh")
             .scope("tasks")
+            .resource("https://mcp.example/")
             .build()
             .unwrap();
         let back = from_json(&to_json(&token)).unwrap();
+        assert_eq!(back.resource(), Some("https://mcp.example/"));
         assert_eq!(back.access_token().expose_secret(), "access");
         assert_eq!(back.token_type(), "DPoP");
         assert_eq!(back.refresh_token().unwrap().expose_secret(), "refresh");
@@ -255,6 +267,16 @@ mod tests {
     fn unknown_expiry_stays_unknown() {
         let token = Token::builder("opaque").build().unwrap();
         assert_eq!(from_json(&to_json(&token)).unwrap().expires_at(), None);
+    }
+
+    #[test]
+    fn an_entry_saved_without_a_resource_loads_without_one() {
+        let json = br#"{"version":1,"access_token":"a","refresh_token":"r","scope":"tasks"}"#;
+        let token = from_json(json).unwrap();
+        assert_eq!(token.resource(), None);
+        assert_eq!(token.scope(), Some("tasks"));
+        let saved = to_json(&token);
+        assert!(!String::from_utf8_lossy(&saved).contains("resource"));
     }
 
     #[test]

@@ -38,6 +38,13 @@
 //!   token after it began to answer): the token is invalidated when the trailers are read
 //!   through [`ResponseBody`], and the response is **not** retried, since it is already yours.
 //!
+//! An HTTP **403** whose `WWW-Authenticate: Bearer` challenge says `insufficient_scope` (with
+//! the default `reqwest` feature, which brings the challenge parser) is not a rejected token
+//! but a token with too little scope: the cache steps up once
+//! ([`TokenCache::step_up_for`](crate::TokenCache::step_up_for): one new authorization with
+//! the held and the named scopes, for every caller at once) and the request is resent once,
+//! under the same rule of which requests can be sent again.
+//!
 //! # Which requests are retried
 //!
 //! Before the first attempt, the layer reads the frames of the request body that are ready

@@ -259,6 +259,18 @@ where
                             rejected = Some(response);
                             Err(Failure::Rejected)
                         }
+                        #[cfg(feature = "reqwest")]
+                        Ok(response) => match crate::attempt_failure::insufficient_scope(
+                            response.status(),
+                            response.headers(),
+                        ) {
+                            Some(scopes) => {
+                                rejected = Some(response);
+                                Err(Failure::InsufficientScope(scopes))
+                            }
+                            None => Ok(response),
+                        },
+                        #[cfg(not(feature = "reqwest"))]
                         Ok(response) => Ok(response),
                         Err(error) => Err(Failure::Below(error.into())),
                     }
@@ -272,10 +284,11 @@ where
             .ok()
             .map(|(token, _)| std::sync::Arc::clone(token));
         match policy.finish(attempt) {
-            // The policy has invalidated the rejected token and asks for one more attempt;
-            // without a copy of the body, the caller gets the rejection instead.
+            // The policy has invalidated the rejected token (or will step up) and asks for
+            // one more attempt; without a copy of the body, the caller gets the rejection.
             ControlFlow::Continue(()) if attempts.is_replayable() => {}
-            ControlFlow::Continue(()) | ControlFlow::Break(Err(Failure::Rejected)) => {
+            ControlFlow::Continue(())
+            | ControlFlow::Break(Err(Failure::Rejected | Failure::InsufficientScope(_))) => {
                 if !attempts.is_replayable() {
                     tracing::debug!(
                         target: "freshtoken",

@@ -7,4 +7,5 @@ pub mod params;
 pub mod redirects;
 pub mod returns;
 pub mod secrets;
+pub mod step_up;
 pub mod timeouts;

@@ -430,3 +430,53 @@ async fn the_events_channel_tells_saves_releases_and_logouts_without_token_bytes
     }
     assert_eq!(told, ["saved", "released", "cleared"]);
 }
+
+#[tokio::test]
+async fn registrations_are_kept_per_server_beside_the_token_and_survive_a_logout() {
+    use freshtoken::oauth::resource::{RegisteredClient, RegistrationStore};
+
+    let redis = RedisServer::start();
+    let store = store(&redis, "tasks-cli");
+    let server = "https://auth.example";
+    assert!(store.load_registration(server).await.unwrap().is_none());
+    let client = RegisteredClient::from_json(
+        br#"{"client_id": "c-7", "client_secret": "client-SECRET", "client_name": "Tasks CLI"}"#,
+    )
+    .unwrap();
+    store.save_registration(server, &client).await.unwrap();
+
+    // Another host of the fleet, with its own connection, finds it; another server does not.
+    let other_host = super::store(&redis, "tasks-cli");
+    let kept = other_host.load_registration(server).await.unwrap().unwrap();
+    assert_eq!(kept.client_id(), "c-7");
+    assert_eq!(
+        kept.client_secret().unwrap().expose_secret(),
+        "client-SECRET"
+    );
+    assert_eq!(kept.metadata()["client_name"], "Tasks CLI");
+    assert!(
+        other_host
+            .load_registration("https://elsewhere.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut connection(&redis).await)
+        .await
+        .unwrap();
+    assert_eq!(keys, ["freshtoken:{tasks-cli}:registrations"]);
+
+    // A logout forgets the token, not the client; forgetting the client is its own call.
+    store.clear().await.unwrap();
+    assert!(store.load_registration(server).await.unwrap().is_some());
+    store.forget_registration(server).await.unwrap();
+    assert!(
+        other_host
+            .load_registration(server)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -292,3 +292,36 @@ impl Body for SecondChunkLater {
         SizeHint::with_exact(u64::try_from(left).unwrap_or(u64::MAX))
     }
 }
+
+#[tokio::test]
+async fn a_403_insufficient_scope_steps_up_once_and_resends_the_body() {
+    use freshtoken_tests::scoped::{INSUFFICIENT_SCOPE, ScopedSource, WRITE};
+    let server = MockServer::start_async().await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.header("authorization", "Bearer narrow");
+            then.status(403)
+                .header("www-authenticate", INSUFFICIENT_SCOPE);
+        })
+        .await;
+    let accepted = server
+        .mock_async(|when, then| {
+            when.header("authorization", "Bearer wide-1").body("note");
+            then.status(201);
+        })
+        .await;
+    let source = ScopedSource::default();
+    let http = Client::builder(TokioExecutor::new()).build_http::<Sent>();
+    let layer = BearerLayer::new(TokenCache::new(source.clone()), server.base_url()).unwrap();
+    let client = layer.layer(http);
+
+    let request = Request::post(server.url("/notes"))
+        .body(Full::new(Bytes::from_static(b"note")).boxed())
+        .unwrap();
+    let response = bounded(client.oneshot(request)).await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(refused.calls_async().await, 1);
+    assert_eq!(accepted.calls_async().await, 1);
+    assert_eq!(source.step_ups(), [["tasks:read", WRITE]]);
+}

@@ -56,7 +56,19 @@ enum Method {
     Nothing,
     #[cfg(feature = "jsonwebtoken")]
     #[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]
-    PrivateKeyJwt(super::assertion::JwtSigner),
+    PrivateKeyJwt(super::assertion::JwtSigner, Audience),
+}
+
+/// The `aud` of `private_key_jwt` assertions.
+#[cfg(feature = "jsonwebtoken")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Audience {
+    /// The URL of the endpoint the request goes to (the default for a hand-built source).
+    Endpoint,
+    /// The issuer of the server's metadata: the default of a source built by an `Issuer`.
+    Issuer(String),
+    /// What the user chose with `ClientAuth::audience`; never replaced.
+    Chosen(String),
 }
 
 /// RFC 7523 section 2.2: how a client assertion says what it is.
@@ -116,8 +128,25 @@ impl ClientAuth {
     }
 
     /// `private_key_jwt` (RFC 7523 section 2.2, `OpenID` Connect): no secret; each request
-    /// carries a JWT assertion signed by `signer`, issued by and about the client, for the
-    /// endpoint it goes to.
+    /// carries a JWT assertion signed by `signer`, issued by and about the client.
+    ///
+    /// The assertion's `aud` is, unless chosen with [`audience`](Self::audience):
+    /// - for a source built by an [`Issuer`](crate::oauth::Issuer), the issuer identifier of
+    ///   the server's metadata, which current practice asks for (a token endpoint URL as
+    ///   `aud` lets a malicious server that shares the URL of another reuse the assertion);
+    /// - for a source built by hand, the URL of the endpoint the request goes to, which RFC
+    ///   7523 servers have long accepted and which needs nothing but that URL.
+    ///
+    /// ```
+    /// use freshtoken::oauth::{ClientAuth, JwtSigner};
+    ///
+    /// # fn demo(pem: &[u8]) -> Result<(), freshtoken::AuthError> {
+    /// let client = ClientAuth::private_key_jwt("reports-service", JwtSigner::rs256_pem(pem)?)
+    ///     .audience("https://auth.example.com");
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[cfg(feature = "jsonwebtoken")]
     #[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]
     pub fn private_key_jwt(
@@ -126,8 +155,35 @@ impl ClientAuth {
     ) -> Self {
         Self {
             client_id: client_id.into(),
-            method: Method::PrivateKeyJwt(signer),
+            method: Method::PrivateKeyJwt(signer, Audience::Endpoint),
         }
+    }
+
+    /// The `aud` of this client's `private_key_jwt` assertions, for every endpoint and
+    /// however the source is built: the issuer identifier, or the URL a server documents.
+    /// The other methods sign nothing, and are left as they are.
+    #[cfg(feature = "jsonwebtoken")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jsonwebtoken")))]
+    #[must_use]
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        if let Method::PrivateKeyJwt(_, chosen) = &mut self.method {
+            *chosen = Audience::Chosen(audience.into());
+        }
+        self
+    }
+
+    /// This client, its `private_key_jwt` assertions for `issuer` unless an audience was
+    /// chosen: what a source built from the server's metadata sends.
+    #[must_use]
+    #[cfg_attr(not(feature = "jsonwebtoken"), allow(unused_mut))]
+    pub(crate) fn for_issuer(mut self, issuer: &str) -> Self {
+        #[cfg(feature = "jsonwebtoken")]
+        if let Method::PrivateKeyJwt(_, audience @ Audience::Endpoint) = &mut self.method {
+            *audience = Audience::Issuer(issuer.to_owned());
+        }
+        #[cfg(not(feature = "jsonwebtoken"))]
+        let _ = issuer;
+        self
     }
 
     /// No client authentication: nothing about the client is sent. For grants whose request
@@ -153,7 +209,7 @@ impl ClientAuth {
             Method::Basic(secret) | Method::Body(secret) => Some(secret.expose_secret()),
             Method::Public | Method::Nothing => None,
             #[cfg(feature = "jsonwebtoken")]
-            Method::PrivateKeyJwt(_) => None,
+            Method::PrivateKeyJwt(..) => None,
         }
     }
 
@@ -199,15 +255,16 @@ impl ClientAuth {
             ),
             Method::Public => (vec![("client_id", self.client_id.as_str())], None),
             #[cfg(feature = "jsonwebtoken")]
-            Method::PrivateKeyJwt(signer) => (
-                vec![("client_id", self.client_id.as_str())],
-                Some(signer.sign(
-                    &self.client_id,
-                    &self.client_id,
-                    audience.url().as_str(),
-                    None,
-                )?),
-            ),
+            Method::PrivateKeyJwt(signer, aud) => {
+                let aud = match aud {
+                    Audience::Endpoint => audience.url().as_str(),
+                    Audience::Issuer(aud) | Audience::Chosen(aud) => aud.as_str(),
+                };
+                (
+                    vec![("client_id", self.client_id.as_str())],
+                    Some(signer.sign(&self.client_id, &self.client_id, aud, None)?),
+                )
+            }
         };
         Ok(ClientFields { fields, assertion })
     }
@@ -299,6 +356,39 @@ mod tests {
         let mut public = Redactions::default();
         public_client.add_secrets(&mut public);
         assert_eq!(public.redact("cli", 100).0, "cli");
+    }
+
+    #[cfg(feature = "jsonwebtoken")]
+    #[test]
+    fn private_key_jwt_signs_for_the_endpoint_the_issuer_or_the_chosen_audience() {
+        let signer = super::super::assertion::JwtSigner::rs256_pem(include_bytes!(
+            "../test_keys/rsa_private.pem"
+        ))
+        .unwrap();
+        let aud_of = |auth: &ClientAuth| {
+            let fields = auth.fields(&audience()).unwrap();
+            let assertion = fields.assertion().unwrap().to_owned();
+            let payload = assertion.split('.').nth(1).unwrap();
+            let claims: serde_json::Value = serde_json::from_slice(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(payload)
+                    .unwrap(),
+            )
+            .unwrap();
+            claims["aud"].as_str().unwrap().to_owned()
+        };
+        let by_hand = ClientAuth::private_key_jwt("svc", signer);
+        assert_eq!(aud_of(&by_hand), "https://auth.example/token");
+        let from_metadata = by_hand.clone().for_issuer("https://auth.example");
+        assert_eq!(aud_of(&from_metadata), "https://auth.example");
+        let chosen = by_hand.audience("https://auth.example/tenant");
+        assert_eq!(
+            aud_of(&chosen.clone().for_issuer("https://auth.example")),
+            "https://auth.example/tenant"
+        );
+        // The other methods sign nothing: an audience changes nothing there.
+        let basic = ClientAuth::basic("id", "secret").audience("https://auth.example");
+        assert!(basic.fields(&audience()).unwrap().pairs().is_empty());
     }
 
     #[test]

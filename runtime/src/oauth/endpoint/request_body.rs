@@ -53,6 +53,16 @@ impl RequestBody {
         Self::new("application/json", buf)
     }
 
+    /// `value` as a JSON body: client metadata, with arrays and objects, and no secret (the
+    /// buffer may grow and leave copies behind).
+    pub(crate) fn json_value(value: &serde_json::Value) -> Self {
+        let mut buf = Zeroizing::new(Vec::with_capacity(1024));
+        // Serializing to a `Vec` only fails for maps with non-string keys, which a `Value`
+        // cannot have.
+        let _ = serde_json::to_writer(&mut *buf, value);
+        Self::new("application/json", buf)
+    }
+
     fn new(content_type: &'static str, buf: Zeroizing<Vec<u8>>) -> Self {
         Self {
             content_type,

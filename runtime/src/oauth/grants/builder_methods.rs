@@ -29,7 +29,7 @@ macro_rules! http_methods {
     };
 }
 
-/// `scopes` and `param` for an OAuth2 form grant with `endpoint`, `client`, `scope`,
+/// `scopes`, `resource` and `param` for an OAuth2 form grant with `endpoint`, `client`, `scope`,
 /// `params`, `fields` and `http` fields, and the `form` its requests go through.
 macro_rules! grant_methods {
     ($source:ty) => {
@@ -55,8 +55,21 @@ macro_rules! grant_methods {
                 self
             }
 
-            /// Adds a form parameter to every request (for example `audience` or
-            /// `resource`). Its value is not treated as a secret.
+            /// Asks for tokens for the protected resource `resource` (RFC 8707): sent as
+            /// `resource` on every request (authorization, token, each refresh), and
+            /// [`Token::resource`](crate::Token::resource) of the tokens says it. It must
+            /// be an absolute URI without a fragment (the resource's canonical URI, such
+            /// as an MCP server's URL), or the first fetch fails saying so, sending
+            /// nothing. Setting it again replaces it.
+            #[must_use]
+            pub fn resource(mut self, resource: impl Into<String>) -> Self {
+                super::resource_indicator::set(&mut self.params, resource.into());
+                self
+            }
+
+            /// Adds a form parameter to every request (for example `audience`). Its value
+            /// is not treated as a secret. A `resource` parameter is checked as
+            /// [`resource`](Self::resource) checks it.
             #[must_use]
             pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
                 self.params.push((name.into(), value.into()));
@@ -67,6 +80,11 @@ macro_rules! grant_methods {
 }
 
 pub(in crate::oauth) use {grant_methods, http_methods};
+
+/// `scopes` as the value of `scope`: space-separated, `None` for no scope.
+pub(super) fn scope_of(scopes: &[String]) -> Option<String> {
+    (!scopes.is_empty()).then(|| scopes.join(" "))
+}
 
 /// The form fields a grant adds after its own: `scope`, if any, then the extra parameters.
 pub(super) fn extra_fields<'a>(

@@ -4,7 +4,7 @@
 
 use reqwest::Url;
 
-use super::builder_methods::{grant_methods, http_methods};
+use super::builder_methods::{grant_methods, http_methods, scope_of};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::exchange::Http;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
@@ -75,6 +75,20 @@ http_methods!(ClientCredentials);
 impl TokenSource for ClientCredentials {
     async fn fetch(&self, _previous: Option<&Token>) -> Result<Token, AuthError> {
         self.form()
+            .send(&[("grant_type", "client_credentials")], &[])
+            .await
+    }
+
+    /// A new client credentials request for exactly `scopes`: the client's own credentials
+    /// buy any scope it is allowed, so no refresh token is involved.
+    async fn fetch_with_scopes(
+        &self,
+        _previous: Option<&Token>,
+        scopes: &[String],
+    ) -> Result<Token, AuthError> {
+        let scope = scope_of(scopes);
+        self.form()
+            .with_scope(scope.as_deref())
             .send(&[("grant_type", "client_credentials")], &[])
             .await
     }

@@ -11,7 +11,8 @@ use serde_json::Value;
 use tokio::time::Instant;
 use zeroize::Zeroizing;
 
-use super::builder_methods::{extra_fields, grant_methods, http_methods};
+use super::builder_methods::{extra_fields, grant_methods, http_methods, scope_of};
+use super::resource_indicator::{self, RESOURCE};
 use super::screen_text::{http_url, without_controls};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::endpoint_error::EndpointError;
@@ -181,26 +182,35 @@ impl DeviceCodeGrant {
     /// `access_denied`, `expired_token` and other refusals as described above; the errors of
     /// a token request when an endpoint cannot be reached or answers garbage.
     pub async fn login(&self) -> Result<Token, AuthError> {
-        let (device_code, login, interval) = self.authorize().await?;
+        self.login_with_scope(self.scope.as_deref()).await
+    }
+
+    /// [`login`](Self::login), asking for `scope` instead of the source's own.
+    async fn login_with_scope(&self, scope: Option<&str>) -> Result<Token, AuthError> {
+        let resource = resource_indicator::checked(&self.params)?;
+        let (device_code, login, interval) = self.authorize(scope).await?;
         (self.show)(&login);
         let progress = |left| {
             if let Some(on_poll) = &self.on_poll {
                 on_poll(left);
             }
         };
-        poll_until(interval, login.expires_in, progress, || {
+        let mut token = poll_until(interval, login.expires_in, progress, || {
             self.poll(&device_code)
         })
-        .await
+        .await?;
+        token.set_resource(resource);
+        Ok(token)
     }
 
     /// Asks for a device code: the code (secret), what to show, and the polling interval.
     async fn authorize(
         &self,
+        scope: Option<&str>,
     ) -> Result<(Zeroizing<String>, DeviceAuthorization, Duration), AuthError> {
         let client = self.client.fields(&self.device)?;
         let mut form: Vec<(&str, &str)> = client.pairs();
-        form.extend(extra_fields(self.scope.as_deref(), &self.params));
+        form.extend(extra_fields(scope, &self.params));
         let answer = post(
             &self.http,
             &self.device,
@@ -215,6 +225,8 @@ impl DeviceCodeGrant {
         read_device_answer(&self.device, &answer)
     }
 
+    /// One poll of the token endpoint, with the resource indicators the login is for
+    /// (RFC 8707 section 2 sends them on the token request too).
     async fn poll(&self, device_code: &str) -> Poll {
         let client = match self.client.fields(&self.endpoint) {
             Ok(client) => client,
@@ -225,6 +237,12 @@ impl DeviceCodeGrant {
             ("device_code", device_code),
         ];
         form.extend(client.pairs());
+        form.extend(
+            self.params
+                .iter()
+                .filter(|(name, _)| name == RESOURCE)
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        );
         let authorization = match self.client.authorization() {
             Ok(authorization) => authorization,
             Err(error) => return Poll::Failed(error),
@@ -294,6 +312,25 @@ impl TokenSource for DeviceCodeGrant {
         }
         super::interactive_login_starts("DeviceCodeGrant");
         self.login().await
+    }
+
+    /// Without `previous` (a step-up), a login asking for exactly `scopes`; with a refresh
+    /// token, a refresh sending the same `scopes`, so the widened grant is kept.
+    async fn fetch_with_scopes(
+        &self,
+        previous: Option<&Token>,
+        scopes: &[String],
+    ) -> Result<Token, AuthError> {
+        let scope = scope_of(scopes);
+        if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
+            return self
+                .form()
+                .with_scope(scope.as_deref())
+                .refresh(refresh_token)
+                .await;
+        }
+        super::interactive_login_starts("DeviceCodeGrant");
+        self.login_with_scope(scope.as_deref()).await
     }
 }
 

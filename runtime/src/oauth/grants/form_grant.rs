@@ -1,6 +1,7 @@
 // Input: the fields of one OAuth2 grant (`grant_type` and its own) and the secrets among them.
 // Output: the token request every form grant sends: those fields, then the client's own
-// fields, the scope and the extra parameters, authenticated as the client says.
+// fields, the scope and the extra parameters (a resource indicator checked), authenticated as
+// the client says; the token marked with its resource.
 
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::exchange::Http;
@@ -12,6 +13,7 @@ use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, RefreshToken, Token};
 
 use super::builder_methods::extra_fields;
+use super::resource_indicator;
 
 /// What a form grant's requests share, borrowed from its source.
 pub(super) struct FormGrant<'a> {
@@ -23,7 +25,12 @@ pub(super) struct FormGrant<'a> {
     pub(super) http: &'a Http,
 }
 
-impl FormGrant<'_> {
+impl<'a> FormGrant<'a> {
+    /// The same requests with `scope` instead of the source's own (a step-up's scopes).
+    pub(super) fn with_scope(self, scope: Option<&'a str>) -> Self {
+        Self { scope, ..self }
+    }
+
     /// POSTs `grant` (its `grant_type` first) with the client's fields, the scope and the
     /// parameters; `secrets` are cut out of whatever the server says back.
     pub(super) async fn send(
@@ -31,6 +38,7 @@ impl FormGrant<'_> {
         grant: &[(&str, &str)],
         secrets: &[&str],
     ) -> Result<Token, AuthError> {
+        let resource = resource_indicator::checked(self.params)?;
         let client = self.client.fields(self.endpoint)?;
         let mut form = grant.to_vec();
         form.extend(client.pairs());
@@ -41,7 +49,7 @@ impl FormGrant<'_> {
         if let Some(assertion) = client.assertion() {
             redactions.add(assertion);
         }
-        TokenRequest {
+        let mut token = TokenRequest {
             endpoint: self.endpoint,
             body: RequestBody::form(&form),
             authorization: self.client.authorization()?,
@@ -50,7 +58,9 @@ impl FormGrant<'_> {
             judge: self.client.judge(),
         }
         .send(self.http)
-        .await
+        .await?;
+        token.set_resource(resource);
+        Ok(token)
     }
 
     /// Renews with the refresh token grant (RFC 6749 section 6).

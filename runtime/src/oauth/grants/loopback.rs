@@ -1,6 +1,6 @@
 // Input: a bound loopback listener, the path of the login's redirect and its `state`.
-// Output: what the browser's redirect carried (a code or an error), once a request to that
-// path carries that state. Connections are served concurrently, each within a time and size
+// Output: what the browser's redirect carried (a code or an error, and the `iss` of RFC 9207),
+// once a request to that path carries that state. Connections are served concurrently, each within a time and size
 // limit; every other request is answered 400 or 404 and counted, and too many end the login.
 
 use std::sync::Arc;
@@ -30,12 +30,19 @@ const MAX_STRAY_REQUESTS: u32 = 100;
 /// The wait after a failed `accept` (no file descriptor left, say) before the next.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
 
-/// What the authorization server sent back through the browser, its `state` the login's.
+/// What the authorization server sent back through the browser, its `state` the login's;
+/// `iss` is the issuer it names (RFC 9207), if it does.
 pub(crate) enum Redirect {
     /// `code`: the authorization code to exchange.
-    Code(Zeroizing<String>),
+    Code {
+        code: Zeroizing<String>,
+        iss: Option<String>,
+    },
     /// `error`: the server's refusal (`access_denied` when the user said no).
-    Error(Zeroizing<String>),
+    Error {
+        error: Zeroizing<String>,
+        iss: Option<String>,
+    },
     /// Neither a code nor an error.
     Empty,
 }
@@ -209,18 +216,19 @@ fn judge(head: Head, awaited: &Awaited) -> Option<(&'static str, &'static str, V
             Verdict::Stray,
         ));
     }
+    let iss = pair("iss").map(|iss| iss.to_string());
     if let Some(error) = pair("error") {
         return Some((
             "200 OK",
             "Login cancelled. You can close this window.",
-            Verdict::Redirect(Redirect::Error(error)),
+            Verdict::Redirect(Redirect::Error { error, iss }),
         ));
     }
     match pair("code").filter(|code| !code.is_empty()) {
         Some(code) => Some((
             "200 OK",
             "Logged in. You can close this window.",
-            Verdict::Redirect(Redirect::Code(code)),
+            Verdict::Redirect(Redirect::Code { code, iss }),
         )),
         None => Some((
             "400 Bad Request",

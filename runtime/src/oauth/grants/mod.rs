@@ -6,6 +6,7 @@ pub(super) mod builder_methods;
 pub(crate) mod client_credentials;
 pub(crate) mod device_code;
 mod form_grant;
+mod issuer_check;
 pub(crate) mod json_login;
 #[cfg(feature = "jsonwebtoken")]
 pub(crate) mod jwt_bearer;
@@ -13,7 +14,10 @@ mod loopback;
 pub(crate) mod password;
 pub(crate) mod pkce;
 pub(crate) mod refresh_token;
+mod resource_indicator;
 mod screen_text;
+pub(crate) mod token_exchange;
+pub(crate) mod token_supplier;
 
 /// Says that `source` starts an interactive login (a browser, a device code) because it has
 /// no refresh token. The cache bounds that call with its `refresh_timeout`, which a user at a

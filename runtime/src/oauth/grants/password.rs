@@ -4,7 +4,7 @@
 
 use reqwest::Url;
 
-use super::builder_methods::{grant_methods, http_methods};
+use super::builder_methods::{grant_methods, http_methods, scope_of};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::exchange::Http;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
@@ -87,21 +87,43 @@ impl PasswordGrant {
 grant_methods!(PasswordGrant);
 http_methods!(PasswordGrant);
 
-impl TokenSource for PasswordGrant {
-    async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+impl PasswordGrant {
+    /// A refresh with the previous token's refresh token, else a login, with `scope`.
+    async fn fetch_scope(
+        &self,
+        previous: Option<&Token>,
+        scope: Option<&str>,
+    ) -> Result<Token, AuthError> {
+        let form = self.form().with_scope(scope);
         if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
-            return self.form().refresh(refresh_token).await;
+            return form.refresh(refresh_token).await;
         }
         let password = self.password.expose_secret();
-        self.form()
-            .send(
-                &[
-                    ("grant_type", "password"),
-                    ("username", &self.username),
-                    ("password", password),
-                ],
-                &[password],
-            )
+        form.send(
+            &[
+                ("grant_type", "password"),
+                ("username", &self.username),
+                ("password", password),
+            ],
+            &[password],
+        )
+        .await
+    }
+}
+
+impl TokenSource for PasswordGrant {
+    async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+        self.fetch_scope(previous, self.scope.as_deref()).await
+    }
+
+    /// A login with exactly `scopes` without `previous`; with it, a refresh that sends the
+    /// same `scopes`, so the grant a step-up widened stays wide.
+    async fn fetch_with_scopes(
+        &self,
+        previous: Option<&Token>,
+        scopes: &[String],
+    ) -> Result<Token, AuthError> {
+        self.fetch_scope(previous, scope_of(scopes).as_deref())
             .await
     }
 }

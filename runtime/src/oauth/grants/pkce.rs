@@ -1,7 +1,8 @@
 // Input: the client's authorization and token endpoints, and a way to show the user a URL.
 // Output: the first token of a native app or CLI by the authorization code flow with PKCE
 // (RFC 7636) and a loopback redirect (RFC 8252): a listener on 127.0.0.1 (see `loopback`),
-// the code exchanged with its verifier; later tokens from the refresh token.
+// the redirect's `iss` checked (RFC 9207), the code exchanged with its verifier; later tokens
+// from the refresh token.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +14,10 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use zeroize::Zeroizing;
 
-use super::builder_methods::{extra_fields, grant_methods, http_methods};
+use super::builder_methods::{extra_fields, grant_methods, http_methods, scope_of};
+use super::issuer_check::{self, ExpectedIssuer};
 use super::loopback::{Redirect, await_redirect};
+use super::resource_indicator;
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::exchange::Http;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
@@ -45,6 +48,14 @@ const DEFAULT_REDIRECT_PATH: &str = "/callback";
 /// `state`: a stale browser tab, a forged redirect) is answered 400 or 404 and ignored, the
 /// wrong `state` logged at warn (never the code or the state); after 100 such requests the
 /// login gives up.
+///
+/// The redirect's `iss` (RFC 9207) is compared with the issuer when it is known: a source
+/// from [`Issuer::authorization_code_pkce`](crate::oauth::Issuer::authorization_code_pkce)
+/// knows it (and requires `iss` when the metadata says
+/// `authorization_response_iss_parameter_supported`), a hand-built one when told with
+/// [`expect_issuer`](Self::expect_issuer). A redirect naming another issuer, or none when one
+/// is required, fails the login with
+/// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected), its code not exchanged.
 ///
 /// For a server that wants the exact redirect URI registered, fix the port with
 /// [`redirect_port`](Self::redirect_port), or bind first with [`listen`](Self::listen) and
@@ -87,6 +98,7 @@ pub struct AuthorizationCodePkce {
     login_timeout: Duration,
     redirect_path: String,
     redirect_port: u16,
+    issuer: Option<ExpectedIssuer>,
 }
 
 impl std::fmt::Debug for AuthorizationCodePkce {
@@ -98,6 +110,7 @@ impl std::fmt::Debug for AuthorizationCodePkce {
             .field("login_timeout", &self.login_timeout)
             .field("redirect_path", &self.redirect_path)
             .field("redirect_port", &self.redirect_port)
+            .field("issuer", &self.issuer)
             .finish_non_exhaustive()
     }
 }
@@ -128,7 +141,31 @@ impl AuthorizationCodePkce {
             login_timeout: DEFAULT_LOGIN_TIMEOUT,
             redirect_path: DEFAULT_REDIRECT_PATH.to_owned(),
             redirect_port: 0,
+            issuer: None,
         }
+    }
+
+    /// Requires the login's redirect to name `issuer` in `iss` (RFC 9207): a redirect without
+    /// `iss`, or naming another issuer, fails the login and its code is not exchanged. For a
+    /// server whose metadata says `authorization_response_iss_parameter_supported`, when the
+    /// source is built by hand; `issuer` is the metadata's `issuer`, compared exactly.
+    #[must_use]
+    pub fn expect_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(ExpectedIssuer {
+            issuer: issuer.into(),
+            required: true,
+        });
+        self
+    }
+
+    /// The issuer of the metadata this source was built from: an `iss` is compared with it,
+    /// and required when the server `announced` it.
+    pub(in crate::oauth) fn issuer_from_metadata(mut self, issuer: &str, announced: bool) -> Self {
+        self.issuer = Some(ExpectedIssuer {
+            issuer: issuer.to_owned(),
+            required: announced,
+        });
+        self
     }
 
     /// How long [`login`](Self::login) waits for the browser's redirect (default 5 minutes).
@@ -203,6 +240,7 @@ impl AuthorizationCodePkce {
             listener,
             path: uri.path().to_owned(),
             redirect_uri: uri.into(),
+            scope: self.scope.clone(),
         })
     }
 
@@ -216,7 +254,13 @@ impl AuthorizationCodePkce {
         self.listen().await?.login().await
     }
 
-    fn authorize_url(&self, redirect_uri: &str, verifier: &str, state: &str) -> Url {
+    fn authorize_url(
+        &self,
+        redirect_uri: &str,
+        verifier: &str,
+        state: &str,
+        scope: Option<&str>,
+    ) -> Url {
         let mut url = self.authorize.clone();
         {
             let mut query = url.query_pairs_mut();
@@ -227,7 +271,7 @@ impl AuthorizationCodePkce {
                 .append_pair("state", state)
                 .append_pair("code_challenge", &challenge(verifier))
                 .append_pair("code_challenge_method", "S256");
-            for (name, value) in extra_fields(self.scope.as_deref(), &self.params) {
+            for (name, value) in extra_fields(scope, &self.params) {
                 query.append_pair(name, value);
             }
         }
@@ -246,6 +290,27 @@ impl TokenSource for AuthorizationCodePkce {
         super::interactive_login_starts("AuthorizationCodePkce");
         self.login().await
     }
+
+    /// Without `previous` (a step-up), a login asking for exactly `scopes`; with a refresh
+    /// token, a refresh sending the same `scopes`, so the widened grant is kept.
+    async fn fetch_with_scopes(
+        &self,
+        previous: Option<&Token>,
+        scopes: &[String],
+    ) -> Result<Token, AuthError> {
+        let scope = scope_of(scopes);
+        if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
+            return self
+                .form()
+                .with_scope(scope.as_deref())
+                .refresh(refresh_token)
+                .await;
+        }
+        super::interactive_login_starts("AuthorizationCodePkce");
+        let mut login = self.listen().await?;
+        login.scope = scope;
+        login.login().await
+    }
 }
 
 /// A login whose loopback listener is bound: its [`redirect_uri`](Self::redirect_uri) is
@@ -258,6 +323,8 @@ pub struct LoopbackLogin<'a> {
     /// The path requests must have, as the URL parser normalized it.
     path: String,
     redirect_uri: String,
+    /// The scope the login asks for: the source's, or a step-up's.
+    scope: Option<String>,
 }
 
 impl LoopbackLogin<'_> {
@@ -272,17 +339,20 @@ impl LoopbackLogin<'_> {
     ///
     /// # Errors
     /// [`AuthErrorKind::Rejected`](crate::AuthErrorKind::Rejected) when the user denies
-    /// consent (or the server refuses the login) or 100 requests that are not the redirect
-    /// come first;
+    /// consent (or the server refuses the login), the redirect's `iss` is not the expected
+    /// issuer, 100 requests that are not the redirect come first, or the resource indicator
+    /// is not an absolute URI;
     /// [`AuthErrorKind::ReauthenticationRequired`](crate::AuthErrorKind::ReauthenticationRequired)
     /// when no redirect comes within the login timeout; the errors of a token request for
     /// the exchange.
     pub async fn login(self) -> Result<Token, AuthError> {
         let source = self.source;
         let redirect_uri = self.redirect_uri;
+        let scope = self.scope;
+        resource_indicator::checked(&source.params)?;
         let verifier = random_text(32)?;
         let state = random_text(16)?;
-        (source.show)(&source.authorize_url(&redirect_uri, &verifier, &state));
+        (source.show)(&source.authorize_url(&redirect_uri, &verifier, &state, scope.as_deref()));
         let redirect = tokio::time::timeout(
             source.login_timeout,
             await_redirect(self.listener, self.path, state, &redirect_uri),
@@ -297,8 +367,15 @@ impl LoopbackLogin<'_> {
             ))
         })??;
         let code = match redirect {
-            Redirect::Code(code) => code,
-            Redirect::Error(error) => return Err(refused_in_browser(&error)),
+            Redirect::Code { code, iss } => {
+                issuer_check::check(source.issuer.as_ref(), iss.as_deref())?;
+                code
+            }
+            Redirect::Error { error, iss } => {
+                // An error from another server is not this login's answer either.
+                issuer_check::check(source.issuer.as_ref(), iss.as_deref())?;
+                return Err(refused_in_browser(&error));
+            }
             Redirect::Empty => {
                 return Err(AuthError::rejected(
                     "the authorization server's redirect carried neither a code nor an error; \
@@ -308,6 +385,7 @@ impl LoopbackLogin<'_> {
         };
         source
             .form()
+            .with_scope(scope.as_deref())
             .send(
                 &[
                     ("grant_type", "authorization_code"),

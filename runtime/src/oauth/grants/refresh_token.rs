@@ -3,7 +3,7 @@
 
 use reqwest::Url;
 
-use super::builder_methods::{grant_methods, http_methods};
+use super::builder_methods::{grant_methods, http_methods, scope_of};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::endpoint_error::EndpointError;
 use crate::oauth::endpoint::exchange::Http;
@@ -76,8 +76,13 @@ impl RefreshTokenGrant {
 grant_methods!(RefreshTokenGrant);
 http_methods!(RefreshTokenGrant);
 
-impl TokenSource for RefreshTokenGrant {
-    async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+impl RefreshTokenGrant {
+    /// A refresh with the previous token's refresh token and `scope`.
+    async fn refresh(
+        &self,
+        previous: Option<&Token>,
+        scope: Option<&str>,
+    ) -> Result<Token, AuthError> {
         let Some(refresh_token) = previous.and_then(Token::refresh_token) else {
             return Err(AuthError::reauthenticate(EndpointError::unanswered(
                 &self.endpoint,
@@ -86,6 +91,22 @@ impl TokenSource for RefreshTokenGrant {
                     .to_owned(),
             )));
         };
-        self.form().refresh(refresh_token).await
+        self.form().with_scope(scope).refresh(refresh_token).await
+    }
+}
+
+impl TokenSource for RefreshTokenGrant {
+    async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+        self.refresh(previous, self.scope.as_deref()).await
+    }
+
+    /// A refresh that sends `scopes` as its `scope`. It cannot authorize anew: without a
+    /// refresh token (a step-up passes none) it asks to log in, as `fetch` does.
+    async fn fetch_with_scopes(
+        &self,
+        previous: Option<&Token>,
+        scopes: &[String],
+    ) -> Result<Token, AuthError> {
+        self.refresh(previous, scope_of(scopes).as_deref()).await
     }
 }

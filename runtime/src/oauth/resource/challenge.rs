@@ -127,6 +127,16 @@ impl Challenge {
         self.param("error_uri")
     }
 
+    /// The scopes asked for, when this challenge refuses a token for lack of scope
+    /// (`error="insufficient_scope"`); `None` for any other challenge. What
+    /// [`Unauthorized::insufficient_scope`](crate::Unauthorized::insufficient_scope) answers
+    /// from a 403.
+    #[must_use]
+    pub fn insufficient_scope(&self) -> Option<Vec<String>> {
+        (self.error() == Some(ChallengeError::InsufficientScope))
+            .then(|| self.scopes().map(str::to_owned).collect())
+    }
+
     /// The scopes of the `scope` parameter, split on spaces (none if it is absent).
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
         self.param("scope")

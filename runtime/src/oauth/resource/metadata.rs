@@ -120,9 +120,12 @@ impl ResourceMetadata {
 /// what each answered. Each request has a timeout (default 30 s, set with
 /// [`timeout`](Self::timeout)) and at most 1 MiB of an answer is read.
 ///
-/// The metadata's `resource` must be the resource's URL (RFC 9728 section 3.3), compared as
-/// URLs: scheme and host in any case, a default port written or not, a trailing slash aside.
-/// A document naming another resource is refused, and no further location is tried, so that
+/// The metadata's `resource` must be the resource's URL (RFC 9728 section 3.3) or a parent of
+/// it on the same origin (an API's identifier, `https://api.example`, covers its routes,
+/// `https://api.example/tasks/7`, as the MCP TypeScript SDK accepts), compared as URLs:
+/// scheme and host in any case, a default port written or not, a trailing slash aside, path
+/// segments whole (`/api` does not cover `/apis`). A document naming another resource is
+/// refused, and no further location is tried, so that
 /// a misdirected or substituted document cannot send the client to another authorization
 /// server.
 ///
@@ -215,10 +218,11 @@ impl ResourceDiscovery {
             ))
         };
         let metadata = ResourceMetadata::read(body).map_err(refuse)?;
-        if !same_resource(&metadata.resource, &self.resource) {
+        if !covers_resource(&metadata.resource, &self.resource) {
             return Err(refuse(format!(
-                "it describes the resource {:?}, not {}; the metadata must name the URL the \
-                 client requests (RFC 9728 section 3.3), so it is not used",
+                "it describes the resource {:?}, which does not cover {}; the metadata must \
+                 name the URL the client requests or a parent of it on the same origin (RFC \
+                 9728 section 3.3), so it is not used",
                 metadata.resource,
                 Endpoint::new(self.resource.clone()).name()
             )));
@@ -247,18 +251,33 @@ fn well_known_urls(resource: &Url) -> Vec<Url> {
     }
 }
 
-/// Whether the metadata's `named` resource is `requested`, as URLs: `Url` parsing folds the
-/// case of scheme and host and drops a default port; a trailing slash and a fragment (which
-/// never reaches a server) are ignored.
-fn same_resource(named: &str, requested: &Url) -> bool {
-    fn normalized(url: &Url) -> Url {
-        let mut url = url.clone();
-        url.set_fragment(None);
-        let path = url.path().trim_end_matches('/').to_owned();
-        url.set_path(&path);
-        url
-    }
-    Url::parse(named).is_ok_and(|named| normalized(&named) == normalized(requested))
+/// Whether the metadata's `named` resource covers the URL `requested`: the same origin, and
+/// a path that is `requested`'s or one of its parents, segment by segment (`/api` covers
+/// `/api/tasks`, not `/apis`). `Url` parsing folds the case of scheme and host and drops a
+/// default port; a trailing slash and a fragment (which never reaches a server) are ignored;
+/// a query in `named` must be `requested`'s.
+///
+/// RFC 9728 section 3.3 asks for the very URL requested; an API's resource identifier names
+/// the API (`https://api.example`), not each of its routes (`/tasks/7`), so a parent is
+/// accepted, as the MCP TypeScript SDK does. A resource can still never speak for another
+/// origin, nor for a sibling path.
+fn covers_resource(named: &str, requested: &Url) -> bool {
+    let Ok(named) = Url::parse(named) else {
+        return false;
+    };
+    let segments = |url: &Url| -> Vec<String> {
+        url.path()
+            .split('/')
+            .filter(|segment| !segment.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (named_path, requested_path) = (segments(&named), segments(requested));
+    named.origin() == requested.origin()
+        && requested_path.starts_with(&named_path)
+        && named.query().is_none_or(|query| {
+            named_path == requested_path && requested.query() == Some(query)
+        })
 }
 
 /// Refuses a challenge's metadata URL that is plain `http` on a host other than loopback.
@@ -355,25 +374,30 @@ mod tests {
     }
 
     #[test]
-    fn the_resource_is_compared_as_a_url() {
+    fn the_resource_covers_its_own_url_and_the_urls_below_it_on_its_origin() {
         let requested: Url = "https://api.example/mcp".parse().unwrap();
-        for same in [
+        for covering in [
             "https://api.example/mcp",
             "HTTPS://API.Example:443/mcp/",
             "https://api.example/mcp#part",
-        ] {
-            assert!(same_resource(same, &requested), "{same}");
-        }
-        for other in [
             "https://api.example/",
+            "https://api.example",
+        ] {
+            assert!(covers_resource(covering, &requested), "{covering}");
+        }
+        let below: Url = "https://api.example/mcp/tools?page=2".parse().unwrap();
+        assert!(covers_resource("https://api.example/mcp", &below));
+        for other in [
             "https://api.example/mcp2",
+            "https://api.example/mcp/tools",
             "http://api.example/mcp",
             "https://api.example:8443/mcp",
+            "https://other.example/mcp",
             "https://api.example/MCP",
             "https://api.example/mcp?x=1",
             "not a url",
         ] {
-            assert!(!same_resource(other, &requested), "{other}");
+            assert!(!covers_resource(other, &requested), "{other}");
         }
     }
 

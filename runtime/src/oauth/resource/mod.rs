@@ -12,6 +12,11 @@
 //! - [`ResourceDiscovery`] fetches a [`ResourceMetadata`] and checks that it describes the
 //!   resource being accessed; [`select_scopes`] and [`step_up_scopes`] choose the scopes of
 //!   the token request that follows.
+//! - [`ClientRegistration`] registers a client (RFC 7591) and returns a [`RegisteredClient`];
+//!   [`register_once`](ClientRegistration::register_once) keeps it in a
+//!   [`RegistrationStore`] (the built-in token stores are ones) so that a program registers
+//!   once per authorization server. [`ClientIdentity`] chooses how to name the client to a
+//!   server: a pre-registered client, a client ID metadata document URL, or registration.
 //!
 //! ```
 //! use freshtoken::oauth::resource::{Challenge, ChallengeError};
@@ -41,4 +46,16 @@ mod metadata;
 mod scopes;
 
 pub use metadata::{ResourceDiscovery, ResourceMetadata};
+
+// Dynamic client registration and the choice of a client identity.
+mod registration;
+
+pub use registration::{
+    ApplicationType, ClientIdentity, ClientRegistration, RegisteredClient, RegistrationStore,
+};
 pub use scopes::{select_scopes, step_up_scopes};
+
+// The chain from a resource's URL to a token cache.
+mod protected;
+
+pub use protected::{ProtectedResource, ProtectedResourceBuilder};

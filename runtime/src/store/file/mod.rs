@@ -5,6 +5,8 @@
 
 mod checks;
 mod lock;
+#[cfg(feature = "reqwest")]
+mod registrations;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -28,6 +30,10 @@ use crate::Token;
 ///   file: a token another process saved meanwhile is adopted instead of refreshed again.
 /// - A missing file means "no token yet"; a corrupt one is reported (naming the path) and
 ///   overwritten by the next token.
+/// - With the `reqwest` feature it also keeps the clients a program registered
+///   ([`RegistrationStore`](crate::oauth::resource::RegistrationStore)) in
+///   `<file>.registrations.json`, read and replaced with the same checks; a logout
+///   ([`clear`](TokenStore::clear)) leaves them.
 /// - Waiting for the lock never blocks a thread: the store tries the lock, and while another
 ///   process holds it tries again after a pause that grows from 5 ms to 50 ms. Dropping the
 ///   wait (the cache bounds it with its refresh timeout) stops it with nothing left running,
@@ -113,26 +119,9 @@ impl FileStore {
     }
 
     fn read(&self) -> Result<Option<Token>, StoreError> {
-        let (file, metadata) = match checks::open(&self.path, Purpose::Read) {
-            Ok(opened) => opened,
-            Err(StoreError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
-                return Ok(None);
-            }
-            Err(error) => return Err(error),
+        let Some(json) = read_private(&self.path)? else {
+            return Ok(None);
         };
-        // Room for the whole file up front: a buffer that grew would leave unzeroed copies of
-        // the secrets behind. One byte over the limit tells a file that is too large.
-        let room = metadata.len().min(MAX_FILE_SIZE) + 1;
-        let mut json = Zeroizing::new(Vec::with_capacity(usize::try_from(room).unwrap_or(0)));
-        file.take(MAX_FILE_SIZE + 1)
-            .read_to_end(&mut json)
-            .map_err(|error| self.io_error(error))?;
-        if json.len() as u64 > MAX_FILE_SIZE {
-            return Err(StoreError::TooLarge {
-                path: self.path.clone(),
-                limit: MAX_FILE_SIZE,
-            });
-        }
         saved::from_json(&json)
             .map(Some)
             .map_err(|reason| StoreError::Corrupt {
@@ -142,37 +131,74 @@ impl FileStore {
     }
 
     fn write(&self, token: &Token) -> Result<(), StoreError> {
-        checks::replaceable(&self.path)?;
-        let json = saved::to_json(token);
-        let temp = self.temp_path();
-        let written = write_private(&temp, &json).and_then(|()| fs::rename(&temp, &self.path));
-        if let Err(error) = written {
-            let _ = fs::remove_file(&temp);
-            return Err(self.io_error(error));
-        }
-        // Make the rename itself durable; a failure here loses nothing already written.
-        if let Some(dir) = self.path.parent().filter(|dir| !dir.as_os_str().is_empty())
-            && let Ok(dir) = File::open(dir)
-        {
-            let _ = dir.sync_all();
-        }
-        Ok(())
+        replace_private(&self.path, &saved::to_json(token))
     }
+}
 
-    /// A temporary file in the same directory (so the rename is atomic), unique to this
-    /// process and call.
-    fn temp_path(&self) -> PathBuf {
-        let name = self
-            .path
-            .file_name()
-            .map_or_else(|| "token".into(), |name| name.to_string_lossy());
-        let unique = format!(
-            ".{name}.{}.{:016x}.tmp",
-            std::process::id(),
-            fastrand::u64(..)
-        );
-        self.path.with_file_name(unique)
+/// The content of the file at `path`, checked as the token file is (see [`FileStore`]);
+/// `None` when there is no file. The buffer is zeroed when dropped.
+fn read_private(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+    let io_error = |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let (file, metadata) = match checks::open(path, Purpose::Read) {
+        Ok(opened) => opened,
+        Err(StoreError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            return Ok(None);
+        }
+        Err(error) => return Err(error),
+    };
+    // Room for the whole file up front: a buffer that grew would leave unzeroed copies of
+    // the secrets behind. One byte over the limit tells a file that is too large.
+    let room = metadata.len().min(MAX_FILE_SIZE) + 1;
+    let mut json = Zeroizing::new(Vec::with_capacity(usize::try_from(room).unwrap_or(0)));
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut json)
+        .map_err(io_error)?;
+    if json.len() as u64 > MAX_FILE_SIZE {
+        return Err(StoreError::TooLarge {
+            path: path.to_owned(),
+            limit: MAX_FILE_SIZE,
+        });
     }
+    Ok(Some(json))
+}
+
+/// Replaces the file at `path` with `bytes` atomically: written owner-only to a temporary
+/// file beside it, synced, then renamed over it.
+fn replace_private(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    checks::replaceable(path)?;
+    let temp = temp_path(path);
+    let written = write_private(&temp, bytes).and_then(|()| fs::rename(&temp, path));
+    if let Err(source) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(StoreError::Io {
+            path: path.to_owned(),
+            source,
+        });
+    }
+    // Make the rename itself durable; a failure here loses nothing already written.
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
+        && let Ok(dir) = File::open(dir)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// A temporary file in the same directory as `path` (so the rename is atomic), unique to
+/// this process and call.
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "token".into(), |name| name.to_string_lossy());
+    let unique = format!(
+        ".{name}.{}.{:016x}.tmp",
+        std::process::id(),
+        fastrand::u64(..)
+    );
+    path.with_file_name(unique)
 }
 
 /// Writes `bytes` to a new file at `path`, readable and writable by the owner only, and syncs

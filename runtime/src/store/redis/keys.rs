@@ -19,6 +19,10 @@ pub(super) struct Keys {
     /// The pub/sub channel told when a token is saved or cleared, or a lease released, so
     /// the hosts waiting for the lease need not poll. Its messages hold no token bytes.
     pub(super) events: String,
+    /// A hash: the clients registered per authorization server (`RegistrationStore`, which
+    /// needs the `reqwest` feature).
+    #[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
+    pub(super) registrations: String,
 }
 
 impl Keys {
@@ -46,6 +50,7 @@ impl Keys {
             token: format!("freshtoken:{{{prefix}}}:token"),
             lease: format!("freshtoken:{{{prefix}}}:lease"),
             events: format!("freshtoken:{{{prefix}}}:events"),
+            registrations: format!("freshtoken:{{{prefix}}}:registrations"),
         })
     }
 }
@@ -60,6 +65,7 @@ mod tests {
         assert_eq!(keys.token, "freshtoken:{billing:eu}:token");
         assert_eq!(keys.lease, "freshtoken:{billing:eu}:lease");
         assert_eq!(keys.events, "freshtoken:{billing:eu}:events");
+        assert_eq!(keys.registrations, "freshtoken:{billing:eu}:registrations");
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 mod keys;
 mod lease;
+#[cfg(feature = "reqwest")]
+mod registrations;
 mod scripts;
 mod wakeups;
 
@@ -57,7 +59,10 @@ const RECONNECT_PAUSE: Duration = Duration::from_millis(20);
 /// - **Keys**: `freshtoken:{<prefix>}:token` (a hash: the token as JSON, and a SHA-256
 ///   fingerprint of its secrets; or the logout marker) and `freshtoken:{<prefix>}:lease`. The
 ///   braces are a Redis Cluster hash tag: both keys live on one slot. Key names never hold
-///   token bytes.
+///   token bytes. With the `reqwest` feature the store is also a
+///   [`RegistrationStore`](crate::oauth::resource::RegistrationStore): the clients the fleet
+///   registered, one field per authorization server of the hash
+///   `freshtoken:{<prefix>}:registrations` (`HGET`, `HSET`, `HDEL`), which a logout leaves.
 /// - **Redis down or slow**: every command is bounded by the command timeout (default 1 s),
 ///   and a refused connection fails at once; what the caches do meanwhile is the store's
 ///   [`OutagePolicy`] (see [`on_outage`](Self::on_outage)). Waiting for another host's lease
