@@ -10,7 +10,7 @@ async fn the_example_mcp_client_writes_a_note_through_a_scope_step_up() {
     let server = mcp::start(ServerConfig::default(), 0).await.unwrap();
     let mut printed = String::new();
 
-    let result = mcp_client::run(&server.mcp_url(), &server.base_url(), &mut |line| {
+    let result = mcp_client::run(&server.mcp_url(), &mut |line| {
         printed.push_str(line);
         printed.push('\n');
     })

@@ -39,6 +39,8 @@ async fn start_server() -> RunningMcpServer {
 struct Login {
     base_url: String,
     scope: Vec<String>,
+    /// The RFC 8707 `resource` to log in for, if any.
+    resource: Option<String>,
     stepped_up_to: Arc<Mutex<Vec<Vec<String>>>>,
 }
 
@@ -47,19 +49,29 @@ impl Login {
         Self {
             base_url: server.base_url(),
             scope: vec![READ_SCOPE.to_owned()],
+            resource: None,
             stepped_up_to: Arc::default(),
         }
     }
 
+    fn for_resource(mut self, resource: String) -> Self {
+        self.resource = Some(resource);
+        self
+    }
+
     fn pkce(&self, scopes: &[String]) -> AuthorizationCodePkce {
         let url = |path: &str| Url::parse(&format!("{}{path}", self.base_url)).unwrap();
-        AuthorizationCodePkce::new(
+        let login = AuthorizationCodePkce::new(
             url("/oauth/authorize"),
             url("/oauth/token"),
             ClientAuth::public(DEMO_PUBLIC_CLIENT_ID),
             browser::open,
         )
-        .scopes(scopes.iter().cloned())
+        .scopes(scopes.iter().cloned());
+        match &self.resource {
+            Some(resource) => login.resource(resource.as_str()),
+            None => login,
+        }
     }
 }
 
@@ -142,6 +154,19 @@ async fn an_rmcp_client_initializes_lists_and_calls_tools_with_the_caches_token(
 }
 
 #[tokio::test]
+async fn a_token_issued_for_the_mcp_resource_is_honoured_by_the_mcp_server() {
+    let server = start_server().await;
+    let cache = new_cache(Login::new(&server).for_resource(server.mcp_url()));
+    let mcp = connect(&server, cache.clone()).await;
+
+    let notes = call(&mcp, LIST_NOTES_TOOL).await.unwrap();
+
+    assert_eq!(text_of(&notes), "");
+    assert_eq!(server.stats().unauthorized_responses, 0);
+    mcp.cancel().await.unwrap();
+}
+
+#[tokio::test]
 async fn the_mcp_endpoint_answers_a_request_without_a_token_with_a_challenge_naming_its_metadata() {
     let server = start_server().await;
     let answer = reqwest::Client::new()
@@ -157,7 +182,8 @@ async fn the_mcp_endpoint_answers_a_request_without_a_token_with_a_challenge_nam
     assert_eq!(
         challenge,
         format!(
-            "Bearer resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"",
+            "Bearer resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\", \
+             scope=\"notes:read\"",
             server.base_url()
         )
     );

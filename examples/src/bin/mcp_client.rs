@@ -31,10 +31,7 @@ async fn main() -> ExitCode {
             }
         },
     };
-    // The MCP server and its auth server share an origin here; a client that discovers the
-    // auth server from the 401 needs only the MCP URL.
-    let auth_server = mcp_url.trim_end_matches(mcp::MCP_PATH).to_owned();
-    let result = mcp_client::run(&mcp_url, &auth_server, &mut |line| println!("{line}")).await;
+    let result = mcp_client::run(&mcp_url, &mut |line| println!("{line}")).await;
     if let Some(server) = local {
         server.shutdown().await;
     }

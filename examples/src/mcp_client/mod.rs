@@ -1,52 +1,54 @@
 //! The example MCP client: rmcp over freshtoken's [`AuthorizedHttpClient`], against the MCP
 //! endpoint of [`server::mcp`](crate::server::mcp).
 //!
-//! It holds no OAuth code of its own: a PKCE login from the auth server's metadata in a
-//! `TokenCache`, and the transport over that cache. It logs in with `notes:read` only, so its
-//! call of `write_note` is refused with 403 `insufficient_scope`; the cache then logs in
-//! again for `notes:read notes:write`, and the call is sent again and succeeds.
+//! It holds no OAuth code of its own, and knows nothing but the MCP server's URL:
+//! [`ProtectedResource::discover`] follows the server's 401 to its resource metadata and its
+//! authorization server, the client registers there (RFC 7591) and logs in with PKCE for
+//! the scope the 401 named (`notes:read`), and the transport takes its tokens from that
+//! cache. Its call of `write_note` is refused with 403 `insufficient_scope`; the cache then
+//! logs in again for `notes:read notes:write`, and the call is sent again and succeeds.
 //! [`browser`] stands in for the user, who would open the login page in a browser.
 
 pub mod browser;
 
-use std::time::Duration;
-
-use freshtoken::TokenCache;
-use freshtoken::oauth::{ClientAuth, Issuer};
+use freshtoken::MemoryStore;
+use freshtoken::oauth::resource::{ClientIdentity, ClientRegistration, ProtectedResource};
 use freshtoken::rmcp::AuthorizedHttpClient;
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, ClientConfig, ContentBlock};
 
-use crate::server::DEMO_PUBLIC_CLIENT_ID;
-use crate::server::mcp::{LIST_NOTES_TOOL, READ_SCOPE, WRITE_NOTE_TOOL};
+use crate::server::mcp::{LIST_NOTES_TOOL, WRITE_NOTE_TOOL};
 
-/// Connects to the MCP server at `mcp_url`, whose tokens come from the auth server
-/// `auth_server`, lists its tools, writes a note (a step-up) and reads the notes back,
-/// saying what happens. The error says which step failed.
+/// Connects to the MCP server at `mcp_url`, lists its tools, writes a note (a step-up) and
+/// reads the notes back, saying what happens. The error says which step failed.
 ///
 /// # Errors
 /// A description of the first step that failed.
-pub async fn run(
-    mcp_url: &str,
-    auth_server: &str,
-    say: &mut impl FnMut(&str),
-) -> Result<(), String> {
-    let issuer = Issuer::new(auth_server.parse().map_err(|error| format!("{error}"))?);
-    let login = issuer
-        .authorization_code_pkce(ClientAuth::public(DEMO_PUBLIC_CLIENT_ID), browser::open)
+pub async fn run(mcp_url: &str, say: &mut impl FnMut(&str)) -> Result<(), String> {
+    let url = mcp_url
+        .parse()
+        .map_err(|error| format!("{mcp_url:?} is not a URL: {error}"))?;
+    let resource = ProtectedResource::discover(url)
         .await
-        .map_err(|error| format!("no login for the MCP server: {error}"))?
-        .scopes([READ_SCOPE])
-        .login_timeout(Duration::from_secs(10));
-    let transport = AuthorizedHttpClient::new(TokenCache::new(login)).transport(mcp_url);
+        .map_err(|error| format!("cannot find how to log in to {mcp_url}: {error}"))?;
+    say(&format!(
+        "{mcp_url}: tokens from {}, scopes {}",
+        resource.server_metadata().issuer(),
+        resource.scopes().join(" ")
+    ));
+    let identity =
+        ClientIdentity::new().registration(ClientRegistration::loopback("freshtoken notes"));
+    let cache = resource
+        .pkce_cache(&identity, MemoryStore::default(), browser::open)
+        .await
+        .map_err(|error| format!("no login for the MCP server: {error}"))?;
+    let transport = AuthorizedHttpClient::new(cache).transport(mcp_url);
 
     let mcp = ClientConfig::default()
         .serve(transport)
         .await
         .map_err(|error| format!("cannot connect to the MCP server: {error}"))?;
-    say(&format!(
-        "connected to {mcp_url} (logged in with {READ_SCOPE})"
-    ));
+    say("connected");
 
     let tools = mcp
         .list_all_tools()

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::notes::WRITE_NOTE_TOOL;
-use super::{McpState, WRITE_SCOPE};
+use super::{McpState, READ_SCOPE, WRITE_SCOPE};
 use crate::server::bearer::Bearer;
 
 /// The largest JSON-RPC body the guard reads to find the tool called.
@@ -65,7 +65,9 @@ fn holds(granted: Option<&str>, needed: &str) -> bool {
 }
 
 /// 401: no token, or one the auth server does not honour. The challenge points to the
-/// resource metadata, where a client finds the authorization server.
+/// resource metadata, where a client finds the authorization server, and names the scope
+/// every session needs, which a client asks for first (the MCP authorization spec's scope
+/// selection).
 fn unauthorized(mcp: &McpState, had_token: bool) -> Response {
     // RFC 6750 §3.1: no error code when the request had no token at all.
     let error = if had_token {
@@ -74,7 +76,7 @@ fn unauthorized(mcp: &McpState, had_token: bool) -> Response {
         ""
     };
     let challenge = format!(
-        "Bearer resource_metadata=\"{}\"{error}",
+        "Bearer resource_metadata=\"{}\", scope=\"{READ_SCOPE}\"{error}",
         mcp.resource_metadata_url
     );
     challenge_response(StatusCode::UNAUTHORIZED, &challenge)

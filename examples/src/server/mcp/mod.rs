@@ -8,8 +8,8 @@
 //!
 //! Every request to `/mcp` needs an access token of the auth server; without one, or with
 //! one it does not honour (expired, revoked), the answer is 401 with `WWW-Authenticate:
-//! Bearer resource_metadata="<base>/.well-known/oauth-protected-resource/mcp"` (and
-//! `error="invalid_token"` when a token was sent). A `tools/call` of `write_note` also needs
+//! Bearer resource_metadata="<base>/.well-known/oauth-protected-resource/mcp",
+//! scope="notes:read"` (and `error="invalid_token"` when a token was sent). A `tools/call` of `write_note` also needs
 //! the scope `notes:write` granted at the token's login: without it the answer is 403 with
 //! `WWW-Authenticate: Bearer error="insufficient_scope", scope="notes:write", ...`, before
 //! the MCP server sees the call. Every other route is the auth server's, as in
@@ -25,7 +25,8 @@ use super::state::Shared;
 pub use notes::{LIST_NOTES_TOOL, WRITE_NOTE_TOOL};
 pub use running::{RunningMcpServer, start};
 
-/// The scope the examples' MCP client logs in with.
+/// The scope every MCP session needs, named in the 401's challenge: what a client logs in
+/// with first.
 pub const READ_SCOPE: &str = "notes:read";
 /// The scope `write_note` needs.
 pub const WRITE_SCOPE: &str = "notes:write";
