@@ -4,6 +4,7 @@
 //! through both (`src/bin/demo.rs`).
 
 pub mod login_step;
+pub mod mcp_client;
 pub mod sdk;
 pub mod server;
 pub mod trait_sdk;

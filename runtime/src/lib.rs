@@ -147,7 +147,8 @@ mod error;
     feature = "anyhow",
     feature = "tonic",
     feature = "jsonwebtoken",
-    feature = "redis"
+    feature = "redis",
+    feature = "rmcp"
 ))]
 pub mod guide;
 mod jwt;
@@ -160,6 +161,9 @@ pub mod oauth;
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
 mod origin;
 mod reason;
+#[cfg(feature = "rmcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rmcp")))]
+pub mod rmcp;
 mod secret;
 mod source;
 pub mod store;

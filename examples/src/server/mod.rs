@@ -222,6 +222,7 @@ mod device_routes;
 mod errors;
 mod form;
 mod jwt_bearer;
+pub mod mcp;
 mod metadata;
 mod oauth_clients;
 mod oauth_errors;

@@ -9,7 +9,7 @@
 //! |---|---|
 //! | [`generated_clients`] | you describe an HTTP API as a trait and want the client written for you |
 //! | [`refresh_token`] | you write the client's methods yourself and want the token and 401 retry written for you |
-//! | [`integrations`] | your client is a reqwest-middleware stack, a tower/hyper/tonic service, blocking code, or picks its login at run time |
+//! | [`integrations`] | your client is a reqwest-middleware stack, a tower/hyper/tonic service, an MCP client on rmcp, blocking code, or picks its login at run time |
 //! | [`logins`] | you choose how the first token is obtained: PKCE, device code, password, client credentials, JWT bearer, a JSON login route |
 //! | [`stores_and_fleets`] | a token should survive restarts, or many processes and hosts should share one |
 //! | [`guarantees`] | you need to know what callers see when the token endpoint, the store or the network misbehaves |
