@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::time::Duration;
 
 use crate::{AuthError, Token};
 
@@ -37,6 +38,16 @@ pub trait TokenSource: Send + Sync + 'static {
         &self,
         previous: Option<&Token>,
     ) -> impl Future<Output = Result<Token, AuthError>> + Send;
+
+    /// How long one fetch may take at most, when the source knows it takes longer than the
+    /// cache's [refresh timeout](crate::TokenCacheBuilder::refresh_timeout) (30 s by default)
+    /// allows: an interactive login waits for the user. The cache then waits this long
+    /// instead. The default, `None`, leaves the cache's timeout alone;
+    /// [`AuthorizationCodePkce`](crate::oauth::AuthorizationCodePkce) and
+    /// [`DeviceCodeGrant`](crate::oauth::DeviceCodeGrant) answer their login's bound.
+    fn fetch_timeout(&self) -> Option<Duration> {
+        None
+    }
 
     /// Obtains a token for at least `scopes` (space-separated when sent as `scope`).
     ///

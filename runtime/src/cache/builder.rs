@@ -77,7 +77,9 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
     }
 
     /// How long one call to the token source may take before it counts as failed
-    /// ([`AuthErrorKind::Timeout`](crate::AuthErrorKind::Timeout)). Default 30 s.
+    /// ([`AuthErrorKind::Timeout`](crate::AuthErrorKind::Timeout)). Default 30 s. A source
+    /// whose [`fetch_timeout`](crate::TokenSource::fetch_timeout) is longer (an interactive
+    /// login, which waits for the user) gets that instead.
     pub fn refresh_timeout(mut self, timeout: Duration) -> Self {
         self.config.refresh_timeout = timeout;
         self

@@ -110,3 +110,47 @@ async fn expire_now_makes_the_next_call_refresh_with_the_refresh_token() {
         "the expired token's refresh token was used"
     );
 }
+
+/// A login that takes `takes`, and says it may take up to `bound`.
+struct SlowLogin {
+    takes: Duration,
+    bound: Option<Duration>,
+}
+
+impl crate::TokenSource for SlowLogin {
+    fn fetch_timeout(&self) -> Option<Duration> {
+        self.bound
+    }
+
+    async fn fetch(&self, _previous: Option<&crate::Token>) -> Result<crate::Token, AuthError> {
+        sleep(self.takes).await;
+        crate::Token::builder("logged-in").build()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_source_whose_fetch_takes_longer_by_nature_gets_its_own_bound_not_the_refresh_timeout() {
+    let login = |bound| SlowLogin {
+        takes: Duration::from_secs(90),
+        bound,
+    };
+    let interactive = TokenCache::new(login(Some(Duration::from_secs(300))));
+    assert!(
+        interactive.token().await.is_ok(),
+        "a 90 s login within 300 s"
+    );
+
+    let plain = TokenCache::new(login(None));
+    let error = plain.token().await.unwrap_err();
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Timeout(limit) if *limit == Duration::from_secs(30)),
+        "{error}"
+    );
+    // A bound shorter than the refresh timeout does not shorten it.
+    let short = TokenCache::builder(SlowLogin {
+        takes: Duration::from_secs(20),
+        bound: Some(Duration::from_secs(5)),
+    })
+    .build();
+    assert!(short.token().await.is_ok());
+}

@@ -193,12 +193,16 @@ impl<S: TokenSource> TokenCache<S> {
 
     fn from_parts(
         source: S,
-        config: Config,
+        mut config: Config,
         store: Option<Box<dyn DynStore>>,
         runtime: Option<Handle>,
         own_runtime: Option<OwnRuntime>,
         given: Option<Arc<Token>>,
     ) -> Self {
+        // An interactive login waits for the user, longer than a refresh may take.
+        if let Some(longest) = source.fetch_timeout() {
+            config.refresh_timeout = config.refresh_timeout.max(longest);
+        }
         Self {
             shared: Arc::new(Shared {
                 source,
@@ -339,7 +343,7 @@ impl<S: TokenSource> TokenCache<S> {
     /// refresh token held before it, and the one it brings back is the live one to revoke.
     ///
     /// After it, the next [`token`](Self::token) asks the source with no previous token (an
-    /// interactive source starts a login then, within the cache's `refresh_timeout`): log in
+    /// interactive source starts a login then, within its own bound): log in
     /// again with the source's own `login` and put the token in service for every process
     /// that shares the store with [`save_token`](Self::save_token).
     ///

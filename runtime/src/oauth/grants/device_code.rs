@@ -75,8 +75,10 @@ pub struct DeviceAuthorization {
 /// login.
 ///
 /// As a [`TokenSource`], a fetch with a refresh token renews it; one without logs in, which
-/// takes as long as the user does, beyond the cache's
-/// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout): log in first, as below.
+/// takes as long as the user does: a cache over this source lets a fetch run as long as a
+/// device code may be polled (at most 30 minutes), beyond its
+/// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout). Logging in first, as
+/// below, chooses when the code is shown.
 ///
 /// ```no_run
 /// use freshtoken::TokenCache;
@@ -306,6 +308,12 @@ grant_methods!(DeviceCodeGrant);
 http_methods!(DeviceCodeGrant);
 
 impl TokenSource for DeviceCodeGrant {
+    /// The longest a device code may be polled, and the request that starts it: a cache
+    /// lets a login run that long.
+    fn fetch_timeout(&self) -> Option<Duration> {
+        Some(MAX_LIFETIME.saturating_add(self.http.timeout))
+    }
+
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
         if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
             return self.form().refresh(refresh_token).await;

@@ -61,11 +61,13 @@ const DEFAULT_REDIRECT_PATH: &str = "/callback";
 /// [`redirect_port`](Self::redirect_port), or bind first with [`listen`](Self::listen) and
 /// read [`LoopbackLogin::redirect_uri`] before the login sends the user to the browser.
 ///
-/// As a [`TokenSource`], a fetch with a refresh token renews it; one without logs in. A login
-/// takes as long as the user does, and the cache bounds every fetch with its
-/// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout) (30 s by default): log in
+/// As a [`TokenSource`], a fetch with a refresh token renews it; one without logs in (or,
+/// after a resource's `insufficient_scope`, steps up: a login for wider scopes). A login
+/// takes as long as the user does: a cache over this source lets a fetch run for the
+/// [`login_timeout`](Self::login_timeout) (and the code exchange), beyond its
+/// [`refresh_timeout`](crate::TokenCacheBuilder::refresh_timeout). A program can also log in
 /// first and save the token with [`TokenCache::save_token`](crate::TokenCache::save_token),
-/// as below, or raise that timeout.
+/// as below, to choose when the browser opens.
 ///
 /// ```no_run
 /// use freshtoken::TokenCache;
@@ -283,6 +285,12 @@ grant_methods!(AuthorizationCodePkce);
 http_methods!(AuthorizationCodePkce);
 
 impl TokenSource for AuthorizationCodePkce {
+    /// The login's bound ([`login_timeout`](Self::login_timeout)) and the code exchange's:
+    /// a cache lets a login run that long.
+    fn fetch_timeout(&self) -> Option<Duration> {
+        Some(self.login_timeout.saturating_add(self.http.timeout))
+    }
+
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
         if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
             return self.form().refresh(refresh_token).await;

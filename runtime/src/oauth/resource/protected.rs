@@ -7,8 +7,8 @@
 use reqwest::Url;
 use reqwest::header::WWW_AUTHENTICATE;
 
-use super::{Challenge, ClientIdentity, RegistrationStore, ResourceDiscovery, ResourceMetadata};
 use super::select_scopes;
+use super::{Challenge, ClientIdentity, RegistrationStore, ResourceDiscovery, ResourceMetadata};
 use crate::oauth::endpoint::exchange::{Http, transport_error};
 use crate::oauth::endpoint::url::Endpoint;
 use crate::oauth::grants::builder_methods::http_methods;
@@ -211,7 +211,9 @@ impl ProtectedResource {
     /// [`token`](TokenCache::token).
     ///
     /// `store` keeps one resource's token: give each resource its own (a `FileStore` path, a
-    /// `RedisStore` prefix).
+    /// `RedisStore` prefix). The cache is this resource's
+    /// ([`TokenCacheBuilder::resource`](crate::TokenCacheBuilder::resource)): it never serves
+    /// a token the store holds for another.
     ///
     /// # Errors
     /// As [`client`](Self::client) and
@@ -227,7 +229,10 @@ impl ProtectedResource {
     {
         let client = self.client(identity, &store).await?;
         let source = self.authorization_code_pkce(client, show).await?;
-        Ok(TokenCache::builder(source).store(store).build())
+        Ok(TokenCache::builder(source)
+            .resource(self.resource())
+            .store(store)
+            .build())
     }
 
     fn scoped<S: Scoped>(&self, source: S) -> S {
@@ -341,7 +346,10 @@ fn authorization_server(
     metadata: &ResourceMetadata,
     chosen: Option<&Url>,
 ) -> Result<Url, AuthError> {
-    let listed = metadata.authorization_servers.as_deref().unwrap_or_default();
+    let listed = metadata
+        .authorization_servers
+        .as_deref()
+        .unwrap_or_default();
     let issuer = match chosen {
         // A resource that lists none leaves the choice to the client.
         Some(chosen) if listed.is_empty() => return Ok(chosen.clone()),
