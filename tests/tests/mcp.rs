@@ -45,17 +45,18 @@ struct Login {
 }
 
 impl Login {
+    /// For the MCP server's resource, as an MCP client logs in.
     fn new(server: &RunningMcpServer) -> Self {
         Self {
             base_url: server.base_url(),
             scope: vec![READ_SCOPE.to_owned()],
-            resource: None,
+            resource: Some(server.mcp_url()),
             stepped_up_to: Arc::default(),
         }
     }
 
-    fn for_resource(mut self, resource: String) -> Self {
-        self.resource = Some(resource);
+    fn for_resource(mut self, resource: Option<String>) -> Self {
+        self.resource = resource;
         self
     }
 
@@ -154,16 +155,20 @@ async fn an_rmcp_client_initializes_lists_and_calls_tools_with_the_caches_token(
 }
 
 #[tokio::test]
-async fn a_token_issued_for_the_mcp_resource_is_honoured_by_the_mcp_server() {
+async fn a_token_issued_for_another_resource_or_for_none_is_refused_by_the_mcp_server() {
     let server = start_server().await;
-    let cache = new_cache(Login::new(&server).for_resource(server.mcp_url()));
-    let mcp = connect(&server, cache.clone()).await;
+    let elsewhere = Some(format!("{}/tasks", server.base_url()));
+    for resource in [elsewhere, None] {
+        let cache = new_cache(Login::new(&server).for_resource(resource.clone()));
 
-    let notes = call(&mcp, LIST_NOTES_TOOL).await.unwrap();
+        let error = ClientConfig::default()
+            .serve(AuthorizedHttpClient::new(cache).transport(server.mcp_url()))
+            .await
+            .unwrap_err();
 
-    assert_eq!(text_of(&notes), "");
-    assert_eq!(server.stats().unauthorized_responses, 0);
-    mcp.cancel().await.unwrap();
+        let text = error.to_string();
+        assert!(text.contains("Auth required"), "{resource:?}: {text}");
+    }
 }
 
 #[tokio::test]

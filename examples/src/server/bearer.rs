@@ -21,6 +21,8 @@ pub(crate) struct Bearer {
     pub(crate) jti: String,
     /// The `scope` claim; `None`: the token holds every scope.
     pub(crate) scope: Option<String>,
+    /// The `aud` claim: the resource the token was issued for (RFC 8707), if one was named.
+    pub(crate) aud: Option<String>,
 }
 
 impl Bearer {
@@ -128,5 +130,6 @@ fn authenticate(parts: &Parts, state: &Shared) -> Result<Bearer, RefusalReason> 
         user: claims.sub,
         jti: claims.jti,
         scope: claims.scope,
+        aud: claims.aud,
     })
 }

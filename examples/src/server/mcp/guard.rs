@@ -1,8 +1,8 @@
 // Input: a request to the MCP endpoint.
-// Output: the request passed on to the MCP service when its bearer token is valid and, for a
-// `tools/call` of a tool that needs a scope, holds it; else a 401 with a challenge that
-// points to the resource metadata (RFC 9728 §5.1), or a 403 `insufficient_scope` naming the
-// scope (RFC 6750 §3.1).
+// Output: the request passed on to the MCP service when its bearer token is valid, issued
+// for this resource (`aud`) and, for a `tools/call` of a tool that needs a scope, holds it;
+// else a 401 with a challenge that points to the resource metadata (RFC 9728 §5.1), or a
+// 403 `insufficient_scope` naming the scope (RFC 6750 §3.1).
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequestParts, Request, State};
@@ -26,6 +26,12 @@ pub(crate) async fn guard(State(mcp): State<McpState>, request: Request, next: N
     let Ok(bearer) = Bearer::from_request_parts(&mut parts, &mcp.auth).await else {
         return unauthorized(&mcp, had_token);
     };
+    // A token for another resource (or for none) is not this server's to honour: the MCP
+    // authorization spec has servers check the audience, so a token cannot be passed on.
+    if bearer.aud.as_deref() != Some(mcp.resource.as_str()) {
+        tracing::info!(user = %bearer.user, "MCP request refused: the token is for another resource");
+        return unauthorized(&mcp, true);
+    }
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -6,11 +6,13 @@
 //! | `POST`/`GET`/`DELETE /mcp` (bearer) | MCP over streamable HTTP, tools `list_notes` and `write_note` |
 //! | `GET /.well-known/oauth-protected-resource/mcp` | RFC 9728 metadata: the resource, the auth server, the scopes |
 //!
-//! Every request to `/mcp` needs an access token of the auth server; without one, or with
-//! one it does not honour (expired, revoked), the answer is 401 with `WWW-Authenticate:
-//! Bearer resource_metadata="<base>/.well-known/oauth-protected-resource/mcp",
-//! scope="notes:read"` (and `error="invalid_token"` when a token was sent). A `tools/call` of `write_note` also needs
-//! the scope `notes:write` granted at the token's login: without it the answer is 403 with
+//! Every request to `/mcp` needs an access token of the auth server issued for this resource
+//! (`aud` = `<base>/mcp`, from the login's RFC 8707 `resource`); without one, or with one
+//! for another resource or one the auth server does not honour (expired, revoked), the
+//! answer is 401 with `WWW-Authenticate: Bearer
+//! resource_metadata="<base>/.well-known/oauth-protected-resource/mcp", scope="notes:read"`
+//! (and `error="invalid_token"` when a token was sent). A `tools/call` of `write_note` also
+//! needs the scope `notes:write` in the token: without it the answer is 403 with
 //! `WWW-Authenticate: Bearer error="insufficient_scope", scope="notes:write", ...`, before
 //! the MCP server sees the call. Every other route is the auth server's, as in
 //! [`server`](crate::server).
