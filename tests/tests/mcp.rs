@@ -1,7 +1,7 @@
 //! An rmcp client over `freshtoken::rmcp::AuthorizedHttpClient`, against the examples' MCP
 //! server behind the reference auth server, over real HTTP on 127.0.0.1: the token on every
 //! request, one refresh and resend after a 401, one step-up and resend after a 403
-//! `insufficient_scope`, and no token in an error.
+//! `insufficient_scope`, and no token in an error; and the examples' MCP client, end to end.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,7 +10,7 @@ use std::time::Duration;
 use freshtoken::oauth::{AuthorizationCodePkce, ClientAuth, Url};
 use freshtoken::rmcp::AuthorizedHttpClient;
 use freshtoken::{AuthError, Token, TokenCache, TokenSource, source_fn};
-use freshtoken_examples::mcp_client::browser;
+use freshtoken_examples::mcp_client::{self, browser};
 use freshtoken_examples::server::mcp::{
     self, LIST_NOTES_TOOL, READ_SCOPE, RunningMcpServer, WRITE_NOTE_TOOL, WRITE_SCOPE,
 };
@@ -306,4 +306,32 @@ async fn a_step_up_the_source_cannot_make_fails_the_call_naming_the_scope_but_no
     // The token in service still works for what it may do.
     call(&mcp, LIST_NOTES_TOOL).await.unwrap();
     mcp.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_example_mcp_client_writes_a_note_through_a_scope_step_up() {
+    let server = start_server().await;
+    let mut printed = String::new();
+
+    let result = mcp_client::run(&server.mcp_url(), &mut |line| {
+        printed.push_str(line);
+        printed.push('\n');
+    })
+    .await;
+
+    assert_eq!(result, Ok(()), "{printed}");
+    assert!(
+        printed.contains("tools: list_notes, write_note"),
+        "{printed}"
+    );
+    assert!(printed.contains("write_note: note 1 written"), "{printed}");
+    assert!(
+        printed.contains("list_notes: written through a step-up"),
+        "{printed}"
+    );
+    let stats = server.stats();
+    assert_eq!(
+        stats.logins, 2,
+        "the first login and the step-up's: {stats:?}"
+    );
 }
