@@ -261,7 +261,9 @@ async fn token_exchange_for_a_resource_and_its_refusals() {
     // Refused before it is sent (the server's own `invalid_target` is in
     // `oauth_server/token_exchange.rs`).
     assert!(
-        bad_target.to_string().starts_with("not sent: the resource indicator"),
+        bad_target
+            .to_string()
+            .starts_with("not sent: the resource indicator"),
         "{bad_target}"
     );
 

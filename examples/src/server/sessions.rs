@@ -139,7 +139,8 @@ impl Sessions {
         scope: Option<&str>,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         self.prune(signer.now());
-        let (access_token, access) = signer.issue_with(TokenType::Access, user, None, scope, None)?;
+        let (access_token, access) =
+            signer.issue_with(TokenType::Access, user, None, scope, None)?;
         self.access.insert(
             access.jti,
             AccessRecord {

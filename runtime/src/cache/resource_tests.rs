@@ -46,13 +46,23 @@ async fn a_stored_token_for_another_resource_is_never_served_and_the_error_says_
 
     let error = cache.token().await.unwrap_err();
 
-    assert!(matches!(error.kind(), AuthErrorKind::Store { .. }), "{error}");
+    assert!(
+        matches!(error.kind(), AuthErrorKind::Store { .. }),
+        "{error}"
+    );
     let message = error.to_string();
-    assert!(message.contains(FILES) && message.contains(NOTES), "{message}");
+    assert!(
+        message.contains(FILES) && message.contains(NOTES),
+        "{message}"
+    );
     assert!(message.contains("its own store entry"), "{message}");
     assert!(!message.contains("files-token"), "{message}");
     let kept = store.load().await.unwrap().unwrap();
-    assert_eq!(kept.resource(), Some(FILES), "the other resource's login is left alone");
+    assert_eq!(
+        kept.resource(),
+        Some(FILES),
+        "the other resource's login is left alone"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -68,7 +78,7 @@ async fn a_stored_token_for_this_resource_is_adopted() {
 
 #[tokio::test(start_paused = true)]
 async fn a_token_the_source_leaves_unmarked_is_marked_with_the_resource_and_replaces_an_unmarked_one()
-{
+ {
     let store = store_holding(stored("unmarked", None)).await;
     let cache = notes_cache(&store);
 
@@ -93,6 +103,11 @@ async fn a_source_that_returns_another_resources_token_fails_the_refresh() {
 
     let error = cache.token().await.unwrap_err();
 
-    assert!(error.to_string().contains("give the source the cache's resource"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("give the source the cache's resource"),
+        "{error}"
+    );
     assert!(cache.cached().is_none());
 }

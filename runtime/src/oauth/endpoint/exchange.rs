@@ -218,7 +218,11 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
 
 /// A request that got no answer: a timeout, a connection failure (retryable), or a request
 /// that could not even be built (a configuration error, not retryable).
-pub(crate) fn transport_error(endpoint: &Endpoint, error: reqwest::Error, timeout: Duration) -> AuthError {
+pub(crate) fn transport_error(
+    endpoint: &Endpoint,
+    error: reqwest::Error,
+    timeout: Duration,
+) -> AuthError {
     if error.is_timeout() {
         // `AuthErrorKind::Timeout` has no room for the endpoint; say it here, without secrets.
         tracing::debug!(

@@ -275,9 +275,9 @@ fn covers_resource(named: &str, requested: &Url) -> bool {
     let (named_path, requested_path) = (segments(&named), segments(requested));
     named.origin() == requested.origin()
         && requested_path.starts_with(&named_path)
-        && named.query().is_none_or(|query| {
-            named_path == requested_path && requested.query() == Some(query)
-        })
+        && named
+            .query()
+            .is_none_or(|query| named_path == requested_path && requested.query() == Some(query))
 }
 
 /// Refuses a challenge's metadata URL that is plain `http` on a host other than loopback.

@@ -7,8 +7,8 @@
 use reqwest::Url;
 use reqwest::header::WWW_AUTHENTICATE;
 
-use super::{Challenge, ClientIdentity, RegistrationStore, ResourceDiscovery, ResourceMetadata};
 use super::select_scopes;
+use super::{Challenge, ClientIdentity, RegistrationStore, ResourceDiscovery, ResourceMetadata};
 use crate::oauth::endpoint::exchange::{Http, transport_error};
 use crate::oauth::endpoint::url::Endpoint;
 use crate::oauth::grants::builder_methods::http_methods;
@@ -341,7 +341,10 @@ fn authorization_server(
     metadata: &ResourceMetadata,
     chosen: Option<&Url>,
 ) -> Result<Url, AuthError> {
-    let listed = metadata.authorization_servers.as_deref().unwrap_or_default();
+    let listed = metadata
+        .authorization_servers
+        .as_deref()
+        .unwrap_or_default();
     let issuer = match chosen {
         // A resource that lists none leaves the choice to the client.
         Some(chosen) if listed.is_empty() => return Ok(chosen.clone()),
