@@ -124,6 +124,16 @@ fn authenticate(parts: &Parts, state: &Shared) -> Result<Bearer, RefusalReason> 
     if !state.sessions().access_is_live(&claims) {
         return Err(RefusalReason::InvalidToken("the token has been revoked"));
     }
+    // RFC 8707: a token for another resource must not be taken here.
+    if claims
+        .aud
+        .as_deref()
+        .is_some_and(|aud| aud.trim_end_matches('/') != state.base_url)
+    {
+        return Err(RefusalReason::InvalidToken(
+            "the token is for another resource (its aud)",
+        ));
+    }
     Ok(Bearer {
         user: claims.sub,
         jti: claims.jti,
