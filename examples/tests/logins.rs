@@ -4,6 +4,8 @@
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "logins/from_a_url.rs"]
+mod from_a_url;
 #[path = "logins/registration.rs"]
 mod registration;
 #[allow(unreachable_pub)]

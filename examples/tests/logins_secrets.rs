@@ -77,6 +77,7 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
     jwt_flow(&oauth, &mut seen).await;
     exchange_flows(&oauth, &mut seen).await;
     registration_flow(&oauth, &mut seen).await;
+    from_a_url_flow(&oauth, &mut seen).await;
 
     let logs = logs.text();
     // The watch saw freshtoken at work, not an empty log.
@@ -135,6 +136,61 @@ async fn registration_flow(oauth: &Oauth, seen: &mut Seen) {
     seen.secrets.push("kept-secret-1".into());
     seen.secrets.push("rat-secret-2".into());
     seen.errors.push(format!("{with_token:?}"));
+}
+
+/// From the Tasks API's URL: discovery, a confidential registration kept in a store, a PKCE
+/// login for the resource with `tasks:read`, then a step-up when a call needs `tasks:write`.
+async fn from_a_url_flow(oauth: &Oauth, seen: &mut Seen) {
+    use freshtoken::oauth::resource::{ClientIdentity, ProtectedResource, RegistrationStore};
+    use freshtoken_examples::trait_sdk::{NewTask, Tasks as _, TasksClient};
+
+    let resource = ProtectedResource::discover(url(oauth, "/tasks"))
+        .await
+        .unwrap();
+    let identity = ClientIdentity::new().registration(
+        ClientRegistration::loopback("Tasks CLI").token_endpoint_auth_method("client_secret_basic"),
+    );
+    let store = freshtoken::MemoryStore::default();
+    let client = resource.client(&identity, &store).await.unwrap();
+    let registered = store
+        .load_registration(resource.server_metadata().issuer())
+        .await
+        .unwrap()
+        .expect("the registration is kept");
+    seen.secrets.push(
+        registered
+            .client_secret()
+            .unwrap()
+            .expose_secret()
+            .to_owned(),
+    );
+    let source = resource
+        .authorization_code_pkce(client, |url| {
+            let url = url.clone();
+            tokio::spawn(async move { reqwest::get(url).await.map(drop) });
+        })
+        .await
+        .unwrap()
+        .scopes(["tasks:read"]);
+    seen.errors.push(format!("{source:?}"));
+    let cache = TokenCache::builder(source)
+        .resource(resource.resource())
+        .build();
+    let tasks = TasksClient::builder(&oauth.base_url, cache.clone())
+        .build()
+        .unwrap();
+    tasks.list_tasks().await.unwrap();
+    seen.token(&cache.cached().unwrap());
+    tasks
+        .create_task(&NewTask {
+            title: "after a step-up",
+        })
+        .await
+        .unwrap();
+    let wider = cache.cached().unwrap();
+    assert_eq!(wider.scope(), Some("tasks:read tasks:write"));
+    seen.token(&wider);
+    seen.errors.push(format!("{cache:?} {resource:?}"));
 }
 
 /// Password grant, a refresh through the cache, a refused password, a logout.

@@ -21,8 +21,6 @@ pub(crate) struct Bearer {
     pub(crate) jti: String,
     /// The `scope` claim; `None`: the token holds every scope.
     pub(crate) scope: Option<String>,
-    /// The `aud` claim: the resource the token was issued for (RFC 8707), if one was named.
-    pub(crate) aud: Option<String>,
 }
 
 impl Bearer {
@@ -126,10 +124,19 @@ fn authenticate(parts: &Parts, state: &Shared) -> Result<Bearer, RefusalReason> 
     if !state.sessions().access_is_live(&claims) {
         return Err(RefusalReason::InvalidToken("the token has been revoked"));
     }
+    // RFC 8707: a token for another resource must not be taken here.
+    if claims
+        .aud
+        .as_deref()
+        .is_some_and(|aud| aud.trim_end_matches('/') != state.base_url)
+    {
+        return Err(RefusalReason::InvalidToken(
+            "the token is for another resource (its aud)",
+        ));
+    }
     Ok(Bearer {
         user: claims.sub,
         jti: claims.jti,
         scope: claims.scope,
-        aud: claims.aud,
     })
 }

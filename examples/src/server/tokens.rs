@@ -98,8 +98,8 @@ impl Signer {
         // `exp` is checked against `clock` in `verify`, not against the system time.
         validation.validate_exp = false;
         validation.required_spec_claims.clear();
-        // `aud` (the resource a token was issued for) is each resource's check, not the
-        // signature's: jsonwebtoken would refuse every token that has one.
+        // `aud` (the resource a token is for) is checked by whoever takes the token: the
+        // Tasks API takes tokens for itself or for no resource in particular.
         validation.validate_aud = false;
         Ok(Self {
             access: Keys::random()?,

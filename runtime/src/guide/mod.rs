@@ -10,6 +10,7 @@
 //! | [`generated_clients`] | you describe an HTTP API as a trait and want the client written for you |
 //! | [`refresh_token`] | you write the client's methods yourself and want the token and 401 retry written for you |
 //! | [`integrations`] | your client is a reqwest-middleware stack, a tower/hyper/tonic service, an MCP client on rmcp, blocking code, or picks its login at run time |
+//! | [`protected_resources`] | you start from a resource's URL (an MCP server, an API that answers 401): discovery, registration, resource indicators, scope step-up |
 //! | [`logins`] | you choose how the first token is obtained: PKCE, device code, password, client credentials, JWT bearer, a JSON login route |
 //! | [`stores_and_fleets`] | a token should survive restarts, or many processes and hosts should share one |
 //! | [`guarantees`] | you need to know what callers see when the token endpoint, the store or the network misbehaves |
@@ -52,6 +53,9 @@ pub mod integrations {}
 
 #[doc = include_str!("logins.md")]
 pub mod logins {}
+
+#[doc = include_str!("protected_resources.md")]
+pub mod protected_resources {}
 
 #[doc = include_str!("stores_and_fleets.md")]
 pub mod stores_and_fleets {}

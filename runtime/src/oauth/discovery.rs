@@ -94,7 +94,8 @@ impl Issuer {
     /// when the origin answers 404 the server is taken to have the default endpoints
     /// `/authorize`, `/token` and `/register` at that origin (with PKCE `S256`, which those
     /// rules require). Another error status, or a document that is not metadata, is still
-    /// refused.
+    /// refused. A URL given with [`metadata_url`](Self::metadata_url) is read instead of the
+    /// origin's, under the same rules.
     ///
     /// Off by default: these rules trust whatever the MCP server's origin says about the
     /// authorization server. Current MCP servers publish protected resource metadata (see

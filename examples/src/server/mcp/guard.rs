@@ -5,33 +5,27 @@
 // 403 `insufficient_scope` naming the scope (RFC 6750 §3.1).
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::extract::{Request, State};
+use axum::http::header::WWW_AUTHENTICATE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::caller::{Refused, authenticate};
 use super::notes::WRITE_NOTE_TOOL;
 use super::{McpState, READ_SCOPE, WRITE_SCOPE};
-use crate::server::bearer::Bearer;
 
 /// The largest JSON-RPC body the guard reads to find the tool called.
 const MAX_BODY: usize = 1024 * 1024;
 
 /// Lets through a request whose token may do what it asks.
 pub(crate) async fn guard(State(mcp): State<McpState>, request: Request, next: Next) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let had_token = parts.headers.contains_key(AUTHORIZATION);
-    let Ok(bearer) = Bearer::from_request_parts(&mut parts, &mcp.auth).await else {
-        return unauthorized(&mcp, had_token);
+    let (parts, body) = request.into_parts();
+    let caller = match authenticate(&parts.headers, &mcp) {
+        Ok(caller) => caller,
+        Err(refused) => return unauthorized(&mcp, refused),
     };
-    // A token for another resource (or for none) is not this server's to honour: the MCP
-    // authorization spec has servers check the audience, so a token cannot be passed on.
-    if bearer.aud.as_deref() != Some(mcp.resource.as_str()) {
-        tracing::info!(user = %bearer.user, "MCP request refused: the token is for another resource");
-        return unauthorized(&mcp, true);
-    }
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -40,9 +34,9 @@ pub(crate) async fn guard(State(mcp): State<McpState>, request: Request, next: N
             .into_response();
     };
     if let Some(needed) = needed_scope(&body)
-        && !holds(bearer.scope.as_deref(), needed)
+        && !holds(caller.scope.as_deref(), needed)
     {
-        tracing::info!(user = %bearer.user, needed, "MCP tool call refused for lack of scope");
+        tracing::info!(user = %caller.user, needed, "MCP tool call refused for lack of scope");
         return insufficient_scope(&mcp, needed);
     }
     next.run(Request::from_parts(parts, Body::from(body))).await
@@ -74,12 +68,11 @@ fn holds(granted: Option<&str>, needed: &str) -> bool {
 /// resource metadata, where a client finds the authorization server, and names the scope
 /// every session needs, which a client asks for first (the MCP authorization spec's scope
 /// selection).
-fn unauthorized(mcp: &McpState, had_token: bool) -> Response {
+fn unauthorized(mcp: &McpState, refused: Refused) -> Response {
     // RFC 6750 §3.1: no error code when the request had no token at all.
-    let error = if had_token {
-        ", error=\"invalid_token\""
-    } else {
-        ""
+    let error = match refused {
+        Refused::InvalidToken => ", error=\"invalid_token\"",
+        Refused::NoToken => "",
     };
     let challenge = format!(
         "Bearer resource_metadata=\"{}\", scope=\"{READ_SCOPE}\"{error}",

@@ -17,6 +17,7 @@
 //! the MCP server sees the call. Every other route is the auth server's, as in
 //! [`server`](crate::server).
 
+mod caller;
 mod guard;
 mod notes;
 mod resource_metadata;
