@@ -134,10 +134,9 @@ pub enum AuthErrorKind {
     #[error(
         "token refresh timed out after {0:?}; the token endpoint may be down or slow, or an \
          interactive login (a browser, a device code) took longer (the limits are \
-         `TokenCacheBuilder::refresh_timeout`, which an interactive login needs as long as \
-         its own `login_timeout`, and the sources' own `timeout`); an interactive login is \
-         better done before: the source's `login`, its token saved with \
-         `TokenCache::save_token`"
+         `TokenCacheBuilder::refresh_timeout`, an interactive source's own `login_timeout`, \
+         and the sources' own `timeout`); an interactive login can be done before: the \
+         source's `login`, its token saved with `TokenCache::save_token`"
     )]
     Timeout(Duration),
 

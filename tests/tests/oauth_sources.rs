@@ -2149,21 +2149,26 @@ async fn a_redirect_path_that_is_not_a_path_is_refused_naming_the_setting() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_login_cut_short_by_the_caches_refresh_timeout_names_that_setting_and_says_why() {
+async fn a_login_in_a_cache_runs_for_its_login_timeout_not_the_refresh_timeout() {
     let nowhere: reqwest::Url = "http://127.0.0.1:9/never".parse().unwrap();
     let source = AuthorizationCodePkce::new(
         nowhere.clone(),
         nowhere,
         ClientAuth::public(CLIENT_ID),
         |_| {},
-    );
+    )
+    .login_timeout(Duration::from_secs(120));
     let cache = TokenCache::builder(source)
         .refresh_timeout(Duration::from_secs(30))
         .build();
+    let started = tokio::time::Instant::now();
     let error = cache.token().await.unwrap_err();
     let message = error.to_string();
-    assert!(message.contains("refresh_timeout"), "{message}");
-    assert!(message.contains("an interactive login"), "{message}");
+    assert!(
+        message.contains("login_timeout") && message.contains("120 s"),
+        "the login's own bound ended it, not the cache's 30 s: {message}"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(120));
 }
 
 /// After a logout the next `token()` starts an interactive login, which the cache's

@@ -133,6 +133,7 @@ fn launch<S: TokenSource>(
         dead,
         epoch: state.epoch,
         scopes: step_up.clone().or_else(|| state.scopes.clone()),
+        stepping_up,
     };
     state.flight = Some(receiver.clone());
     state.step_up = step_up;

@@ -16,6 +16,7 @@ use super::store_calls::{self, store_call};
 use crate::{AuthError, AuthErrorKind, OutagePolicy, StoreError, StoreLock, Token, TokenSource};
 
 /// What a refresh starts from, read under the cache's lock.
+#[allow(clippy::struct_excessive_bools)] // independent facts, not a state machine in disguise
 pub(super) struct Plan {
     /// The token to renew, for its refresh token: the one given to the builder if it is not
     /// saved yet, else the last token the cache held.
@@ -40,6 +41,9 @@ pub(super) struct Plan {
     /// The scopes to ask the source for (`TokenSource::fetch_with_scopes`): those of a
     /// step-up, under way or done; `None` asks as the source is configured (`fetch`).
     pub(super) scopes: Option<Arc<[String]>>,
+    /// This refresh is a step-up: asked for by a resource's refusal, bounded by the scopes
+    /// it names, so the minimum interval between fetches does not delay it.
+    pub(super) stepping_up: bool,
 }
 
 /// What a refresh gave, and the token the store now holds as far as this cache knows.
@@ -111,6 +115,7 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
         dead,
         epoch,
         scopes,
+        stepping_up,
     } = plan;
 
     if let Some(dead) = dead {
@@ -171,13 +176,13 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
     {
         return after_lost_lock(shared, store_seen).await;
     }
-    let fetched = fetch(
-        shared,
-        previous.as_deref(),
-        scopes.as_deref(),
+    let asked = Asked {
+        previous: previous.as_deref(),
+        scopes: scopes.as_deref(),
         store_reachable,
-    )
-    .await;
+        stepping_up,
+    };
+    let fetched = fetch(shared, asked).await;
     let mut token = match fetched {
         Ok(token) => token,
         Err(error) => return Refreshed::failed(error, store_seen),
@@ -194,6 +199,18 @@ pub(super) async fn refresh<S: TokenSource>(shared: &Shared<S>, plan: Plan) -> R
         store_reachable,
     };
     save(shared, Arc::new(token), to_save).await
+}
+
+/// What one fetch asks the source for.
+struct Asked<'a> {
+    /// The token to renew, for its refresh token.
+    previous: Option<&'a Token>,
+    /// The scopes of a step-up, under way or done.
+    scopes: Option<&'a [String]>,
+    /// Whether the store answered at the start of the refresh.
+    store_reachable: bool,
+    /// Whether this fetch is a step-up, which the minimum interval does not delay.
+    stepping_up: bool,
 }
 
 /// How a new token is saved.
@@ -339,13 +356,14 @@ async fn lock<S>(shared: &Shared<S>) -> Result<Locked, StoreError> {
 /// Without the store (`store_reachable` false), a refused refresh token is not taken for a
 /// dead login: another process may have rotated it and saved the new one where this refresh
 /// could not look. The error is then retryable, and the next refresh looks in the store.
-async fn fetch<S: TokenSource>(
-    shared: &Shared<S>,
-    previous: Option<&Token>,
-    scopes: Option<&[String]>,
-    store_reachable: bool,
-) -> Result<Token, AuthError> {
-    wait_for_min_interval(shared).await;
+async fn fetch<S: TokenSource>(shared: &Shared<S>, asked: Asked<'_>) -> Result<Token, AuthError> {
+    let Asked {
+        previous,
+        scopes,
+        store_reachable,
+        stepping_up,
+    } = asked;
+    wait_for_min_interval(shared, !stepping_up).await;
     shared.counters.refresh();
     let timeout = shared.config.refresh_timeout;
     let fetched = match scopes {
@@ -519,14 +537,16 @@ async fn after_conflict<S>(
 }
 
 /// The source is asked no sooner than the minimum interval after it was last asked, so no
-/// lifetime, however short, makes the cache refresh in a loop.
-async fn wait_for_min_interval<S>(shared: &Shared<S>) {
+/// lifetime, however short, makes the cache refresh in a loop. A step-up (`wait` false) is
+/// bounded by its scopes instead, and only records when it asked.
+async fn wait_for_min_interval<S>(shared: &Shared<S>, wait: bool) {
     let now = Instant::now();
     let start_at = {
         let mut state = shared.lock();
         let start_at = state
             .last_fetch
             .and_then(|last| last.checked_add(shared.config.min_refresh_interval))
+            .filter(|_| wait)
             .map_or(now, |earliest| earliest.max(now));
         state.last_fetch = Some(start_at);
         start_at

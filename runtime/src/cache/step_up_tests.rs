@@ -257,3 +257,28 @@ async fn the_stepped_up_token_is_saved_to_the_store() {
     assert!(stored.same_secrets(&wider));
     assert_eq!(stored.scope(), Some("files:read files:write"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_step_up_right_after_a_login_is_not_delayed_by_the_minimum_refresh_interval() {
+    let source = Arc::new(Granting::default());
+    let cache = TokenCache::builder(Arc::clone(&source))
+        .min_refresh_interval(Duration::from_secs(10))
+        .build();
+    let used = cache.token().await.unwrap();
+
+    let started = tokio::time::Instant::now();
+    cache.step_up_for(&used, ["files:write"]).await.unwrap();
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_secs(2),
+        "the login's own 2 s, no wait for the interval"
+    );
+    // The step-up counts as the last fetch: a refresh right after it waits the interval.
+    let started = tokio::time::Instant::now();
+    cache.refresh().await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}

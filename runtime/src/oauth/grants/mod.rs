@@ -20,13 +20,13 @@ pub(crate) mod token_exchange;
 pub(crate) mod token_supplier;
 
 /// Says that `source` starts an interactive login (a browser, a device code) because it has
-/// no refresh token. The cache bounds that call with its `refresh_timeout`, which a user at a
-/// browser easily outlasts: say it here, where it is known that a login started.
+/// no refresh token: the user is asked now, wherever the program is. Say it here, where it is
+/// known that a login started.
 fn interactive_login_starts(source: &str) {
     tracing::info!(
         target: "freshtoken",
-        "no refresh token: {source} starts an interactive login, which the token cache's \
-         `refresh_timeout` bounds; log in first with `login` and save its token with \
-         `TokenCache::save_token`"
+        "no refresh token: {source} starts an interactive login, bounded by its own login \
+         timeout; to choose when the user is asked, log in first with `login` and save its \
+         token with `TokenCache::save_token`"
     );
 }

@@ -380,3 +380,61 @@ fn authorization_server(
         ))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(servers: &[&str]) -> ResourceMetadata {
+        let body = serde_json::json!({
+            "resource": "https://api.example/mcp",
+            "authorization_servers": servers,
+        });
+        ResourceMetadata::from_json(body.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn the_first_listed_authorization_server_is_used_unless_one_is_chosen() {
+        let metadata = listing(&["https://a.example", "https://b.example"]);
+        let first = authorization_server(&metadata, None).unwrap();
+        assert_eq!(first.as_str(), "https://a.example/");
+        let chosen: Url = "https://b.example".parse().unwrap();
+        assert_eq!(
+            authorization_server(&metadata, Some(&chosen)).unwrap(),
+            chosen
+        );
+    }
+
+    #[test]
+    fn a_chosen_server_the_resource_does_not_list_is_refused_naming_both() {
+        let metadata = listing(&["https://a.example"]);
+        let chosen: Url = "https://evil.example".parse().unwrap();
+        let error = authorization_server(&metadata, Some(&chosen)).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("evil.example") && message.contains("a.example"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_resource_that_lists_no_server_needs_one_chosen() {
+        let metadata = listing(&[]);
+        let error = authorization_server(&metadata, None).unwrap_err();
+        assert!(
+            error.to_string().contains("authorization_server"),
+            "{error}"
+        );
+        let chosen: Url = "https://auth.example".parse().unwrap();
+        assert_eq!(
+            authorization_server(&metadata, Some(&chosen)).unwrap(),
+            chosen
+        );
+    }
+
+    #[test]
+    fn a_listed_server_that_is_not_a_url_is_refused() {
+        let error = authorization_server(&listing(&["not a url"]), None).unwrap_err();
+        assert!(error.to_string().contains("not a URL"), "{error}");
+    }
+}
