@@ -435,7 +435,8 @@ pub use freshtoken_macros::client;
     feature = "anyhow",
     feature = "tonic",
     feature = "jsonwebtoken",
-    feature = "redis"
+    feature = "redis",
+    feature = "rmcp"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;

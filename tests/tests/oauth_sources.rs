@@ -2171,9 +2171,9 @@ async fn a_login_in_a_cache_runs_for_its_login_timeout_not_the_refresh_timeout()
     assert!(started.elapsed() >= Duration::from_secs(120));
 }
 
-/// After a logout the next `token()` starts an interactive login, which the cache's
-/// `refresh_timeout` cuts short: both the log line and the error name the call that puts a
-/// login in service for every process, `TokenCache::save_token`.
+/// After a logout the next `token()` starts an interactive login, which its own login timeout
+/// ends here: both the log line and the error name the call that puts a login in service for
+/// every process, `TokenCache::save_token`.
 #[tokio::test(start_paused = true)]
 async fn an_interactive_login_after_a_logout_names_save_token_as_the_way_to_log_in() {
     let watch = freshtoken_tests::faults::SecretWatch::start();
