@@ -45,25 +45,7 @@ pub async fn run(base_url: &str, say: &mut impl FnMut(&str)) -> Result<(), Strin
             "open in a browser: {}…",
             &url.as_str()[..url.as_str().len().min(60)]
         ));
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| error.to_string())?;
-        let consent = http
-            .get(url)
-            .send()
-            .await
-            .map_err(|error| error.to_string())?;
-        let redirect = consent
-            .headers()
-            .get("location")
-            .and_then(|location| location.to_str().ok())
-            .ok_or("the authorize endpoint did not redirect")?
-            .to_owned();
-        http.get(redirect)
-            .send()
-            .await
-            .map_err(|error| error.to_string())?;
+        crate::mcp_client::browser::consent(url).await?;
         Ok::<(), String>(())
     };
     let (token, consented) = tokio::join!(source.login(), user);

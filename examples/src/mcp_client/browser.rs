@@ -18,7 +18,11 @@ pub fn open(url: &Url) {
     });
 }
 
-async fn consent(url: Url) -> Result<(), String> {
+/// Opens `url` and follows its redirect, waiting for both: what [`open`] does on its own task.
+///
+/// # Errors
+/// What failed, when a request fails or the authorize endpoint does not redirect.
+pub async fn consent(url: Url) -> Result<(), String> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
