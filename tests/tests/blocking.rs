@@ -199,3 +199,90 @@ async fn a_blocking_method_called_in_async_code_fails_at_once_without_a_request(
     // Dropping a `reqwest::blocking` client in async code panics: hand it back to a thread.
     std::thread::spawn(move || drop(client)).join().unwrap();
 }
+
+/// The answer's status and headers, which a blocking step-up needs to see.
+#[derive(Debug)]
+enum KeptError {
+    Auth(AuthError),
+    Answer(http::Response<()>),
+}
+
+impl From<AuthError> for KeptError {
+    fn from(error: AuthError) -> Self {
+        Self::Auth(error)
+    }
+}
+
+impl Unauthorized for KeptError {
+    fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Answer(answer) if answer.is_unauthorized())
+    }
+
+    fn insufficient_scope(&self) -> Option<Vec<String>> {
+        match self {
+            Self::Answer(answer) => answer.insufficient_scope(),
+            Self::Auth(_) => None,
+        }
+    }
+}
+
+#[refresh_token(cache = cache)]
+fn delete_task<S: TokenSource>(
+    cache: &TokenCache<S>,
+    http: &reqwest::blocking::Client,
+    url: &str,
+    #[token] token: &Token,
+) -> Result<(), KeptError> {
+    let response = http
+        .delete(url)
+        .header(AUTHORIZATION, token.authorization().clone())
+        .send()
+        .expect("the mock server answers");
+    if response.status().is_success() {
+        return Ok(());
+    }
+    let mut answer = http::Response::new(());
+    *answer.status_mut() = response.status();
+    *answer.headers_mut() = response.headers().clone();
+    Err(KeptError::Answer(answer))
+}
+
+#[test]
+fn a_blocking_method_refused_for_scope_steps_up_once_and_runs_again() {
+    use freshtoken_tests::scoped::{INSUFFICIENT_SCOPE, ScopedSource, WRITE};
+
+    let server = MockServer::start();
+    let refused = server.mock(|when, then| {
+        when.header("authorization", "Bearer narrow");
+        then.status(403)
+            .header("www-authenticate", INSUFFICIENT_SCOPE);
+    });
+    let accepted = server.mock(|when, then| {
+        when.header("authorization", "Bearer wide-1");
+        then.status(204);
+    });
+    let source = ScopedSource::default();
+    let cache = TokenCache::builder(source.clone())
+        .build_with_own_runtime()
+        .unwrap();
+    let http = reqwest::blocking::Client::new();
+
+    delete_task(&cache, &http, &server.url("/tasks/1")).expect("the second run is accepted");
+
+    assert_eq!(refused.calls(), 1);
+    assert_eq!(accepted.calls(), 1);
+    assert_eq!(source.step_ups(), [["tasks:read", WRITE]]);
+
+    // Refused again with the wider token: its 403 is returned, with no second step-up.
+    let stubborn = MockServer::start();
+    stubborn.mock(|_, then| {
+        then.status(403)
+            .header("www-authenticate", INSUFFICIENT_SCOPE);
+    });
+    match delete_task(&cache, &http, &stubborn.url("/tasks/1")) {
+        Err(KeptError::Answer(answer)) => assert_eq!(answer.status(), 403),
+        Err(KeptError::Auth(error)) => panic!("the 403 is returned, not {error}"),
+        Ok(()) => panic!("the stubborn server refuses"),
+    }
+    assert_eq!(source.step_ups().len(), 1);
+}
