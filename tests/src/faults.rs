@@ -250,6 +250,7 @@ pub struct SecretWatch {
     logs: Arc<Mutex<Vec<u8>>>,
     shown: Vec<String>,
     _guard: DefaultGuard,
+    _anchor: tracing::Dispatch,
 }
 
 #[derive(Clone)]
@@ -281,10 +282,17 @@ impl SecretWatch {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
+        // tracing caches whether a callsite is enabled once per process, asking only the
+        // registering thread while one dispatcher is registered: a second one kept alive
+        // makes it ask this thread's too, so no event watched here is lost to a sibling test.
+        let anchor = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+        let guard = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
         Self {
             logs,
             shown: Vec::new(),
-            _guard: tracing::subscriber::set_default(subscriber),
+            _guard: guard,
+            _anchor: anchor,
         }
     }
 

@@ -232,7 +232,7 @@ impl std::io::Write for Logs {
 impl Logs {
     /// Captures this thread's events until the guard drops. With the default current-thread
     /// test runtime, the server's tasks run on this thread too.
-    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+    pub fn capture() -> (Self, (tracing::subscriber::DefaultGuard, tracing::Dispatch)) {
         let logs = Self::default();
         let writer = logs.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -240,7 +240,13 @@ impl Logs {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
+        // tracing caches whether a callsite is enabled once per process, asking only the
+        // registering thread while one dispatcher is registered: a second one kept alive
+        // makes it ask this thread's too, so no event watched here is lost to a sibling test.
+        let anchor = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+        let guard = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
+        (logs, (guard, anchor))
     }
 
     /// The text captured so far.

@@ -225,13 +225,7 @@ async fn refreshing_alone_a_refresh_token_refused_while_the_store_is_down_is_not
 #[tokio::test(start_paused = true)]
 async fn refreshing_alone_a_store_outage_costs_one_store_call_and_one_warning_not_one_per_refresh()
 {
-    let captured = super::tests::tracing_events::Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = super::tests::tracing_events::capture(tracing::Level::DEBUG);
 
     let store = Arc::new(Outage::refreshing_alone());
     let cache = cache_on(&store, &Scripted::hourly());

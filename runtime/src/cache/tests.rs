@@ -618,15 +618,42 @@ pub(super) mod tracing_events {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn refresh_events_carry_reason_and_duration_but_no_secret() {
+    /// This thread's events at `level` and above, written to the returned `Captured` while
+    /// the guard lives.
+    ///
+    /// tracing caches whether a callsite is enabled once for the whole process, and while a
+    /// single dispatcher is registered it asks the registering thread's: a sibling test with
+    /// no subscriber would cache "never" for a callsite this test watches, and its events
+    /// would be lost here. A second dispatcher kept alive makes tracing ask every registered
+    /// one, this thread's included.
+    pub(in crate::cache) fn capture(level: tracing::Level) -> (Captured, CaptureGuard) {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
+            .with_max_level(level)
             .with_writer(captured.clone())
             .with_ansi(false)
             .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let anchor = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+        let default = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
+        (
+            captured,
+            CaptureGuard {
+                _default: default,
+                _anchor: anchor,
+            },
+        )
+    }
+
+    /// Keeps a [`capture`] going.
+    pub(in crate::cache) struct CaptureGuard {
+        _default: tracing::subscriber::DefaultGuard,
+        _anchor: tracing::Dispatch,
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refresh_events_carry_reason_and_duration_but_no_secret() {
+        let (captured, _guard) = capture(tracing::Level::TRACE);
 
         let source = Scripted::hourly().slow(Duration::from_millis(250));
         source.then_fail(AuthError::refresh_failed("endpoint down"));
@@ -655,12 +682,7 @@ pub(super) mod tracing_events {
 
     #[tokio::test(start_paused = true)]
     async fn background_and_expiry_refreshes_are_named() {
-        let captured = Captured::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(captured.clone())
-            .with_ansi(false)
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (captured, _guard) = capture(tracing::Level::INFO);
 
         let source = Scripted::hourly();
         let cache = TokenCache::new(source.clone());
