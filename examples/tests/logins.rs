@@ -6,6 +6,8 @@
 mod common;
 #[path = "logins/from_a_url.rs"]
 mod from_a_url;
+#[path = "logins/mcp.rs"]
+mod mcp;
 #[path = "logins/registration.rs"]
 mod registration;
 #[allow(unreachable_pub)]
