@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use freshtoken::{AuthError, Token, TokenSource};
+use freshtoken::{AuthError, Token, TokenSource, Unauthorized};
 
 /// The scopes a resource asks for in the step-up tests.
 pub const WRITE: &str = "tasks:write";
@@ -54,5 +54,45 @@ impl TokenSource for ScopedSource {
             .expires_in(Duration::from_secs(3600))
             .scope(scopes.join(" "))
             .build()
+    }
+}
+
+/// The error of a `#[refresh_token]` method that keeps the answer's status and headers, as a
+/// step-up needs: the 403's challenge says which scope is missing.
+#[derive(Debug)]
+pub enum KeptError {
+    /// No token could be had.
+    Auth(AuthError),
+    /// The server's answer, without its body.
+    Answer(http::Response<()>),
+}
+
+impl KeptError {
+    /// The answer with `status` and `headers`.
+    #[must_use]
+    pub fn answer(status: http::StatusCode, headers: &http::HeaderMap) -> Self {
+        let mut answer = http::Response::new(());
+        *answer.status_mut() = status;
+        answer.headers_mut().clone_from(headers);
+        Self::Answer(answer)
+    }
+}
+
+impl From<AuthError> for KeptError {
+    fn from(error: AuthError) -> Self {
+        Self::Auth(error)
+    }
+}
+
+impl Unauthorized for KeptError {
+    fn is_unauthorized(&self) -> bool {
+        matches!(self, Self::Answer(answer) if answer.is_unauthorized())
+    }
+
+    fn insufficient_scope(&self) -> Option<Vec<String>> {
+        match self {
+            Self::Answer(answer) => answer.insufficient_scope(),
+            Self::Auth(_) => None,
+        }
     }
 }

@@ -9,6 +9,7 @@ use freshtoken::{
     AuthError, AuthErrorKind, Token, TokenCache, TokenSource, Unauthorized, refresh_token,
 };
 use freshtoken_tests::GatedSource;
+use freshtoken_tests::scoped::KeptError;
 use freshtoken_ui_tests::HourTokens;
 use httpmock::Method::GET;
 use httpmock::{Mock, MockServer};
@@ -200,32 +201,6 @@ async fn a_blocking_method_called_in_async_code_fails_at_once_without_a_request(
     std::thread::spawn(move || drop(client)).join().unwrap();
 }
 
-/// The answer's status and headers, which a blocking step-up needs to see.
-#[derive(Debug)]
-enum KeptError {
-    Auth(AuthError),
-    Answer(http::Response<()>),
-}
-
-impl From<AuthError> for KeptError {
-    fn from(error: AuthError) -> Self {
-        Self::Auth(error)
-    }
-}
-
-impl Unauthorized for KeptError {
-    fn is_unauthorized(&self) -> bool {
-        matches!(self, Self::Answer(answer) if answer.is_unauthorized())
-    }
-
-    fn insufficient_scope(&self) -> Option<Vec<String>> {
-        match self {
-            Self::Answer(answer) => answer.insufficient_scope(),
-            Self::Auth(_) => None,
-        }
-    }
-}
-
 #[refresh_token(cache = cache)]
 fn delete_task<S: TokenSource>(
     cache: &TokenCache<S>,
@@ -241,10 +216,7 @@ fn delete_task<S: TokenSource>(
     if response.status().is_success() {
         return Ok(());
     }
-    let mut answer = http::Response::new(());
-    *answer.status_mut() = response.status();
-    *answer.headers_mut() = response.headers().clone();
-    Err(KeptError::Answer(answer))
+    Err(KeptError::answer(response.status(), response.headers()))
 }
 
 #[test]

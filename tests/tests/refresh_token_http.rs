@@ -6,6 +6,7 @@ use std::time::Duration;
 use freshtoken::{
     AuthError, AuthErrorKind, Token, TokenCache, Unauthorized, refresh_token, source_fn,
 };
+use freshtoken_tests::scoped::KeptError;
 use httpmock::Method::{GET, POST};
 use httpmock::MockServer;
 use reqwest::header::AUTHORIZATION;
@@ -238,33 +239,6 @@ async fn token_endpoint_failure_is_the_methods_error() {
     );
 }
 
-/// An error that keeps the answer's status and headers, as `#[refresh_token]` needs to see a
-/// 403's challenge.
-#[derive(Debug)]
-enum KeptError {
-    Auth(AuthError),
-    Answer(http::Response<()>),
-}
-
-impl From<AuthError> for KeptError {
-    fn from(error: AuthError) -> Self {
-        Self::Auth(error)
-    }
-}
-
-impl Unauthorized for KeptError {
-    fn is_unauthorized(&self) -> bool {
-        matches!(self, Self::Answer(answer) if answer.is_unauthorized())
-    }
-
-    fn insufficient_scope(&self) -> Option<Vec<String>> {
-        match self {
-            Self::Answer(answer) => answer.insufficient_scope(),
-            Self::Auth(_) => None,
-        }
-    }
-}
-
 #[refresh_token(cache = cache)]
 async fn delete_task<S: freshtoken::TokenSource>(
     cache: &TokenCache<S>,
@@ -281,10 +255,7 @@ async fn delete_task<S: freshtoken::TokenSource>(
     if response.status().is_success() {
         return Ok(());
     }
-    let mut answer = http::Response::new(());
-    *answer.status_mut() = response.status();
-    *answer.headers_mut() = response.headers().clone();
-    Err(KeptError::Answer(answer))
+    Err(KeptError::answer(response.status(), response.headers()))
 }
 
 #[tokio::test]
