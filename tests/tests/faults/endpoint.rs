@@ -9,14 +9,17 @@ use std::time::Duration;
 use freshtoken::AuthErrorKind;
 use freshtoken_tests::ApiError;
 use freshtoken_tests::faults::{
-    ClockHold, FaultClient, Outcome, SOURCE_TIMEOUT, SecretWatch, assert_all_succeeded, burst,
-    burst_letting_time_run, burst_of,
+    CALLERS, ClockHold, FaultClient, Outcome, SOURCE_TIMEOUT, SecretWatch, assert_all_succeeded,
+    burst, burst_letting_time_run, burst_of,
 };
 use freshtoken_tests::scripted::{Reply, ScriptedServer};
 use tokio::time::{Instant, advance};
 
 /// Callers in each burst of the refresh-ahead window.
 const WINDOW_CALLERS: usize = 100;
+
+/// Callers in each burst of an outage after the first.
+const OUTAGE_CALLERS: usize = 100;
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -56,10 +59,14 @@ async fn endpoint_down_then_back_follows_the_backoff_and_recovers_without_a_new_
     let client = FaultClient::new(&server, |cache| cache.backoff(initial, max));
 
     // Down for 60 s, a burst every 250 ms: every caller fails fast with a retryable error.
+    // The first burst is a crowd of `CALLERS`; the 239 after it are what this test crosses
+    // (the backoff's schedule), so they are smaller.
     let every = Duration::from_millis(250);
     let down_since = Instant::now();
+    let mut callers = CALLERS;
     while down_since.elapsed() < secs(60) {
-        let outcomes = burst(&client).await;
+        let outcomes = burst_of(&client, callers).await;
+        callers = OUTAGE_CALLERS;
         for (outcome, error) in outcomes.iter().zip(auth_errors(&outcomes)) {
             assert!(error.is_retryable(), "{error}");
             assert!(
