@@ -2,14 +2,15 @@
 // Output: the error type `__private::Call::finish` decides on, shared by the layers that
 // send a request themselves (reqwest-middleware, tower), so they all name a rejection alike.
 
-use crate::{AuthError, Unauthorized};
+use crate::{AuthError, NonceDemand, Unauthorized};
 
 /// Why an attempt did not give the response to return, as the shared retry policy sees it.
 /// A rejected response itself is kept aside by the layer: the policy drops what it decides
 /// to retry.
 pub(crate) enum AttemptFailure<E> {
-    /// The server rejected the token (HTTP 401, gRPC `UNAUTHENTICATED`).
-    Rejected,
+    /// The server rejected the token (HTTP 401, gRPC `UNAUTHENTICATED`); for a bound token,
+    /// maybe for want of its DPoP nonce.
+    Rejected(NonceDemand),
     /// The server refused the token for lack of these scopes (HTTP 403 with
     /// `insufficient_scope`).
     #[cfg_attr(not(feature = "reqwest"), allow(dead_code))] // the challenge parser needs it
@@ -28,7 +29,14 @@ impl<E> From<AuthError> for AttemptFailure<E> {
 
 impl<E> Unauthorized for AttemptFailure<E> {
     fn is_unauthorized(&self) -> bool {
-        matches!(self, Self::Rejected)
+        matches!(self, Self::Rejected(_))
+    }
+
+    fn dpop_nonce(&self) -> NonceDemand {
+        match self {
+            Self::Rejected(demand) => *demand,
+            _ => NonceDemand::None,
+        }
     }
 
     fn insufficient_scope(&self) -> Option<Vec<String>> {

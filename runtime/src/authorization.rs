@@ -1,7 +1,10 @@
 // Input: an authentication scheme and its credentials (a token type and an access token, or
-// `Basic` and encoded client credentials).
+// `Basic` and encoded client credentials); a request about to be sent with a token, and
+// later its answer.
 // Output: the `Authorization` header value, built once per token, marked sensitive, and
-// zeroed when the last clone of it is dropped.
+// zeroed when the last clone of it is dropped; the headers a request with a token carries
+// (for a DPoP-bound token, a new proof as well) and what its answer said about the nonce.
+// The integrations call these two whether or not the `dpop` feature is on.
 
 use bytes::Bytes;
 use http::HeaderValue;
@@ -24,6 +27,55 @@ pub(crate) fn header_value(scheme: &str, credentials: &str) -> Result<HeaderValu
     })?;
     value.set_sensitive(true);
     Ok(value)
+}
+
+/// What one attempt sent with its token (for a bound token, the nonce its proof carried).
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Sent {
+    #[cfg(feature = "dpop")]
+    dpop: crate::dpop::resource::Sent,
+}
+
+/// Sets `Authorization` on a request for `method` `url` with `token`, and for a DPoP-bound
+/// token a new proof.
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+#[cfg_attr(
+    not(feature = "dpop"),
+    allow(unused_variables, clippy::unnecessary_wraps)
+)]
+pub(crate) fn authorize(
+    token: &crate::Token,
+    method: &http::Method,
+    url: &url::Url,
+    headers: &mut http::HeaderMap,
+) -> Result<Sent, AuthError> {
+    #[cfg(feature = "dpop")]
+    return Ok(Sent {
+        dpop: crate::dpop::resource::authorize(token, method, url, headers)?,
+    });
+    #[cfg(not(feature = "dpop"))]
+    {
+        headers.insert(http::header::AUTHORIZATION, token.authorization().clone());
+        Ok(Sent {})
+    }
+}
+
+/// After the answer to a request [`authorize`]d with `token`: keeps the server's nonce, and
+/// says what a 401 asked of it.
+#[cfg(any(feature = "reqwest", feature = "tower"))]
+#[cfg_attr(not(feature = "dpop"), allow(unused_variables))]
+pub(crate) fn answered(
+    token: &crate::Token,
+    sent: &Sent,
+    url: &url::Url,
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+) -> crate::NonceDemand {
+    #[cfg(feature = "dpop")]
+    return crate::dpop::resource::answered(token, &sent.dpop, url, status, headers);
+    #[cfg(not(feature = "dpop"))]
+    crate::NonceDemand::None
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 
 use crate::Token;
+use crate::authorization::{Sent, answered, authorize};
 
 /// Sets the bearer header of a request from a [`Token`] in one call.
 ///
@@ -28,9 +29,39 @@ use crate::Token;
 /// This trait is sealed: it is implemented for `reqwest::RequestBuilder` only.
 pub trait BearerExt: sealed::Sealed {
     /// Sets `Authorization: Bearer <access token>` (the token's type, if not `Bearer`).
+    ///
+    /// A DPoP-bound token needs a proof made for the request's method and URL as well: send
+    /// it with [`send_with_token`](Self::send_with_token), which works for any token.
     #[doc(alias = "bearer_auth", alias = "bearer_auth_token")]
     #[must_use]
     fn bearer_token(self, token: &Token) -> Self;
+
+    /// Sends the request with `token`: `Authorization` set as
+    /// [`bearer_token`](Self::bearer_token) sets it, and for a DPoP-bound token a new proof
+    /// for this method and URL; the server's `DPoP-Nonce` in the answer is kept for the next
+    /// proof. What `#[refresh_token]` methods use for tokens that may be bound.
+    ///
+    /// ```no_run
+    /// use freshtoken::{BearerExt, Token};
+    ///
+    /// # async fn demo(http: reqwest::Client, token: &Token) -> Result<(), reqwest::Error> {
+    /// let tasks = http
+    ///     .get("https://tasks.example/tasks")
+    ///     .send_with_token(token)
+    ///     .await?
+    ///     .error_for_status()?;
+    /// # let _ = tasks;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// reqwest's, as from `send`. A proof that cannot be signed (the operating system gave
+    /// no randomness) is left out and logged; the server then refuses the request.
+    fn send_with_token(
+        self,
+        token: &Token,
+    ) -> impl Future<Output = Result<reqwest::Response, reqwest::Error>> + Send;
 }
 
 impl BearerExt for reqwest::RequestBuilder {
@@ -40,6 +71,25 @@ impl BearerExt for reqwest::RequestBuilder {
         let mut header = HeaderMap::with_capacity(1);
         header.insert(AUTHORIZATION, token.authorization().clone());
         self.headers(header)
+    }
+
+    async fn send_with_token(self, token: &Token) -> Result<reqwest::Response, reqwest::Error> {
+        let (client, request) = self.build_split();
+        let mut request = request?;
+        if !token.is_dpop_bound() {
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, token.authorization().clone());
+            return client.execute(request).await;
+        }
+        let (method, url) = (request.method().clone(), request.url().clone());
+        let sent = authorize(token, &method, &url, request.headers_mut()).unwrap_or_else(|error| {
+            tracing::warn!(target: "freshtoken", %error, "no DPoP proof for the request");
+            Sent::default()
+        });
+        let response = client.execute(request).await?;
+        answered(token, &sent, &url, response.status(), response.headers());
+        Ok(response)
     }
 }
 

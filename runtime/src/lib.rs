@@ -139,6 +139,9 @@ mod cache;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub mod client;
+#[cfg(feature = "dpop")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dpop")))]
+pub mod dpop;
 mod error;
 // The guide's examples use every integration, so it is built when every feature is on, as on
 // docs.rs and in CI's doc build and doctests.
@@ -192,7 +195,7 @@ pub use secret::{AccessToken, ClientSecret, RefreshToken};
 pub use source::{SourceFn, TokenSource, source_fn};
 pub use store::{FileStore, MemoryStore, OutagePolicy, StoreError, StoreLock, TokenStore};
 pub use token::{Token, TokenBuilder};
-pub use unauthorized::Unauthorized;
+pub use unauthorized::{NonceDemand, Unauthorized};
 
 /// Keeps a method's access token fresh and retries it once after a 401.
 ///

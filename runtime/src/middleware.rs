@@ -25,8 +25,9 @@ use reqwest_middleware::{Middleware, Next};
 
 use crate::__private::Call;
 use crate::attempt_failure::{AttemptFailure, insufficient_scope};
+use crate::authorization::{Sent, answered, authorize};
 use crate::origin::Origins;
-use crate::{OriginError, TokenCache, TokenSource};
+use crate::{NonceDemand, OriginError, TokenCache, TokenSource};
 
 /// Sets `Authorization: Bearer <token>` from a [`TokenCache`] on each request to the API's
 /// origin, and after a 401 from there invalidates that token and sends the request once more
@@ -189,8 +190,23 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                         return Err(lost("the request"));
                     };
                     request = this.try_clone();
-                    this.headers_mut()
-                        .insert(AUTHORIZATION, token.authorization().clone());
+                    // A bound token's proof names the URL, and its answer may carry the
+                    // server's next nonce; a bearer token needs neither.
+                    let bound = token.is_dpop_bound().then(|| this.url().clone());
+                    let sent = match &bound {
+                        None => {
+                            this.headers_mut()
+                                .insert(AUTHORIZATION, token.authorization().clone());
+                            Sent::default()
+                        }
+                        Some(url) => {
+                            let method = this.method().clone();
+                            match authorize(&token, &method, url, this.headers_mut()) {
+                                Ok(sent) => sent,
+                                Err(error) => return Err(no_token(error)),
+                            }
+                        }
+                    };
                     let result = match next.clone().run(this, extensions).await {
                         // A 401 from where a redirect below led (reqwest follows them) is
                         // not the API's verdict on the token.
@@ -198,10 +214,16 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                             if response.status() == StatusCode::UNAUTHORIZED
                                 && self.origins.contains_url(response.url()) =>
                         {
+                            let demand = bound.as_ref().map_or(NonceDemand::None, |url| {
+                                answered(&token, &sent, url, response.status(), response.headers())
+                            });
                             rejected = Some(response);
-                            Err(Failure::Rejected)
+                            Err(Failure::Rejected(demand))
                         }
                         Ok(response) if self.origins.contains_url(response.url()) => {
+                            if let Some(url) = &bound {
+                                answered(&token, &sent, url, response.status(), response.headers());
+                            }
                             match insufficient_scope(response.status(), response.headers()) {
                                 Some(scopes) => {
                                     rejected = Some(response);
@@ -222,22 +244,23 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                 // 403 instead.
                 ControlFlow::Continue(()) if request.is_some() => {}
                 ControlFlow::Continue(())
-                | ControlFlow::Break(Err(Failure::Rejected | Failure::InsufficientScope(_))) => {
+                | ControlFlow::Break(Err(Failure::Rejected(_) | Failure::InsufficientScope(_))) => {
                     return rejected.take().ok_or_else(|| lost("the refused response"));
                 }
                 ControlFlow::Break(Ok(response)) => return Ok(response),
                 ControlFlow::Break(Err(Failure::Below(error))) => return Err(error),
-                ControlFlow::Break(Err(Failure::NoToken(error))) => {
-                    // The cause goes in the message too: `reqwest_middleware::Error`'s
-                    // `Display` shows the outermost context alone, whatever the flags.
-                    let message = format!("no bearer token for the request: {error}");
-                    return Err(reqwest_middleware::Error::Middleware(
-                        anyhow::Error::new(error).context(message),
-                    ));
-                }
+                ControlFlow::Break(Err(Failure::NoToken(error))) => return Err(no_token(error)),
             }
         }
     }
+}
+
+/// The middleware's error when no token (or no proof for it) could be had.
+fn no_token(error: crate::AuthError) -> reqwest_middleware::Error {
+    // The cause goes in the message too: `reqwest_middleware::Error`'s `Display` shows the
+    // outermost context alone, whatever the flags.
+    let message = format!("no bearer token for the request: {error}");
+    reqwest_middleware::Error::Middleware(anyhow::Error::new(error).context(message))
 }
 
 /// An error for a state the loop above never reaches, rather than a panic in a caller's

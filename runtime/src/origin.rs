@@ -96,6 +96,15 @@ impl Origins {
         })
     }
 
+    /// The first origin, `scheme://host:port`: where a request without an authority goes.
+    #[cfg(feature = "tower")]
+    pub(crate) fn first(&self) -> String {
+        self.list
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
     /// These origins and that of `url`.
     pub(crate) fn and(mut self, url: &str) -> Result<Self, OriginError> {
         let origin = parse_origin(url)?;

@@ -7,7 +7,9 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use crate::{AccessToken, AuthError, Token, TokenCache, TokenFuture, TokenSource, Unauthorized};
+use crate::{
+    AccessToken, AuthError, NonceDemand, Token, TokenCache, TokenFuture, TokenSource, Unauthorized,
+};
 
 /// The `http` crate, for the `Method` of a generated client's specs.
 pub use http;
@@ -106,12 +108,15 @@ impl FromToken<'_> for Arc<Token> {
 /// return type is reported once.
 ///
 /// After a 403 `insufficient_scope` the second attempt runs with the token of a step-up
-/// instead ([`TokenCache::step_up_for`]); each call makes at most one resend per reason.
+/// instead ([`TokenCache::step_up_for`]); after a 401 `use_dpop_nonce` with a new nonce, with
+/// the same token (whose next proof carries the nonce). Each call makes at most one resend
+/// per reason.
 #[derive(Debug)]
 pub struct Call<'c, S> {
     cache: &'c TokenCache<S>,
     retried: bool,
     stepped_up: bool,
+    nonce_resent: bool,
     /// The refused token and the scopes the resource asked for, until the next attempt's
     /// token is asked for.
     step_up: Option<(Arc<Token>, Vec<String>)>,
@@ -125,6 +130,7 @@ impl<'c, S: TokenSource> Call<'c, S> {
             cache,
             retried: false,
             stepped_up: false,
+            nonce_resent: false,
             step_up: None,
         }
     }
@@ -168,7 +174,7 @@ impl<'c, S: TokenSource> Call<'c, S> {
         match attempt {
             Err(error) => ControlFlow::Break(self.fail(error)),
             Ok((used, result)) => match result.error() {
-                Some(error) if error.is_unauthorized() && self.retry_after_401(&used) => {
+                Some(error) if error.is_unauthorized() && self.retry_after_401(&used, error) => {
                     ControlFlow::Continue(())
                 }
                 Some(error) if self.step_up_after_403(error, used) => ControlFlow::Continue(()),
@@ -202,7 +208,22 @@ impl<'c, S: TokenSource> Call<'c, S> {
     /// After a 401 with `used`: whether to run the body once more.
     #[cold]
     #[inline(never)]
-    fn retry_after_401(&mut self, used: &Token) -> bool {
+    fn retry_after_401(&mut self, used: &Token, error: &impl Unauthorized) -> bool {
+        match error.dpop_nonce() {
+            NonceDemand::None => {}
+            // The token is fine; the proof lacked the server's nonce, which the next one
+            // carries. A second demand (or the nonce sent repeated) would loop: a new token
+            // would not help either.
+            NonceDemand::New if !self.nonce_resent => {
+                self.nonce_resent = true;
+                tracing::debug!(target: "freshtoken", "401 use_dpop_nonce: sending once more with the server's nonce");
+                return true;
+            }
+            NonceDemand::New | NonceDemand::Repeated => {
+                tracing::debug!(target: "freshtoken", "401 use_dpop_nonce again, or for the nonce just sent; giving up");
+                return false;
+            }
+        }
         // Rejected: make sure no caller gets this token again, whether or not we retry.
         self.cache.invalidate(used);
         if self.retried {

@@ -64,6 +64,9 @@ pub struct Token {
     refresh_token: Option<RefreshToken>,
     scope: Option<String>,
     resource: Option<String>,
+    /// The key a DPoP-bound token is bound to, and the token's hash.
+    #[cfg(feature = "dpop")]
+    pub(crate) dpop: Option<std::sync::Arc<crate::dpop::Binding>>,
 }
 
 impl Token {
@@ -77,6 +80,8 @@ impl Token {
             refresh_token: None,
             scope: None,
             resource: None,
+            #[cfg(feature = "dpop")]
+            dpop_key: None,
         }
     }
 
@@ -168,6 +173,20 @@ impl Token {
         self.expires_at.is_some_and(|at| at <= Instant::now())
     }
 
+    /// Whether requests with this token need a DPoP proof as well.
+    #[inline]
+    #[cfg_attr(not(feature = "dpop"), allow(clippy::unused_self))]
+    #[cfg_attr(
+        not(any(feature = "reqwest", feature = "tower")),
+        allow(dead_code) // only the integrations send tokens
+    )]
+    pub(crate) fn is_dpop_bound(&self) -> bool {
+        #[cfg(feature = "dpop")]
+        return self.dpop.is_some();
+        #[cfg(not(feature = "dpop"))]
+        false
+    }
+
     /// Whether `other` is this very token (or a clone of it), not merely an equal string.
     pub(crate) fn is_same(&self, other: &Token) -> bool {
         self.id == other.id
@@ -238,6 +257,8 @@ pub struct TokenBuilder {
     refresh_token: Option<RefreshToken>,
     scope: Option<String>,
     resource: Option<String>,
+    #[cfg(feature = "dpop")]
+    pub(crate) dpop_key: Option<crate::dpop::DpopKey>,
 }
 
 impl TokenBuilder {
@@ -323,6 +344,13 @@ impl TokenBuilder {
         }
         let token_type = normalize_token_type(self.token_type)?;
         let authorization = header_value(&token_type, secret)?;
+        // A key only binds a token the server said is bound; a `Bearer` answer is used as
+        // one.
+        #[cfg(feature = "dpop")]
+        let dpop = self
+            .dpop_key
+            .filter(|_| token_type.eq_ignore_ascii_case("DPoP"))
+            .map(|key| std::sync::Arc::new(crate::dpop::Binding::new(key, secret)));
 
         let now = Instant::now();
         let wall_now = SystemTime::now();
@@ -360,6 +388,8 @@ impl TokenBuilder {
             refresh_token: self.refresh_token,
             scope: self.scope,
             resource: self.resource,
+            #[cfg(feature = "dpop")]
+            dpop,
         })
     }
 }

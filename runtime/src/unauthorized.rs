@@ -67,6 +67,34 @@ pub trait Unauthorized {
     fn insufficient_scope(&self) -> Option<Vec<String>> {
         None
     }
+
+    /// What a 401 said about the DPoP nonce (RFC 9449 section 9): whether the resource
+    /// server refused a bound token's proof for want of its nonce (`WWW-Authenticate: DPoP
+    /// error="use_dpop_nonce"`). A [`NonceDemand::New`] nonce costs one resend with the same
+    /// token, which then carries the new nonce; a [`NonceDemand::Repeated`] one ends the call
+    /// with this error (a server that repeats the nonce it was sent would loop).
+    ///
+    /// The default is [`NonceDemand::None`]: a 401 is then the token's fault, and the call
+    /// retries once with a new token. Implemented for
+    /// [`client::Error`](crate::client::Error) and `http::Response`.
+    fn dpop_nonce(&self) -> NonceDemand {
+        NonceDemand::None
+    }
+}
+
+/// What a 401 said about the DPoP nonce; see [`Unauthorized::dpop_nonce`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NonceDemand {
+    /// Not a `use_dpop_nonce` refusal.
+    #[default]
+    None,
+    /// The server asked for a nonce it sent with the refusal, not the one the request
+    /// carried: one resend with it may succeed.
+    New,
+    /// The server asked for a nonce but sent none, or the one the request already carried:
+    /// a resend would be refused again.
+    Repeated,
 }
 
 impl Unauthorized for http::StatusCode {
@@ -87,6 +115,19 @@ impl<B> Unauthorized for http::Response<B> {
         }
         crate::oauth::resource::Challenge::bearer(self.headers())
             .and_then(|challenge| challenge.insufficient_scope())
+    }
+
+    /// [`NonceDemand::New`] for a 401 `use_dpop_nonce` with a `DPoP-Nonce` header; which nonce
+    /// the request carried is not known here, so a repeated one is resent once.
+    #[cfg(feature = "dpop")]
+    fn dpop_nonce(&self) -> NonceDemand {
+        if self.status() != http::StatusCode::UNAUTHORIZED
+            || !crate::dpop::resource::asks_for_nonce(self.headers())
+        {
+            return NonceDemand::None;
+        }
+        let nonce = self.headers().get(crate::dpop::nonces::DPOP_NONCE);
+        crate::dpop::resource::demand(nonce.and_then(|value| value.to_str().ok()), None)
     }
 }
 
@@ -112,6 +153,10 @@ impl<T: Unauthorized + ?Sized> Unauthorized for Box<T> {
 
     fn insufficient_scope(&self) -> Option<Vec<String>> {
         (**self).insufficient_scope()
+    }
+
+    fn dpop_nonce(&self) -> NonceDemand {
+        (**self).dpop_nonce()
     }
 }
 

@@ -56,6 +56,20 @@ impl Unauthorized for anyhow::Error {
         #[cfg(not(feature = "reqwest"))]
         None
     }
+
+    /// What a generated client's 401 anywhere in the chain said about the DPoP nonce.
+    fn dpop_nonce(&self) -> crate::NonceDemand {
+        #[cfg(feature = "reqwest")]
+        {
+            self.chain()
+                .filter_map(|error| error.downcast_ref::<crate::client::Error>())
+                .map(Unauthorized::dpop_nonce)
+                .find(|demand| *demand != crate::NonceDemand::None)
+                .unwrap_or_default()
+        }
+        #[cfg(not(feature = "reqwest"))]
+        crate::NonceDemand::None
+    }
 }
 
 /// Whether this one error, not its sources, is a 401 this crate knows how to recognise.
@@ -93,6 +107,7 @@ mod tests {
             status,
             body: String::new(),
             challenge: None,
+            dpop_nonce: crate::NonceDemand::None,
         }
     }
 

@@ -17,9 +17,10 @@ use super::redirect::other_origin;
 use super::request::{Request, call};
 use super::spec::Spec;
 use crate::__private::Call;
+use crate::authorization::{Sent, answered, authorize};
 use crate::oauth::redaction::Redactions;
 use crate::oauth::resource::Challenge;
-use crate::{Token, TokenCache, TokenSource};
+use crate::{NonceDemand, Token, TokenCache, TokenSource};
 
 /// A generated client: what [`Builder`](super::Builder) builds.
 pub trait Generated: Sized {
@@ -155,34 +156,27 @@ impl<S: TokenSource> ClientCore<S> {
     where
         B: Fn(&mut Request) -> Result<(), Error>,
     {
-        let response = self.send(spec, build, token).await?;
+        let (request, sent) = self.request(spec, build, token)?;
+        let url = request.url().clone();
+        let response = self.inner.http.execute(spec, request).await?;
         // Before the status: another server's 401 is not the API's verdict on the token.
         if let Some(error) = other_origin(spec, &self.inner.base_url, &response) {
             return Err(error);
         }
-        check_status(spec, response, token).await
+        let dpop_nonce = token.map_or(NonceDemand::None, |token| {
+            answered(token, &sent, &url, response.status(), response.headers())
+        });
+        check_status(spec, response, token, dpop_nonce).await
     }
 
-    async fn send<B>(
-        &self,
-        spec: &'static Spec,
-        build: &B,
-        token: Option<&Token>,
-    ) -> Result<reqwest::Response, Error>
-    where
-        B: Fn(&mut Request) -> Result<(), Error>,
-    {
-        let request = self.request(spec, build, token)?;
-        self.inner.http.execute(spec, request).await
-    }
-
-    /// The request of one attempt, built from scratch.
+    /// The request of one attempt, built from scratch, with the token (and for a bound
+    /// token a new DPoP proof) set last.
     fn request<B>(
         &self,
         spec: &'static Spec,
         build: &B,
         token: Option<&Token>,
-    ) -> Result<reqwest::Request, Error>
+    ) -> Result<(reqwest::Request, Sent), Error>
     where
         B: Fn(&mut Request) -> Result<(), Error>,
     {
@@ -223,9 +217,6 @@ impl<S: TokenSource> ClientCore<S> {
         if !parts.headers.is_empty() {
             request = request.headers(parts.headers);
         }
-        if let Some(token) = token {
-            request = request.header(AUTHORIZATION, token.authorization().clone());
-        }
         if let Some(body) = parts.body {
             request = request.body(body);
         }
@@ -235,10 +226,18 @@ impl<S: TokenSource> ClientCore<S> {
         if let Some(timeout) = spec.timeout.or(self.inner.timeout) {
             request = request.timeout(timeout);
         }
-        request.build().map_err(|source| Error::Transport {
+        let mut request = request.build().map_err(|source| Error::Transport {
             call: call(spec),
             source: source.without_url(),
-        })
+        })?;
+        let sent = match token {
+            Some(token) => {
+                let (method, url) = (request.method().clone(), request.url().clone());
+                authorize(token, &method, &url, request.headers_mut()).map_err(Error::Auth)?
+            }
+            None => Sent::default(),
+        };
+        Ok((request, sent))
     }
 }
 
@@ -318,12 +317,17 @@ async fn check_status(
     spec: &'static Spec,
     mut response: reqwest::Response,
     token: Option<&Token>,
+    dpop_nonce: NonceDemand,
 ) -> Result<reqwest::Response, Error> {
     let status = response.status();
     if status.is_success() {
         return Ok(response);
     }
-    let challenge = Challenge::bearer(response.headers()).map(Box::new);
+    let headers = response.headers();
+    let challenge = token
+        .and_then(|token| Challenge::with_scheme(headers, token.token_type()))
+        .or_else(|| Challenge::bearer(headers))
+        .map(Box::new);
     let mut body = Vec::new();
     // Read at most MAX_BODY (plus one chunk): an error page can be large, and only its
     // start is worth showing.
@@ -350,5 +354,6 @@ async fn check_status(
         status,
         body,
         challenge,
+        dpop_nonce,
     })
 }

@@ -7,7 +7,7 @@ use std::fmt;
 use http::{Method, StatusCode};
 
 use crate::oauth::resource::Challenge;
-use crate::{AuthError, Unauthorized};
+use crate::{AuthError, NonceDemand, Unauthorized};
 
 /// Why a call of a generated client method failed.
 ///
@@ -45,9 +45,13 @@ pub enum Error {
         /// The start of the body (at most [`Error::MAX_BODY`] bytes, lossy UTF-8, the token
         /// cut out).
         body: String,
-        /// The answer's `WWW-Authenticate: Bearer` challenge, if it sent one (a 401 or 403
-        /// says there why it refused the token, and which scope it wants).
+        /// The answer's `WWW-Authenticate` challenge for the token's scheme (`Bearer`, or
+        /// `DPoP` for a bound token), if it sent one (a 401 or 403 says there why it refused
+        /// the token, and which scope it wants).
         challenge: Option<Box<Challenge>>,
+        /// For a DPoP-bound token, what a 401 said about the server's nonce: a new one costs
+        /// one resend with it ([`Unauthorized::dpop_nonce`]).
+        dpop_nonce: NonceDemand,
     },
     /// The server answered with a redirect to another origin (scheme, host or port) than the
     /// base URL's. It is not followed: the token, the method's headers and its body are sent
@@ -263,6 +267,13 @@ impl Unauthorized for Error {
                 ..
             } => challenge.insufficient_scope(),
             _ => None,
+        }
+    }
+
+    fn dpop_nonce(&self) -> NonceDemand {
+        match self {
+            Self::Status { dpop_nonce, .. } => *dpop_nonce,
+            _ => NonceDemand::None,
         }
     }
 }

@@ -70,7 +70,7 @@
 //! [`AuthErrorKind::InvalidToken`]: crate::AuthErrorKind::InvalidToken
 
 mod discovery;
-mod endpoint;
+pub(crate) mod endpoint;
 mod grants;
 mod mcp_2025_03_26;
 pub mod resource;

@@ -75,6 +75,7 @@ impl Revocation {
             &self.endpoint,
             RequestBody::form(&form),
             self.client.authorization()?,
+            None,
         )
         .await?;
         if answer.status.is_success() {

@@ -10,7 +10,7 @@ mod file;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
-mod saved;
+pub(crate) mod saved;
 #[cfg(test)]
 mod tests;
 

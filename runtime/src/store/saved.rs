@@ -39,6 +39,10 @@ struct SavedRef<'a> {
     /// The RFC 8707 resource the token was requested for; left out when there is none.
     #[serde(skip_serializing_if = "Option::is_none")]
     resource: Option<&'a str>,
+    /// The private DPoP key a bound token (and its refresh token) is bound to, PKCS#8 PEM or
+    /// JWK: a restarted process refreshes with it. Left out for a bearer token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop_key: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +58,10 @@ struct SavedOwned {
     scope: Option<String>,
     /// Absent from files written before it was added, and for tokens without one.
     resource: Option<String>,
+    /// Absent for bearer tokens. Read only with the `dpop` feature; without it a bound
+    /// token loads unbound (and its server refuses it).
+    #[cfg_attr(not(feature = "dpop"), allow(dead_code))]
+    dpop_key: Option<String>,
 }
 
 /// The JSON of `token`, in a buffer zeroed on drop.
@@ -78,12 +86,14 @@ pub(crate) fn to_json(token: &Token) -> Zeroizing<Vec<u8>> {
             .map(crate::RefreshToken::expose_secret),
         scope: token.scope(),
         resource: token.resource(),
+        dpop_key: dpop_key(token),
     };
     // Room for everything up front: a Vec that grew would leave unzeroed copies behind.
     let text_len = saved.access_token.len()
         + saved.refresh_token.map_or(0, str::len)
         + saved.scope.map_or(0, str::len)
         + saved.resource.map_or(0, str::len)
+        + saved.dpop_key.map_or(0, str::len)
         + saved.token_type.len();
     let mut json = Zeroizing::new(Vec::with_capacity(256 + 2 * text_len));
     // Serializing strings and numbers into a Vec cannot fail.
@@ -134,7 +144,23 @@ pub(crate) fn from_json(json: &[u8]) -> Result<Token, String> {
     if let Some(resource) = saved.resource {
         token = token.resource(resource);
     }
+    #[cfg(feature = "dpop")]
+    if let Some(key) = &saved.dpop_key {
+        let key = crate::dpop::DpopKey::from_private_text(key)
+            .map_err(|error| format!("the saved DPoP key cannot be loaded: {error}"))?;
+        token = token.dpop_key(key);
+    }
     token.build().map_err(|error| error.to_string())
+}
+
+#[cfg(feature = "dpop")]
+fn dpop_key(token: &Token) -> Option<&str> {
+    token.dpop_key().map(crate::dpop::DpopKey::private_text)
+}
+
+#[cfg(not(feature = "dpop"))]
+fn dpop_key(_token: &Token) -> Option<&str> {
+    None
 }
 
 /// From a wall-clock expiry to a lifetime from now; zero if it has passed, `Duration::MAX`

@@ -9,11 +9,13 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::ops::ControlFlow;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::header::AUTHORIZATION;
 use http::{Request, Response};
 use tower_service::Service;
+use url::Url;
 
 use super::no_token::no_token_error;
 use super::prefetch::Attempts;
@@ -23,8 +25,9 @@ use super::unauthenticated::{is_grpc, rejects_token};
 use super::{BoxError, DEFAULT_REPLAY_LIMIT};
 use crate::__private::Call;
 use crate::attempt_failure::AttemptFailure;
+use crate::authorization::{Sent, answered, authorize};
 use crate::origin::Origins;
-use crate::{OriginError, Token, TokenCache, TokenSource};
+use crate::{NonceDemand, OriginError, Token, TokenCache, TokenSource};
 
 /// A service that sets `Authorization: Bearer <token>` from a [`TokenCache`] on each request
 /// to the API's origin, and after a 401 or a gRPC `UNAUTHENTICATED` from there invalidates
@@ -37,6 +40,9 @@ pub struct BearerService<I, S> {
     inner: I,
     cache: TokenCache<S>,
     origins: Origins,
+    /// The first origin, `scheme://host:port`: what a bound token's proof names for a
+    /// request without an authority (`/pkg.Svc/Call` through a tonic channel).
+    base: Arc<str>,
     replay_limit: usize,
 }
 
@@ -69,6 +75,7 @@ impl<I, S> BearerService<I, S> {
         Self {
             inner,
             cache,
+            base: origins.first().into(),
             origins,
             replay_limit,
         }
@@ -104,6 +111,7 @@ impl<I: Clone, S> Clone for BearerService<I, S> {
             inner: self.inner.clone(),
             cache: self.cache.clone(),
             origins: self.origins.clone(),
+            base: Arc::clone(&self.base),
             replay_limit: self.replay_limit,
         }
     }
@@ -153,7 +161,13 @@ where
             };
         }
         ResponseFuture {
-            inner: Box::pin(send(inner, self.cache.clone(), self.replay_limit, request)),
+            inner: Box::pin(send(
+                inner,
+                self.cache.clone(),
+                self.replay_limit,
+                Arc::clone(&self.base),
+                request,
+            )),
         }
     }
 }
@@ -205,6 +219,7 @@ async fn send<I, S, B, RB>(
     mut inner: I,
     cache: TokenCache<S>,
     replay_limit: usize,
+    base: Arc<str>,
     request: Request<B>,
 ) -> Outcome<RB>
 where
@@ -251,13 +266,20 @@ where
                         return Err(Failure::Below(lost("the request")));
                     };
                     let mut request = Request::from_parts(head, body);
-                    request
-                        .headers_mut()
-                        .insert(AUTHORIZATION, token.authorization().clone());
-                    match inner.call(request).await {
+                    let bound = authorize_request(&token, &mut request, &base)?;
+                    let response = inner.call(request).await;
+                    // A bound token's answers carry the server's next nonce, and a 401 may
+                    // ask for it.
+                    let demand = match (&bound, &response) {
+                        (Some((url, sent)), Ok(response)) => {
+                            answered(&token, sent, url, response.status(), response.headers())
+                        }
+                        _ => NonceDemand::None,
+                    };
+                    match response {
                         Ok(response) if rejects_token(response.status(), response.headers()) => {
                             rejected = Some(response);
-                            Err(Failure::Rejected)
+                            Err(Failure::Rejected(demand))
                         }
                         #[cfg(feature = "reqwest")]
                         Ok(response) => match crate::attempt_failure::insufficient_scope(
@@ -288,7 +310,7 @@ where
             // one more attempt; without a copy of the body, the caller gets the rejection.
             ControlFlow::Continue(()) if attempts.is_replayable() => {}
             ControlFlow::Continue(())
-            | ControlFlow::Break(Err(Failure::Rejected | Failure::InsufficientScope(_))) => {
+            | ControlFlow::Break(Err(Failure::Rejected(_) | Failure::InsufficientScope(_))) => {
                 if !attempts.is_replayable() {
                     tracing::debug!(
                         target: "freshtoken",
@@ -336,4 +358,29 @@ fn lost(what: &str) -> BoxError {
         "freshtoken's BearerService lost {what} between attempts; this is a bug, please report it"
     )
     .into()
+}
+
+/// Sets the token on `request`; for a bound token, with a proof for the request's URL (a
+/// request without an authority goes to `base`), which is returned with what was sent.
+fn authorize_request<B>(
+    token: &Token,
+    request: &mut Request<B>,
+    base: &str,
+) -> Result<Option<(Url, Sent)>, Failure> {
+    if !token.is_dpop_bound() {
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, token.authorization().clone());
+        return Ok(None);
+    }
+    let uri = request.uri();
+    let url = if uri.authority().is_some() {
+        Url::parse(&uri.to_string())
+    } else {
+        Url::parse(base).and_then(|base| base.join(&uri.to_string()))
+    }
+    .map_err(|_| Failure::Below(lost("the request's URL for its DPoP proof")))?;
+    let method = request.method().clone();
+    let sent = authorize(token, &method, &url, request.headers_mut())?;
+    Ok(Some((url, sent)))
 }

@@ -194,6 +194,9 @@ mod tests {
             retry_after: retry_after.map(str::to_owned),
             body: Zeroizing::new(body.to_vec()),
             truncated: false,
+            dpop_nonce: None,
+            #[cfg(feature = "dpop")]
+            dpop_key: None,
         }
     }
 

@@ -26,6 +26,9 @@ pub(crate) const MAX_BODY: usize = 1024 * 1024;
 pub(crate) struct Http {
     pub(crate) client: reqwest::Client,
     pub(crate) timeout: Duration,
+    /// The key token requests prove possession of, if the source was given one.
+    #[cfg(feature = "dpop")]
+    pub(crate) dpop: Option<crate::dpop::DpopKey>,
 }
 
 impl Http {
@@ -43,7 +46,25 @@ impl Http {
         Self {
             client,
             timeout: DEFAULT_TIMEOUT,
+            #[cfg(feature = "dpop")]
+            dpop: None,
         }
+    }
+
+    /// These settings for a refresh of `previous`: a refresh token bound to a DPoP key is
+    /// refreshed with that key (kept with the token, also across restarts), whatever key
+    /// the source was given since.
+    #[cfg_attr(not(feature = "dpop"), allow(unused_variables))]
+    pub(crate) fn for_refresh_of(&self, previous: &crate::Token) -> std::borrow::Cow<'_, Http> {
+        #[cfg(feature = "dpop")]
+        if let Some(key) = previous.dpop_key()
+            && !self.dpop.as_ref().is_some_and(|own| own.is_same(key))
+        {
+            let mut http = self.clone();
+            http.dpop = Some(key.clone());
+            return std::borrow::Cow::Owned(http);
+        }
+        std::borrow::Cow::Borrowed(self)
     }
 }
 
@@ -58,6 +79,12 @@ pub(crate) struct Answer {
     pub(crate) body: Zeroizing<Vec<u8>>,
     /// Whether the body was longer than `MAX_BODY`.
     pub(crate) truncated: bool,
+    /// The `DPoP-Nonce` header, if any: the server's nonce for the next DPoP proof.
+    #[cfg_attr(not(feature = "dpop"), allow(dead_code))]
+    pub(crate) dpop_nonce: Option<HeaderValue>,
+    /// The key the request proved possession of: a `DPoP` token in the answer is bound to it.
+    #[cfg(feature = "dpop")]
+    pub(crate) dpop_key: Option<crate::dpop::DpopKey>,
 }
 
 impl Answer {
@@ -78,6 +105,9 @@ impl Answer {
                 .map(str::to_owned),
             body,
             truncated,
+            dpop_nonce: headers.get("dpop-nonce").cloned(),
+            #[cfg(feature = "dpop")]
+            dpop_key: None,
         }
     }
 
@@ -99,6 +129,7 @@ pub(crate) async fn post(
     endpoint: &Endpoint,
     body: RequestBody,
     authorization: Option<HeaderValue>,
+    dpop_proof: Option<HeaderValue>,
 ) -> Result<Answer, AuthError> {
     let mut request = http
         .client
@@ -109,6 +140,9 @@ pub(crate) async fn post(
         .body(body.bytes);
     if let Some(authorization) = authorization {
         request = request.header(AUTHORIZATION, authorization);
+    }
+    if let Some(proof) = dpop_proof {
+        request = request.header("dpop", proof);
     }
     exchange(http, endpoint, request).await
 }
@@ -126,7 +160,7 @@ pub(crate) async fn get(http: &Http, endpoint: &Endpoint) -> Result<Answer, Auth
 /// What a search for a metadata document found.
 pub(crate) enum Found {
     /// The first location that answered 2xx with a JSON object, and its answer.
-    Document(Endpoint, Answer),
+    Document(Endpoint, Box<Answer>),
     /// No location did; what each answered, for the error.
     Nowhere(Vec<String>),
 }
@@ -154,7 +188,7 @@ pub(crate) async fn first_json_object(
                 answer.describe_body()
             ));
         } else {
-            return Ok(Found::Document(endpoint, answer));
+            return Ok(Found::Document(endpoint, Box::new(answer)));
         }
     }
     Ok(Found::Nowhere(passed_over))
@@ -303,6 +337,9 @@ mod tests {
             retry_after: None,
             body: Zeroizing::new(b"<html>".to_vec()),
             truncated: false,
+            dpop_nonce: None,
+            #[cfg(feature = "dpop")]
+            dpop_key: None,
         };
         assert_eq!(answer.describe_body(), "content type text/html, 6 bytes");
         answer.content_type = None;

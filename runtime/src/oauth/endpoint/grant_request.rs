@@ -78,6 +78,8 @@ pub struct GrantRequest<'a> {
     response_fields: Option<&'a TokenResponseFields>,
     http_client: Option<reqwest::Client>,
     timeout: Option<Duration>,
+    #[cfg(feature = "dpop")]
+    dpop: Option<crate::dpop::DpopKey>,
 }
 
 impl std::fmt::Debug for GrantRequest<'_> {
@@ -103,6 +105,8 @@ impl<'a> GrantRequest<'a> {
             response_fields: None,
             http_client: None,
             timeout: None,
+            #[cfg(feature = "dpop")]
+            dpop: None,
         }
     }
 
@@ -147,6 +151,18 @@ impl<'a> GrantRequest<'a> {
         self
     }
 
+    /// Proves possession of `key` (DPoP, RFC 9449): the request carries a proof, is sent
+    /// once more with the server's nonce if it asks for one, and a `DPoP` token in the answer
+    /// is bound to the key. To refresh a bound refresh token, pass the key of the token it
+    /// came with ([`Token::dpop_key`](crate::Token::dpop_key)).
+    #[cfg(feature = "dpop")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "dpop")))]
+    #[must_use]
+    pub fn dpop(mut self, key: crate::dpop::DpopKey) -> Self {
+        self.dpop = Some(key);
+        self
+    }
+
     /// Sends the form and reads the answer.
     ///
     /// # Errors
@@ -161,6 +177,8 @@ impl<'a> GrantRequest<'a> {
         let http = Http {
             client: self.http_client.unwrap_or_else(|| Http::new().client),
             timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            #[cfg(feature = "dpop")]
+            dpop: self.dpop,
         };
         let client = self.client.fields(&self.endpoint)?;
         let mut form = self.fields.clone();

@@ -40,6 +40,9 @@ fn answer(status: StatusCode, content_type: Option<String>, body: Vec<u8>) -> An
         retry_after: None,
         body: Zeroizing::new(body),
         truncated: false,
+        dpop_nonce: None,
+        #[cfg(feature = "dpop")]
+        dpop_key: None,
     }
 }
 

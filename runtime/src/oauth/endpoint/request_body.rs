@@ -7,6 +7,7 @@ use bytes::Bytes;
 use zeroize::Zeroizing;
 
 /// A request body and its content type.
+#[derive(Clone)]
 pub(crate) struct RequestBody {
     pub(crate) content_type: &'static str,
     pub(crate) bytes: Bytes,

@@ -29,7 +29,14 @@ pub(crate) struct TokenRequest<'a> {
 
 impl TokenRequest<'_> {
     pub(crate) async fn send(self, http: &Http) -> Result<Token, AuthError> {
-        let answer = post(http, self.endpoint, self.body, self.authorization).await?;
+        let answer = post_token_request(
+            http,
+            self.endpoint,
+            self.body,
+            self.authorization,
+            &self.secrets,
+        )
+        .await?;
         read_answer(
             self.endpoint,
             &answer,
@@ -38,6 +45,32 @@ impl TokenRequest<'_> {
             self.judge,
         )
     }
+}
+
+/// POSTs a token request. With a DPoP key, the request carries a proof and the answer
+/// remembers the key (a `DPoP` token in it is bound to it); after a 400 `use_dpop_nonce` with
+/// a nonce other than the one sent, the request goes once more with it.
+#[cfg_attr(not(feature = "dpop"), allow(unused_variables))]
+pub(crate) async fn post_token_request(
+    http: &Http,
+    endpoint: &Endpoint,
+    body: RequestBody,
+    authorization: Option<HeaderValue>,
+    secrets: &Redactions<'_>,
+) -> Result<Answer, AuthError> {
+    #[cfg(feature = "dpop")]
+    if let Some(key) = &http.dpop {
+        return crate::dpop::token_endpoint::post(
+            http,
+            key,
+            endpoint,
+            body,
+            authorization,
+            secrets,
+        )
+        .await;
+    }
+    post(http, endpoint, body, authorization, None).await
 }
 
 /// The token of a 2xx answer, or the error a failed one means as `judge` reads it: what every

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::exchange::{Answer, MAX_BODY};
 use super::response_fields::{TokenResponseFields, take};
 use crate::token::MAX_LIFETIME;
-use crate::{AuthError, AuthErrorKind, Token};
+use crate::{AuthError, AuthErrorKind, Token, TokenBuilder};
 
 /// Builds the token from a 2xx answer of `endpoint` (a printable name).
 pub(crate) fn token_from_answer(
@@ -26,6 +26,23 @@ pub(crate) fn token_from_answer(
             answer.status
         ))
     };
+    #[cfg_attr(not(feature = "dpop"), allow(unused_mut))]
+    let mut token = token_builder(answer, fields, &invalid)?;
+    #[cfg(feature = "dpop")]
+    if let Some(key) = &answer.dpop_key {
+        token = token.dpop_key(key.clone());
+    }
+    token
+        .build()
+        .map_err(|error| invalid_token_error(error, &invalid))
+}
+
+/// The token builder of a 2xx answer, every field read.
+fn token_builder(
+    answer: &Answer,
+    fields: &TokenResponseFields,
+    invalid: &dyn Fn(String) -> AuthError,
+) -> Result<TokenBuilder, AuthError> {
     let mut body = parse_json(answer)
         .map_err(|what| invalid(format!("{what}; expected a JSON token response")))?;
     if !body.is_object() {
@@ -69,10 +86,15 @@ pub(crate) fn token_from_answer(
     if let Some(Value::String(scope)) = take(&mut body, &fields.scope) {
         token = token.scope(scope);
     }
-    token.build().map_err(|error| match error.kind() {
+    Ok(token)
+}
+
+/// A build error of the token, worded as the endpoint's answer.
+fn invalid_token_error(error: AuthError, invalid: &dyn Fn(String) -> AuthError) -> AuthError {
+    match error.kind() {
         AuthErrorKind::InvalidToken { reason } => invalid(reason.clone()),
         _ => error,
-    })
+    }
 }
 
 /// The body as JSON, or a phrase that says why it is not (describing the body, never
@@ -148,6 +170,9 @@ mod tests {
             retry_after: None,
             body: Zeroizing::new(body.to_vec()),
             truncated: false,
+            dpop_nonce: None,
+            #[cfg(feature = "dpop")]
+            dpop_key: None,
         }
     }
 

@@ -17,6 +17,19 @@ macro_rules! http_methods {
                 self
             }
 
+            /// Proves possession of `key` on every token request (DPoP, RFC 9449): a server
+            /// that binds tokens then issues tokens bound to it, which the generated
+            /// clients, the middleware and the tower layer send with a fresh proof each;
+            /// a server that answers `Bearer` gets bearer tokens used as before. See
+            /// [`dpop`](crate::dpop).
+            #[cfg(feature = "dpop")]
+            #[cfg_attr(docsrs, doc(cfg(feature = "dpop")))]
+            #[must_use]
+            pub fn dpop(mut self, key: crate::dpop::DpopKey) -> Self {
+                self.http.dpop = Some(key);
+                self
+            }
+
             /// Sends requests with this client (proxies, TLS roots, connection pool shared
             /// with the API client). The default client follows no redirects, so that the
             /// request's secrets never go to another URL; consider doing the same.

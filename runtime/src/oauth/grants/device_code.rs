@@ -21,7 +21,7 @@ use crate::oauth::endpoint::exchange::{Answer, Http, post};
 use crate::oauth::endpoint::redaction::Redactions;
 use crate::oauth::endpoint::request_body::RequestBody;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
-use crate::oauth::endpoint::token_request::{read_answer, refusal};
+use crate::oauth::endpoint::token_request::{post_token_request, read_answer, refusal};
 use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, Token, TokenSource};
 
@@ -218,6 +218,7 @@ impl DeviceCodeGrant {
             &self.device,
             RequestBody::form(&form),
             self.client.authorization()?,
+            None,
         )
         .await?;
         if !answer.status.is_success() {
@@ -249,21 +250,22 @@ impl DeviceCodeGrant {
             Ok(authorization) => authorization,
             Err(error) => return Poll::Failed(error),
         };
-        let answer = match post(
+        let mut secrets = Redactions::new(&[device_code]);
+        if let Some(assertion) = client.assertion() {
+            secrets.add(assertion);
+        }
+        let answer = match post_token_request(
             &self.http,
             &self.endpoint,
             RequestBody::form(&form),
             authorization,
+            &secrets,
         )
         .await
         {
             Ok(answer) => answer,
             Err(error) => return Poll::Failed(error),
         };
-        let mut secrets = Redactions::new(&[device_code]);
-        if let Some(assertion) = client.assertion() {
-            secrets.add(assertion);
-        }
         if answer.status.is_success() {
             return match read_answer(
                 &self.endpoint,
@@ -315,7 +317,7 @@ impl TokenSource for DeviceCodeGrant {
     }
 
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
-        if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
+        if let Some(refresh_token) = super::form_grant::refreshable(previous) {
             return self.form().refresh(refresh_token).await;
         }
         super::interactive_login_starts("DeviceCodeGrant");
@@ -330,7 +332,7 @@ impl TokenSource for DeviceCodeGrant {
         scopes: &[String],
     ) -> Result<Token, AuthError> {
         let scope = scope_of(scopes);
-        if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
+        if let Some(refresh_token) = super::form_grant::refreshable(previous) {
             return self
                 .form()
                 .with_scope(scope.as_deref())

@@ -38,6 +38,15 @@ impl<'a> FormGrant<'a> {
         grant: &[(&str, &str)],
         secrets: &[&str],
     ) -> Result<Token, AuthError> {
+        self.send_with(self.http, grant, secrets).await
+    }
+
+    async fn send_with(
+        &self,
+        http: &Http,
+        grant: &[(&str, &str)],
+        secrets: &[&str],
+    ) -> Result<Token, AuthError> {
         let resource = resource_indicator::checked(self.params)?;
         let client = self.client.fields(self.endpoint)?;
         let mut form = grant.to_vec();
@@ -57,16 +66,18 @@ impl<'a> FormGrant<'a> {
             secrets: redactions,
             judge: self.client.judge(),
         }
-        .send(self.http)
+        .send(http)
         .await?;
         token.set_resource(resource);
         Ok(token)
     }
 
-    /// Renews with the refresh token grant (RFC 6749 section 6).
-    pub(super) async fn refresh(&self, refresh_token: &RefreshToken) -> Result<Token, AuthError> {
-        let refresh_token = refresh_token.expose_secret();
-        self.send(
+    /// Renews `previous` with its refresh token (RFC 6749 section 6); a refresh token bound
+    /// to a DPoP key with that key.
+    pub(super) async fn refresh(&self, previous: Refreshable<'_>) -> Result<Token, AuthError> {
+        let refresh_token = previous.refresh_token.expose_secret();
+        self.send_with(
+            &self.http.for_refresh_of(previous.token),
             &[
                 ("grant_type", "refresh_token"),
                 ("refresh_token", refresh_token),
@@ -75,4 +86,20 @@ impl<'a> FormGrant<'a> {
         )
         .await
     }
+}
+
+/// A previous token that has a refresh token.
+#[derive(Clone, Copy)]
+pub(super) struct Refreshable<'a> {
+    token: &'a Token,
+    refresh_token: &'a RefreshToken,
+}
+
+/// `previous`, if it can be refreshed.
+pub(super) fn refreshable(previous: Option<&Token>) -> Option<Refreshable<'_>> {
+    let token = previous?;
+    Some(Refreshable {
+        token,
+        refresh_token: token.refresh_token()?,
+    })
 }

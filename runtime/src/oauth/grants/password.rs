@@ -95,7 +95,7 @@ impl PasswordGrant {
         scope: Option<&str>,
     ) -> Result<Token, AuthError> {
         let form = self.form().with_scope(scope);
-        if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
+        if let Some(refresh_token) = super::form_grant::refreshable(previous) {
             return form.refresh(refresh_token).await;
         }
         let password = self.password.expose_secret();

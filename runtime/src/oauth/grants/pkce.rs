@@ -276,6 +276,12 @@ impl AuthorizationCodePkce {
             for (name, value) in extra_fields(scope, &self.params) {
                 query.append_pair(name, value);
             }
+            // The code is then bound to the key: only a token request with a proof by it
+            // can redeem it (RFC 9449 section 10).
+            #[cfg(feature = "dpop")]
+            if let Some(key) = &self.http.dpop {
+                query.append_pair("dpop_jkt", key.thumbprint());
+            }
         }
         url
     }
@@ -292,7 +298,7 @@ impl TokenSource for AuthorizationCodePkce {
     }
 
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
-        if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
+        if let Some(refresh_token) = super::form_grant::refreshable(previous) {
             return self.form().refresh(refresh_token).await;
         }
         super::interactive_login_starts("AuthorizationCodePkce");
@@ -307,7 +313,7 @@ impl TokenSource for AuthorizationCodePkce {
         scopes: &[String],
     ) -> Result<Token, AuthError> {
         let scope = scope_of(scopes);
-        if let Some(refresh_token) = previous.and_then(Token::refresh_token) {
+        if let Some(refresh_token) = super::form_grant::refreshable(previous) {
             return self
                 .form()
                 .with_scope(scope.as_deref())

@@ -83,7 +83,7 @@ impl RefreshTokenGrant {
         previous: Option<&Token>,
         scope: Option<&str>,
     ) -> Result<Token, AuthError> {
-        let Some(refresh_token) = previous.and_then(Token::refresh_token) else {
+        let Some(refresh_token) = super::form_grant::refreshable(previous) else {
             return Err(AuthError::reauthenticate(EndpointError::unanswered(
                 &self.endpoint,
                 "not sent: there is no refresh token to renew; log in first and give the \

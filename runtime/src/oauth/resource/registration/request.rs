@@ -222,7 +222,7 @@ impl ClientRegistration {
             }
             None => None,
         };
-        let answer = post(&self.http, &endpoint, body, authorization).await?;
+        let answer = post(&self.http, &endpoint, body, authorization, None).await?;
         let mut secrets = Redactions::new(&[]);
         if let Some(token) = &self.initial_access_token {
             secrets.add(token.expose_secret());

@@ -1,0 +1,89 @@
+// Input: a request about to go to a resource server with a token, then the answer.
+// Output: the request's `Authorization` and (for a bound token) `DPoP` headers; from the
+// answer, the resource server's nonce kept and what a 401 said about it.
+
+use std::sync::Arc;
+
+use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use http::{HeaderMap, Method, StatusCode};
+use url::Url;
+
+use super::nonces::{DPOP_NONCE, Server};
+use super::proof::{self, DPOP, origin};
+use crate::{AuthError, NonceDemand, Token};
+
+/// What one attempt sent: the nonce its proof carried, if any.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Sent {
+    pub(crate) bound: bool,
+    pub(crate) nonce: Option<Arc<str>>,
+}
+
+/// Sets `Authorization` (and for a bound token a new `DPoP` proof) on a request for
+/// `method` `url`.
+pub(crate) fn authorize(
+    token: &Token,
+    method: &Method,
+    url: &Url,
+    headers: &mut HeaderMap,
+) -> Result<Sent, AuthError> {
+    headers.insert(AUTHORIZATION, token.authorization().clone());
+    let Some(binding) = token.dpop_binding() else {
+        return Ok(Sent::default());
+    };
+    let proof = proof::make(
+        &binding.key,
+        Server::Resource,
+        method,
+        url,
+        Some(&binding.ath),
+    )?;
+    headers.insert(DPOP, proof.header);
+    Ok(Sent {
+        bound: true,
+        nonce: proof.nonce,
+    })
+}
+
+/// Keeps the nonce of an answer from `url` to a request with `token`, and says whether a
+/// 401 asks for the request again with it.
+pub(crate) fn answered(
+    token: &Token,
+    sent: &Sent,
+    url: &Url,
+    status: StatusCode,
+    headers: &HeaderMap,
+) -> NonceDemand {
+    let Some(binding) = token.dpop_binding() else {
+        return NonceDemand::None;
+    };
+    let nonce =
+        binding
+            .key
+            .nonces()
+            .remember(Server::Resource, &origin(url), headers.get(DPOP_NONCE));
+    if sent.bound && status == StatusCode::UNAUTHORIZED && asks_for_nonce(headers) {
+        return demand(nonce.as_deref(), sent.nonce.as_deref());
+    }
+    NonceDemand::None
+}
+
+/// A `use_dpop_nonce` answer with `new`, to a request that carried `sent`.
+pub(crate) fn demand(new: Option<&str>, sent: Option<&str>) -> NonceDemand {
+    match new {
+        Some(new) if Some(new) != sent => NonceDemand::New,
+        _ => NonceDemand::Repeated,
+    }
+}
+
+/// Whether a `WWW-Authenticate: DPoP error="use_dpop_nonce"` challenge is among `headers`.
+pub(crate) fn asks_for_nonce(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(crate::oauth::resource::Challenge::parse)
+        .any(|challenge| {
+            challenge.is_scheme("DPoP") && challenge.param("error") == Some("use_dpop_nonce")
+        })
+}
