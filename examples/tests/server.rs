@@ -655,6 +655,7 @@ async fn stats_count_logins_refreshes_tokens_and_refusals() {
         insufficient_scope_responses: 0,
         client_registrations: 0,
         client_metadata_document_fetches: 0,
+        ..ServerStats::default()
     };
     assert_eq!(server.stats(), expected);
     let answer = api.send(Method::GET, "/admin/stats", None, None).await;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// What an authorization code stands for: who logged in, for which client, redirect URI,
-/// PKCE challenge and scope, until when.
+/// PKCE challenge, scope and DPoP key, until when.
 pub(crate) struct CodeGrant {
     pub(crate) client_id: String,
     pub(crate) redirect_uri: String,
@@ -16,6 +16,8 @@ pub(crate) struct CodeGrant {
     pub(crate) scope: Option<String>,
     /// The resource (RFC 8707) the authorization request named.
     pub(crate) resource: Option<String>,
+    /// The DPoP key thumbprint (RFC 9449 §10) the exchange's proof must be signed with.
+    pub(crate) dpop_jkt: Option<String>,
     /// Usable while the server's clock is before this.
     pub(crate) expires_at: Duration,
 }

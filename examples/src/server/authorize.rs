@@ -116,6 +116,11 @@ fn authorize_code(
         user: user.clone(),
         scope: scope.map(str::to_owned),
         resource: resource.map(str::to_owned),
+        // A server without DPoP ignores the parameter, as one that never heard of it.
+        dpop_jkt: params
+            .get("dpop_jkt")
+            .filter(|_| state.dpop.supported())
+            .map(str::to_owned),
         expires_at: now.saturating_add(state.authorization_code_ttl),
     };
     state.codes().insert(code.clone(), grant, now);

@@ -7,10 +7,11 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use super::dpop::{BOUND_SENT_AS_BEARER, DpopChallenge, authenticate_dpop};
 use super::errors::ApiError;
 use super::protected_resource::{RESOURCE_METADATA_PATH, holds};
 use super::state::Shared;
-use super::tokens::TokenType;
+use super::tokens::{Claims, Rejected, TokenType};
 
 /// The caller of a route that needs an access token.
 #[derive(Debug)]
@@ -24,6 +25,14 @@ pub(crate) struct Bearer {
 }
 
 impl Bearer {
+    fn of(claims: Claims) -> Self {
+        Self {
+            user: claims.sub,
+            jti: claims.jti,
+            scope: claims.scope,
+        }
+    }
+
     /// Refuses with 403 `insufficient_scope` unless the token holds `needed`, or always when
     /// the server is configured to refuse every scope.
     pub(crate) fn require(&self, state: &Shared, needed: &'static str) -> Result<(), ApiError> {
@@ -46,6 +55,9 @@ pub(crate) enum RefusalReason {
     InvalidToken(&'static str),
     /// The token lacks this scope.
     InsufficientScope(&'static str),
+    /// A DPoP request is refused, or a DPoP-bound token came as `Bearer`: a `DPoP`
+    /// challenge (RFC 9449 §7.1).
+    Dpop(DpopChallenge),
 }
 
 impl RefusalReason {
@@ -76,6 +88,7 @@ impl BearerRefusal {
                 "Bearer error=\"insufficient_scope\", scope=\"{scope}\", error_description=\"{}\", {metadata}",
                 RefusalReason::INSUFFICIENT_SCOPE
             ),
+            RefusalReason::Dpop(challenge) => challenge.header(&self.resource_metadata),
         }
     }
 }
@@ -107,22 +120,43 @@ fn authenticate(parts: &Parts, state: &Shared) -> Result<Bearer, RefusalReason> 
     // header) lacks authentication, which is not an error of a token.
     let value = header.to_str().unwrap_or_default();
     let scheme = value.split(' ').next().unwrap_or_default();
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(RefusalReason::NoToken);
-    }
     let token = value
         .split_once(' ')
         .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty())
-        .ok_or(RefusalReason::InvalidToken(
-            "the Authorization header is not `Bearer <token>`",
+        .filter(|token| !token.is_empty());
+    if scheme.eq_ignore_ascii_case("dpop") && state.dpop.supported() {
+        let dpop_refusal = |text| RefusalReason::Dpop(DpopChallenge::InvalidToken(text));
+        let token = token.ok_or(dpop_refusal(
+            "the Authorization header is not `DPoP <token>`",
         ))?;
+        let claims = access_claims(state, token).map_err(dpop_refusal)?;
+        authenticate_dpop(state, parts, token, &claims).map_err(RefusalReason::Dpop)?;
+        return Ok(Bearer::of(claims));
+    }
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(RefusalReason::NoToken);
+    }
+    let token = token.ok_or(RefusalReason::InvalidToken(
+        "the Authorization header is not `Bearer <token>`",
+    ))?;
+    let claims = access_claims(state, token).map_err(RefusalReason::InvalidToken)?;
+    // RFC 9449 §7.1: a bound token without its key's proof is refused, as a stolen one.
+    if claims.cnf.is_some() {
+        return Err(RefusalReason::Dpop(DpopChallenge::InvalidToken(
+            BOUND_SENT_AS_BEARER,
+        )));
+    }
+    Ok(Bearer::of(claims))
+}
+
+/// The claims of `token` if it is a live access token for this resource; else why not.
+fn access_claims(state: &Shared, token: &str) -> Result<Claims, &'static str> {
     let claims = state
         .signer
         .verify(TokenType::Access, token)
-        .map_err(|rejected| RefusalReason::InvalidToken(rejected.describe()))?;
+        .map_err(Rejected::describe)?;
     if !state.sessions().access_is_live(&claims) {
-        return Err(RefusalReason::InvalidToken("the token has been revoked"));
+        return Err("the token has been revoked");
     }
     // RFC 8707: a token for another resource must not be taken here.
     if claims
@@ -130,13 +164,7 @@ fn authenticate(parts: &Parts, state: &Shared) -> Result<Bearer, RefusalReason> 
         .as_deref()
         .is_some_and(|aud| aud.trim_end_matches('/') != state.base_url)
     {
-        return Err(RefusalReason::InvalidToken(
-            "the token is for another resource (its aud)",
-        ));
+        return Err("the token is for another resource (its aud)");
     }
-    Ok(Bearer {
-        user: claims.sub,
-        jti: claims.jti,
-        scope: claims.scope,
-    })
+    Ok(claims)
 }

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::dpop::DpopConfig;
 use super::oauth_clients::{DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET};
 use super::oauth_clients::{DEMO_PUBLIC_CLIENT_ID, OAuthClient};
 
@@ -61,6 +62,10 @@ pub struct ServerConfig {
     /// announces (`authorization_response_iss_parameter_supported`). Default: the issuer;
     /// the others test a client's refusal of a missing or wrong `iss`.
     pub redirect_iss: RedirectIss,
+    /// DPoP (RFC 9449): whether the server supports it, where it requires nonces, how
+    /// often they rotate, and test switches for a misbehaving server. Default: supported,
+    /// no nonces.
+    pub dpop: DpopConfig,
 }
 
 /// What `iss` the authorization redirects carry; see [`ServerConfig::redirect_iss`].
@@ -101,6 +106,7 @@ impl Default for ServerConfig {
             device_poll_interval: Duration::from_secs(5),
             refuse_every_scope: false,
             redirect_iss: RedirectIss::Issuer,
+            dpop: DpopConfig::default(),
         }
     }
 }
@@ -120,6 +126,7 @@ impl fmt::Debug for ServerConfig {
             .field("device_poll_interval", &self.device_poll_interval)
             .field("refuse_every_scope", &self.refuse_every_scope)
             .field("redirect_iss", &self.redirect_iss)
+            .field("dpop", &self.dpop)
             .finish_non_exhaustive()
     }
 }

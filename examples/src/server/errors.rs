@@ -50,6 +50,11 @@ impl IntoResponse for ApiError {
                         "insufficient_scope",
                         RefusalReason::INSUFFICIENT_SCOPE,
                     ),
+                    RefusalReason::Dpop(challenge) => (
+                        StatusCode::UNAUTHORIZED,
+                        challenge.error(),
+                        challenge.description(),
+                    ),
                 }
             }
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such resource"),

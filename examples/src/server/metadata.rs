@@ -6,13 +6,14 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
+use super::dpop;
 use super::state::Shared;
 
 /// Both well-known routes answer this document. It is not a full OIDC provider
 /// configuration (no ID tokens, no `jwks_uri`): `openid-configuration` is served because
 /// many clients discover OAuth endpoints there.
 pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
-    Json(json!({
+    let mut metadata = json!({
         "issuer": state.issuer,
         "authorization_endpoint": state.url("/oauth/authorize"),
         "token_endpoint": state.url("/oauth/token"),
@@ -44,5 +45,9 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256"],
         "response_types_supported": ["code"],
         "authorization_response_iss_parameter_supported": true,
-    }))
+    });
+    if state.dpop.supported() {
+        metadata["dpop_signing_alg_values_supported"] = json!(dpop::ALGORITHMS);
+    }
+    Json(metadata)
 }

@@ -219,6 +219,7 @@ mod clock;
 mod config;
 mod device;
 mod device_routes;
+mod dpop;
 mod errors;
 mod form;
 mod jwt_bearer;
@@ -245,6 +246,7 @@ mod tokens;
 
 pub use clock::Clock;
 pub use config::{RedirectIss, ServerConfig};
+pub use dpop::DpopConfig;
 pub use oauth_clients::{
     DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID,
     OAuthClient,

@@ -13,7 +13,7 @@ use serde_json::json;
 pub(crate) const CLIENT_CHALLENGE: &str = "Basic realm=\"freshtoken reference server\"";
 
 /// The error codes of RFC 6749 §5.2, RFC 8628 §3.5, RFC 7009 §2.2.1 and RFC 8707 §2 this
-/// server answers.
+/// server answers, and RFC 9449 §12.2's DPoP errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OAuthErrorCode {
     /// 400: a parameter is missing, repeated, malformed, or not allowed here.
@@ -45,6 +45,11 @@ pub(crate) enum OAuthErrorCode {
     /// 400, or an authorization redirect: the `resource` is not an absolute URI, or not
     /// the grant's (RFC 8707 §2).
     InvalidTarget,
+    /// 400: the DPoP proof is missing where needed, malformed, or fails a check (RFC 9449
+    /// §5.2).
+    InvalidDpopProof,
+    /// 400: the DPoP proof lacks the token endpoint's current nonce (RFC 9449 §8).
+    UseDpopNonce,
 }
 
 impl OAuthErrorCode {
@@ -65,6 +70,8 @@ impl OAuthErrorCode {
             Self::InvalidRedirectUri => "invalid_redirect_uri",
             Self::InvalidClientMetadata => "invalid_client_metadata",
             Self::InvalidTarget => "invalid_target",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
         }
     }
 

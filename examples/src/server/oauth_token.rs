@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::client_metadata_document;
 use super::device_routes::{DEVICE_CODE_GRANT, device_code_grant};
+use super::dpop;
 use super::form::Form;
 use super::jwt_bearer::{JWT_BEARER_GRANT, jwt_bearer_grant};
 use super::oauth_clients::OAuthClient;
@@ -60,13 +61,20 @@ pub(crate) async fn token(
         .record(grant_type, form.get("resource"));
     let client = state.authenticate_client(&headers, &form)?;
     let client = client.as_deref();
-    let issued = match grant_type {
+    let jkt = dpop::token_request_key(&state, &headers)?;
+    let jkt = jkt.as_deref();
+    let mut issued = match grant_type {
         "password" => password_grant(&state, required(client)?, &form)?,
-        "refresh_token" => refresh_grant(&state, required(client)?, &form)?,
-        "authorization_code" => pkce::code_grant(&state, required(client)?, &form)?,
+        "refresh_token" => {
+            dpop::check_refresh_binding(&state, &form, jkt)?;
+            refresh_grant(&state, required(client)?, &form)?
+        }
+        "authorization_code" => pkce::code_grant(&state, required(client)?, &form, jkt)?,
         DEVICE_CODE_GRANT => device_code_grant(&state, required(client)?, &form)?,
         JWT_BEARER_GRANT => jwt_bearer_grant(&state, client, &form)?,
-        TOKEN_EXCHANGE_GRANT => return token_exchange_grant(&state, required(client)?, &form),
+        TOKEN_EXCHANGE_GRANT => {
+            return token_exchange_grant(&state, required(client)?, &form, jkt);
+        }
         _ => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
@@ -74,7 +82,8 @@ pub(crate) async fn token(
             ));
         }
     };
-    Ok(token_answer(&state, issued))
+    let token_type = dpop::bind_issued(&state, &mut issued, client, jkt)?;
+    Ok(token_answer(&state, issued, token_type))
 }
 
 /// Every grant but the JWT bearer grant needs to know its client.
@@ -182,12 +191,13 @@ fn within(requested: &str, granted: Option<&str>) -> bool {
     requested.split(' ').all(|item| granted.contains(&item))
 }
 
-/// The RFC 6749 §5.1 answer: `access_token`, `token_type`, `expires_in`, and
-/// `refresh_token` and `scope` when there are some; never cached.
-pub(crate) fn token_answer(state: &Shared, issued: Issued) -> Response {
+/// The RFC 6749 §5.1 answer: `access_token`, `token_type` (`Bearer`, or `DPoP` for a
+/// bound token), `expires_in`, and `refresh_token` and `scope` when there are some; never
+/// cached.
+pub(crate) fn token_answer(state: &Shared, issued: Issued, token_type: &str) -> Response {
     let mut body = Map::new();
     body.insert("access_token".into(), issued.access_token.into());
-    body.insert("token_type".into(), "Bearer".into());
+    body.insert("token_type".into(), token_type.into());
     body.insert("expires_in".into(), state.signer.access_ttl().into());
     if let Some(refresh_token) = issued.refresh_token {
         body.insert("refresh_token".into(), refresh_token.into());

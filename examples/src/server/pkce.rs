@@ -34,6 +34,7 @@ pub(crate) fn code_grant(
     state: &Shared,
     client: &OAuthClient,
     form: &Form,
+    proof_jkt: Option<&str>,
 ) -> Result<Issued, OAuthError> {
     let code = form.require("code", "code is missing")?;
     let redirect_uri = form.require("redirect_uri", "redirect_uri is missing")?;
@@ -59,6 +60,12 @@ pub(crate) fn code_grant(
     }
     if !is_pkce_string(verifier) || !same_secret(&grant.challenge, &s256(verifier)) {
         return refuse("code_verifier does not match the code_challenge");
+    }
+    // RFC 9449 §10: a code bound to a key (`dpop_jkt`) needs a proof by that key.
+    if let Some(bound) = grant.dpop_jkt.as_deref()
+        && proof_jkt != Some(bound)
+    {
+        return refuse("the code is bound to a DPoP key (dpop_jkt): send a DPoP proof by that key");
     }
     let resource = granted_resource(grant.resource.as_deref(), checked_resource(form)?)?;
     let pair = state

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::clock::Clock;
 use super::config::ServerConfig;
+use super::dpop::Side;
 use super::resource_indicator::ResourceRequest;
 use super::router::router;
 use super::state::{AppState, Shared};
@@ -111,6 +112,26 @@ impl RunningServer {
     #[must_use]
     pub fn resource_requests(&self) -> Vec<ResourceRequest> {
         self.state.resource_requests.snapshot()
+    }
+
+    /// The token endpoint's current DPoP nonce (RFC 9449 §8), sent in `DPoP-Nonce` when
+    /// [`DpopConfig::nonce_required_at_token_endpoint`](super::DpopConfig) is on.
+    #[must_use]
+    pub fn token_endpoint_dpop_nonce(&self) -> String {
+        self.state.dpop.nonce(Side::TokenEndpoint)
+    }
+
+    /// The resource's current DPoP nonce (RFC 9449 §9): another value than the token
+    /// endpoint's, although both are on one origin.
+    #[must_use]
+    pub fn resource_dpop_nonce(&self) -> String {
+        self.state.dpop.nonce(Side::Resource)
+    }
+
+    /// Replaces both DPoP nonces now, as their rotation interval would: the next proof with
+    /// an old nonce gets `use_dpop_nonce`.
+    pub fn rotate_dpop_nonces(&self) {
+        self.state.dpop.rotate_nonces();
     }
 
     /// Stops the server and waits until it has closed, at most 5 s for requests still in

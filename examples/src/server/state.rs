@@ -1,7 +1,7 @@
 // Input: the configuration and clock the server starts with.
 // Output: `AppState`, everything the handlers share: accounts, OAuth clients, signer,
-// sessions, pending authorization codes and device authorizations, seen assertions, tasks
-// and counters.
+// sessions, pending authorization codes and device authorizations, seen assertions, tasks,
+// DPoP state and counters.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -15,6 +15,7 @@ use super::authorization_codes::AuthorizationCodes;
 use super::clock::Clock;
 use super::config::{RedirectIss, ServerConfig, whole_seconds};
 use super::device::DeviceGrants;
+use super::dpop::Dpop;
 use super::form::Form;
 use super::jwt_bearer::{SeenAssertions, authenticate_with_assertion};
 use super::oauth_clients::{ClientRegistry, OAuthClient};
@@ -58,6 +59,8 @@ pub(crate) struct AppState {
     redirect_iss: RedirectIss,
     /// What each authorization, device and token request carried as `resource`.
     pub(crate) resource_requests: ResourceRequests,
+    /// DPoP proofs, nonces and bindings.
+    pub(crate) dpop: Dpop,
 }
 
 impl AppState {
@@ -77,6 +80,7 @@ impl AppState {
             device_poll_interval: Duration::from_secs(config.device_poll_interval.as_secs()),
             devices: Mutex::default(),
             seen_assertions: Mutex::default(),
+            dpop: Dpop::new(&config.dpop, clock.clone())?,
             signer: Signer::new(config, clock)?,
             sessions: Mutex::default(),
             tasks: Mutex::default(),

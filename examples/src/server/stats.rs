@@ -33,6 +33,22 @@ pub struct ServerStats {
     /// seen before).
     #[serde(default)]
     pub client_metadata_document_fetches: u64,
+    /// 400 `use_dpop_nonce` answers of `/oauth/token`: a DPoP proof without the token
+    /// endpoint's current nonce.
+    #[serde(default)]
+    pub token_endpoint_use_dpop_nonce: u64,
+    /// 401 `use_dpop_nonce` answers of the resource routes.
+    #[serde(default)]
+    pub resource_use_dpop_nonce: u64,
+    /// DPoP proofs refused (`invalid_dpop_proof`), at either side, replays included.
+    #[serde(default)]
+    pub dpop_proofs_refused: u64,
+    /// DPoP proofs refused because a proof with their `jti` was accepted before.
+    #[serde(default)]
+    pub dpop_proofs_replayed: u64,
+    /// Access tokens issued bound to a DPoP key (`cnf.jkt`, `token_type: DPoP`).
+    #[serde(default)]
+    pub dpop_bound_tokens_issued: u64,
 }
 
 /// The live counters behind [`ServerStats`].
@@ -47,6 +63,11 @@ pub(crate) struct Counters {
     insufficient_scope_responses: AtomicU64,
     client_registrations: AtomicU64,
     client_metadata_document_fetches: AtomicU64,
+    token_endpoint_use_dpop_nonce: AtomicU64,
+    resource_use_dpop_nonce: AtomicU64,
+    dpop_proofs_refused: AtomicU64,
+    dpop_proofs_replayed: AtomicU64,
+    dpop_bound_tokens_issued: AtomicU64,
 }
 
 impl Counters {
@@ -89,6 +110,27 @@ impl Counters {
         self.reuse_detected.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn use_dpop_nonce(&self, at_token_endpoint: bool) {
+        let counter = if at_token_endpoint {
+            &self.token_endpoint_use_dpop_nonce
+        } else {
+            &self.resource_use_dpop_nonce
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn dpop_proof_refused(&self, replayed: bool) {
+        self.dpop_proofs_refused.fetch_add(1, Ordering::Relaxed);
+        if replayed {
+            self.dpop_proofs_replayed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn dpop_bound_token_issued(&self) {
+        self.dpop_bound_tokens_issued
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> ServerStats {
         ServerStats {
             logins: self.logins.load(Ordering::Relaxed),
@@ -102,6 +144,13 @@ impl Counters {
             client_metadata_document_fetches: self
                 .client_metadata_document_fetches
                 .load(Ordering::Relaxed),
+            token_endpoint_use_dpop_nonce: self
+                .token_endpoint_use_dpop_nonce
+                .load(Ordering::Relaxed),
+            resource_use_dpop_nonce: self.resource_use_dpop_nonce.load(Ordering::Relaxed),
+            dpop_proofs_refused: self.dpop_proofs_refused.load(Ordering::Relaxed),
+            dpop_proofs_replayed: self.dpop_proofs_replayed.load(Ordering::Relaxed),
+            dpop_bound_tokens_issued: self.dpop_bound_tokens_issued.load(Ordering::Relaxed),
         }
     }
 }

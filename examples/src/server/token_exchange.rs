@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use reqwest::Url;
 use serde_json::{Map, Value, json};
 
+use super::dpop;
 use super::form::Form;
 use super::oauth_clients::OAuthClient;
 use super::oauth_errors::{OAuthError, OAuthErrorCode};
@@ -30,6 +31,7 @@ pub(crate) fn token_exchange_grant(
     state: &Shared,
     client: &OAuthClient,
     form: &Form,
+    jkt: Option<&str>,
 ) -> Result<Response, OAuthError> {
     let subject = presented(
         state,
@@ -70,18 +72,28 @@ pub(crate) fn token_exchange_grant(
     if let Some(actor) = &actor {
         extra.insert("act".into(), json!({ "sub": actor.sub }));
     }
+    if let Some(jkt) = jkt {
+        extra.insert("cnf".into(), dpop::cnf_claim(jkt));
+    }
     let access_token = state
         .sessions()
         .issue_exchanged(&state.signer, &subject.sub, &client.id, extra)
         .map_err(|error| OAuthError::signing_failed(&error))?;
     state.counters.issued_access();
+    let token_type = match jkt {
+        Some(_) => {
+            state.counters.dpop_bound_token_issued();
+            dpop::DPOP_TOKEN_TYPE
+        }
+        None => "Bearer",
+    };
     tracing::info!(
         client = %client.id,
         user = %subject.sub,
         actor = actor.as_ref().map_or("", |actor| actor.sub.as_str()),
         "token exchange grant"
     );
-    Ok(answer(state, &access_token, scope, issued_type))
+    Ok(answer(state, &access_token, scope, issued_type, token_type))
 }
 
 /// The claims of the token named `token` of type `token_type`, if the form sends one (both,
@@ -132,11 +144,17 @@ fn target(form: &Form) -> Result<Option<String>, OAuthError> {
 
 /// The RFC 8693 §2.2.1 answer: the token answer of RFC 6749 §5.1 with `issued_token_type`,
 /// never cached.
-fn answer(state: &Shared, access_token: &str, scope: Option<&str>, issued_type: &str) -> Response {
+fn answer(
+    state: &Shared,
+    access_token: &str,
+    scope: Option<&str>,
+    issued_type: &str,
+    token_type: &str,
+) -> Response {
     let mut body = json!({
         "access_token": access_token,
         "issued_token_type": issued_type,
-        "token_type": "Bearer",
+        "token_type": token_type,
         "expires_in": state.signer.access_ttl(),
     });
     if let Some(scope) = scope {

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 use super::clock::Clock;
 use super::config::{ServerConfig, whole_seconds};
+use super::dpop::Confirmation;
 
 /// The two kinds of token, written in the `type` claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,9 @@ pub(crate) struct Claims {
     /// The resource (RFC 8707) an access token is for, when its grant named one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) aud: Option<String>,
+    /// The DPoP key a bound access token is for (RFC 9449 §6.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) cnf: Option<Confirmation>,
 }
 
 /// Why a token does not verify; the text is safe to send back (it quotes nothing).
@@ -161,6 +165,7 @@ impl Signer {
             family: family.map(str::to_owned),
             scope: scope.map(str::to_owned),
             aud: aud.map(str::to_owned),
+            cnf: None,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding)?;
         Ok((token, claims))
@@ -192,6 +197,28 @@ impl Signer {
             &self.access.encoding,
         )?;
         Ok((token, jti, exp))
+    }
+
+    /// `token`, an access token this server just issued, signed again with the claim
+    /// `name` set to `value`; its `jti` and times stay, so the sessions still know it.
+    pub(crate) fn with_access_claim(
+        &self,
+        token: &str,
+        name: &str,
+        value: serde_json::Value,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let mut claims = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
+            token,
+            &self.access.decoding,
+            &self.validation,
+        )?
+        .claims;
+        claims.insert(name.to_owned(), value);
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.access.encoding,
+        )
     }
 
     /// The claims of `token` if it is a `token_type` token signed by this server and not

@@ -67,8 +67,22 @@ impl Oauth {
         auth: ClientAuth<'_>,
         params: &[(&str, &str)],
     ) -> Answer {
+        self.post_form_with(path, auth, params, &[]).await
+    }
+
+    /// [`post_form`](Self::post_form) with extra `headers` (a DPoP proof).
+    pub async fn post_form_with(
+        &self,
+        path: &str,
+        auth: ClientAuth<'_>,
+        params: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut params: Vec<(&str, &str)> = params.to_vec();
         let mut request = self.http.post(format!("{}{path}", self.base_url));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         match auth {
             ClientAuth::Basic(id, secret) => request = request.basic_auth(id, Some(secret)),
             ClientAuth::Body(id, secret) => {

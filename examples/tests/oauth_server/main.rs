@@ -5,6 +5,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod device;
+mod dpop;
+#[path = "../common/dpop_proofs.rs"]
+mod dpop_proofs;
 mod jwt;
 mod metadata;
 mod pkce;
