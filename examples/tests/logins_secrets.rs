@@ -78,6 +78,7 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
     exchange_flows(&oauth, &mut seen).await;
     registration_flow(&oauth, &mut seen).await;
     from_a_url_flow(&oauth, &mut seen).await;
+    dpop_flow(&mut seen).await;
 
     let logs = logs.text();
     // The watch saw freshtoken at work, not an empty log.
@@ -89,6 +90,70 @@ async fn no_secret_of_a_login_is_logged_or_shown() {
                 "a secret leaked into: {text}"
             );
         }
+    }
+}
+
+/// DPoP: a key from PEM, nonces at both sides, a bound token used and refreshed, and a
+/// resource that keeps demanding its nonce. The private key (each line of its PEM) and the
+/// tokens never show. Proofs hold no secret (the token only as its hash) but can be replayed
+/// within their `iat` window where a server keeps no `jti` list, so none is logged either:
+/// the base64 of every proof's header start is looked for too.
+async fn dpop_flow(seen: &mut Seen) {
+    use freshtoken::dpop::DpopKey;
+    use freshtoken_examples::server::DpopConfig;
+    use freshtoken_examples::trait_sdk::{Tasks as _, TasksClient};
+
+    const PEM: &str = include_str!("keys/test-only-ec-p256-private.pem");
+    seen.secrets.extend(
+        PEM.lines()
+            .filter(|line| !line.starts_with("-----"))
+            .map(str::to_owned),
+    );
+    // `{"typ":"dpop+jwt",` in base64url: the start of every proof.
+    seen.secrets.push("eyJ0eXAiOiJkcG9wK2p3dCIs".into());
+
+    for resource_always_demands_nonce in [false, true] {
+        // The system clock: proofs carry the real time.
+        let server = freshtoken_examples::server::start(ServerConfig {
+            dpop: DpopConfig {
+                nonce_required_at_token_endpoint: true,
+                nonce_required_at_resource: true,
+                resource_always_demands_nonce,
+                ..DpopConfig::default()
+            },
+            ..ServerConfig::default()
+        })
+        .await
+        .unwrap();
+        let key = DpopKey::from_pem(PEM).unwrap();
+        seen.errors.push(format!("{key:?}"));
+        let source = PasswordGrant::new(
+            format!("{}/oauth/token", server.base_url())
+                .parse()
+                .unwrap(),
+            ClientAuth::public(CLI_ID),
+            "alice",
+            "wonderland",
+        )
+        .dpop(key);
+        let cache = TokenCache::new(source);
+        let client = TasksClient::builder(server.base_url(), cache.clone())
+            .build()
+            .unwrap();
+        let listed = client.list_tasks().await;
+        let token = cache.cached().unwrap();
+        seen.token(&token);
+        seen.errors.push(format!("{token:?}"));
+        match listed {
+            Ok(_) => {
+                // A refresh with the bound refresh token.
+                assert!(cache.invalidate(&token));
+                client.list_tasks().await.unwrap();
+                seen.token(&cache.cached().unwrap());
+            }
+            Err(error) => seen.errors.push(format!("{error} {error:?}")),
+        }
+        server.shutdown().await;
     }
 }
 

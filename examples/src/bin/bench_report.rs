@@ -32,6 +32,9 @@ mod fleet;
 #[path = "bench_report/markdown.rs"]
 mod markdown;
 
+#[path = "bench_report/dpop.rs"]
+mod dpop;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -83,13 +86,15 @@ fn main() {
         Some("client") => client_report(&rt, started),
         Some("fleet") => fleet_report(&rt, started),
         Some("token-vs-fresh") => token_vs_fresh_report(&rt, started),
+        Some("dpop") => dpop_report(started),
         Some("markdown") => markdown::markdown_report(),
         Some(other) => {
             eprintln!(
                 "unknown section `{other}`: run without an argument for the full report, or \
                  with `client` for the generated client against hand-written reqwest only, \
                  `fleet` for the RedisStore figures only, `token-vs-fresh` for \
-                 `token().await` beside `fresh_token()` only, or `markdown` to write the \
+                 `token().await` beside `fresh_token()` only, `dpop` for the DPoP proofs \
+                 only, or `markdown` to write the \
                  guide's performance table from the last runs' JSON"
             );
             std::process::exit(2);
@@ -135,15 +140,24 @@ fn full_report(rt: &Runtime, started: Instant) {
     // refresh-ahead window and cost a second wait for a new one to age.
     eprintln!("generated client against hand-written reqwest, {CLIENT_PAIRS} sample pairs...");
     let client = client_call(rt);
+    eprintln!("DPoP proofs...");
+    let proofs = dpop::dpop_proofs();
 
     let figures = Figures::new(&timings, &hard, &ahead, &allocs, herd_floor_ms);
     print!("{}", figures.tables(&hard, &ahead, &allocs));
     println!("{}", client.table());
+    print!("{}", proofs.table());
     let mut targets = figures.targets();
     targets.push(client.target());
+    targets.push(proofs.target());
     print_targets(&targets);
 
     let path = write_json(&figures, &hard, &ahead, &allocs, &client, &targets);
+    let mut report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("the report was written"))
+            .expect("the report is JSON");
+    report["dpop_proofs"] = proofs.json();
+    let path = write_report("bench-report.json", &report);
     println!(
         "\nRun in {:.0?} ({ROUNDS} rounds, medians; 2 tokio workers). Figures written to {}.",
         started.elapsed(),
@@ -167,6 +181,22 @@ fn client_report(rt: &Runtime, started: Instant) {
     let path = write_report("bench-report-client.json", &report);
     println!(
         "\nRun in {:.0?} (2 tokio workers). Figures written to {}.",
+        started.elapsed(),
+        path.display()
+    );
+}
+
+/// The DPoP proofs alone; figures to `target/bench-report-dpop.json`.
+fn dpop_report(started: Instant) {
+    eprintln!("DPoP proofs...");
+    let proofs = dpop::dpop_proofs();
+    print!("{}", proofs.table());
+    let targets = [proofs.target()];
+    print_targets(&targets);
+    let report = json!({ "dpop_proofs": proofs.json(), "targets": targets_json(&targets) });
+    let path = write_report("bench-report-dpop.json", &report);
+    println!(
+        "\nRun in {:.0?}. Figures written to {}.",
         started.elapsed(),
         path.display()
     );
