@@ -165,7 +165,8 @@
 //! # DPoP
 //!
 //! The server speaks DPoP (RFC 9449) unless [`DpopConfig::supported`] is off, and announces
-//! `dpop_signing_alg_values_supported: ["ES256", "EdDSA", "RS256"]` in its metadata.
+//! `dpop_signing_alg_values_supported: ["ES256", "EdDSA", "RS256"]` in both its
+//! authorization server and its protected resource metadata.
 //!
 //! A **proof** is one `DPoP` header (two are refused): a JWS with `typ: dpop+jwt`, `alg`
 //! `ES256`, `EdDSA` (Ed25519) or `RS256`, the public key as `jwk` (private members are

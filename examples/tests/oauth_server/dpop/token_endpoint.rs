@@ -259,14 +259,20 @@ async fn a_token_exchange_with_a_proof_is_bound_too() {
 }
 
 #[tokio::test]
-async fn a_server_without_dpop_ignores_proofs_and_announces_no_algorithms() {
+async fn both_metadata_documents_announce_dpop_and_a_server_without_it_ignores_proofs() {
     let key = ProofKey::ec();
     let with = Oauth::start_default().await;
-    let metadata = with.get("/.well-known/oauth-authorization-server").await;
-    assert_eq!(
-        metadata.body["dpop_signing_alg_values_supported"],
-        json!(["ES256", "EdDSA", "RS256"])
-    );
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-protected-resource",
+    ] {
+        let metadata = with.get(path).await;
+        assert_eq!(
+            metadata.body["dpop_signing_alg_values_supported"],
+            json!(["ES256", "EdDSA", "RS256"]),
+            "{path}"
+        );
+    }
     let without = Oauth::start(ServerConfig {
         dpop: DpopConfig {
             supported: false,
@@ -275,8 +281,13 @@ async fn a_server_without_dpop_ignores_proofs_and_announces_no_algorithms() {
         ..ServerConfig::default()
     })
     .await;
-    let metadata = without.get("/.well-known/oauth-authorization-server").await;
-    assert!(metadata.body["dpop_signing_alg_values_supported"].is_null());
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-protected-resource",
+    ] {
+        let metadata = without.get(path).await;
+        assert!(metadata.body["dpop_signing_alg_values_supported"].is_null());
+    }
     let answer = password(&without, BACKEND, Some(&token_proof(&without, &key, None))).await;
     let (access_token, _) = answer.tokens();
     assert!(claims_of(&access_token)["cnf"].is_null());
