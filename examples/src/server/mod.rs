@@ -98,6 +98,7 @@
 //! | `grant_type` | parameters | answer |
 //! |---|---|---|
 //! | `password` (RFC 6749 §4.3) | `username`, `password`, optional `scope` | a new session for the client |
+//! | `client_credentials` (§4.4) | optional `scope`; a confidential client only (else `unauthorized_client`) | an access token alone, for the client itself (`sub` = its id) |
 //! | `authorization_code` (§4.1.3, RFC 7636) | `code`, `redirect_uri`, `code_verifier` | a new session for the user who consented |
 //! | `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628) | `device_code` | a new session for the user who approved |
 //! | `urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523 §2.1) | `assertion`, optional `scope`; client authentication optional | an access token alone, for the assertion's `sub` |
@@ -253,6 +254,7 @@ mod authorization_codes;
 mod authorize;
 mod bearer;
 mod body;
+mod client_credentials;
 mod client_metadata_document;
 mod clock;
 mod config;
