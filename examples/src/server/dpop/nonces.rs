@@ -23,8 +23,16 @@ struct Current {
 }
 
 impl Nonce {
-    /// A first nonce, current from `now`.
+    /// A first nonce, current from `now`. A zero `interval` is refused: every nonce would be
+    /// stale before a client could send it back.
     pub(crate) fn new(interval: Duration, now: Duration) -> io::Result<Self> {
+        if interval.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "ServerConfig::dpop.nonce_rotation_interval is zero: give it a duration above \
+                 zero (the default is 5 minutes)",
+            ));
+        }
         Ok(Self {
             interval,
             current: Mutex::new(Current {
@@ -85,6 +93,18 @@ mod tests {
         assert_eq!(
             nonce.current(start + MINUTE + Duration::from_secs(59)),
             second
+        );
+    }
+
+    #[test]
+    fn a_zero_rotation_interval_is_refused_with_the_field_named() {
+        let error = Nonce::new(Duration::ZERO, Duration::from_secs(1_000))
+            .err()
+            .expect("refused");
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        assert!(
+            error.to_string().contains("nonce_rotation_interval"),
+            "{error}"
         );
     }
 
