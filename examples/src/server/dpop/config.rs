@@ -22,7 +22,7 @@ use std::time::Duration;
 /// assert!(config.dpop.supported);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(clippy::struct_excessive_bools)] // independent switches of a test server, not a state machine
+#[allow(clippy::struct_excessive_bools)] // independent switches, not a state machine
 pub struct DpopConfig {
     /// Whether the server knows DPoP at all. Off, it behaves as a server that never heard of
     /// it: `DPoP` headers are ignored, every token is `Bearer`, the metadata announces no
