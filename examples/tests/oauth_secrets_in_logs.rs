@@ -1,10 +1,13 @@
 //! No secret of any OAuth flow reaches a log line of the reference server: passwords,
-//! client secrets, codes, verifiers, device codes, tokens and assertions, whether the
-//! request succeeds or is refused.
+//! client secrets, codes, verifiers, device codes, tokens, assertions and DPoP proofs,
+//! whether the request succeeds or is refused.
 
 mod common;
+#[path = "common/dpop_proofs.rs"]
+mod dpop_proofs;
 
 use common::{ClientAuth, Logs, Oauth};
+use dpop_proofs::{ProofKey, ath};
 use freshtoken_examples::server::{
     DEMO_CONFIDENTIAL_CLIENT_ID as BACKEND_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET as BACKEND_SECRET,
     DEMO_PUBLIC_CLIENT_ID as CLI_ID, OAuthClient, ServerConfig,
@@ -35,6 +38,7 @@ async fn no_secret_of_any_flow_is_logged() {
     secrets.extend(device_flow(&oauth).await);
     secrets.extend(jwt_bearer(&oauth).await);
     secrets.extend(token_exchange(&oauth).await);
+    secrets.extend(dpop(&oauth).await);
 
     let logs = logs.text();
     assert!(
@@ -43,6 +47,7 @@ async fn no_secret_of_any_flow_is_logged() {
     );
     assert!(logs.contains("device code grant"), "{logs}");
     assert!(logs.contains("token exchange grant"), "{logs}");
+    assert!(logs.contains("DPoP proof refused"), "{logs}");
     for secret in &secrets {
         assert!(
             !logs.contains(secret.as_str()),
@@ -194,4 +199,48 @@ async fn token_exchange(oauth: &Oauth) -> Vec<String> {
     ];
     oauth.token(backend, &forged).await.assert_invalid_grant();
     vec![subject, actor, exchanged, "forged-subject-token".to_owned()]
+}
+
+/// A bound token from a proof, a refused proof at each side, the Tasks API with the bound
+/// token: the tokens, the proofs and their signatures.
+async fn dpop(oauth: &Oauth) -> Vec<String> {
+    let backend = ClientAuth::Basic(BACKEND_ID, BACKEND_SECRET);
+    let (key, other) = (ProofKey::ec(), ProofKey::rsa());
+    let now = 1_700_000_000;
+    let token_url = format!("{}/oauth/token", oauth.base_url);
+    let tasks_url = format!("{}/tasks", oauth.base_url);
+    let params = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "wonderland"),
+    ];
+    let wrong_url = key.proof("POST", &tasks_url, now, &json!({}));
+    oauth
+        .post_form_with("/oauth/token", backend, &params, &[("DPoP", &wrong_url)])
+        .await;
+    let proof = key.proof("POST", &token_url, now, &json!({}));
+    let answer = oauth
+        .post_form_with("/oauth/token", backend, &params, &[("DPoP", &proof)])
+        .await;
+    let access = answer.field("access_token");
+    let mut proofs = vec![wrong_url, proof];
+    for signer in [&key, &other] {
+        let proof = signer.proof("GET", &tasks_url, now, &json!({ "ath": ath(&access) }));
+        oauth
+            .http
+            .get(&tasks_url)
+            .header("Authorization", format!("DPoP {access}"))
+            .header("DPoP", &proof)
+            .send()
+            .await
+            .unwrap();
+        proofs.push(proof);
+    }
+    let signatures = proofs
+        .iter()
+        .map(|proof| proof.rsplit('.').next().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    proofs.extend(signatures);
+    proofs.push(access);
+    proofs
 }

@@ -1,7 +1,8 @@
-// Input: a request's `Authorization` header, and the scope a route needs.
+// Input: a request's `Authorization` header (`Bearer`, or `DPoP` with a proof), and the
+// scope a route needs.
 // Output: `Bearer`, the user, token id and scope of a valid, unrevoked access token; or a
-// 401 `invalid_token` / 403 `insufficient_scope` refusal with its `WWW-Authenticate`
-// challenge, counted in the stats.
+// 401 `invalid_token` / 403 `insufficient_scope` refusal (a `DPoP` challenge for DPoP
+// requests and bound tokens) with its `WWW-Authenticate` challenge, counted in the stats.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;

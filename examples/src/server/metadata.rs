@@ -29,6 +29,7 @@ pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
         ],
         "grant_types_supported": [
             "authorization_code",
+            "client_credentials",
             "password",
             "refresh_token",
             "urn:ietf:params:oauth:grant-type:device_code",

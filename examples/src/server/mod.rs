@@ -98,6 +98,7 @@
 //! | `grant_type` | parameters | answer |
 //! |---|---|---|
 //! | `password` (RFC 6749 §4.3) | `username`, `password`, optional `scope` | a new session for the client |
+//! | `client_credentials` (§4.4) | optional `scope`; a confidential client only (else `unauthorized_client`) | an access token alone, for the client itself (`sub` = its id) |
 //! | `authorization_code` (§4.1.3, RFC 7636) | `code`, `redirect_uri`, `code_verifier` | a new session for the user who consented |
 //! | `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628) | `device_code` | a new session for the user who approved |
 //! | `urn:ietf:params:oauth:grant-type:jwt-bearer` (RFC 7523 §2.1) | `assertion`, optional `scope`; client authentication optional | an access token alone, for the assertion's `sub` |
@@ -105,10 +106,11 @@
 //! | `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693) | `subject_token` (a live access token of this server) and its `subject_token_type` (`access_token` or `jwt`), optional `actor_token` and `actor_token_type`, `requested_token_type`, `audience`, `resource` (an absolute URI, else `invalid_target`), `scope` | an access token alone for the subject, with `aud` (the resource, else the audience), `scope`, and `act: {"sub"}` for an actor; `issued_token_type` in the answer |
 //!
 //! A token answer is `{"access_token", "token_type": "Bearer", "expires_in",
-//! "refresh_token", "scope"}` (`scope` only when the login asked for one) with
-//! `Cache-Control: no-store`; the access token works on the Tasks API. Errors are RFC 6749
-//! §5.2 JSON, `{"error", "error_description"}`, 400 (`invalid_request`, `invalid_grant`,
-//! `unsupported_grant_type`, `invalid_scope`) or 401 (`invalid_client`), never cached.
+//! "refresh_token", "scope"}` (`scope` only when the login asked for one; `token_type`
+//! `"DPoP"` for a token bound to a key, see [DPoP](#dpop)) with `Cache-Control: no-store`;
+//! the access token works on the Tasks API. Errors are RFC 6749 §5.2 JSON, `{"error",
+//! "error_description"}`, 400 (`invalid_request`, `invalid_grant`, `unsupported_grant_type`,
+//! `invalid_scope`) or 401 (`invalid_client`), never cached.
 //! A refresh token is refused (`invalid_grant`, nothing spent) to any client but the one it
 //! was issued to, and `/auth/refresh` refuses OAuth refresh tokens the same way.
 //!
@@ -160,6 +162,44 @@
 //! [`ServerConfig::issuer`] to test a mismatch), `token_endpoint` and the other endpoints
 //! below (always on the base URL), `grant_types_supported`,
 //! `token_endpoint_auth_methods_supported`, `response_types_supported`.
+//!
+//! # DPoP
+//!
+//! The server speaks DPoP (RFC 9449) unless [`DpopConfig::supported`] is off, and announces
+//! `dpop_signing_alg_values_supported: ["ES256", "EdDSA", "RS256"]` in both its
+//! authorization server and its protected resource metadata.
+//!
+//! A **proof** is one `DPoP` header (two are refused): a JWS with `typ: dpop+jwt`, `alg`
+//! `ES256`, `EdDSA` (Ed25519) or `RS256`, the public key as `jwk` (private members are
+//! refused), a signature by that key, and the claims `jti`, `htm` (the request's method),
+//! `htu` (its URL on the base URL, query and fragment ignored), `iat` within
+//! [`DpopConfig::proof_iat_window`] of the server's clock, `nonce` when that side requires
+//! one, and at the resource `ath`, the base64url SHA-256 of the access token. A `jti` is
+//! accepted once within the window. The key's RFC 7638 thumbprint is its `jkt`.
+//!
+//! **`POST /oauth/token`** with a valid proof, for any grant, answers `token_type: "DPoP"`
+//! and an access token with `cnf: {"jkt"}`; without one, `Bearer` as before. The refresh
+//! tokens of a public client (the whole session) are bound to the key too: refreshing
+//! without a proof by it is `invalid_dpop_proof`, and nothing is spent; a confidential
+//! client's are not. `/oauth/authorize` takes `dpop_jkt`: exchanging that code needs a proof
+//! by that key, else `invalid_grant`. A refused proof is 400 `invalid_dpop_proof`; a
+//! missing or stale nonce, 400 `use_dpop_nonce` with `DPoP-Nonce: <the token endpoint's
+//! nonce>`.
+//!
+//! **The Tasks API** (and `/auth/logout`) takes `Authorization: DPoP <token>` with a proof
+//! by the key of the token's `cnf.jkt`. A bound token sent as `Bearer`, or a bearer token
+//! sent as `DPoP`, is 401 `WWW-Authenticate: DPoP error="invalid_token", ...`; a missing
+//! or refused proof, or one by another key, is 401 `DPoP error="invalid_dpop_proof"`; a
+//! missing or stale nonce is 401 `DPoP error="use_dpop_nonce"` with `DPoP-Nonce`. Each
+//! challenge carries `error_description`, `algs="ES256 EdDSA RS256"` and
+//! `resource_metadata`. Bearer tokens work as before.
+//!
+//! **Nonces**: the token endpoint and the resource each have their own, rotated every
+//! [`DpopConfig::nonce_rotation_interval`] of the server's clock or at once by
+//! [`RunningServer::rotate_dpop_nonces`]; only the current one is accepted. A side whose
+//! nonce is required sends it in `DPoP-Nonce` on every answer, errors included.
+//! [`ServerStats`] counts `use_dpop_nonce` answers per side, refused and replayed proofs,
+//! and bound tokens issued.
 //!
 //! # Client registration
 //!
@@ -214,6 +254,7 @@ mod authorization_codes;
 mod authorize;
 mod bearer;
 mod body;
+mod client_credentials;
 mod client_metadata_document;
 mod clock;
 mod config;

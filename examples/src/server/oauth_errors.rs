@@ -22,6 +22,9 @@ pub(crate) enum OAuthErrorCode {
     InvalidClient,
     /// 400: the grant (password, refresh token, code, assertion...) is refused.
     InvalidGrant,
+    /// 400: the client may not use this grant (a public client asking for client
+    /// credentials).
+    UnauthorizedClient,
     /// 400: the server does not know the `grant_type`.
     UnsupportedGrantType,
     /// 400: the requested scope is malformed or exceeds what was granted.
@@ -59,6 +62,7 @@ impl OAuthErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidClient => "invalid_client",
             Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
             Self::UnsupportedResponseType => "unsupported_response_type",

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
+use super::client_credentials::{CLIENT_CREDENTIALS_GRANT, client_credentials_grant};
 use super::client_metadata_document;
 use super::device_routes::{DEVICE_CODE_GRANT, device_code_grant};
 use super::dpop;
@@ -65,6 +66,7 @@ pub(crate) async fn token(
     let jkt = jkt.as_deref();
     let mut issued = match grant_type {
         "password" => password_grant(&state, required(client)?, &form)?,
+        CLIENT_CREDENTIALS_GRANT => client_credentials_grant(&state, required(client)?, &form)?,
         "refresh_token" => {
             dpop::check_refresh_binding(&state, &form, jkt)?;
             refresh_grant(&state, required(client)?, &form)?

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
+use super::dpop;
 use super::state::Shared;
 
 /// Where the metadata is (RFC 9728 §3.1, for the resource at the server's base URL).
@@ -23,13 +24,17 @@ const SCOPES_SUPPORTED: [&str; 3] = [TASKS_READ, TASKS_WRITE, TASKS_ALL];
 
 /// `GET /.well-known/oauth-protected-resource`.
 pub(crate) async fn metadata(State(state): State<Shared>) -> Json<Value> {
-    Json(json!({
+    let mut metadata = json!({
         "resource": state.base_url,
         "authorization_servers": [state.issuer],
         "scopes_supported": SCOPES_SUPPORTED,
         "bearer_methods_supported": ["header"],
         "resource_name": "Tasks API",
-    }))
+    });
+    if state.dpop.supported() {
+        metadata["dpop_signing_alg_values_supported"] = json!(dpop::ALGORITHMS);
+    }
+    Json(metadata)
 }
 
 /// Whether a token whose `scope` claim is `granted` may use a route that needs `needed`. A

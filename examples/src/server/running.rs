@@ -25,8 +25,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Starts the server on `127.0.0.1` with a port the operating system picks.
 ///
 /// # Errors
-/// When the port cannot be bound, the operating system's random number generator fails, or
-/// a key in [`ServerConfig::clients`] is not a public key PEM (`InvalidInput`).
+/// When the port cannot be bound, the operating system's random number generator fails, a
+/// key in [`ServerConfig::clients`] is not a public key PEM, or
+/// [`DpopConfig::nonce_rotation_interval`](super::DpopConfig::nonce_rotation_interval) is
+/// zero (both `InvalidInput`).
 pub async fn start(config: ServerConfig) -> io::Result<RunningServer> {
     start_with_clock(config, Clock::system()).await
 }

@@ -40,7 +40,8 @@ pub struct ServerStats {
     /// 401 `use_dpop_nonce` answers of the resource routes.
     #[serde(default)]
     pub resource_use_dpop_nonce: u64,
-    /// DPoP proofs refused (`invalid_dpop_proof`), at either side, replays included.
+    /// `invalid_dpop_proof` answers at either side: a proof missing where one is needed,
+    /// malformed, failing a check, replayed, or signed by another key than the token's.
     #[serde(default)]
     pub dpop_proofs_refused: u64,
     /// DPoP proofs refused because a proof with their `jti` was accepted before.

@@ -37,7 +37,7 @@ impl ProofKey {
         Self::of(EncodingKey::from_rsa_pem(pem).unwrap(), Algorithm::RS256)
     }
 
-    /// Ed25519, EdDSA.
+    /// Ed25519, `EdDSA`.
     pub fn ed25519() -> Self {
         let pem = include_bytes!("../keys/test-only-ed25519-private.pem");
         Self::of(EncodingKey::from_ed_pem(pem).unwrap(), Algorithm::EdDSA)

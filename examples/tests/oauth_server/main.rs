@@ -2,6 +2,7 @@
 //! binary (each binary links the whole server again). `oauth_secrets_in_logs.rs` stays apart:
 //! it captures logs with a subscriber of its own thread.
 
+mod client_credentials;
 #[path = "../common/mod.rs"]
 mod common;
 mod device;

@@ -22,6 +22,7 @@ use std::time::Duration;
 /// assert!(config.dpop.supported);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // independent switches, not a state machine
 pub struct DpopConfig {
     /// Whether the server knows DPoP at all. Off, it behaves as a server that never heard of
     /// it: `DPoP` headers are ignored, every token is `Bearer`, the metadata announces no
@@ -35,7 +36,9 @@ pub struct DpopConfig {
     /// current nonce, which those routes then send on every answer. Default: `false`.
     pub nonce_required_at_resource: bool,
     /// How long a nonce stays current, on the server's clock; the token endpoint's and the
-    /// resource's nonces are separate values. Default: 5 minutes.
+    /// resource's nonces are separate values. Must be above zero
+    /// ([`start`](crate::server::start) fails with `InvalidInput` otherwise). Default: 5
+    /// minutes.
     pub nonce_rotation_interval: Duration,
     /// How far a proof's `iat` may be from the server's clock, either way; a proof's `jti`
     /// is remembered that long, and a second proof with it is refused. Default: 60 s.

@@ -23,8 +23,16 @@ struct Current {
 }
 
 impl Nonce {
-    /// A first nonce, current from `now`.
+    /// A first nonce, current from `now`. A zero `interval` is refused: every nonce would be
+    /// stale before a client could send it back.
     pub(crate) fn new(interval: Duration, now: Duration) -> io::Result<Self> {
+        if interval.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "ServerConfig::dpop.nonce_rotation_interval is zero: give it a duration above \
+                 zero (the default is 5 minutes)",
+            ));
+        }
         Ok(Self {
             interval,
             current: Mutex::new(Current {
@@ -79,15 +87,24 @@ mod tests {
         let start = Duration::from_secs(1_000);
         let nonce = Nonce::new(MINUTE, start).unwrap();
         let first = nonce.current(start);
-        assert_eq!(
-            nonce.current(start + MINUTE - Duration::from_millis(1)),
-            first
-        );
+        assert_eq!(nonce.current(start + Duration::from_millis(59_999)), first);
         let second = nonce.current(start + MINUTE);
         assert_ne!(second, first);
         assert_eq!(
             nonce.current(start + MINUTE + Duration::from_secs(59)),
             second
+        );
+    }
+
+    #[test]
+    fn a_zero_rotation_interval_is_refused_with_the_field_named() {
+        let error = Nonce::new(Duration::ZERO, Duration::from_secs(1_000))
+            .err()
+            .expect("refused");
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+        assert!(
+            error.to_string().contains("nonce_rotation_interval"),
+            "{error}"
         );
     }
 

@@ -23,7 +23,7 @@ pub(crate) enum Refusal {
     Malformed,
     /// The header's `typ` is not `dpop+jwt`.
     WrongType,
-    /// The header's `alg` is not ES256, EdDSA or RS256.
+    /// The header's `alg` is not `ES256`, `EdDSA` or `RS256`.
     UnsupportedAlgorithm,
     /// The header has no `jwk`, or one this server cannot use.
     NoUsableKey,

@@ -240,9 +240,12 @@ fn a_required_nonce_must_be_the_current_one_of_that_side() {
     let current = token_proof(Some(&as_nonce));
     assert_eq!(at_token_endpoint(&state, &[&current]), Ok(Some(key.jkt())));
 
-    let stale = tasks_proof(&key, &json!({ "nonce": rs_nonce }));
+    let before_rotation = tasks_proof(&key, &json!({ "nonce": rs_nonce }));
     state.dpop.rotate_nonces();
-    assert_eq!(at_resource(&state, &[&stale]), Err(ProofError::UseNonce));
+    assert_eq!(
+        at_resource(&state, &[&before_rotation]),
+        Err(ProofError::UseNonce)
+    );
     let fresh = tasks_proof(&key, &json!({ "nonce": state.dpop.nonce(Side::Resource) }));
     assert_eq!(at_resource(&state, &[&fresh]), Ok(Some(key.jkt())));
 }

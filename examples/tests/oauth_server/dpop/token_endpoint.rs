@@ -2,6 +2,8 @@
 //! bindings of public clients' refresh tokens and of `dpop_jkt` codes, the nonce dance, and
 //! a server without DPoP.
 
+use std::time::Duration;
+
 use freshtoken_examples::server::{DEMO_PUBLIC_CLIENT_ID, DpopConfig, ServerConfig};
 use reqwest::StatusCode;
 use reqwest::Url;
@@ -259,14 +261,20 @@ async fn a_token_exchange_with_a_proof_is_bound_too() {
 }
 
 #[tokio::test]
-async fn a_server_without_dpop_ignores_proofs_and_announces_no_algorithms() {
+async fn both_metadata_documents_announce_dpop_and_a_server_without_it_ignores_proofs() {
     let key = ProofKey::ec();
     let with = Oauth::start_default().await;
-    let metadata = with.get("/.well-known/oauth-authorization-server").await;
-    assert_eq!(
-        metadata.body["dpop_signing_alg_values_supported"],
-        json!(["ES256", "EdDSA", "RS256"])
-    );
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-protected-resource",
+    ] {
+        let metadata = with.get(path).await;
+        assert_eq!(
+            metadata.body["dpop_signing_alg_values_supported"],
+            json!(["ES256", "EdDSA", "RS256"]),
+            "{path}"
+        );
+    }
     let without = Oauth::start(ServerConfig {
         dpop: DpopConfig {
             supported: false,
@@ -275,9 +283,49 @@ async fn a_server_without_dpop_ignores_proofs_and_announces_no_algorithms() {
         ..ServerConfig::default()
     })
     .await;
-    let metadata = without.get("/.well-known/oauth-authorization-server").await;
-    assert!(metadata.body["dpop_signing_alg_values_supported"].is_null());
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-protected-resource",
+    ] {
+        let metadata = without.get(path).await;
+        assert!(metadata.body["dpop_signing_alg_values_supported"].is_null());
+    }
     let answer = password(&without, BACKEND, Some(&token_proof(&without, &key, None))).await;
     let (access_token, _) = answer.tokens();
     assert!(claims_of(&access_token)["cnf"].is_null());
+}
+
+#[tokio::test]
+async fn a_device_code_exchanged_with_a_proof_gives_a_session_bound_to_its_key() {
+    let oauth = Oauth::start(ServerConfig {
+        device_poll_interval: Duration::ZERO,
+        ..ServerConfig::default()
+    })
+    .await;
+    let key = ProofKey::ed25519();
+    let started = oauth
+        .post_form("/oauth/device_authorization", CLI, &[])
+        .await;
+    let (device_code, user_code) = (started.field("device_code"), started.field("user_code"));
+    let approval = [("user_code", user_code.as_str()), ("approve", "true")];
+    let approved = oauth
+        .post_form("/oauth/device/approve", ClientAuth::Anonymous, &approval)
+        .await;
+    assert_eq!(approved.status, StatusCode::NO_CONTENT, "{approved:?}");
+    let params = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code.as_str()),
+    ];
+    let answer = token(&oauth, CLI, &params, Some(&token_proof(&oauth, &key, None))).await;
+    let (_, refresh_token) = bound_tokens(&answer, &key);
+    let params = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.as_str()),
+    ];
+    let without = token(&oauth, CLI, &params, None).await;
+    without.assert_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_dpop_proof",
+        &[&refresh_token],
+    );
 }
