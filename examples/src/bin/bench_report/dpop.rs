@@ -2,6 +2,7 @@
 //! carries: a new `jti` from the OS's randomness, the claims, the header built once per key,
 //! and the signature; the token's `ath` is hashed once per token, not here.
 
+use std::fmt::Write as _;
 use std::time::Instant;
 
 use freshtoken::Token;
@@ -12,9 +13,9 @@ use super::{Target, median};
 
 /// Rounds, and proofs per round (a round of ES256 proofs takes some ms).
 const ROUNDS: usize = 31;
-const PROOFS: usize = 200;
+const PROOFS: u32 = 200;
 /// RSA signs two orders of magnitude slower: fewer proofs per round.
-const RSA_PROOFS: usize = 20;
+const RSA_PROOFS: u32 = 20;
 /// The target for ES256, the default algorithm: a median of at most this many µs a proof.
 const ES256_TARGET_US: f64 = 60.0;
 
@@ -54,7 +55,7 @@ pub(crate) fn dpop_proofs() -> DpopFigures {
                         let proof = token.dpop_proof(&reqwest::Method::GET, &url);
                         std::hint::black_box(proof.expect("a proof"));
                     }
-                    started.elapsed().as_secs_f64() * 1e6 / proofs as f64
+                    started.elapsed().as_secs_f64() * 1e6 / f64::from(proofs)
                 })
                 .collect();
             (algorithm, median(samples))
@@ -70,7 +71,7 @@ impl DpopFigures {
              | algorithm | median per proof |\n|---|---|\n",
         );
         for (algorithm, us) in &self.rows {
-            table.push_str(&format!("| {algorithm} | {us:.1} µs |\n"));
+            let _ = writeln!(table, "| {algorithm} | {us:.1} µs |");
         }
         table
     }
