@@ -115,11 +115,14 @@
         feature = "anyhow",
         feature = "tonic",
         feature = "jsonwebtoken",
-        feature = "redis"
+        feature = "redis",
+        feature = "rmcp",
+        feature = "dpop"
     ),
     doc = "\n# Guide\n\nThe [`guide`] goes into depth, one chapter per topic: generated clients, \
-           `#[refresh_token]`, the integrations, logins, stores and fleets, what the cache \
-           guarantees, testing, runtime requirements and performance."
+           `#[refresh_token]`, the integrations, protected resources, logins, DPoP-bound \
+           tokens, stores and fleets, what the cache guarantees, testing, runtime \
+           requirements and performance."
 )]
 #![forbid(unsafe_code)]
 // docs.rs builds with `--cfg docsrs` on nightly: each feature-gated item is labelled with the
@@ -151,7 +154,8 @@ mod error;
     feature = "tonic",
     feature = "jsonwebtoken",
     feature = "redis",
-    feature = "rmcp"
+    feature = "rmcp",
+    feature = "dpop"
 ))]
 pub mod guide;
 mod jwt;
@@ -439,7 +443,8 @@ pub use freshtoken_macros::client;
     feature = "tonic",
     feature = "jsonwebtoken",
     feature = "redis",
-    feature = "rmcp"
+    feature = "rmcp",
+    feature = "dpop"
 ))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;

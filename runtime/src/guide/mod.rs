@@ -12,6 +12,7 @@
 //! | [`integrations`] | your client is a reqwest-middleware stack, a tower/hyper/tonic service, an MCP client on rmcp, blocking code, or picks its login at run time |
 //! | [`protected_resources`] | you start from a resource's URL (an MCP server, an API that answers 401): discovery, registration, resource indicators, scope step-up |
 //! | [`logins`] | you choose how the first token is obtained: PKCE, device code, password, client credentials, JWT bearer, a JSON login route |
+//! | [`dpop`] | the server binds tokens to a key the client holds (DPoP, RFC 9449), or you want it to |
 //! | [`stores_and_fleets`] | a token should survive restarts, or many processes and hosts should share one |
 //! | [`guarantees`] | you need to know what callers see when the token endpoint, the store or the network misbehaves |
 //! | [`testing`] | you test code that uses freshtoken |
@@ -56,6 +57,9 @@ pub mod logins {}
 
 #[doc = include_str!("protected_resources.md")]
 pub mod protected_resources {}
+
+#[doc = include_str!("dpop.md")]
+pub mod dpop {}
 
 #[doc = include_str!("stores_and_fleets.md")]
 pub mod stores_and_fleets {}
