@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use ::rmcp::transport::streamable_http_client::{InsufficientScopeError, StreamableHttpError};
-use http::HeaderValue;
 
 use super::error::{AuthorizedHttpError, ScopeList, TransportError, from_reqwest_client};
 use crate::oauth::resource::{Challenge, ChallengeError};
@@ -16,21 +15,21 @@ use crate::{AuthError, Token, TokenCache, TokenSource};
 /// Sends a request with the cache's token, by freshtoken's policy: at most one resend after
 /// a 401 (the rejected token invalidated first) and at most one after a 403
 /// `insufficient_scope` (the token stepped up first). `send` is called once per attempt
-/// with the `Authorization` value to put on the request.
+/// with the token to put on the request.
 pub(crate) async fn send_authorized<S, T, F, Fut>(
     cache: &TokenCache<S>,
     mut send: F,
 ) -> Result<T, TransportError>
 where
     S: TokenSource,
-    F: FnMut(HeaderValue) -> Fut,
+    F: FnMut(Arc<Token>) -> Fut,
     Fut: Future<Output = Result<T, StreamableHttpError<reqwest::Error>>>,
 {
     let mut token = cache.token().await.map_err(no_token)?;
     let mut renewed = false;
     let mut stepped_up = false;
     loop {
-        let error = match send(token.authorization().clone()).await {
+        let error = match send(Arc::clone(&token)).await {
             Ok(answer) => return Ok(answer),
             Err(error) => error,
         };

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use ::rmcp::transport::streamable_http_client::{
     AuthRequiredError, InsufficientScopeError, StreamableHttpError,
 };
-use http::HeaderValue;
 
 use super::attempts::send_authorized;
 use super::error::AuthorizedHttpError;
@@ -59,10 +58,10 @@ async fn run(
 ) {
     let sent = Arc::new(Mutex::new(Vec::new()));
     let replies = Mutex::new(replies.into_iter());
-    let result = send_authorized(cache, |authorization: HeaderValue| {
+    let result = send_authorized(cache, |token: Arc<Token>| {
         sent.lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(authorization.to_str().unwrap().to_owned());
+            .push(token.authorization().to_str().unwrap().to_owned());
         let reply = replies
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -15,12 +15,12 @@ use ::rmcp::transport::streamable_http_client::{
 };
 use futures_core::stream::BoxStream;
 use http::header::AUTHORIZATION;
-use http::{HeaderName, HeaderValue};
+use http::{HeaderName, HeaderValue, Method};
 use sse_stream::Sse;
 
 use super::attempts::send_authorized;
 use super::error::{AuthorizedHttpError, TransportError};
-use crate::{TokenCache, TokenSource};
+use crate::{Token, TokenCache, TokenSource};
 
 /// The HTTP client of an rmcp streamable-HTTP transport whose authorization is a
 /// [`TokenCache`]: every request carries `Authorization` from the cache.
@@ -34,6 +34,10 @@ use crate::{TokenCache, TokenSource};
 /// - **403 `insufficient_scope`**: the cache steps the token up to the scopes the server's
 ///   `WWW-Authenticate` challenge names (on top of those it held), and the request is sent
 ///   once more with the new token. A 403 for any other reason is returned as it is.
+///
+/// A DPoP-bound token (feature `dpop`) goes with a new proof per request. rmcp's client does not
+/// show the answers' headers, so a server's `DPoP-Nonce` cannot be kept: an MCP server that
+/// requires DPoP nonces at its resource refuses these requests.
 ///
 /// A second refusal of the same kind is returned to rmcp as its `AuthRequired` or
 /// `InsufficientScope` error. The transport config's `auth_header` is not used: the token
@@ -112,13 +116,31 @@ impl<S> fmt::Debug for AuthorizedHttpClient<S> {
 }
 
 /// The transport's headers with the token's `Authorization` on them (replacing any the
-/// caller set).
-fn with_authorization(
+/// caller set), and for a DPoP-bound token a new proof for `method` `uri`.
+fn authorized(
     headers: &HashMap<HeaderName, HeaderValue>,
-    authorization: HeaderValue,
+    token: &Token,
+    method: &Method,
+    uri: &str,
 ) -> HashMap<HeaderName, HeaderValue> {
     let mut headers = headers.clone();
-    headers.insert(AUTHORIZATION, authorization);
+    headers.insert(AUTHORIZATION, token.authorization().clone());
+    #[cfg(feature = "dpop")]
+    if token.is_dpop_bound() {
+        let proof = url::Url::parse(uri)
+            .map_err(|_| crate::AuthError::invalid_token("the MCP endpoint is not a URL"))
+            .and_then(|url| token.dpop_proof(method, &url));
+        match proof {
+            Ok(Some(proof)) => {
+                headers.insert(HeaderName::from_static("dpop"), proof);
+            }
+            Ok(None) => {}
+            // The server refuses the request, and says so in its 401.
+            Err(error) => tracing::warn!(target: "freshtoken", %error, "no DPoP proof for the MCP request"),
+        }
+    }
+    #[cfg(not(feature = "dpop"))]
+    let _ = (method, uri);
     headers
 }
 
@@ -133,13 +155,13 @@ impl<S: TokenSource> StreamableHttpClient for AuthorizedHttpClient<S> {
         _auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<StreamableHttpPostResponse, TransportError> {
-        send_authorized(&self.cache, |authorization| {
+        send_authorized(&self.cache, |token| {
             self.http.post_message(
                 uri.clone(),
                 message.clone(),
                 session_id.clone(),
                 None,
-                with_authorization(&custom_headers, authorization),
+                authorized(&custom_headers, &token, &Method::POST, &uri),
             )
         })
         .await
@@ -154,13 +176,13 @@ impl<S: TokenSource> StreamableHttpClient for AuthorizedHttpClient<S> {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<StreamableHttpPostResponse, TransportError> {
-        send_authorized(&self.cache, |authorization| {
+        send_authorized(&self.cache, |token| {
             self.http.post_message_with_max_sse_event_size(
                 uri.clone(),
                 message.clone(),
                 session_id.clone(),
                 None,
-                with_authorization(&custom_headers, authorization),
+                authorized(&custom_headers, &token, &Method::POST, &uri),
                 max_sse_event_size,
             )
         })
@@ -176,13 +198,13 @@ impl<S: TokenSource> StreamableHttpClient for AuthorizedHttpClient<S> {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         limits: StreamableHttpResponseLimits,
     ) -> Result<StreamableHttpPostResponse, TransportError> {
-        send_authorized(&self.cache, |authorization| {
+        send_authorized(&self.cache, |token| {
             self.http.post_message_with_response_limits(
                 uri.clone(),
                 message.clone(),
                 session_id.clone(),
                 None,
-                with_authorization(&custom_headers, authorization),
+                authorized(&custom_headers, &token, &Method::POST, &uri),
                 limits,
             )
         })
@@ -196,12 +218,12 @@ impl<S: TokenSource> StreamableHttpClient for AuthorizedHttpClient<S> {
         _auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<(), TransportError> {
-        send_authorized(&self.cache, |authorization| {
+        send_authorized(&self.cache, |token| {
             self.http.delete_session(
                 uri.clone(),
                 session_id.clone(),
                 None,
-                with_authorization(&custom_headers, authorization),
+                authorized(&custom_headers, &token, &Method::DELETE, &uri),
             )
         })
         .await
@@ -215,13 +237,13 @@ impl<S: TokenSource> StreamableHttpClient for AuthorizedHttpClient<S> {
         _auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, TransportError> {
-        send_authorized(&self.cache, |authorization| {
+        send_authorized(&self.cache, |token| {
             self.http.get_stream(
                 uri.clone(),
                 session_id.clone(),
                 last_event_id.clone(),
                 None,
-                with_authorization(&custom_headers, authorization),
+                authorized(&custom_headers, &token, &Method::GET, &uri),
             )
         })
         .await
@@ -236,13 +258,13 @@ impl<S: TokenSource> StreamableHttpClient for AuthorizedHttpClient<S> {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, TransportError> {
-        send_authorized(&self.cache, |authorization| {
+        send_authorized(&self.cache, |token| {
             self.http.get_stream_with_max_sse_event_size(
                 uri.clone(),
                 session_id.clone(),
                 last_event_id.clone(),
                 None,
-                with_authorization(&custom_headers, authorization),
+                authorized(&custom_headers, &token, &Method::GET, &uri),
                 max_sse_event_size,
             )
         })
