@@ -47,7 +47,7 @@ impl<E> Unauthorized for AttemptFailure<E> {
     }
 }
 
-/// The scopes a 403 answer asks for with a `Bearer` challenge of `insufficient_scope`.
+/// The scopes a 403 answer asks for with a `Bearer` or `DPoP` challenge of `insufficient_scope`.
 #[cfg(feature = "reqwest")]
 pub(crate) fn insufficient_scope(
     status: http::StatusCode,
@@ -56,5 +56,5 @@ pub(crate) fn insufficient_scope(
     if status != http::StatusCode::FORBIDDEN {
         return None;
     }
-    crate::oauth::resource::Challenge::bearer(headers)?.insufficient_scope()
+    crate::oauth::resource::Challenge::scope_refusal(headers)
 }

@@ -113,8 +113,7 @@ impl<B> Unauthorized for http::Response<B> {
         if self.status() != http::StatusCode::FORBIDDEN {
             return None;
         }
-        crate::oauth::resource::Challenge::bearer(self.headers())
-            .and_then(|challenge| challenge.insufficient_scope())
+        crate::oauth::resource::Challenge::scope_refusal(self.headers())
     }
 
     /// [`NonceDemand::New`] for a 401 `use_dpop_nonce` with a `DPoP-Nonce` header; which nonce

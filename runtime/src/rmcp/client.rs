@@ -136,7 +136,9 @@ fn authorized(
             }
             Ok(None) => {}
             // The server refuses the request, and says so in its 401.
-            Err(error) => tracing::warn!(target: "freshtoken", %error, "no DPoP proof for the MCP request"),
+            Err(error) => {
+                tracing::warn!(target: "freshtoken", %error, "no DPoP proof for the MCP request");
+            }
         }
     }
     #[cfg(not(feature = "dpop"))]

@@ -64,6 +64,15 @@ impl Challenge {
             .find(|challenge| challenge.is_scheme(scheme))
     }
 
+    /// The scopes a 403's `Bearer` or `DPoP` challenge asks for with `insufficient_scope`
+    /// (a server answers a DPoP-bound token's request with the `DPoP` scheme).
+    pub(crate) fn scope_refusal(headers: &HeaderMap) -> Option<Vec<String>> {
+        Challenge::parse_all(headers)
+            .into_iter()
+            .filter(|challenge| challenge.is_scheme("Bearer") || challenge.is_scheme("DPoP"))
+            .find_map(|challenge| challenge.insufficient_scope())
+    }
+
     /// The challenges in one `WWW-Authenticate` value, in the order sent.
     #[must_use]
     pub fn parse(value: &str) -> Vec<Challenge> {

@@ -334,3 +334,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_scope_refusal_is_read_from_a_bearer_or_a_dpop_challenge() {
+    let refusal = |value: &str| {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::WWW_AUTHENTICATE, value.parse().unwrap());
+        Challenge::scope_refusal(&headers)
+    };
+    let dpop = r#"DPoP error="insufficient_scope", scope="tasks:write", algs="ES256""#;
+    assert_eq!(refusal(dpop), Some(vec!["tasks:write".to_owned()]));
+    let bearer = r#"Basic realm="x", Bearer error="insufficient_scope", scope="a b""#;
+    assert_eq!(refusal(bearer), Some(vec!["a".to_owned(), "b".to_owned()]));
+    assert_eq!(refusal(r#"DPoP error="invalid_token""#), None);
+    assert_eq!(refusal(r#"Other error="insufficient_scope""#), None);
+}
