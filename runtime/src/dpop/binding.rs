@@ -2,8 +2,13 @@
 // Output: what every request with that token needs besides the token: the key and the
 // token's `ath`, hashed once per token rather than once per request.
 
+use http::Method;
+use url::Url;
+
 use super::key::DpopKey;
-use super::proof::ath;
+use super::nonces::Server;
+use super::proof::{self, Proof, ath};
+use crate::AuthError;
 
 /// The key a token is bound to, and the token's hash.
 #[derive(Debug)]
@@ -18,5 +23,11 @@ impl Binding {
             ath: ath(access_token),
             key,
         }
+    }
+
+    /// A new proof for a request with the token to `method` `url`, with the resource
+    /// server's latest nonce.
+    pub(crate) fn proof(&self, method: &Method, url: &Url) -> Result<Proof, AuthError> {
+        proof::make(&self.key, Server::Resource, method, url, Some(&self.ath))
     }
 }

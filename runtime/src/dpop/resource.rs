@@ -9,7 +9,7 @@ use http::{HeaderMap, Method, StatusCode};
 use url::Url;
 
 use super::nonces::{DPOP_NONCE, Server};
-use super::proof::{self, DPOP, origin};
+use super::proof::{DPOP, origin};
 use crate::{AuthError, NonceDemand, Token};
 
 /// What one attempt sent: the nonce its proof carried, if any.
@@ -31,13 +31,7 @@ pub(crate) fn authorize(
     let Some(binding) = token.dpop_binding() else {
         return Ok(Sent::default());
     };
-    let proof = proof::make(
-        &binding.key,
-        Server::Resource,
-        method,
-        url,
-        Some(&binding.ath),
-    )?;
+    let proof = binding.proof(method, url)?;
     headers.insert(DPOP, proof.header);
     Ok(Sent {
         bound: true,

@@ -8,7 +8,7 @@ use url::Url;
 use super::Binding;
 use super::key::DpopKey;
 use super::nonces::{DPOP_NONCE, Server};
-use super::proof::{self, origin};
+use super::proof::origin;
 use crate::{AuthError, Token, TokenBuilder};
 
 impl Token {
@@ -51,14 +51,7 @@ impl Token {
         let Some(binding) = self.dpop_binding() else {
             return Ok(None);
         };
-        let proof = proof::make(
-            &binding.key,
-            Server::Resource,
-            method,
-            url,
-            Some(&binding.ath),
-        )?;
-        Ok(Some(proof.header))
+        Ok(Some(binding.proof(method, url)?.header))
     }
 
     /// Keeps the `DPoP-Nonce` in the headers of an answer from `url`'s server, for the next
