@@ -161,7 +161,8 @@ impl JsonLogin {
         .await
     }
 
-    async fn refresh(&self, refresh_token: &str) -> Result<Token, AuthError> {
+    /// Renews `previous` with its refresh token; one bound to a DPoP key with that key.
+    async fn refresh(&self, previous: &Token, refresh_token: &str) -> Result<Token, AuthError> {
         TokenRequest {
             endpoint: &self.refresh,
             body: RequestBody::json(&[(&self.refresh_token_field, refresh_token)]),
@@ -179,7 +180,7 @@ impl JsonLogin {
                 remedy => (remedy, None),
             },
         }
-        .send(&self.http)
+        .send(&self.http.for_refresh_of(previous))
         .await
     }
 }
@@ -200,8 +201,10 @@ http_methods!(JsonLogin);
 
 impl TokenSource for JsonLogin {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
-        match previous.and_then(Token::refresh_token) {
-            Some(refresh_token) => self.refresh(refresh_token.expose_secret()).await,
+        match previous.and_then(|previous| Some((previous, previous.refresh_token()?))) {
+            Some((previous, refresh_token)) => {
+                self.refresh(previous, refresh_token.expose_secret()).await
+            }
             None => self.log_in().await,
         }
     }
