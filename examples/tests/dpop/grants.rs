@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use freshtoken::dpop::DpopKey;
 use freshtoken::oauth::{
-    AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceCodeGrant, GrantRequest,
+    AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceCodeGrant, GrantRequest, Issuer,
     JwtBearerGrant, JwtSigner, PasswordGrant, RefreshTokenGrant, TokenExchangeGrant, TokenSupplier,
     Url,
 };
-use freshtoken::{Token, TokenCache, TokenSource};
+use freshtoken::{AuthError, Token, TokenCache, TokenSource};
 use freshtoken_examples::mcp_client::browser;
 use freshtoken_examples::server::{
     DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET, DEMO_PUBLIC_CLIENT_ID,
@@ -22,6 +22,7 @@ use freshtoken_examples::server::{
 };
 use freshtoken_examples::trait_sdk::{NewTask, Tasks, TasksClient};
 use stepped_clock::on_stepped_clock;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::{login, server_with};
 
@@ -181,18 +182,12 @@ async fn a_device_login_with_a_key_gets_a_bound_token_and_refreshes_it_with_that
     assert_eq!(stats.dpop_proofs_refused, 0);
 }
 
-/// A PKCE source at `server` bound to `key`, whose stand-in browser gets the authorize URL
-/// as `rewrite` makes it.
-async fn pkce_login(
+/// A PKCE source at `server` bound to `key`, and where it shows its authorize URL.
+fn pkce_source(
     server: &RunningServer,
     key: &DpopKey,
-    rewrite: impl FnOnce(Url) -> Url,
-) -> (
-    AuthorizationCodePkce,
-    Url,
-    Result<Token, freshtoken::AuthError>,
-) {
-    let (urls, mut shown) = tokio::sync::mpsc::unbounded_channel();
+) -> (AuthorizationCodePkce, UnboundedReceiver<Url>) {
+    let (urls, shown) = tokio::sync::mpsc::unbounded_channel();
     let source = AuthorizationCodePkce::new(
         url(server, "/oauth/authorize"),
         url(server, "/oauth/token"),
@@ -203,13 +198,23 @@ async fn pkce_login(
     )
     .login_timeout(Duration::from_secs(10))
     .dpop(key.clone());
+    (source, shown)
+}
+
+/// `source`'s login, the stand-in browser given the authorize URL (received on `shown`) as
+/// `rewrite` makes it: the URL as shown, and the login's result.
+async fn browser_login(
+    source: &AuthorizationCodePkce,
+    mut shown: UnboundedReceiver<Url>,
+    rewrite: impl FnOnce(Url) -> Url,
+) -> (Url, Result<Token, AuthError>) {
     let browser = async {
         let authorize = shown.recv().await.unwrap();
         browser::consent(rewrite(authorize.clone())).await.unwrap();
         authorize
     };
     let (token, authorize) = tokio::join!(source.login(), browser);
-    (source, authorize, token)
+    (authorize, token)
 }
 
 /// The `dpop_jkt` values of `url`.
@@ -224,7 +229,8 @@ fn dpop_jkts(url: &Url) -> Vec<String> {
 async fn a_pkce_login_with_a_key_binds_its_code_and_its_tokens_to_the_key() {
     let server = server_with(DpopConfig::default()).await;
     let key = DpopKey::generate().unwrap();
-    let (source, authorize, token) = pkce_login(&server, &key, |url| url).await;
+    let (source, shown) = pkce_source(&server, &key);
+    let (authorize, token) = browser_login(&source, shown, |url| url).await;
 
     assert_eq!(dpop_jkts(&authorize), [key.thumbprint()]);
     let token = token.unwrap();
@@ -263,7 +269,8 @@ async fn a_code_bound_to_another_key_is_refused_at_the_exchange() {
         url.query_pairs_mut().clear().extend_pairs(pairs);
         url
     };
-    let (_, _, token) = pkce_login(&server, &own_key, rebind).await;
+    let (source, shown) = pkce_source(&server, &own_key);
+    let (_, token) = browser_login(&source, shown, rebind).await;
 
     let error = token.unwrap_err();
     assert!(error.needs_reauthentication(), "{error:?}");
@@ -402,4 +409,48 @@ async fn a_grant_request_of_ones_own_with_a_key_gets_a_bound_token() {
     assert_eq!(stats.dpop_bound_tokens_issued, 1);
     assert_eq!(stats.dpop_proofs_refused, 0);
     assert_eq!(cache.stats().refreshes, 0, "the token given is used");
+}
+
+#[tokio::test]
+async fn the_sources_an_issuer_with_a_key_builds_get_tokens_bound_to_it() {
+    let server = server_with(DpopConfig::default()).await;
+    let key = DpopKey::generate().unwrap();
+    let issuer = Issuer::new(server.issuer().parse().unwrap()).dpop(key.clone());
+
+    let service = issuer.client_credentials(backend()).await.unwrap();
+    assert_bound_to(&service.fetch(None).await.unwrap(), &key);
+
+    let alice = issuer
+        .password_grant(
+            ClientAuth::public(DEMO_PUBLIC_CLIENT_ID),
+            "alice",
+            "wonderland",
+        )
+        .await
+        .unwrap();
+    let cache = TokenCache::new(alice);
+    tasks_client(&server, &cache).list_tasks().await.unwrap();
+    assert_bound_to(&cache.cached().unwrap(), &key);
+
+    let exchange = issuer
+        .token_exchange(backend(), TokenSupplier::cache(cache.clone()))
+        .await
+        .unwrap();
+    assert_bound_to(&exchange.fetch(None).await.unwrap(), &key);
+
+    let (urls, shown) = tokio::sync::mpsc::unbounded_channel();
+    let browser_source = issuer
+        .authorization_code_pkce(ClientAuth::public(DEMO_PUBLIC_CLIENT_ID), move |url| {
+            let _ = urls.send(url.clone());
+        })
+        .await
+        .unwrap()
+        .login_timeout(Duration::from_secs(10));
+    let (authorize, token) = browser_login(&browser_source, shown, |url| url).await;
+    assert_eq!(dpop_jkts(&authorize), [key.thumbprint()]);
+    assert_bound_to(&token.unwrap(), &key);
+
+    let stats = server.stats();
+    assert_eq!(stats.dpop_bound_tokens_issued, 4);
+    assert_eq!(stats.dpop_proofs_refused, 0);
 }
