@@ -9,6 +9,7 @@ mod stepped_clock;
 use std::time::Duration;
 
 use freshtoken::dpop::DpopKey;
+use freshtoken::oauth::resource::ProtectedResource;
 use freshtoken::oauth::{
     AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceCodeGrant, GrantRequest, Issuer,
     JwtBearerGrant, JwtSigner, PasswordGrant, RefreshTokenGrant, TokenExchangeGrant, TokenSupplier,
@@ -452,5 +453,26 @@ async fn the_sources_an_issuer_with_a_key_builds_get_tokens_bound_to_it() {
 
     let stats = server.stats();
     assert_eq!(stats.dpop_bound_tokens_issued, 4);
+    assert_eq!(stats.dpop_proofs_refused, 0);
+}
+
+#[tokio::test]
+async fn the_sources_of_a_protected_resource_discovered_with_a_key_get_tokens_bound_to_it() {
+    let server = server_with(DpopConfig::default()).await;
+    let key = DpopKey::generate().unwrap();
+    let resource = ProtectedResource::builder(url(&server, "/tasks"))
+        .dpop(key.clone())
+        .discover()
+        .await
+        .unwrap();
+    let source = resource.client_credentials(backend()).await.unwrap();
+    let cache = TokenCache::new(source);
+
+    tasks_client(&server, &cache).list_tasks().await.unwrap();
+    let token = cache.cached().unwrap();
+    assert_bound_to(&token, &key);
+    assert_eq!(token.resource(), Some(resource.resource()));
+    let stats = server.stats();
+    assert_eq!(stats.dpop_bound_tokens_issued, 1);
     assert_eq!(stats.dpop_proofs_refused, 0);
 }
