@@ -281,19 +281,33 @@ async fn a_code_bound_to_another_key_is_refused_at_the_exchange() {
     assert_eq!(server.stats().dpop_bound_tokens_issued, 0);
 }
 
-#[tokio::test]
-async fn a_jwt_bearer_grant_with_a_key_gets_a_bound_token() {
-    let mut config = ServerConfig::default();
+/// A server (DPoP as `dpop`) that also knows `svc-rsa`, a client that signs JWTs with the
+/// test-only RSA key.
+async fn server_with_jwt_client(dpop: DpopConfig) -> RunningServer {
+    let mut config = ServerConfig {
+        dpop,
+        ..ServerConfig::default()
+    };
     config.clients.push(OAuthClient::with_jwt_keys(
         "svc-rsa",
         [include_str!("../keys/test-only-rsa-public.pem")],
     ));
-    let server = start(config).await.unwrap();
+    start(config).await.unwrap()
+}
+
+/// `svc-rsa`'s signer.
+fn svc_rsa_signer() -> JwtSigner {
+    JwtSigner::rs256_pem(include_bytes!("../keys/test-only-rsa-private.pem")).unwrap()
+}
+
+#[tokio::test]
+async fn a_jwt_bearer_grant_with_a_key_gets_a_bound_token() {
+    let server = server_with_jwt_client(DpopConfig::default()).await;
     let key = DpopKey::generate().unwrap();
     let source = JwtBearerGrant::new(
         url(&server, "/oauth/token"),
         ClientAuth::none(),
-        JwtSigner::rs256_pem(include_bytes!("../keys/test-only-rsa-private.pem")).unwrap(),
+        svc_rsa_signer(),
         "svc-rsa",
         "svc-rsa",
     )
@@ -475,4 +489,27 @@ async fn the_sources_of_a_protected_resource_discovered_with_a_key_get_tokens_bo
     let stats = server.stats();
     assert_eq!(stats.dpop_bound_tokens_issued, 1);
     assert_eq!(stats.dpop_proofs_refused, 0);
+}
+
+/// A client assertion (`private_key_jwt`) is single-use: a server that authenticates the
+/// client before it asks for a DPoP nonce has spent it by then, so the resend needs a new one.
+#[tokio::test]
+async fn a_private_key_jwt_client_signs_a_new_assertion_for_the_nonce_resend() {
+    let server = server_with_jwt_client(DpopConfig {
+        nonce_required_at_token_endpoint: true,
+        ..DpopConfig::default()
+    })
+    .await;
+    let key = DpopKey::generate().unwrap();
+    let source = ClientCredentials::new(
+        url(&server, "/oauth/token"),
+        ClientAuth::private_key_jwt("svc-rsa", svc_rsa_signer()),
+    )
+    .dpop(key.clone());
+
+    let token = source.fetch(None).await.unwrap();
+    assert_bound_to(&token, &key);
+    let stats = server.stats();
+    assert_eq!(stats.token_endpoint_use_dpop_nonce, 1, "one resend");
+    assert_eq!(stats.dpop_bound_tokens_issued, 1);
 }
