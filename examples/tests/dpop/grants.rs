@@ -6,6 +6,7 @@
 #[path = "../../../tests/src/stepped_clock.rs"]
 mod stepped_clock;
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use freshtoken::dpop::DpopKey;
@@ -512,4 +513,74 @@ async fn a_private_key_jwt_client_signs_a_new_assertion_for_the_nonce_resend() {
     let stats = server.stats();
     assert_eq!(stats.token_endpoint_use_dpop_nonce, 1, "one resend");
     assert_eq!(stats.dpop_bound_tokens_issued, 1);
+}
+
+/// Stops a spawned server when the test ends, also by a panic.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A token endpoint on 127.0.0.1 that asks for a DPoP nonce, then refuses the resend as
+/// `invalid_client` quoting the client assertion back; it keeps each one sent.
+async fn echoing_token_endpoint() -> (Url, Arc<Mutex<Vec<String>>>, AbortOnDrop) {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&sent);
+    let route = move |body: String| {
+        let seen = Arc::clone(&seen);
+        async move {
+            let form: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap();
+            let assertion = form
+                .into_iter()
+                .find(|(name, _)| name == "client_assertion")
+                .map(|(_, value)| value)
+                .unwrap_or_default();
+            let description = format!("assertion {assertion}");
+            let mut seen = seen.lock().unwrap();
+            seen.push(assertion);
+            let mut headers = HeaderMap::new();
+            headers.insert("dpop-nonce", "the-nonce".parse().unwrap());
+            let answer = if seen.len() == 1 {
+                serde_json::json!({ "error": "use_dpop_nonce" })
+            } else {
+                serde_json::json!({ "error": "invalid_client", "error_description": description })
+            };
+            (StatusCode::BAD_REQUEST, headers, axum::Json(answer)).into_response()
+        }
+    };
+    let app = axum::Router::new().route("/token", axum::routing::post(route));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let token_url = format!("http://{}/token", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (token_url.parse().unwrap(), sent, AbortOnDrop(server))
+}
+
+#[tokio::test]
+async fn a_refusal_after_the_nonce_resend_quotes_neither_client_assertion() {
+    let (token_url, sent, _server) = echoing_token_endpoint().await;
+    let source = ClientCredentials::new(
+        token_url,
+        ClientAuth::private_key_jwt("svc-rsa", svc_rsa_signer()),
+    )
+    .dpop(DpopKey::generate().unwrap());
+
+    let error = source.fetch(None).await.unwrap_err();
+    let sent = sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2, "one resend");
+    assert_ne!(sent[0], sent[1], "the resend signs a new assertion");
+    let shown = format!("{error} {error:?}");
+    assert!(shown.contains("assertion [redacted]"), "{shown}");
+    for assertion in &sent {
+        // Its start: an error message shows the server's words cut short.
+        let start = assertion.get(..24).expect("an assertion was sent");
+        assert!(!shown.contains(start), "{shown}");
+    }
 }
