@@ -3,6 +3,7 @@
 //! replay, `ath`, the key's thumbprint against the token's `cnf.jkt`), nonces required and
 //! rotated, refresh tokens of public clients bound.
 
+mod grants;
 mod integrations;
 mod nonces;
 mod tokens;

@@ -2,6 +2,7 @@
 // Output: the answer to the request sent with a proof, resent once with the authorization
 // server's nonce when it asks for one (400 `use_dpop_nonce`); the nonce of every answer kept
 // for the next request, and the key kept on the answer so a `DPoP` token gets bound to it.
+// The resend's body is made anew when the caller can (a new client assertion).
 
 use http::{HeaderValue, Method, StatusCode};
 
@@ -13,6 +14,7 @@ use crate::oauth::endpoint::error_response::ErrorBody;
 use crate::oauth::endpoint::exchange::{Answer, Http, post as post_form};
 use crate::oauth::endpoint::redaction::Redactions;
 use crate::oauth::endpoint::request_body::RequestBody;
+use crate::oauth::endpoint::token_request::Rebuild;
 use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, NonceDemand};
 
@@ -20,9 +22,10 @@ pub(crate) async fn post(
     http: &Http,
     key: &DpopKey,
     endpoint: &Endpoint,
-    body: RequestBody,
+    mut body: RequestBody,
     authorization: Option<HeaderValue>,
-    secrets: &Redactions<'_>,
+    secrets: &mut Redactions<'_>,
+    rebuild: Option<&Rebuild<'_>>,
 ) -> Result<Answer, AuthError> {
     let url = endpoint.url();
     let origin = origin(url);
@@ -46,6 +49,13 @@ pub(crate) async fn post(
             && demand(nonce.as_deref(), proof.nonce.as_deref()) == NonceDemand::New
         {
             tracing::debug!(target: "freshtoken", endpoint = %endpoint.name(), "the token endpoint asked for a DPoP nonce; sending the request once more with it");
+            if let Some(rebuild) = rebuild {
+                let (fresh, assertion) = rebuild()?;
+                body = fresh;
+                if let Some(assertion) = assertion {
+                    secrets.add_owned(assertion);
+                }
+            }
             resent = true;
             continue;
         }

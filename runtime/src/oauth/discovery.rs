@@ -20,6 +20,21 @@ use super::{
 };
 use crate::{AuthError, ClientSecret};
 
+/// `$source` with the issuer's HTTP client and, when the issuer was given a DPoP key, that
+/// key: a source built here proves possession of it on its token requests, as one built by
+/// hand with `.dpop(key)` does.
+macro_rules! with_issuer_http {
+    ($http:expr, $source:expr) => {{
+        let source = $source.http_client($http.client.clone());
+        #[cfg(feature = "dpop")]
+        let source = match &$http.dpop {
+            Some(key) => source.dpop(key.clone()),
+            None => source,
+        };
+        source
+    }};
+}
+
 /// An authorization server known by its issuer URL: its endpoints come from its metadata,
 /// fetched on first use and kept (a failed fetch is tried again on the next use).
 ///
@@ -42,6 +57,10 @@ use crate::{AuthError, ClientSecret};
 /// The metadata's `issuer` must be the issuer URL given here (a trailing slash aside): a
 /// document naming another issuer is refused, as RFC 8414 section 3.3 requires, so a
 /// misdirected URL cannot hand your credentials to another server.
+///
+/// The sources it builds send their requests with its HTTP client (`http_client`) and,
+/// when it was given a DPoP key (`dpop`, with the `dpop` feature), prove possession of that
+/// key on their token requests, as if each had been given it.
 ///
 /// MCP servers that follow the older MCP authorization rules of 2025-03-26 publish no
 /// resource metadata and may have no metadata at all: for them, opt in with
@@ -147,7 +166,10 @@ impl Issuer {
     ) -> Result<RefreshTokenGrant, AuthError> {
         let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
-        Ok(RefreshTokenGrant::new(token_url, client).http_client(self.http.client.clone()))
+        Ok(with_issuer_http!(
+            self.http,
+            RefreshTokenGrant::new(token_url, client)
+        ))
     }
 
     /// A [`PasswordGrant`] at the server's token endpoint.
@@ -162,8 +184,10 @@ impl Issuer {
     ) -> Result<PasswordGrant, AuthError> {
         let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
-        Ok(PasswordGrant::new(token_url, client, username, password)
-            .http_client(self.http.client.clone()))
+        Ok(with_issuer_http!(
+            self.http,
+            PasswordGrant::new(token_url, client, username, password)
+        ))
     }
 
     /// A [`ClientCredentials`] source at the server's token endpoint.
@@ -176,7 +200,10 @@ impl Issuer {
     ) -> Result<ClientCredentials, AuthError> {
         let client = client.for_issuer(self.metadata().await?.issuer());
         let token_url = self.metadata().await?.token_endpoint().clone();
-        Ok(ClientCredentials::new(token_url, client).http_client(self.http.client.clone()))
+        Ok(with_issuer_http!(
+            self.http,
+            ClientCredentials::new(token_url, client)
+        ))
     }
 
     /// A [`DeviceCodeGrant`] at the server's device authorization and token endpoints, handing
@@ -200,13 +227,15 @@ impl Issuer {
             "device_authorization_endpoint",
             "DeviceCodeGrant::new",
         )?;
-        Ok(DeviceCodeGrant::new(
-            device_url.clone(),
-            metadata.token_endpoint().clone(),
-            client,
-            show,
-        )
-        .http_client(self.http.client.clone()))
+        Ok(with_issuer_http!(
+            self.http,
+            DeviceCodeGrant::new(
+                device_url.clone(),
+                metadata.token_endpoint().clone(),
+                client,
+                show,
+            )
+        ))
     }
 
     /// An [`AuthorizationCodePkce`] source at the server's authorization and token endpoints,
@@ -241,13 +270,15 @@ impl Issuer {
                 metadata.issuer()
             )));
         }
-        let source = AuthorizationCodePkce::new(
-            authorization_url.clone(),
-            metadata.token_endpoint().clone(),
-            client,
-            show,
-        )
-        .http_client(self.http.client.clone());
+        let source = with_issuer_http!(
+            self.http,
+            AuthorizationCodePkce::new(
+                authorization_url.clone(),
+                metadata.token_endpoint().clone(),
+                client,
+                show,
+            )
+        );
         Ok(if metadata.issuer_known {
             source.issuer_from_metadata(
                 metadata.issuer(),
@@ -301,10 +332,10 @@ impl Issuer {
             )));
         }
         let client = client.for_issuer(metadata.issuer());
-        Ok(
+        Ok(with_issuer_http!(
+            self.http,
             TokenExchangeGrant::new(metadata.token_endpoint().clone(), client, subject)
-                .http_client(self.http.client.clone()),
-        )
+        ))
     }
 
     async fn fetch(&self) -> Result<ServerMetadata, AuthError> {

@@ -99,6 +99,11 @@ impl ClientFields<'_> {
     pub(crate) fn assertion(&self) -> Option<&str> {
         self.assertion.as_deref().map(String::as_str)
     }
+
+    /// The client assertion, kept after the fields are gone.
+    pub(crate) fn into_assertion(self) -> Option<Zeroizing<String>> {
+        self.assertion
+    }
 }
 
 impl ClientAuth {

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::client_auth::ClientAuth;
+use super::client_auth::{ClientAuth, ClientFields};
 use super::exchange::{DEFAULT_TIMEOUT, Http};
 use super::redaction::Redactions;
 use super::request_body::RequestBody;
 use super::response_fields::TokenResponseFields;
-use super::token_request::TokenRequest;
+use super::token_request::{Rebuild, Rebuilt, TokenRequest};
 use super::url::Endpoint;
 use crate::{AuthError, Token};
 
@@ -180,9 +180,18 @@ impl<'a> GrantRequest<'a> {
             #[cfg(feature = "dpop")]
             dpop: self.dpop,
         };
+        let body_with = |client: &ClientFields<'_>| {
+            let mut form = self.fields.clone();
+            form.extend(client.pairs());
+            RequestBody::form(&form)
+        };
         let client = self.client.fields(&self.endpoint)?;
-        let mut form = self.fields.clone();
-        form.extend(client.pairs());
+        // A resend signs a new client assertion: the first may have been spent.
+        let rebuild = || -> Result<Rebuilt, AuthError> {
+            let client = self.client.fields(&self.endpoint)?;
+            Ok((body_with(&client), client.into_assertion()))
+        };
+        let rebuild: Option<&Rebuild<'_>> = client.assertion().map(|_| &rebuild as &Rebuild<'_>);
 
         let mut redactions = Redactions::new(&self.secrets);
         self.client.add_secrets(&mut redactions);
@@ -192,13 +201,13 @@ impl<'a> GrantRequest<'a> {
         let default_fields = TokenResponseFields::default();
         TokenRequest {
             endpoint: &self.endpoint,
-            body: RequestBody::form(&form),
+            body: body_with(&client),
             authorization: self.client.authorization()?,
             fields: self.response_fields.unwrap_or(&default_fields),
             secrets: redactions,
             judge: self.client.judge(),
         }
-        .send(&http)
+        .send_rebuilding(&http, rebuild)
         .await
     }
 }

@@ -24,6 +24,9 @@ pub(crate) const MARK: &str = "[redacted]";
 pub(crate) struct Redactions<'a> {
     /// Cut raw, and in any form-urlencoded or JSON-escaped spelling.
     secrets: Vec<&'a str>,
+    /// Cut as `secrets` are: secrets made while the request was under way (the new client
+    /// assertion of a resend), kept here and zeroed on drop.
+    owned: Vec<Zeroizing<String>>,
     /// Cut exactly as they are: base64 of Basic credentials. Zeroed on drop, since they
     /// decode to a secret.
     literals: Vec<Zeroizing<String>>,
@@ -43,6 +46,15 @@ impl<'a> Redactions<'a> {
     pub(crate) fn add(&mut self, secret: &'a str) {
         if !secret.is_empty() {
             self.secrets.push(secret);
+        }
+    }
+
+    /// Cuts out `secret` too, keeping it: a secret made after the others, which nothing
+    /// else holds.
+    #[cfg_attr(not(feature = "dpop"), allow(dead_code))]
+    pub(crate) fn add_owned(&mut self, secret: Zeroizing<String>) {
+        if !secret.is_empty() {
+            self.owned.push(secret);
         }
     }
 
@@ -91,14 +103,20 @@ impl<'a> Redactions<'a> {
 
     /// The length of the longest secret, in any spelling, that `text` starts with.
     fn match_at(&self, text: &[u8]) -> Option<usize> {
-        let spelled = self.secrets.iter().flat_map(|secret| {
-            let secret = secret.as_bytes();
-            [
-                text.starts_with(secret).then_some(secret.len()),
-                form_decoded_match(text, secret),
-                json_unescaped_match(text, secret),
-            ]
-        });
+        let owned = self.owned.iter().map(|secret| secret.as_str());
+        let spelled = self
+            .secrets
+            .iter()
+            .copied()
+            .chain(owned)
+            .flat_map(|secret| {
+                let secret = secret.as_bytes();
+                [
+                    text.starts_with(secret).then_some(secret.len()),
+                    form_decoded_match(text, secret),
+                    json_unescaped_match(text, secret),
+                ]
+            });
         let literal = self.literals.iter().map(|literal| {
             text.starts_with(literal.as_bytes())
                 .then_some(literal.len())
@@ -269,6 +287,26 @@ mod tests {
             .strip_suffix(r#""}"#)
             .unwrap()
             .to_owned()
+    }
+
+    #[test]
+    fn a_secret_added_later_is_cut_in_every_spelling_like_the_others() {
+        let mut redactions = Redactions::default();
+        redactions.add_owned(Zeroizing::new(PASSWORD.to_owned()));
+        redactions.add_owned(Zeroizing::new(String::new()));
+        for spelled in [
+            PASSWORD.to_owned(),
+            form_body(PASSWORD),
+            json_body(PASSWORD),
+        ] {
+            let text = format!("before {spelled} after");
+            assert_eq!(
+                redactions.redact(&text, 1000).0,
+                "before [redacted] after",
+                "{spelled:?}"
+            );
+        }
+        assert!(!redactions.found_in("an empty secret matches nothing"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 // Output: the new `Token`, or the `AuthError` that the answer (or its absence) means.
 
 use http::{HeaderValue, StatusCode};
+use zeroize::Zeroizing;
 
 use super::error_response::{ErrorBody, Remedy, error_from_answer};
 use super::exchange::{Answer, Http, post};
@@ -27,14 +28,32 @@ pub(crate) struct TokenRequest<'a> {
     pub(crate) judge: Judge,
 }
 
+/// A token request's body made anew, and the new client assertion in it, if any.
+pub(crate) type Rebuilt = (RequestBody, Option<Zeroizing<String>>);
+
+/// Makes a token request's body anew, with a new client assertion (`private_key_jwt`), for
+/// the resend a DPoP nonce asks for: a server that authenticated the client before it asked
+/// for the nonce has spent the first assertion (its `jti`), and would refuse it again.
+pub(crate) type Rebuild<'a> = dyn Fn() -> Result<Rebuilt, AuthError> + Send + Sync + 'a;
+
 impl TokenRequest<'_> {
     pub(crate) async fn send(self, http: &Http) -> Result<Token, AuthError> {
+        self.send_rebuilding(http, None).await
+    }
+
+    /// [`send`](Self::send), a resend's body made by `rebuild` rather than copied, if given.
+    pub(crate) async fn send_rebuilding(
+        mut self,
+        http: &Http,
+        rebuild: Option<&Rebuild<'_>>,
+    ) -> Result<Token, AuthError> {
         let answer = post_token_request(
             http,
             self.endpoint,
             self.body,
             self.authorization,
-            &self.secrets,
+            &mut self.secrets,
+            rebuild,
         )
         .await?;
         read_answer(
@@ -49,14 +68,16 @@ impl TokenRequest<'_> {
 
 /// POSTs a token request. With a DPoP key, the request carries a proof and the answer
 /// remembers the key (a `DPoP` token in it is bound to it); after a 400 `use_dpop_nonce` with
-/// a nonce other than the one sent, the request goes once more with it.
+/// a nonce other than the one sent, the request goes once more with it, its body made by
+/// `rebuild` if given (a new client assertion, added to `secrets`).
 #[cfg_attr(not(feature = "dpop"), allow(unused_variables))]
 pub(crate) async fn post_token_request(
     http: &Http,
     endpoint: &Endpoint,
     body: RequestBody,
     authorization: Option<HeaderValue>,
-    secrets: &Redactions<'_>,
+    secrets: &mut Redactions<'_>,
+    rebuild: Option<&Rebuild<'_>>,
 ) -> Result<Answer, AuthError> {
     #[cfg(feature = "dpop")]
     if let Some(key) = &http.dpop {
@@ -67,6 +88,7 @@ pub(crate) async fn post_token_request(
             body,
             authorization,
             secrets,
+            rebuild,
         )
         .await;
     }

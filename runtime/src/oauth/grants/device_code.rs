@@ -14,14 +14,16 @@ use zeroize::Zeroizing;
 use super::builder_methods::{extra_fields, grant_methods, http_methods, scope_of};
 use super::resource_indicator::{self, RESOURCE};
 use super::screen_text::{http_url, without_controls};
-use crate::oauth::endpoint::client_auth::ClientAuth;
+use crate::oauth::endpoint::client_auth::{ClientAuth, ClientFields};
 use crate::oauth::endpoint::endpoint_error::EndpointError;
 use crate::oauth::endpoint::error_response::ErrorBody;
 use crate::oauth::endpoint::exchange::{Answer, Http, post};
 use crate::oauth::endpoint::redaction::Redactions;
 use crate::oauth::endpoint::request_body::RequestBody;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
-use crate::oauth::endpoint::token_request::{post_token_request, read_answer, refusal};
+use crate::oauth::endpoint::token_request::{
+    Rebuild, Rebuilt, post_token_request, read_answer, refusal,
+};
 use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, Token, TokenSource};
 
@@ -231,35 +233,46 @@ impl DeviceCodeGrant {
     /// One poll of the token endpoint, with the resource indicators the login is for
     /// (RFC 8707 section 2 sends them on the token request too).
     async fn poll(&self, device_code: &str) -> Poll {
+        let body_with = |client: &ClientFields<'_>| {
+            let mut form = vec![
+                ("grant_type", DEVICE_CODE_GRANT),
+                ("device_code", device_code),
+            ];
+            form.extend(client.pairs());
+            form.extend(
+                self.params
+                    .iter()
+                    .filter(|(name, _)| name == RESOURCE)
+                    .map(|(name, value)| (name.as_str(), value.as_str())),
+            );
+            RequestBody::form(&form)
+        };
         let client = match self.client.fields(&self.endpoint) {
             Ok(client) => client,
             Err(error) => return Poll::Failed(error),
         };
-        let mut form = vec![
-            ("grant_type", DEVICE_CODE_GRANT),
-            ("device_code", device_code),
-        ];
-        form.extend(client.pairs());
-        form.extend(
-            self.params
-                .iter()
-                .filter(|(name, _)| name == RESOURCE)
-                .map(|(name, value)| (name.as_str(), value.as_str())),
-        );
+        // A resend signs a new client assertion: the first may have been spent.
+        let rebuild = || -> Result<Rebuilt, AuthError> {
+            let client = self.client.fields(&self.endpoint)?;
+            Ok((body_with(&client), client.into_assertion()))
+        };
+        let rebuild: Option<&Rebuild<'_>> = client.assertion().map(|_| &rebuild as &Rebuild<'_>);
         let authorization = match self.client.authorization() {
             Ok(authorization) => authorization,
             Err(error) => return Poll::Failed(error),
         };
         let mut secrets = Redactions::new(&[device_code]);
+        self.client.add_secrets(&mut secrets);
         if let Some(assertion) = client.assertion() {
             secrets.add(assertion);
         }
         let answer = match post_token_request(
             &self.http,
             &self.endpoint,
-            RequestBody::form(&form),
+            body_with(&client),
             authorization,
-            &secrets,
+            &mut secrets,
+            rebuild,
         )
         .await
         {
@@ -291,11 +304,13 @@ impl DeviceCodeGrant {
                     .to_owned(),
             ))),
             Some("expired_token") => Poll::Failed(expired(&self.endpoint, answer.status)),
-            _ => {
-                let mut sent = vec![device_code];
-                sent.extend(client.assertion());
-                Poll::Failed(self.failure(&self.endpoint, &answer, &sent))
-            }
+            // `secrets` holds a resend's new client assertion too.
+            _ => Poll::Failed(refusal(
+                &self.endpoint,
+                &answer,
+                &secrets,
+                self.client.judge(),
+            )),
         }
     }
 

@@ -4,11 +4,12 @@
 // the client says; the token marked with its resource.
 
 use crate::oauth::endpoint::client_auth::ClientAuth;
+use crate::oauth::endpoint::client_auth::ClientFields;
 use crate::oauth::endpoint::exchange::Http;
 use crate::oauth::endpoint::redaction::Redactions;
 use crate::oauth::endpoint::request_body::RequestBody;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
-use crate::oauth::endpoint::token_request::TokenRequest;
+use crate::oauth::endpoint::token_request::{Rebuild, Rebuilt, TokenRequest};
 use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, RefreshToken, Token};
 
@@ -48,10 +49,19 @@ impl<'a> FormGrant<'a> {
         secrets: &[&str],
     ) -> Result<Token, AuthError> {
         let resource = resource_indicator::checked(self.params)?;
+        let body_with = |client: &ClientFields<'_>| {
+            let mut form = grant.to_vec();
+            form.extend(client.pairs());
+            form.extend(extra_fields(self.scope, self.params));
+            RequestBody::form(&form)
+        };
         let client = self.client.fields(self.endpoint)?;
-        let mut form = grant.to_vec();
-        form.extend(client.pairs());
-        form.extend(extra_fields(self.scope, self.params));
+        // A resend signs a new client assertion: the first may have been spent.
+        let rebuild = || -> Result<Rebuilt, AuthError> {
+            let client = self.client.fields(self.endpoint)?;
+            Ok((body_with(&client), client.into_assertion()))
+        };
+        let rebuild: Option<&Rebuild<'_>> = client.assertion().map(|_| &rebuild as &Rebuild<'_>);
 
         let mut redactions = Redactions::new(secrets);
         self.client.add_secrets(&mut redactions);
@@ -60,13 +70,13 @@ impl<'a> FormGrant<'a> {
         }
         let mut token = TokenRequest {
             endpoint: self.endpoint,
-            body: RequestBody::form(&form),
+            body: body_with(&client),
             authorization: self.client.authorization()?,
             fields: self.fields,
             secrets: redactions,
             judge: self.client.judge(),
         }
-        .send(http)
+        .send_rebuilding(http, rebuild)
         .await?;
         token.set_resource(resource);
         Ok(token)

@@ -37,7 +37,9 @@ use crate::{AuthError, TokenCache, TokenStore};
 /// [`client_credentials`](Self::client_credentials)), which sends the canonical resource as
 /// `resource` (RFC 8707) on every request and asks for the chosen scopes, with a client from a
 /// [`ClientIdentity`] (pre-registered, a client ID metadata document, or registered once and
-/// kept in the store). [`pkce_cache`](Self::pkce_cache) does all of it in one call.
+/// kept in the store). [`pkce_cache`](Self::pkce_cache) does all of it in one call. A DPoP
+/// key given to the discovery (`ProtectedResourceBuilder::dpop`, with the `dpop` feature)
+/// goes to each of these sources, whose tokens are then bound to it.
 ///
 /// Every step is public, so any of them can be replaced: the steps above are
 /// [`ResourceDiscovery`], [`Issuer`], [`select_scopes`] and [`ClientIdentity::client_auth`].
@@ -307,6 +309,12 @@ impl ProtectedResourceBuilder {
         let issuer = Issuer::new(issuer)
             .http_client(self.http.client.clone())
             .timeout(self.http.timeout);
+        // The issuer hands the key on to every source it builds for this resource.
+        #[cfg(feature = "dpop")]
+        let issuer = match &self.http.dpop {
+            Some(key) => issuer.dpop(key.clone()),
+            None => issuer,
+        };
         let server = issuer.metadata().await?.clone();
         Ok(ProtectedResource {
             url: self.url,
