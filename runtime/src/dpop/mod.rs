@@ -5,7 +5,8 @@
 //! a proxy is useless without the key. Servers that bind tokens include FAPI 2.0
 //! deployments, Okta, Auth0, Keycloak and MCP servers.
 //!
-//! Give a [`DpopKey`] to a source with its `dpop` method. From then on:
+//! Give a [`DpopKey`] to a source with its `dpop` method (or to an `Issuer` or a
+//! `ProtectedResource` discovery, which pass it to every source they build). From then on:
 //! - every token request carries a proof; a server that answers `token_type: DPoP` gets a
 //!   bound token, one that answers `Bearer` a bearer token used as before;
 //! - every request a bound token goes with carries `Authorization: DPoP <token>` and a fresh

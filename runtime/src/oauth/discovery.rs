@@ -11,7 +11,7 @@ use tokio::sync::OnceCell;
 
 use super::endpoint::exchange::{Found, Http, first_json_object};
 use super::endpoint::url::Endpoint;
-use super::grants::builder_methods::http_methods;
+use super::grants::builder_methods::{dpop_method, http_methods};
 use super::grants::token_exchange::TOKEN_EXCHANGE_GRANT;
 use super::mcp_2025_03_26;
 use super::{
@@ -369,6 +369,11 @@ impl Issuer {
 }
 
 http_methods!(Issuer);
+dpop_method!(
+    Issuer,
+    "Proves possession of `key` (DPoP, RFC 9449) on every token request of the sources this \
+     issuer builds."
+);
 
 /// The endpoint `field` of `metadata`, or an error naming it and `constructor`, which takes
 /// the URL the server documents instead.

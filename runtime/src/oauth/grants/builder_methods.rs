@@ -17,19 +17,6 @@ macro_rules! http_methods {
                 self
             }
 
-            /// Proves possession of `key` on every token request (DPoP, RFC 9449): a server
-            /// that binds tokens then issues tokens bound to it, which the generated
-            /// clients, the middleware and the tower layer send with a fresh proof each;
-            /// a server that answers `Bearer` gets bearer tokens used as before. See
-            /// [`dpop`](crate::dpop).
-            #[cfg(feature = "dpop")]
-            #[cfg_attr(docsrs, doc(cfg(feature = "dpop")))]
-            #[must_use]
-            pub fn dpop(mut self, key: crate::dpop::DpopKey) -> Self {
-                self.http.dpop = Some(key);
-                self
-            }
-
             /// Sends requests with this client (proxies, TLS roots, connection pool shared
             /// with the API client). The default client follows no redirects, so that the
             /// request's secrets never go to another URL; consider doing the same.
@@ -39,6 +26,34 @@ macro_rules! http_methods {
                 self
             }
         }
+    };
+}
+
+/// `dpop` for a source with an `http: Http` field whose requests go to a token endpoint, or
+/// for a builder of such sources (`$doc` says which).
+macro_rules! dpop_method {
+    ($source:ty, $doc:literal) => {
+        impl $source {
+            #[doc = $doc]
+            ///
+            /// A server that binds tokens then issues tokens bound to `key`, which the
+            /// generated clients, the middleware and the tower layer send with a fresh proof
+            /// each; a server that answers `Bearer` gets bearer tokens used as before. See
+            /// [`dpop`](crate::dpop).
+            #[cfg(feature = "dpop")]
+            #[cfg_attr(docsrs, doc(cfg(feature = "dpop")))]
+            #[must_use]
+            pub fn dpop(mut self, key: crate::dpop::DpopKey) -> Self {
+                self.http.dpop = Some(key);
+                self
+            }
+        }
+    };
+    ($source:ty) => {
+        dpop_method!(
+            $source,
+            "Proves possession of `key` on every token request (DPoP, RFC 9449)."
+        );
     };
 }
 
@@ -92,7 +107,7 @@ macro_rules! grant_methods {
     };
 }
 
-pub(in crate::oauth) use {grant_methods, http_methods};
+pub(in crate::oauth) use {dpop_method, grant_methods, http_methods};
 
 /// `scopes` as the value of `scope`: space-separated, `None` for no scope.
 pub(super) fn scope_of(scopes: &[String]) -> Option<String> {

@@ -4,7 +4,7 @@
 
 use reqwest::Url;
 
-use super::builder_methods::{grant_methods, http_methods, scope_of};
+use super::builder_methods::{dpop_method, grant_methods, http_methods, scope_of};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::exchange::Http;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
@@ -71,6 +71,7 @@ impl ClientCredentials {
 
 grant_methods!(ClientCredentials);
 http_methods!(ClientCredentials);
+dpop_method!(ClientCredentials);
 
 impl TokenSource for ClientCredentials {
     async fn fetch(&self, _previous: Option<&Token>) -> Result<Token, AuthError> {

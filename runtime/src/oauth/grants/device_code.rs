@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use zeroize::Zeroizing;
 
-use super::builder_methods::{extra_fields, grant_methods, http_methods, scope_of};
+use super::builder_methods::{dpop_method, extra_fields, grant_methods, http_methods, scope_of};
 use super::resource_indicator::{self, RESOURCE};
 use super::screen_text::{http_url, without_controls};
 use crate::oauth::endpoint::client_auth::{ClientAuth, ClientFields};
@@ -323,6 +323,7 @@ impl DeviceCodeGrant {
 
 grant_methods!(DeviceCodeGrant);
 http_methods!(DeviceCodeGrant);
+dpop_method!(DeviceCodeGrant);
 
 impl TokenSource for DeviceCodeGrant {
     /// The longest a device code may be polled, and the request that starts it: a cache

@@ -6,7 +6,7 @@
 use http::StatusCode;
 use reqwest::Url;
 
-use super::builder_methods::http_methods;
+use super::builder_methods::{dpop_method, http_methods};
 use crate::oauth::endpoint::error_response::{Remedy, oauth_remedy};
 use crate::oauth::endpoint::exchange::Http;
 use crate::oauth::endpoint::redaction::Redactions;
@@ -198,6 +198,7 @@ fn refused(status: StatusCode, error_code: Option<&str>) -> Remedy {
 }
 
 http_methods!(JsonLogin);
+dpop_method!(JsonLogin);
 
 impl TokenSource for JsonLogin {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {

@@ -5,7 +5,7 @@
 
 use reqwest::Url;
 
-use super::builder_methods::{grant_methods, http_methods};
+use super::builder_methods::{dpop_method, grant_methods, http_methods};
 use super::form_grant::FormGrant;
 use super::token_supplier::TokenSupplier;
 use crate::oauth::endpoint::assertion::JwtSigner;
@@ -161,6 +161,7 @@ impl JwtBearerGrant {
 
 grant_methods!(JwtBearerGrant);
 http_methods!(JwtBearerGrant);
+dpop_method!(JwtBearerGrant);
 
 impl JwtBearerGrant {
     /// One token request for `scope`, with a new assertion.

@@ -4,7 +4,7 @@
 
 use reqwest::Url;
 
-use super::builder_methods::{grant_methods, http_methods, scope_of};
+use super::builder_methods::{dpop_method, grant_methods, http_methods, scope_of};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::exchange::Http;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
@@ -86,6 +86,7 @@ impl PasswordGrant {
 
 grant_methods!(PasswordGrant);
 http_methods!(PasswordGrant);
+dpop_method!(PasswordGrant);
 
 impl PasswordGrant {
     /// A refresh with the previous token's refresh token, else a login, with `scope`.

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use zeroize::Zeroizing;
 
-use super::builder_methods::{extra_fields, grant_methods, http_methods, scope_of};
+use super::builder_methods::{dpop_method, extra_fields, grant_methods, http_methods, scope_of};
 use super::issuer_check::{self, ExpectedIssuer};
 use super::loopback::{Redirect, await_redirect};
 use super::resource_indicator;
@@ -289,6 +289,7 @@ impl AuthorizationCodePkce {
 
 grant_methods!(AuthorizationCodePkce);
 http_methods!(AuthorizationCodePkce);
+dpop_method!(AuthorizationCodePkce);
 
 impl TokenSource for AuthorizationCodePkce {
     /// The login's bound ([`login_timeout`](Self::login_timeout)) and the code exchange's:

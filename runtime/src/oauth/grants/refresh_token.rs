@@ -3,7 +3,7 @@
 
 use reqwest::Url;
 
-use super::builder_methods::{grant_methods, http_methods, scope_of};
+use super::builder_methods::{dpop_method, grant_methods, http_methods, scope_of};
 use crate::oauth::endpoint::client_auth::ClientAuth;
 use crate::oauth::endpoint::endpoint_error::EndpointError;
 use crate::oauth::endpoint::exchange::Http;
@@ -75,6 +75,7 @@ impl RefreshTokenGrant {
 
 grant_methods!(RefreshTokenGrant);
 http_methods!(RefreshTokenGrant);
+dpop_method!(RefreshTokenGrant);
 
 impl RefreshTokenGrant {
     /// A refresh with the previous token's refresh token and `scope`.

@@ -5,7 +5,7 @@
 
 use reqwest::Url;
 
-use super::builder_methods::{grant_methods, http_methods};
+use super::builder_methods::{dpop_method, grant_methods, http_methods};
 use super::form_grant::FormGrant;
 use super::token_supplier::TokenSupplier;
 use crate::oauth::endpoint::client_auth::ClientAuth;
@@ -191,6 +191,7 @@ impl TokenExchangeGrant {
 
 grant_methods!(TokenExchangeGrant);
 http_methods!(TokenExchangeGrant);
+dpop_method!(TokenExchangeGrant);
 
 impl TokenSource for TokenExchangeGrant {
     /// Exchanges the subject token of the moment; `previous` plays no part (a refresh token

@@ -11,7 +11,7 @@ use super::select_scopes;
 use super::{Challenge, ClientIdentity, RegistrationStore, ResourceDiscovery, ResourceMetadata};
 use crate::oauth::endpoint::exchange::{Http, transport_error};
 use crate::oauth::endpoint::url::Endpoint;
-use crate::oauth::grants::builder_methods::http_methods;
+use crate::oauth::grants::builder_methods::{dpop_method, http_methods};
 use crate::oauth::{
     AuthorizationCodePkce, ClientAuth, ClientCredentials, DeviceAuthorization, DeviceCodeGrant,
     Issuer, ServerMetadata,
@@ -327,6 +327,11 @@ impl ProtectedResourceBuilder {
 }
 
 http_methods!(ProtectedResourceBuilder);
+dpop_method!(
+    ProtectedResourceBuilder,
+    "Proves possession of `key` (DPoP, RFC 9449) on every token request of the sources the \
+     discovered resource builds."
+);
 
 /// The `Bearer` challenge of the resource's answer to a request without a token, if any.
 async fn probe(http: &Http, url: &Url) -> Result<Option<Challenge>, AuthError> {
