@@ -3,14 +3,11 @@
 //! elsewhere, the token exchange grant (RFC 8693) with subject and actor tokens from other
 //! caches, and a grant of the user's own sent with `GrantRequest`.
 
-#[path = "common/mod.rs"]
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::Oauth;
+use crate::common::{self, Oauth};
 use freshtoken::oauth::{
     ClientAuth, GrantRequest, Issuer, JwtBearerGrant, JwtSigner, PasswordGrant, TokenExchangeGrant,
     TokenSupplier, Url,

@@ -2,21 +2,14 @@
 //! token, then a refresh with rotation through the cache, and each flow's refusals. The
 //! server's own view of the flows is in `oauth_server/`.
 
-#[path = "common/mod.rs"]
-mod common;
-#[path = "logins/from_a_url.rs"]
 mod from_a_url;
-#[path = "logins/mcp.rs"]
 mod mcp;
-#[path = "logins/registration.rs"]
 mod registration;
-#[allow(unreachable_pub)]
-#[path = "../../tests/src/stepped_clock.rs"]
-mod stepped_clock;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::Oauth;
+use crate::common::{self, Oauth};
+use crate::stepped_clock::on_stepped_clock;
 use freshtoken::oauth::{
     AuthorizationCodePkce, ClientAuth, DeviceCodeGrant, Issuer, JwtBearerGrant, JwtSigner,
     PasswordGrant, Url,
@@ -27,7 +20,6 @@ use freshtoken_examples::server::{
     DEMO_PUBLIC_CLIENT_ID as CLI_ID, OAuthClient, ServerConfig,
 };
 use reqwest::StatusCode;
-use stepped_clock::on_stepped_clock;
 
 const RSA_PRIVATE: &[u8] = include_bytes!("keys/test-only-rsa-private.pem");
 const RSA_PUBLIC: &str = include_str!("keys/test-only-rsa-public.pem");

@@ -1,18 +1,12 @@
 //! No secret of a login reaches a log line or an error's text when freshtoken's login sources
 //! run against the reference server: passwords, the client secret, authorization codes,
-//! access and refresh tokens, whether the flow succeeds or is refused. One test in its own
-//! binary: the subscriber is this thread's, and the server runs on this thread too.
-
-#[path = "common/mod.rs"]
-mod common;
-#[allow(unreachable_pub)]
-#[path = "../../tests/src/stepped_clock.rs"]
-mod stepped_clock;
+//! access and refresh tokens, whether the flow succeeds or is refused. The subscriber is this
+//! thread's, and the server runs on this thread too.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Logs, Oauth};
+use crate::common::{self, Logs, Oauth};
 use freshtoken::oauth::resource::{ClientRegistration, RegisteredClient};
 use freshtoken::oauth::{
     AuthorizationCodePkce, ClientAuth, DeviceCodeGrant, GrantRequest, Issuer, JwtBearerGrant,
@@ -276,7 +270,7 @@ async fn device_flow(oauth: &Oauth, seen: &mut Seen) {
     };
     // The first poll comes after 5 s, of a stepped clock.
     let (token, ()) =
-        stepped_clock::on_stepped_clock(async { tokio::join!(device.login(), user) }).await;
+        crate::stepped_clock::on_stepped_clock(async { tokio::join!(device.login(), user) }).await;
     seen.token(&token.unwrap());
 }
 

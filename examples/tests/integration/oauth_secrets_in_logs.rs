@@ -2,9 +2,7 @@
 //! client secrets, codes, verifiers, device codes, tokens and assertions, whether the
 //! request succeeds or is refused.
 
-mod common;
-
-use common::{ClientAuth, Logs, Oauth};
+use crate::common::{ClientAuth, Logs, Oauth};
 use freshtoken_examples::server::{
     DEMO_CONFIDENTIAL_CLIENT_ID as BACKEND_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET as BACKEND_SECRET,
     DEMO_PUBLIC_CLIENT_ID as CLI_ID, OAuthClient, ServerConfig,

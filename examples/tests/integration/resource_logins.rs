@@ -2,24 +2,18 @@
 //! real HTTP: `resource` (RFC 8707) on every request and in the tokens' `aud`, and the
 //! redirect's `iss` (RFC 9207) checked before a code is exchanged.
 
-#[path = "common/mod.rs"]
-mod common;
-#[allow(unreachable_pub)]
-#[path = "../../tests/src/stepped_clock.rs"]
-mod stepped_clock;
-
 use std::time::Duration;
 
+use crate::common::{self, Oauth};
+use crate::stepped_clock::on_stepped_clock;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::Oauth;
 use freshtoken::oauth::{AuthorizationCodePkce, ClientAuth, DeviceCodeGrant, Issuer, Url};
 use freshtoken::{AuthError, AuthErrorKind, Token, TokenCache};
 use freshtoken_examples::server::{
     DEMO_PUBLIC_CLIENT_ID as CLI_ID, RedirectIss, ResourceRequest, ServerConfig,
 };
 use reqwest::StatusCode;
-use stepped_clock::on_stepped_clock;
 
 const RESOURCE: &str = "https://mcp.example.com/mcp";
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 const CLIENT_ID: &str = "svc";
 const TOKEN_PATH: &str = "/oauth/token";
-const RSA_PRIVATE: &[u8] = include_bytes!("../../runtime/src/oauth/test_keys/rsa_private.pem");
+const RSA_PRIVATE: &[u8] = include_bytes!("../../../runtime/src/oauth/test_keys/rsa_private.pem");
 
 /// The value of the form field `name` of a request body, decoded.
 fn field(request: &HttpMockRequest, name: &str) -> Option<String> {

@@ -1,6 +1,7 @@
-//! The code `#[freshtoken::client]` generates is lint-neutral: this file is a user-like crate
-//! under the strictest lints, with a trait that uses every parameter kind, answer kind and
-//! option, and CI builds it with `clippy -D warnings`.
+//! The code `#[freshtoken::client]` generates is lint-neutral.
+//!
+//! This module is user-like code under the strictest lints, with a trait that uses every
+//! parameter kind, answer kind and option, and CI builds it with `clippy -D warnings`.
 
 #![deny(
     warnings,

@@ -1,4 +1,4 @@
-//! The code `#[refresh_token]` generates is lint-neutral: this file is a user-like crate
+//! The code `#[refresh_token]` generates is lint-neutral: this module is user-like code
 //! under the strictest lints, and CI builds it with `clippy -D warnings`.
 
 #![deny(

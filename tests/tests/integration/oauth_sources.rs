@@ -2444,10 +2444,10 @@ async fn a_denied_and_an_expired_device_login_end_with_distinct_errors() {
 
 // ----- JWT assertions (RFC 7523) -----
 
-const RSA_PRIVATE: &[u8] = include_bytes!("../../runtime/src/oauth/test_keys/rsa_private.pem");
-const RSA_PUBLIC: &[u8] = include_bytes!("../../runtime/src/oauth/test_keys/rsa_public.pem");
-const EC_PRIVATE: &[u8] = include_bytes!("../../runtime/src/oauth/test_keys/ec_private.pem");
-const EC_PUBLIC: &[u8] = include_bytes!("../../runtime/src/oauth/test_keys/ec_public.pem");
+const RSA_PRIVATE: &[u8] = include_bytes!("../../../runtime/src/oauth/test_keys/rsa_private.pem");
+const RSA_PUBLIC: &[u8] = include_bytes!("../../../runtime/src/oauth/test_keys/rsa_public.pem");
+const EC_PRIVATE: &[u8] = include_bytes!("../../../runtime/src/oauth/test_keys/ec_private.pem");
+const EC_PUBLIC: &[u8] = include_bytes!("../../../runtime/src/oauth/test_keys/ec_public.pem");
 
 /// The claims of `assertion` if its signature verifies with `public` and its audience is
 /// `audience`, as a token endpoint checks it.

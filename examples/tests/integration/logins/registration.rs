@@ -15,8 +15,8 @@ use freshtoken::{AuthErrorKind, FileStore, MemoryStore, Token, TokenSource};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use super::{access, refresh_rotates};
 use crate::common::Oauth;
-use crate::{access, refresh_rotates};
 
 async fn metadata(oauth: &Oauth) -> freshtoken::oauth::ServerMetadata {
     Issuer::new(oauth.base_url.parse().unwrap())

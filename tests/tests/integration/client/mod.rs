@@ -1,6 +1,4 @@
-//! `#[freshtoken::client]` clients over real HTTP, one module per concern. One test binary
-//! for all of them: each binary links the whole HTTP stack again, which costs the suite's
-//! build seconds per file.
+//! `#[freshtoken::client]` clients over real HTTP, one module per concern.
 
 pub mod auth;
 pub mod params;
