@@ -124,6 +124,9 @@ fn abandoned_lock_attempts_leave_no_thread_and_the_runtime_shuts_down() {
     // Made before the holder, so dropped after it: on a failure the holder dies first and
     // releases any thread stuck in the lock, which the runtime's drop would wait for.
     let runtime = runtime();
+    // A thread names itself once it runs, which a loaded machine may delay past the count
+    // below: a task run to completion means the worker has run.
+    runtime.block_on(runtime.spawn(async {})).unwrap();
     let _holder = Holder::start(&lock_file(&store));
     let before = runtime_threads();
     assert!(before >= 1, "the runtime's worker is counted");
