@@ -3,10 +3,14 @@
 //! costs the suite seconds of build per binary. The modules share the process safely: log
 //! captures are per thread (`common::Logs`), and each test starts its own server on an
 //! ephemeral port.
+//!
+//! This binary is in a package of its own rather than in `freshtoken-examples`: cargo builds
+//! every binary of a package for its integration tests, and these tests run none of the
+//! examples' binaries (they start the servers in-process).
 
 mod common;
 #[allow(unreachable_pub)]
-#[path = "../../../tests/src/stepped_clock.rs"]
+#[path = "../../../src/stepped_clock.rs"]
 mod stepped_clock;
 
 mod assertions_and_exchange;
