@@ -1,5 +1,5 @@
-//! What the tests of `#[freshtoken::client]` clients (`tests/tests/client_*.rs`) share: caches
-//! that refresh at once, and an address where nothing listens.
+//! What the tests of `#[freshtoken::client]` clients (`tests/tests/integration/client/`) share:
+//! caches that refresh at once, and an address where nothing listens.
 
 use std::time::Duration;
 

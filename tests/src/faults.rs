@@ -1,6 +1,6 @@
-//! What the fault tests (`tests/tests/faults_*.rs`) share: an SDK client whose method is
-//! wrapped by `#[refresh_token]`, a token source that records when it was asked, a way to run
-//! a thousand callers at once, and a capture of every log line and error that must never
+//! What the fault tests (`tests/tests/integration/faults/`, `faults_crash.rs`) share: an SDK client
+//! whose method is wrapped by `#[refresh_token]`, a token source that records when it was asked, a
+//! way to run a thousand callers at once, and a capture of every log line and error that must never
 //! contain a secret.
 
 use std::io::Write;

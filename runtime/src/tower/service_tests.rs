@@ -1,7 +1,7 @@
 // The service over an inner service written as a closure: what can be checked without a
 // server (readiness holds no token, the header replaces one already set, which errors come out
 // and how, which responses are retried). Behaviour over real connections is in
-// tests/tests/tower_*.rs.
+// tests/tests/integration/tower_clients/.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU32, Ordering};

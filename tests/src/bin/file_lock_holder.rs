@@ -1,4 +1,4 @@
-//! Another process holding a `FileStore`'s lock, for `tests/tests/file_store_lock.rs`.
+//! Another process holding a `FileStore`'s lock, for `tests/tests/integration/file_store_lock.rs`.
 //!
 //! Usage: `file_lock_holder <lock file>`. Opens the file (creating it), takes its exclusive
 //! lock, prints `locked`, then holds the lock until its stdin closes or 60 seconds pass,

@@ -1,7 +1,8 @@
-//! One process of the two-process file store test (`tests/tests/file_store_processes.rs`):
-//! a client whose cache keeps its token in a shared `FileStore` and refreshes it with a
-//! `RefreshTokenGrant`. Prints the access token it got, or the error, and exits. Also the
-//! process of the crash test (`tests/tests/faults_crash.rs`).
+//! One process of the two-process file store test
+//! (`tests/tests/integration/file_store_processes.rs`): a client whose cache keeps its token in a
+//! shared `FileStore` and refreshes it with a `RefreshTokenGrant`. Prints the access token it got,
+//! or the error, and exits. Also the process of the crash test
+//! (`tests/tests/integration/faults_crash.rs`).
 //!
 //! Environment: `FRESHTOKEN_TOKEN_URL` (the token endpoint), `FRESHTOKEN_STORE` (the file),
 //! and `FRESHTOKEN_THEN`: unset to exit after printing; `wait` to wait, after printing, to be

@@ -1,7 +1,7 @@
-//! One host of the fleet test (`tests/tests/redis/fleet.rs`): two caches, each with its own
-//! `RedisStore` connection to the shared Redis (default lease and outage policy), calling the
-//! API in a loop until the deadline. A call that gets a 401 invalidates the token and is tried
-//! once more. Prints `calls=N failed=M store_errors=S reauth=R max_wait_ms=W` and exits:
+//! One host of the fleet test (`tests/tests/integration/redis_store/fleet.rs`): two caches, each
+//! with its own `RedisStore` connection to the shared Redis (default lease and outage policy),
+//! calling the API in a loop until the deadline. A call that gets a 401 invalidates the token and
+//! is tried once more. Prints `calls=N failed=M store_errors=S reauth=R max_wait_ms=W` and exits:
 //! `store_errors` are calls refused with a retryable store error (Redis down), `reauth` calls
 //! refused because a login is needed, `failed` any other failure; `max_wait_ms` is the longest
 //! call.

@@ -19,7 +19,8 @@ const RSA_PROOFS: u32 = 20;
 /// The target for ES256, the default algorithm: a median of at most this many µs a proof.
 const ES256_TARGET_US: f64 = 60.0;
 
-const RSA_PEM: &str = include_str!("../../../tests/keys/test-only-rsa-private.pem");
+const RSA_PEM: &str =
+    include_str!("../../../../tests/examples/tests/integration/keys/test-only-rsa-private.pem");
 
 pub(crate) struct DpopFigures {
     /// Median µs per proof, by algorithm.

@@ -17,7 +17,7 @@ mod refusal;
 mod replay;
 mod resource;
 #[cfg(test)]
-#[path = "../../../tests/common/dpop_proofs.rs"]
+#[path = "../../../../tests/examples/tests/integration/common/dpop_proofs.rs"]
 mod test_proofs;
 mod token_endpoint;
 mod verifier;

@@ -1,7 +1,0 @@
-//! The fault suite against a scripted token endpoint on 127.0.0.1: cancelled callers, an
-//! endpoint that fails or hangs, garbage answers. One test binary for the three (each binary
-//! links the whole stack again); `faults_crash` stays apart, it kills processes.
-
-pub mod cancellation;
-pub mod endpoint;
-pub mod garbage;

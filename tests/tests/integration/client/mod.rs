@@ -1,0 +1,9 @@
+//! `#[freshtoken::client]` clients over real HTTP, one module per concern.
+
+pub mod auth;
+pub mod params;
+pub mod redirects;
+pub mod returns;
+pub mod secrets;
+pub mod step_up;
+pub mod timeouts;
