@@ -26,6 +26,7 @@
 //! | `runtime/` | `freshtoken` | what users depend on: `Token`, secret types, `TokenSource`, `TokenCache`, `AuthError`, `Unauthorized`, the attributes, OAuth2 and login sources (`oauth`), `TokenStore`s (`store`: memory, file, Redis), the generated clients' runtime (`client`), the integrations |
 //! | `macros/` | `freshtoken-macros` | the `#[refresh_token]` and `#[freshtoken::client]` attributes (re-exported by `freshtoken`) |
 //! | `tests/` | `freshtoken-tests` | integration tests over real HTTP (httpmock, and a scripted endpoint for the fault suite), threads and processes, a real `redis-server` |
+//! | `tests/examples/` | `freshtoken-examples-tests` | the examples over real HTTP: the reference server's endpoints (DPoP checks included), every login against it, DPoP-bound tokens through every integration, the MCP example, the walkthrough |
 //! | `tests/ui/` | `freshtoken-ui-tests` | the trybuild cases of both attributes: each misuse is a compile error that says what to write |
 //! | `examples/` | `freshtoken-examples` | the example Tasks SDK written by hand (`sdk/`) and as a trait (`trait_sdk/`), the reference auth server, the demo, `quickstart`, `bench_report` |
 //!

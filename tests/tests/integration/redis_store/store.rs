@@ -480,3 +480,31 @@ async fn registrations_are_kept_per_server_beside_the_token_and_survive_a_logout
             .is_none()
     );
 }
+
+/// A refresh token bound to a DPoP key is useless without it: the key goes into the same
+/// entry, and a host that loads the token can prove possession with it.
+#[tokio::test]
+async fn a_bound_tokens_dpop_key_is_kept_with_it() {
+    let redis = RedisServer::start();
+    let store = store(&redis, "bound-api");
+    let key = freshtoken::dpop::DpopKey::generate().unwrap();
+    let bound = Token::builder("access-SECRET")
+        .token_type("DPoP")
+        .refresh_token("refresh-SECRET")
+        .dpop_key(key.clone())
+        .build()
+        .unwrap();
+    store.save(None, &bound).await.unwrap();
+
+    let loaded = store.load().await.unwrap().unwrap();
+    assert_eq!(loaded.authorization(), "DPoP access-SECRET");
+    let loaded_key = loaded.dpop_key().expect("the key came back with the token");
+    assert_eq!(loaded_key.thumbprint(), key.thumbprint());
+    let url = "https://api.example/tasks".parse().unwrap();
+    assert!(
+        loaded
+            .dpop_proof(&http::Method::GET, &url)
+            .unwrap()
+            .is_some()
+    );
+}
