@@ -22,7 +22,7 @@ const MAX_BODY: usize = 1024 * 1024;
 /// Lets through a request whose token may do what it asks.
 pub(crate) async fn guard(State(mcp): State<McpState>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let caller = match authenticate(&parts.headers, &mcp) {
+    let caller = match authenticate(&parts, &mcp) {
         Ok(caller) => caller,
         Err(refused) => return unauthorized(&mcp, refused),
     };

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use freshtoken::dpop::DpopKey;
 use freshtoken::oauth::{AuthorizationCodePkce, ClientAuth, Url};
 use freshtoken::rmcp::AuthorizedHttpClient;
 use freshtoken::{AuthError, Token, TokenCache, TokenSource, source_fn};
@@ -41,6 +42,8 @@ struct Login {
     scope: Vec<String>,
     /// The RFC 8707 `resource` to log in for, if any.
     resource: Option<String>,
+    /// The DPoP key the tokens are bound to, if any.
+    dpop: Option<DpopKey>,
     stepped_up_to: Arc<Mutex<Vec<Vec<String>>>>,
 }
 
@@ -51,8 +54,14 @@ impl Login {
             base_url: server.base_url(),
             scope: vec![READ_SCOPE.to_owned()],
             resource: Some(server.mcp_url()),
+            dpop: None,
             stepped_up_to: Arc::default(),
         }
+    }
+
+    fn bound_to(mut self, key: DpopKey) -> Self {
+        self.dpop = Some(key);
+        self
     }
 
     fn for_resource(mut self, resource: Option<String>) -> Self {
@@ -69,6 +78,10 @@ impl Login {
             browser::open,
         )
         .scopes(scopes.iter().cloned());
+        let login = match &self.dpop {
+            Some(key) => login.dpop(key.clone()),
+            None => login,
+        };
         match &self.resource {
             Some(resource) => login.resource(resource.as_str()),
             None => login,
@@ -152,6 +165,39 @@ async fn an_rmcp_client_initializes_lists_and_calls_tools_with_the_caches_token(
         stats.unauthorized_responses, 0,
         "every request had the token: {stats:?}"
     );
+}
+
+#[tokio::test]
+async fn a_dpop_bound_token_goes_with_a_proof_on_every_mcp_request_and_not_as_bearer() {
+    let server = start_server().await;
+    let key = DpopKey::generate().unwrap();
+    let cache = new_cache(Login::new(&server).bound_to(key.clone()));
+    let mcp = connect(&server, cache.clone()).await;
+    assert_eq!(text_of(&call(&mcp, LIST_NOTES_TOOL).await.unwrap()), "");
+    mcp.cancel().await.unwrap();
+
+    let token = cache.cached().unwrap();
+    assert_eq!(token.token_type(), "DPoP");
+    assert_eq!(token.dpop_key().unwrap().thumbprint(), key.thumbprint());
+    let stats = server.stats();
+    assert_eq!(stats.dpop_bound_tokens_issued, 1, "{stats:?}");
+    assert_eq!(
+        (stats.unauthorized_responses, stats.dpop_proofs_refused),
+        (0, 0),
+        "every request had the token and a valid proof: {stats:?}"
+    );
+
+    // The same token without the key, as a thief would send it.
+    let stolen = reqwest::Client::new()
+        .post(server.mcp_url())
+        .bearer_auth(token.access_token().expose_secret())
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stolen.status(), reqwest::StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
