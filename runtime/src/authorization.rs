@@ -37,22 +37,26 @@ pub(crate) struct Sent {
     dpop: crate::dpop::resource::Sent,
 }
 
-/// Sets `Authorization` on a request for `method` `url` with `token`, and for a DPoP-bound
-/// token a new proof.
+/// Sets `Authorization` on a request with `token`, and for a DPoP-bound token a new proof
+/// for `target`, the request's method and URL: callers pass it only when
+/// `token.is_dpop_bound()`, so a bearer token's request copies nothing.
 #[cfg(any(feature = "reqwest", feature = "tower"))]
 #[cfg_attr(
     not(feature = "dpop"),
-    allow(unused_variables, clippy::unnecessary_wraps)
+    allow(
+        unused_variables,
+        clippy::unnecessary_wraps,
+        clippy::needless_pass_by_value
+    )
 )]
 pub(crate) fn authorize(
     token: &crate::Token,
-    method: &http::Method,
-    url: &url::Url,
+    target: Option<(http::Method, url::Url)>,
     headers: &mut http::HeaderMap,
 ) -> Result<Sent, AuthError> {
     #[cfg(feature = "dpop")]
     return Ok(Sent {
-        dpop: crate::dpop::resource::authorize(token, method, url, headers)?,
+        dpop: crate::dpop::resource::authorize(token, target, headers)?,
     });
     #[cfg(not(feature = "dpop"))]
     {
@@ -68,12 +72,11 @@ pub(crate) fn authorize(
 pub(crate) fn answered(
     token: &crate::Token,
     sent: &Sent,
-    url: &url::Url,
     status: http::StatusCode,
     headers: &http::HeaderMap,
 ) -> crate::NonceDemand {
     #[cfg(feature = "dpop")]
-    return crate::dpop::resource::answered(token, &sent.dpop, url, status, headers);
+    return crate::dpop::resource::answered(token, &sent.dpop, status, headers);
     #[cfg(not(feature = "dpop"))]
     crate::NonceDemand::None
 }

@@ -76,19 +76,20 @@ impl BearerExt for reqwest::RequestBuilder {
     async fn send_with_token(self, token: &Token) -> Result<reqwest::Response, reqwest::Error> {
         let (client, request) = self.build_split();
         let mut request = request?;
-        if !token.is_dpop_bound() {
+        let target = token
+            .is_dpop_bound()
+            .then(|| (request.method().clone(), request.url().clone()));
+        let sent = authorize(token, target, request.headers_mut()).unwrap_or_else(|error| {
+            // Only signing a proof can fail: the token goes without one, and the server
+            // refuses it.
             request
                 .headers_mut()
                 .insert(AUTHORIZATION, token.authorization().clone());
-            return client.execute(request).await;
-        }
-        let (method, url) = (request.method().clone(), request.url().clone());
-        let sent = authorize(token, &method, &url, request.headers_mut()).unwrap_or_else(|error| {
             tracing::warn!(target: "freshtoken", %error, "no DPoP proof for the request");
             Sent::default()
         });
         let response = client.execute(request).await?;
-        answered(token, &sent, &url, response.status(), response.headers());
+        answered(token, &sent, response.status(), response.headers());
         Ok(response)
     }
 }

@@ -19,15 +19,15 @@
 use std::fmt;
 use std::ops::ControlFlow;
 
-use http::{Extensions, StatusCode, header::AUTHORIZATION};
+use http::{Extensions, StatusCode};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 
 use crate::__private::Call;
 use crate::attempt_failure::{AttemptFailure, insufficient_scope};
-use crate::authorization::{Sent, answered, authorize};
+use crate::authorization::{answered, authorize};
 use crate::origin::Origins;
-use crate::{NonceDemand, OriginError, TokenCache, TokenSource};
+use crate::{OriginError, TokenCache, TokenSource};
 
 /// Sets `Authorization: Bearer <token>` from a [`TokenCache`] on each request to the API's
 /// origin, and after a 401 from there invalidates that token and sends the request once more
@@ -190,23 +190,12 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                         return Err(lost("the request"));
                     };
                     request = this.try_clone();
-                    // A bound token's proof names the URL, and its answer may carry the
-                    // server's next nonce; a bearer token needs neither.
-                    let bound = token.is_dpop_bound().then(|| this.url().clone());
-                    let sent = match &bound {
-                        None => {
-                            this.headers_mut()
-                                .insert(AUTHORIZATION, token.authorization().clone());
-                            Sent::default()
-                        }
-                        Some(url) => {
-                            let method = this.method().clone();
-                            match authorize(&token, &method, url, this.headers_mut()) {
-                                Ok(sent) => sent,
-                                Err(error) => return Err(no_token(error)),
-                            }
-                        }
-                    };
+                    // A bound token's proof names the method and URL; a bearer token's
+                    // request copies neither.
+                    let target = token
+                        .is_dpop_bound()
+                        .then(|| (this.method().clone(), this.url().clone()));
+                    let sent = authorize(&token, target, this.headers_mut()).map_err(no_token)?;
                     let result = match next.clone().run(this, extensions).await {
                         // A 401 from where a redirect below led (reqwest follows them) is
                         // not the API's verdict on the token.
@@ -214,16 +203,14 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                             if response.status() == StatusCode::UNAUTHORIZED
                                 && self.origins.contains_url(response.url()) =>
                         {
-                            let demand = bound.as_ref().map_or(NonceDemand::None, |url| {
-                                answered(&token, &sent, url, response.status(), response.headers())
-                            });
+                            let demand =
+                                answered(&token, &sent, response.status(), response.headers());
                             rejected = Some(response);
                             Err(Failure::Rejected(demand))
                         }
                         Ok(response) if self.origins.contains_url(response.url()) => {
-                            if let Some(url) = &bound {
-                                answered(&token, &sent, url, response.status(), response.headers());
-                            }
+                            // Keeps a bound token's next nonce.
+                            answered(&token, &sent, response.status(), response.headers());
                             match insufficient_scope(response.status(), response.headers()) {
                                 Some(scopes) => {
                                     rejected = Some(response);

@@ -157,18 +157,14 @@ impl<S: TokenSource> ClientCore<S> {
         B: Fn(&mut Request) -> Result<(), Error>,
     {
         let (request, sent) = self.request(spec, build, token)?;
-        // A bound token's answer may carry the server's next nonce, kept per origin; a bearer
-        // token's request costs no copy of the URL.
-        let bound = token
-            .filter(|token| token.is_dpop_bound())
-            .map(|token| (token, request.url().clone()));
         let response = self.inner.http.execute(spec, request).await?;
         // Before the status: another server's 401 is not the API's verdict on the token.
         if let Some(error) = other_origin(spec, &self.inner.base_url, &response) {
             return Err(error);
         }
-        let dpop_nonce = bound.map_or(NonceDemand::None, |(token, url)| {
-            answered(token, &sent, &url, response.status(), response.headers())
+        // A bound token's answer may carry the server's next nonce.
+        let dpop_nonce = token.map_or(NonceDemand::None, |token| {
+            answered(token, &sent, response.status(), response.headers())
         });
         check_status(spec, response, token, dpop_nonce).await
     }
@@ -235,14 +231,11 @@ impl<S: TokenSource> ClientCore<S> {
             source: source.without_url(),
         })?;
         let sent = match token {
-            Some(token) if token.is_dpop_bound() => {
-                let (method, url) = (request.method().clone(), request.url().clone());
-                authorize(token, &method, &url, request.headers_mut()).map_err(Error::Auth)?
-            }
             Some(token) => {
-                let value = token.authorization().clone();
-                request.headers_mut().insert(AUTHORIZATION, value);
-                Sent::default()
+                let target = token
+                    .is_dpop_bound()
+                    .then(|| (request.method().clone(), request.url().clone()));
+                authorize(token, target, request.headers_mut()).map_err(Error::Auth)?
             }
             None => Sent::default(),
         };

@@ -12,43 +12,42 @@ use super::nonces::{DPOP_NONCE, Server};
 use super::proof::{DPOP, origin};
 use crate::{AuthError, NonceDemand, Token};
 
-/// What one attempt sent: the nonce its proof carried, if any.
+/// What one attempt with a bound token sent: where (the answer's nonce is kept for that
+/// origin), and the nonce its proof carried, if any.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Sent {
-    pub(crate) bound: bool,
+    pub(crate) url: Option<Url>,
     pub(crate) nonce: Option<Arc<str>>,
 }
 
-/// Sets `Authorization` (and for a bound token a new `DPoP` proof) on a request for
-/// `method` `url`.
+/// Sets `Authorization` on a request, and for a bound token a new `DPoP` proof for
+/// `target`, the request's method and URL (`None` for a bearer token, which needs neither).
 pub(crate) fn authorize(
     token: &Token,
-    method: &Method,
-    url: &Url,
+    target: Option<(Method, Url)>,
     headers: &mut HeaderMap,
 ) -> Result<Sent, AuthError> {
     headers.insert(AUTHORIZATION, token.authorization().clone());
-    let Some(binding) = token.dpop_binding() else {
+    let (Some(binding), Some((method, url))) = (token.dpop_binding(), target) else {
         return Ok(Sent::default());
     };
-    let proof = binding.proof(method, url)?;
+    let proof = binding.proof(&method, &url)?;
     headers.insert(DPOP, proof.header);
     Ok(Sent {
-        bound: true,
+        url: Some(url),
         nonce: proof.nonce,
     })
 }
 
-/// Keeps the nonce of an answer from `url` to a request with `token`, and says whether a
-/// 401 asks for the request again with it.
+/// Keeps the nonce of the answer to a request [`authorize`]d with `token`, and says whether
+/// a 401 asks for the request again with it.
 pub(crate) fn answered(
     token: &Token,
     sent: &Sent,
-    url: &Url,
     status: StatusCode,
     headers: &HeaderMap,
 ) -> NonceDemand {
-    let Some(binding) = token.dpop_binding() else {
+    let (Some(binding), Some(url)) = (token.dpop_binding(), &sent.url) else {
         return NonceDemand::None;
     };
     let nonce =
@@ -56,7 +55,7 @@ pub(crate) fn answered(
             .key
             .nonces()
             .remember(Server::Resource, &origin(url), headers.get(DPOP_NONCE));
-    if sent.bound && status == StatusCode::UNAUTHORIZED && asks_for_nonce(headers) {
+    if status == StatusCode::UNAUTHORIZED && asks_for_nonce(headers) {
         return demand(nonce.as_deref(), sent.nonce.as_deref());
     }
     NonceDemand::None

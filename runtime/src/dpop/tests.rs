@@ -151,7 +151,7 @@ fn a_bound_token_sends_the_dpop_scheme_its_hash_and_the_resource_servers_nonce()
     );
 
     let mut headers = HeaderMap::new();
-    let sent = authorize(&token, &Method::GET, &target, &mut headers).unwrap();
+    let sent = authorize(&token, Some((Method::GET, target.clone())), &mut headers).unwrap();
     assert_eq!(headers["authorization"], "DPoP at-123");
     let (_, claims) = verified(headers["dpop"].to_str().unwrap());
     assert_eq!(claims["ath"], ath("at-123"));
@@ -165,14 +165,14 @@ fn a_bound_token_sends_the_dpop_scheme_its_hash_and_the_resource_servers_nonce()
             .parse()
             .unwrap(),
     );
-    let demand = answered(&token, &sent, &target, StatusCode::UNAUTHORIZED, &refusal);
+    let demand = answered(&token, &sent, StatusCode::UNAUTHORIZED, &refusal);
     assert_eq!(demand, NonceDemand::New);
 
-    let sent = authorize(&token, &Method::GET, &target, &mut headers).unwrap();
+    let sent = authorize(&token, Some((Method::GET, target.clone())), &mut headers).unwrap();
     let (_, claims) = verified(headers["dpop"].to_str().unwrap());
     assert_eq!(claims["nonce"], "rs-1");
     // The same nonce refused again: a resend would loop.
-    let demand = answered(&token, &sent, &target, StatusCode::UNAUTHORIZED, &refusal);
+    let demand = answered(&token, &sent, StatusCode::UNAUTHORIZED, &refusal);
     assert_eq!(demand, NonceDemand::Repeated);
 }
 
@@ -187,13 +187,8 @@ fn a_bearer_answer_ignores_the_key() {
         .unwrap();
     assert!(proof.is_none());
     let mut headers = HeaderMap::new();
-    authorize(
-        &token,
-        &Method::GET,
-        &url("https://api.example/"),
-        &mut headers,
-    )
-    .unwrap();
+    let target = Some((Method::GET, url("https://api.example/")));
+    authorize(&token, target, &mut headers).unwrap();
     assert_eq!(headers["authorization"], "Bearer at");
     assert!(headers.get("dpop").is_none());
 }

@@ -12,7 +12,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::AUTHORIZATION;
 use http::{Request, Response};
 use tower_service::Service;
 use url::Url;
@@ -25,7 +24,7 @@ use super::unauthenticated::{is_grpc, rejects_token};
 use super::{BoxError, DEFAULT_REPLAY_LIMIT};
 use crate::__private::Call;
 use crate::attempt_failure::AttemptFailure;
-use crate::authorization::{Sent, answered, authorize};
+use crate::authorization::{answered, authorize};
 use crate::origin::Origins;
 use crate::{NonceDemand, OriginError, Token, TokenCache, TokenSource};
 
@@ -266,16 +265,14 @@ where
                         return Err(Failure::Below(lost("the request")));
                     };
                     let mut request = Request::from_parts(head, body);
-                    let bound = authorize_request(&token, &mut request, &base)?;
+                    let target = target(&token, &request, &base)?;
+                    let sent = authorize(&token, target, request.headers_mut())?;
                     let response = inner.call(request).await;
                     // A bound token's answers carry the server's next nonce, and a 401 may
                     // ask for it.
-                    let demand = match (&bound, &response) {
-                        (Some((url, sent)), Ok(response)) => {
-                            answered(&token, sent, url, response.status(), response.headers())
-                        }
-                        _ => NonceDemand::None,
-                    };
+                    let demand = response.as_ref().map_or(NonceDemand::None, |response| {
+                        answered(&token, &sent, response.status(), response.headers())
+                    });
                     match response {
                         Ok(response) if rejects_token(response.status(), response.headers()) => {
                             rejected = Some(response);
@@ -360,17 +357,14 @@ fn lost(what: &str) -> BoxError {
     .into()
 }
 
-/// Sets the token on `request`; for a bound token, with a proof for the request's URL (a
-/// request without an authority goes to `base`), which is returned with what was sent.
-fn authorize_request<B>(
+/// What a bound token's proof names: the request's method and URL (a request without an
+/// authority goes to `base`). `None` for a bearer token, whose request needs no proof.
+fn target<B>(
     token: &Token,
-    request: &mut Request<B>,
+    request: &Request<B>,
     base: &str,
-) -> Result<Option<(Url, Sent)>, Failure> {
+) -> Result<Option<(http::Method, Url)>, Failure> {
     if !token.is_dpop_bound() {
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, token.authorization().clone());
         return Ok(None);
     }
     let uri = request.uri();
@@ -380,7 +374,5 @@ fn authorize_request<B>(
         Url::parse(base).and_then(|base| base.join(&uri.to_string()))
     }
     .map_err(|_| Failure::Below(lost("the request's URL for its DPoP proof")))?;
-    let method = request.method().clone();
-    let sent = authorize(token, &method, &url, request.headers_mut())?;
-    Ok(Some((url, sent)))
+    Ok(Some((request.method().clone(), url)))
 }
