@@ -8,8 +8,7 @@ use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, Method, StatusCode};
 use url::Url;
 
-use super::nonces::{DPOP_NONCE, Server};
-use super::proof::{DPOP, origin};
+use super::proof::DPOP;
 use crate::{AuthError, NonceDemand, Token};
 
 /// What one attempt with a bound token sent: where (the answer's nonce is kept for that
@@ -50,11 +49,7 @@ pub(crate) fn answered(
     let (Some(binding), Some(url)) = (token.dpop_binding(), &sent.url) else {
         return NonceDemand::None;
     };
-    let nonce =
-        binding
-            .key
-            .nonces()
-            .remember(Server::Resource, &origin(url), headers.get(DPOP_NONCE));
+    let nonce = binding.remember_nonce(url, headers);
     if status == StatusCode::UNAUTHORIZED && asks_for_nonce(headers) {
         return demand(nonce.as_deref(), sent.nonce.as_deref());
     }

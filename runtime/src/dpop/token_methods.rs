@@ -7,8 +7,6 @@ use url::Url;
 
 use super::Binding;
 use super::key::DpopKey;
-use super::nonces::{DPOP_NONCE, Server};
-use super::proof::origin;
 use crate::{AuthError, Token, TokenBuilder};
 
 impl Token {
@@ -60,10 +58,7 @@ impl Token {
     #[cfg_attr(docsrs, doc(cfg(feature = "dpop")))]
     pub fn remember_dpop_nonce(&self, url: &Url, headers: &HeaderMap) {
         if let Some(binding) = self.dpop_binding() {
-            binding
-                .key
-                .nonces()
-                .remember(Server::Resource, &origin(url), headers.get(DPOP_NONCE));
+            binding.remember_nonce(url, headers);
         }
     }
 
