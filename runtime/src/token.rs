@@ -70,6 +70,17 @@ pub struct Token {
 }
 
 impl Token {
+    /// A token that holds only `refresh_token`: its access token has already expired, so it
+    /// is never served, and the next fetch renews it with the refresh token.
+    pub(crate) fn refresh_only(refresh_token: RefreshToken) -> Self {
+        // `build` cannot fail on this fixed, valid access token.
+        Self::builder("refresh-only")
+            .expires_in(Duration::ZERO)
+            .refresh_token(refresh_token)
+            .build()
+            .expect("a fixed access token without a DPoP key builds")
+    }
+
     /// Starts a token of type `Bearer` with the given access token.
     pub fn builder(access_token: impl Into<AccessToken>) -> TokenBuilder {
         TokenBuilder {

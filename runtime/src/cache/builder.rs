@@ -169,13 +169,7 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
     /// # }
     /// ```
     pub fn refresh_token(mut self, refresh_token: impl Into<RefreshToken>) -> Self {
-        // An access token that has already expired: never served, only its refresh token is
-        // used. `build` cannot fail on this fixed, valid access token.
-        self.given = Token::builder("refresh-only")
-            .expires_in(Duration::ZERO)
-            .refresh_token(refresh_token)
-            .build()
-            .ok();
+        self.given = Some(Token::refresh_only(refresh_token.into()));
         self
     }
 

@@ -21,6 +21,8 @@ mod outage_tests;
 mod own_runtime;
 mod refresh;
 #[cfg(test)]
+mod refresh_token_tests;
+#[cfg(test)]
 mod resource_tests;
 mod save_again;
 mod schedule;
@@ -57,7 +59,7 @@ use self::store_calls::store_call;
 use self::token_future::Slow;
 pub use self::token_future::TokenFuture;
 use crate::store::{DynStore, MemoryStore};
-use crate::{AuthError, AuthErrorKind, RefreshReason, Token, TokenSource};
+use crate::{AuthError, AuthErrorKind, RefreshReason, RefreshToken, Token, TokenSource};
 
 /// A shared, self-refreshing holder of one token.
 ///
@@ -330,6 +332,74 @@ impl<S: TokenSource> TokenCache<S> {
         store_call(shared, "save", shared.store.save(None, &token)).await?;
         let mut state = self.shared.lock();
         self.shared.put(&mut state, token, true);
+        Ok(())
+    }
+
+    /// Starts over from a refresh token alone, as
+    /// [`TokenCacheBuilder::refresh_token`](crate::TokenCacheBuilder::refresh_token) starts:
+    /// the token in service is dropped, the next call refreshes with `refresh_token`, and the
+    /// token that brings is saved to the [`TokenStore`](crate::TokenStore). For an API whose
+    /// only route is "refresh" (a source such as
+    /// [`JsonRefresh`](crate::oauth::JsonRefresh)), after the user pasted a new refresh token
+    /// or another part of the program obtained one. Clears any failure; a refresh under way
+    /// no longer counts. Does nothing after [`close`](Self::close).
+    ///
+    /// Until the next call, the store still holds what it held: use
+    /// [`save_refresh_token`](Self::save_refresh_token) when the refresh token itself must
+    /// survive a restart (a failed first refresh would otherwise lose it).
+    ///
+    /// ```
+    /// use freshtoken::{Token, TokenCache, source_fn};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), freshtoken::AuthError> {
+    /// let source = source_fn(|previous: Option<Token>| async move {
+    ///     let used = previous.and_then(|p| p.refresh_token().cloned());
+    ///     let rotated = format!("{}+1", used.unwrap().expose_secret());
+    ///     Token::builder("access").refresh_token(rotated).build()
+    /// });
+    /// let cache = TokenCache::new(source);
+    /// cache.set_refresh_token("pasted");
+    /// let token = cache.token().await?;
+    /// assert_eq!(token.refresh_token().unwrap().expose_secret(), "pasted+1");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_refresh_token(&self, refresh_token: impl Into<RefreshToken>) {
+        let token = Arc::new(Token::refresh_only(refresh_token.into()));
+        let mut state = self.shared.lock();
+        self.shared.give(&mut state, token, false);
+    }
+
+    /// Saves `refresh_token` to the [`TokenStore`](crate::TokenStore), then starts over from
+    /// it as [`set_refresh_token`](Self::set_refresh_token) does: the refresh token survives
+    /// a restart even if the first refresh fails, and every process sharing the store
+    /// refreshes with it. Like [`save_token`](Self::save_token), it takes the store's lock,
+    /// so no refresh under way here or elsewhere saves an older token over it.
+    ///
+    /// # Errors
+    /// [`AuthErrorKind::Store`] when the store cannot be locked or written within the store
+    /// timeout (the cache is then left as it was), [`AuthErrorKind::Closed`] after
+    /// [`close`](Self::close).
+    pub async fn save_refresh_token(
+        &self,
+        refresh_token: impl Into<RefreshToken>,
+    ) -> Result<(), AuthError> {
+        let token = Arc::new(Token::refresh_only(refresh_token.into()));
+        {
+            let mut state = self.shared.lock();
+            if state.closed {
+                return Err(AuthErrorKind::Closed.into());
+            }
+            // From here on a refresh under way is stale: it will not save its token.
+            state.epoch += 1;
+            state.flight = None;
+        }
+        let shared = &self.shared;
+        let _lock = store_calls::lock(shared).await?;
+        store_call(shared, "save", shared.store.save(None, &token)).await?;
+        let mut state = self.shared.lock();
+        self.shared.give(&mut state, token, true);
         Ok(())
     }
 
@@ -647,6 +717,30 @@ impl<S> Shared<S> {
             last_fetch: state.last_fetch,
             closed: state.closed,
             skip_store: true,
+            ..State::default()
+        };
+        self.ahead.open();
+        self.current.store(None);
+    }
+
+    /// Takes `token` (a refresh token alone) as the builder takes a given one: nothing in
+    /// service, and the next call renews it and saves the result. A refresh under way no
+    /// longer counts. Called with the lock held.
+    fn give(&self, state: &mut State, token: Arc<Token>, saved: bool) {
+        if state.closed {
+            return;
+        }
+        *state = State {
+            epoch: state.epoch + 1,
+            flight_id: state.flight_id,
+            last_fetch: state.last_fetch,
+            store_seen: if saved {
+                Some(Arc::clone(&token))
+            } else {
+                state.store_seen.take()
+            },
+            last: Some(Arc::clone(&token)),
+            given: Some(token),
             ..State::default()
         };
         self.ahead.open();

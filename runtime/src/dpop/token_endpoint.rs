@@ -4,14 +4,14 @@
 // for the next request, and the key kept on the answer so a `DPoP` token gets bound to it.
 // The resend's body is made anew when the caller can (a new client assertion).
 
-use http::{HeaderValue, Method, StatusCode};
+use http::{Method, StatusCode};
 
 use super::key::DpopKey;
 use super::nonces::Server;
 use super::proof::{self, origin};
 use super::resource::demand;
 use crate::oauth::endpoint::error_response::ErrorBody;
-use crate::oauth::endpoint::exchange::{Answer, Http, post as post_form};
+use crate::oauth::endpoint::exchange::{Answer, CredentialHeader, Http, post as post_form};
 use crate::oauth::endpoint::redaction::Redactions;
 use crate::oauth::endpoint::request_body::RequestBody;
 use crate::oauth::endpoint::token_request::Rebuild;
@@ -23,7 +23,7 @@ pub(crate) async fn post(
     key: &DpopKey,
     endpoint: &Endpoint,
     mut body: RequestBody,
-    authorization: Option<HeaderValue>,
+    credential: Option<CredentialHeader>,
     secrets: &mut Redactions<'_>,
     rebuild: Option<&Rebuild<'_>>,
 ) -> Result<Answer, AuthError> {
@@ -36,7 +36,7 @@ pub(crate) async fn post(
             http,
             endpoint,
             body.clone(),
-            authorization.clone(),
+            credential.clone(),
             Some(proof.header),
         )
         .await?;

@@ -5,9 +5,11 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderValue;
+use http::header::AUTHORIZATION;
 use zeroize::Zeroizing;
 
 use super::error_response::{authenticated_client_remedy, oauth_remedy};
+use super::exchange::CredentialHeader;
 use super::redaction::Redactions;
 use super::request_body::form_urlencode;
 use super::token_request::Judge;
@@ -276,11 +278,12 @@ impl ClientAuth {
 
     /// The `Authorization` header for Basic authentication, marked sensitive and zeroed on
     /// drop; `None` for the other methods.
-    pub(crate) fn authorization(&self) -> Result<Option<HeaderValue>, AuthError> {
+    pub(crate) fn authorization(&self) -> Result<Option<CredentialHeader>, AuthError> {
         let Method::Basic(secret) = &self.method else {
             return Ok(None);
         };
-        basic_authorization(&self.client_id, secret.expose_secret()).map(Some)
+        basic_authorization(&self.client_id, secret.expose_secret())
+            .map(|value| Some((AUTHORIZATION, value)))
     }
 }
 
@@ -315,7 +318,8 @@ mod tests {
     #[test]
     fn basic_credentials_are_urlencoded_before_base64() {
         let auth = ClientAuth::basic("my client", "s3cr:t/+");
-        let value = auth.authorization().unwrap().unwrap();
+        let (name, value) = auth.authorization().unwrap().unwrap();
+        assert_eq!(name, AUTHORIZATION);
         assert!(value.is_sensitive());
         let encoded = value.to_str().unwrap().strip_prefix("Basic ").unwrap();
         let decoded = STANDARD.decode(encoded).unwrap();
@@ -349,7 +353,7 @@ mod tests {
         let auth = ClientAuth::basic("my client", "s3cr:t/+");
         let mut redactions = Redactions::default();
         auth.add_secrets(&mut redactions);
-        let header = auth.authorization().unwrap().unwrap();
+        let (_, header) = auth.authorization().unwrap().unwrap();
         let encoded = header.to_str().unwrap().strip_prefix("Basic ").unwrap();
         let raw = STANDARD.encode("my client:s3cr:t/+");
         let text = format!("{encoded} {raw} s3cr%3At%2F%2B");

@@ -194,6 +194,7 @@ mod tests {
             retry_after: retry_after.map(str::to_owned),
             body: Zeroizing::new(body.to_vec()),
             truncated: false,
+            set_cookies: Vec::new(),
             dpop_nonce: None,
             #[cfg(feature = "dpop")]
             dpop_key: None,

@@ -6,8 +6,8 @@
 use std::error::Error as StdError;
 use std::time::Duration;
 
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER, SET_COOKIE};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use zeroize::Zeroizing;
 
 use super::endpoint_error::EndpointError;
@@ -79,6 +79,8 @@ pub(crate) struct Answer {
     pub(crate) body: Zeroizing<Vec<u8>>,
     /// Whether the body was longer than `MAX_BODY`.
     pub(crate) truncated: bool,
+    /// The `Set-Cookie` headers: an API may send the refresh token in one.
+    pub(crate) set_cookies: Vec<HeaderValue>,
     /// The `DPoP-Nonce` header, if any: the server's nonce for the next DPoP proof.
     #[cfg_attr(not(feature = "dpop"), allow(dead_code))]
     pub(crate) dpop_nonce: Option<HeaderValue>,
@@ -105,6 +107,7 @@ impl Answer {
                 .map(str::to_owned),
             body,
             truncated,
+            set_cookies: headers.get_all(SET_COOKIE).iter().cloned().collect(),
             dpop_nonce: headers.get("dpop-nonce").cloned(),
             #[cfg(feature = "dpop")]
             dpop_key: None,
@@ -123,23 +126,29 @@ impl Answer {
     }
 }
 
+/// A header that carries a credential: `Authorization` (client authentication, a bearer
+/// refresh token), a `Cookie`, or an API's own header.
+pub(crate) type CredentialHeader = (HeaderName, HeaderValue);
+
 /// POSTs `body` to `endpoint` and reads the whole answer within `http.timeout`.
 pub(crate) async fn post(
     http: &Http,
     endpoint: &Endpoint,
     body: RequestBody,
-    authorization: Option<HeaderValue>,
+    credential: Option<CredentialHeader>,
     dpop_proof: Option<HeaderValue>,
 ) -> Result<Answer, AuthError> {
     let mut request = http
         .client
         .post(endpoint.url().clone())
         .timeout(http.timeout)
-        .header(CONTENT_TYPE, body.content_type)
-        .header(ACCEPT, "application/json")
-        .body(body.bytes);
-    if let Some(authorization) = authorization {
-        request = request.header(AUTHORIZATION, authorization);
+        .header(ACCEPT, "application/json");
+    if let Some(content_type) = body.content_type {
+        request = request.header(CONTENT_TYPE, content_type);
+    }
+    request = request.body(body.bytes);
+    if let Some((name, value)) = credential {
+        request = request.header(name, value);
     }
     if let Some(proof) = dpop_proof {
         request = request.header("dpop", proof);
@@ -337,6 +346,7 @@ mod tests {
             retry_after: None,
             body: Zeroizing::new(b"<html>".to_vec()),
             truncated: false,
+            set_cookies: Vec::new(),
             dpop_nonce: None,
             #[cfg(feature = "dpop")]
             dpop_key: None,

@@ -202,7 +202,7 @@ impl<'a> GrantRequest<'a> {
         TokenRequest {
             endpoint: &self.endpoint,
             body: body_with(&client),
-            authorization: self.client.authorization()?,
+            credential: self.client.authorization()?,
             fields: self.response_fields.unwrap_or(&default_fields),
             secrets: redactions,
             judge: self.client.judge(),

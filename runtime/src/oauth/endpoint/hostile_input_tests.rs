@@ -40,6 +40,7 @@ fn answer(status: StatusCode, content_type: Option<String>, body: Vec<u8>) -> An
         retry_after: None,
         body: Zeroizing::new(body),
         truncated: false,
+        set_cookies: Vec::new(),
         dpop_nonce: None,
         #[cfg(feature = "dpop")]
         dpop_key: None,

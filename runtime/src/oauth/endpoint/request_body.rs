@@ -6,10 +6,10 @@
 use bytes::Bytes;
 use zeroize::Zeroizing;
 
-/// A request body and its content type.
+/// A request body and its content type (none for an empty body).
 #[derive(Clone)]
 pub(crate) struct RequestBody {
-    pub(crate) content_type: &'static str,
+    pub(crate) content_type: Option<&'static str>,
     pub(crate) bytes: Bytes,
 }
 
@@ -64,9 +64,17 @@ impl RequestBody {
         Self::new("application/json", buf)
     }
 
+    /// No body, as an API takes a refresh token sent in a header.
+    pub(crate) fn empty() -> Self {
+        Self {
+            content_type: None,
+            bytes: Bytes::new(),
+        }
+    }
+
     fn new(content_type: &'static str, buf: Zeroizing<Vec<u8>>) -> Self {
         Self {
-            content_type,
+            content_type: Some(content_type),
             // The zeroizing buffer becomes the body's storage: no copy, wiped on drop.
             bytes: Bytes::from_owner(buf),
         }
@@ -128,7 +136,7 @@ mod tests {
             ("refresh_token", "a b+c/d=e&f~é"),
             ("scope", "read write"),
         ]);
-        assert_eq!(body.content_type, "application/x-www-form-urlencoded");
+        assert_eq!(body.content_type, Some("application/x-www-form-urlencoded"));
         assert_eq!(
             text(&body),
             "grant_type=refresh_token&refresh_token=a+b%2Bc%2Fd%3De%26f%7E%C3%A9&scope=read+write"
@@ -139,7 +147,7 @@ mod tests {
     fn json_fields_are_escaped_and_parse_back() {
         let password = "quote\" back\\slash\nnew\u{1}line é";
         let body = RequestBody::json(&[("user name", "alice"), ("password", password)]);
-        assert_eq!(body.content_type, "application/json");
+        assert_eq!(body.content_type, Some("application/json"));
         let parsed: serde_json::Value = serde_json::from_slice(&body.bytes).unwrap();
         assert_eq!(
             parsed,

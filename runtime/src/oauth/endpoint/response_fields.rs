@@ -27,6 +27,7 @@ pub struct TokenResponseFields {
     pub(crate) expires_in: String,
     pub(crate) refresh_token: String,
     pub(crate) scope: String,
+    pub(crate) refresh_token_cookie: Option<String>,
 }
 
 impl Default for TokenResponseFields {
@@ -39,6 +40,7 @@ impl Default for TokenResponseFields {
             expires_in: "expires_in".to_owned(),
             refresh_token: "refresh_token".to_owned(),
             scope: "scope".to_owned(),
+            refresh_token_cookie: None,
         }
     }
 }
@@ -70,6 +72,16 @@ impl TokenResponseFields {
     #[must_use]
     pub fn refresh_token(mut self, name: impl Into<String>) -> Self {
         self.refresh_token = name.into();
+        self
+    }
+
+    /// The cookie that holds the refresh token when the body has none: the answer's
+    /// `Set-Cookie: <name>=<refresh token>`, as APIs that keep the refresh token in an
+    /// `HttpOnly` cookie send it. A cookie with an empty value (a logout clearing it) is no
+    /// refresh token.
+    #[must_use]
+    pub fn refresh_token_cookie(mut self, name: impl Into<String>) -> Self {
+        self.refresh_token_cookie = Some(name.into());
         self
     }
 

@@ -1,11 +1,11 @@
 // Input: one token request of a source: where it goes, its body, how to read the answer.
 // Output: the new `Token`, or the `AuthError` that the answer (or its absence) means.
 
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 use zeroize::Zeroizing;
 
 use super::error_response::{ErrorBody, Remedy, error_from_answer};
-use super::exchange::{Answer, Http, post};
+use super::exchange::{Answer, CredentialHeader, Http, post};
 use super::redaction::Redactions;
 use super::request_body::RequestBody;
 use super::response_fields::TokenResponseFields;
@@ -20,7 +20,8 @@ pub(crate) type Judge = fn(StatusCode, Option<&str>) -> (Remedy, Option<&'static
 pub(crate) struct TokenRequest<'a> {
     pub(crate) endpoint: &'a Endpoint,
     pub(crate) body: RequestBody,
-    pub(crate) authorization: Option<HeaderValue>,
+    /// The header with the request's credential, if it is not in the body.
+    pub(crate) credential: Option<CredentialHeader>,
     pub(crate) fields: &'a TokenResponseFields,
     /// The secrets the request carries, cut out of any text the endpoint sends back, in
     /// case it echoes them.
@@ -51,7 +52,7 @@ impl TokenRequest<'_> {
             http,
             self.endpoint,
             self.body,
-            self.authorization,
+            self.credential,
             &mut self.secrets,
             rebuild,
         )
@@ -75,24 +76,18 @@ pub(crate) async fn post_token_request(
     http: &Http,
     endpoint: &Endpoint,
     body: RequestBody,
-    authorization: Option<HeaderValue>,
+    credential: Option<CredentialHeader>,
     secrets: &mut Redactions<'_>,
     rebuild: Option<&Rebuild<'_>>,
 ) -> Result<Answer, AuthError> {
     #[cfg(feature = "dpop")]
     if let Some(key) = &http.dpop {
         return crate::dpop::token_endpoint::post(
-            http,
-            key,
-            endpoint,
-            body,
-            authorization,
-            secrets,
-            rebuild,
+            http, key, endpoint, body, credential, secrets, rebuild,
         )
         .await;
     }
-    post(http, endpoint, body, authorization, None).await
+    post(http, endpoint, body, credential, None).await
 }
 
 /// The token of a 2xx answer, or the error a failed one means as `judge` reads it: what every

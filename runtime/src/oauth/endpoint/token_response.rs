@@ -82,6 +82,12 @@ fn token_builder(
         && !refresh.is_empty()
     {
         token = token.refresh_token(refresh);
+    } else if let Some(refresh) = fields
+        .refresh_token_cookie
+        .as_deref()
+        .and_then(|name| cookie(&answer.set_cookies, name))
+    {
+        token = token.refresh_token(refresh);
     }
     if let Some(Value::String(scope)) = take(&mut body, &fields.scope) {
         token = token.scope(scope);
@@ -123,6 +129,25 @@ fn parse_json(answer: &Answer) -> Result<Value, String> {
             )
         }
     })
+}
+
+/// The value of the cookie `name` that `set_cookies` set, if not empty: the `name=value`
+/// pair before the first `;` of a `Set-Cookie` (RFC 6265 section 5.2), without the quotes a
+/// value may have. The attributes (path, expiry...) do not matter to a client that sends the
+/// cookie only to the refresh URL.
+fn cookie(set_cookies: &[http::HeaderValue], name: &str) -> Option<String> {
+    // The last one for `name` decides: an API that clears a cookie and sets it again means
+    // the new value.
+    let value = set_cookies.iter().rev().find_map(|header| {
+        let pair = header.to_str().ok()?.split(';').next()?;
+        let (cookie_name, value) = pair.split_once('=')?;
+        (cookie_name.trim() == name).then_some(value.trim())
+    })?;
+    let value = value
+        .strip_prefix('"')
+        .and_then(|value| value.strip_suffix('"'))
+        .unwrap_or(value);
+    (!value.is_empty()).then(|| value.to_owned())
 }
 
 fn kind_of(value: &Value) -> &'static str {
@@ -170,6 +195,7 @@ mod tests {
             retry_after: None,
             body: Zeroizing::new(body.to_vec()),
             truncated: false,
+            set_cookies: Vec::new(),
             dpop_nonce: None,
             #[cfg(feature = "dpop")]
             dpop_key: None,

@@ -107,7 +107,73 @@ macro_rules! grant_methods {
     };
 }
 
-pub(in crate::oauth) use {dpop_method, grant_methods, http_methods};
+/// The refresh request's options and the answers' field names, for a token API source with
+/// `refresh: RefreshRequest` and `fields: TokenResponseFields` fields.
+macro_rules! refresh_methods {
+    ($source:ty) => {
+        impl $source {
+            /// Where the refresh request carries the refresh token: a body field (default
+            /// `refresh_token`), `Authorization: Bearer`, a header or a cookie of the API's
+            /// own. See [`RefreshTokenIn`](crate::oauth::RefreshTokenIn).
+            #[must_use]
+            pub fn refresh_token_in(mut self, place: crate::oauth::RefreshTokenIn) -> Self {
+                self.refresh.token_in = place;
+                self
+            }
+
+            /// The name of the body field that carries the refresh token (`refresh`,
+            /// `refreshToken`...): short for
+            /// [`refresh_token_in`](Self::refresh_token_in)`(RefreshTokenIn::Field(name))`.
+            /// Default `refresh_token`.
+            #[must_use]
+            pub fn refresh_token_field(self, name: impl Into<String>) -> Self {
+                self.refresh_token_in(crate::oauth::RefreshTokenIn::Field(name.into()))
+            }
+
+            /// How the refresh request's body is sent. Default
+            /// [`BodyFormat::Json`](crate::oauth::BodyFormat::Json).
+            #[must_use]
+            pub fn refresh_format(mut self, format: crate::oauth::BodyFormat) -> Self {
+                self.refresh.format = format;
+                self
+            }
+
+            /// Adds a field to the refresh request's body. Its value is not treated as a
+            /// secret.
+            #[must_use]
+            pub fn refresh_param(
+                mut self,
+                name: impl Into<String>,
+                value: impl Into<String>,
+            ) -> Self {
+                self.refresh.extra.plain(name.into(), value.into());
+                self
+            }
+
+            /// Adds a secret field to the refresh request's body, cut out of every error.
+            #[must_use]
+            pub fn refresh_secret_param(
+                mut self,
+                name: impl Into<String>,
+                value: impl Into<crate::ClientSecret>,
+            ) -> Self {
+                self.refresh.extra.secret(name.into(), value.into());
+                self
+            }
+
+            /// The names of the answers' fields. Default: the RFC 6749 names
+            /// (`access_token`, `refresh_token`, `expires_in`, `token_type`, `scope`). A name
+            /// that starts with `/` is a JSON Pointer into nested objects.
+            #[must_use]
+            pub fn response_fields(mut self, fields: crate::oauth::TokenResponseFields) -> Self {
+                self.fields = fields;
+                self
+            }
+        }
+    };
+}
+
+pub(in crate::oauth) use {dpop_method, grant_methods, http_methods, refresh_methods};
 
 /// `scopes` as the value of `scope`: space-separated, `None` for no scope.
 pub(super) fn scope_of(scopes: &[String]) -> Option<String> {

@@ -257,8 +257,8 @@ impl DeviceCodeGrant {
             Ok((body_with(&client), client.into_assertion()))
         };
         let rebuild: Option<&Rebuild<'_>> = client.assertion().map(|_| &rebuild as &Rebuild<'_>);
-        let authorization = match self.client.authorization() {
-            Ok(authorization) => authorization,
+        let credential = match self.client.authorization() {
+            Ok(credential) => credential,
             Err(error) => return Poll::Failed(error),
         };
         let mut secrets = Redactions::new(&[device_code]);
@@ -270,7 +270,7 @@ impl DeviceCodeGrant {
             &self.http,
             &self.endpoint,
             body_with(&client),
-            authorization,
+            credential,
             &mut secrets,
             rebuild,
         )

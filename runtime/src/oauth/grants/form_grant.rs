@@ -71,7 +71,7 @@ impl<'a> FormGrant<'a> {
         let mut token = TokenRequest {
             endpoint: self.endpoint,
             body: body_with(&client),
-            authorization: self.client.authorization()?,
+            credential: self.client.authorization()?,
             fields: self.fields,
             secrets: redactions,
             judge: self.client.judge(),

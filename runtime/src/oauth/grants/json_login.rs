@@ -3,14 +3,13 @@
 // Output: a new token: from the login URL when there is no refresh token to use, from the
 // refresh URL when there is one.
 
-use http::StatusCode;
 use reqwest::Url;
 
-use super::builder_methods::{dpop_method, http_methods};
-use crate::oauth::endpoint::error_response::{Remedy, oauth_remedy};
+use super::builder_methods::{dpop_method, http_methods, refresh_methods};
+use super::token_api::{BodyFormat, ExtraFields, RefreshRequest, body, refresh_refused, refused};
+use crate::oauth::endpoint::error_response::Remedy;
 use crate::oauth::endpoint::exchange::Http;
 use crate::oauth::endpoint::redaction::Redactions;
-use crate::oauth::endpoint::request_body::RequestBody;
 use crate::oauth::endpoint::response_fields::TokenResponseFields;
 use crate::oauth::endpoint::token_request::TokenRequest;
 use crate::oauth::endpoint::url::Endpoint;
@@ -71,19 +70,21 @@ use crate::{AuthError, ClientSecret, Token, TokenSource};
 #[derive(Debug, Clone)]
 pub struct JsonLogin {
     login: Endpoint,
-    refresh: Endpoint,
     username: String,
     password: ClientSecret,
     username_field: String,
     password_field: String,
-    refresh_token_field: String,
+    login_format: BodyFormat,
+    login_extra: ExtraFields,
+    refresh: RefreshRequest,
     fields: TokenResponseFields,
     http: Http,
 }
 
 impl JsonLogin {
     /// A source that logs in at `login_url` as `username` with `password`, and refreshes at
-    /// `refresh_url` (which may be the same URL).
+    /// `refresh_url` (which may be the same URL; an API whose answers carry no refresh token
+    /// is never sent a refresh, each renewal logs in).
     ///
     /// # Panics
     /// Like `reqwest::Client::new`, if the HTTP client cannot be initialized (no TLS backend
@@ -98,57 +99,80 @@ impl JsonLogin {
     ) -> Self {
         Self {
             login: Endpoint::new(login_url),
-            refresh: Endpoint::new(refresh_url),
             username: username.into(),
             password: password.into(),
             username_field: "username".to_owned(),
             password_field: "password".to_owned(),
-            refresh_token_field: "refresh_token".to_owned(),
+            login_format: BodyFormat::Json,
+            login_extra: ExtraFields::default(),
+            refresh: RefreshRequest::new(Endpoint::new(refresh_url)),
             fields: TokenResponseFields::default(),
             http: Http::new(),
         }
     }
 
-    /// The name of the username field of the login request. Default `username`.
+    /// The name of the username field of the login request (`email`, `key`...). Default
+    /// `username`.
     #[must_use]
     pub fn username_field(mut self, name: impl Into<String>) -> Self {
         self.username_field = name.into();
         self
     }
 
-    /// The name of the password field of the login request. Default `password`.
+    /// The name of the password field of the login request (`pass`, `secret`...). Default
+    /// `password`. Its value is a secret: cut out of every error.
     #[must_use]
     pub fn password_field(mut self, name: impl Into<String>) -> Self {
         self.password_field = name.into();
         self
     }
 
-    /// The name of the refresh token field of the refresh request. Default `refresh_token`.
+    /// How the login request is sent. Default [`BodyFormat::Json`]; FastAPI's
+    /// `OAuth2PasswordRequestForm` takes [`BodyFormat::Form`].
     #[must_use]
-    pub fn refresh_token_field(mut self, name: impl Into<String>) -> Self {
-        self.refresh_token_field = name.into();
+    pub fn login_format(mut self, format: BodyFormat) -> Self {
+        self.login_format = format;
         self
     }
 
-    /// The field names of both answers. Default: the RFC 6749 names (`access_token`,
-    /// `refresh_token`, `expires_in`, `token_type`, `scope`).
+    /// Adds a field to the login request, after the username and password (for example
+    /// `grant_type=password`, or a `client_id`). Its value is not treated as a secret.
     #[must_use]
-    pub fn response_fields(mut self, fields: TokenResponseFields) -> Self {
-        self.fields = fields;
+    pub fn login_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.login_extra.plain(name.into(), value.into());
+        self
+    }
+
+    /// Adds a secret field to the login request (an API secret, a one-time code): sent as
+    /// [`login_param`](Self::login_param) sends, and cut out of every error like the
+    /// password.
+    #[must_use]
+    pub fn login_secret_param(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<ClientSecret>,
+    ) -> Self {
+        self.login_extra.secret(name.into(), value.into());
         self
     }
 
     async fn log_in(&self) -> Result<Token, AuthError> {
         let password = self.password.expose_secret();
+        let mut pairs = vec![
+            (self.username_field.as_str(), self.username.as_str()),
+            (self.password_field.as_str(), password),
+        ];
+        pairs.extend(self.login_extra.pairs());
+        let mut secrets = Redactions::new(&[password]);
+        for secret in self.login_extra.secrets() {
+            secrets.add(secret);
+        }
         TokenRequest {
             endpoint: &self.login,
-            body: RequestBody::json(&[
-                (&self.username_field, &self.username),
-                (&self.password_field, password),
-            ]),
-            authorization: None,
-            fields: &self.fields,
-            secrets: Redactions::new(&[password]),
+            body: body(self.login_format, &pairs),
+            credential: None,
+            fields: &self.refresh.answer_fields(&self.fields),
+            secrets,
             judge: |status, code| match refused(status, code) {
                 Remedy::Reauthenticate => (
                     Remedy::Reauthenticate,
@@ -163,40 +187,31 @@ impl JsonLogin {
 
     /// Renews `previous` with its refresh token; one bound to a DPoP key with that key.
     async fn refresh(&self, previous: &Token, refresh_token: &str) -> Result<Token, AuthError> {
-        TokenRequest {
-            endpoint: &self.refresh,
-            body: RequestBody::json(&[(&self.refresh_token_field, refresh_token)]),
-            authorization: None,
-            fields: &self.fields,
-            secrets: Redactions::new(&[refresh_token, self.password.expose_secret()]),
-            judge: |status, code| match refused(status, code) {
-                Remedy::Reauthenticate => (
-                    Remedy::Reauthenticate,
-                    Some(
-                        "the refresh token was refused; `TokenCache::reset` makes the next \
-                         request log in with the password",
+        let mut secrets = vec![self.password.expose_secret()];
+        secrets.extend(self.login_extra.secrets());
+        self.refresh
+            .send(
+                &self.http,
+                &self.fields,
+                previous,
+                refresh_token,
+                &secrets,
+                |status, code| match refresh_refused(status, code) {
+                    Remedy::Reauthenticate => (
+                        Remedy::Reauthenticate,
+                        Some(
+                            "the refresh token was refused; `TokenCache::reset` makes the next \
+                             request log in with the password",
+                        ),
                     ),
-                ),
-                remedy => (remedy, None),
-            },
-        }
-        .send(&self.http.for_refresh_of(previous))
-        .await
+                    remedy => (remedy, None),
+                },
+            )
+            .await
     }
 }
 
-/// Login APIs say "no" with 401 or 403 more often than with an RFC 6749 error code. This
-/// source sends no client credentials, so an `invalid_client` refuses the login itself.
-fn refused(status: StatusCode, error_code: Option<&str>) -> Remedy {
-    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        return Remedy::Reauthenticate;
-    }
-    match oauth_remedy(status, error_code) {
-        Remedy::InvalidClient => Remedy::Reauthenticate,
-        remedy => remedy,
-    }
-}
-
+refresh_methods!(JsonLogin);
 http_methods!(JsonLogin);
 dpop_method!(JsonLogin);
 
@@ -208,27 +223,5 @@ impl TokenSource for JsonLogin {
             }
             None => self.log_in().await,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_refused_login_or_refresh_needs_reauthentication() {
-        let status = |code: u16| StatusCode::from_u16(code).unwrap();
-        assert_eq!(refused(status(401), None), Remedy::Reauthenticate);
-        assert_eq!(refused(status(403), None), Remedy::Reauthenticate);
-        assert_eq!(
-            refused(status(400), Some("invalid_grant")),
-            Remedy::Reauthenticate
-        );
-        assert_eq!(
-            refused(status(400), Some("invalid_client")),
-            Remedy::Reauthenticate
-        );
-        assert_eq!(refused(status(400), None), Remedy::Reject);
-        assert_eq!(refused(status(503), None), Remedy::Retry);
     }
 }

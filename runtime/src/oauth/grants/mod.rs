@@ -8,6 +8,7 @@ pub(crate) mod device_code;
 mod form_grant;
 mod issuer_check;
 pub(crate) mod json_login;
+pub(crate) mod json_refresh;
 #[cfg(feature = "jsonwebtoken")]
 pub(crate) mod jwt_bearer;
 mod loopback;
@@ -16,6 +17,7 @@ pub(crate) mod pkce;
 pub(crate) mod refresh_token;
 mod resource_indicator;
 mod screen_text;
+pub(crate) mod token_api;
 pub(crate) mod token_exchange;
 pub(crate) mod token_supplier;
 

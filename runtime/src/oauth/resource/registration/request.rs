@@ -4,6 +4,7 @@
 // server's RFC 7591 error code; with a store, the client registered once per server.
 
 use http::HeaderValue;
+use http::header::AUTHORIZATION;
 use reqwest::Url;
 use serde_json::{Map, Value};
 
@@ -222,7 +223,14 @@ impl ClientRegistration {
             }
             None => None,
         };
-        let answer = post(&self.http, &endpoint, body, authorization, None).await?;
+        let answer = post(
+            &self.http,
+            &endpoint,
+            body,
+            authorization.map(|value| (AUTHORIZATION, value)),
+            None,
+        )
+        .await?;
         let mut secrets = Redactions::new(&[]);
         if let Some(token) = &self.initial_access_token {
             secrets.add(token.expose_secret());
