@@ -231,6 +231,39 @@
 //! `/oauth/token`. The metadata says `registration_endpoint` and
 //! `client_id_metadata_document_supported: true`.
 //!
+//! # Token APIs of other shapes
+//!
+//! Next to the routes above, the server answers in the shapes of small backends that are
+//! not OAuth 2.0 servers, for clients configured with freshtoken's
+//! [`JsonLogin`](freshtoken::oauth::JsonLogin) and
+//! [`JsonRefresh`](freshtoken::oauth::JsonRefresh) to be tested against. Each shape has its
+//! own path prefix, its own sessions (its refresh tokens are refused by the other shapes and
+//! by `/auth/refresh`), and its own counters in [`ServerStats::token_apis`]. They use the
+//! server's accounts, tokens, rotation and reuse detection (a spent refresh token presented
+//! again revokes its session), and the admin routes revoke their sessions too.
+//!
+//! | route | takes | answers |
+//! |---|---|---|
+//! | `POST /fastapi/token` | form `username`, `password`, optional `grant_type=password`, `scope` (FastAPI's `OAuth2PasswordRequestForm`) | `{"access_token", "token_type": "bearer", "refresh_token"}`; 401 `{"detail": "Incorrect username or password"}` with `WWW-Authenticate: Bearer`; 422 `{"detail": [{"type": "missing", "loc": ["body", "username"], ...}]}` for a missing field (any body that is not a form) |
+//! | `POST /fastapi/refresh` | JSON `{"refresh_token"}` | the next pair (rotation); 401 `{"detail": "bad refresh token <the token>"}`; 422 without the field |
+//! | `GET /fastapi/users/me` | `Authorization: Bearer <access token>` | `{"username"}`; 401 `{"detail": "Could not validate credentials"}` (`"Not authenticated"` without a token) with `WWW-Authenticate: Bearer` |
+//! | `POST /flask/login` | JSON `{"username", "password"}` | `{"access_token", "refresh_token"}`, no `expires_in`: the lifetime is the JWT's `exp`; 401 `{"msg": "Bad username or password"}` |
+//! | `POST /flask/refresh` | `Authorization: Bearer <refresh token>`, no body (a body is 400) | `{"access_token"}` alone: the refresh token is not rotated (flask-jwt-extended's default) |
+//! | `GET /flask/protected` | `Authorization: Bearer <access token>` | `{"logged_in_as"}` |
+//! | `POST /cookie/login` | JSON `{"username", "password"}` | `{"accessToken"}` and `Set-Cookie: refresh_token=<refresh token>; HttpOnly; Path=/cookie; SameSite=Strict`; 401 `{"message"}` |
+//! | `POST /cookie/refresh` | `Cookie: refresh_token=<refresh token>`, no body | `{"accessToken"}` and a new `Set-Cookie` (rotation); 401 `{"message"}` without the cookie, `{"message": "Invalid refresh token <the token>"}` with a refused one |
+//! | `POST /keys/auth` | JSON `{"key": <username>, "secret": <password>}` | `{"data": {"token", "expiresAt": "<RFC 3339, UTC>"}}`, no refresh token: each renewal logs in; 401 `{"error": "invalid key or secret", "received": <the request, quoted>}` |
+//! | `POST /refresh-only/refresh` | JSON `{"refresh"}` | `{"token", "refresh", "expires_at": <epoch seconds>}` (rotation); 401 `{"error": "invalid refresh token", "detail": "<quotes the token>"}`. The first refresh token comes from [`RunningServer::issue_refresh_token`], standing for the API's dashboard |
+//!
+//! The flask routes refuse in flask-jwt-extended's words: 401 `{"msg": "Missing
+//! Authorization Header"}`, `"Token has expired"` or `"Token has been revoked"`; 422
+//! `{"msg": "Signature verification failed"}` for a token that does not verify, `"Only
+//! refresh tokens are allowed"` (or `non-refresh`) for the other kind.
+//!
+//! Unlike the rest of the server, some of these refusals quote the secret that was sent
+//! (marked above), as careless backends do: a client must not pass such a body on to its
+//! logs or errors. Every answer of these routes has `Cache-Control: no-store`.
+//!
 //! # Not for production
 //!
 //! State lives in memory; passwords and client secrets are plain configuration; the admin
@@ -282,6 +315,7 @@ mod state;
 mod stats;
 mod task_routes;
 mod tasks;
+mod token_apis;
 mod token_exchange;
 mod tokens;
 
@@ -295,3 +329,4 @@ pub use oauth_clients::{
 pub use resource_indicator::ResourceRequest;
 pub use running::{RunningServer, start, start_on, start_with_clock};
 pub use stats::ServerStats;
+pub use token_apis::{ShapeStats, TokenApiStats};

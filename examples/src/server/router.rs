@@ -11,7 +11,7 @@ use super::registration;
 use super::state::Shared;
 use super::{
     admin_routes, auth_routes, authorize, device_routes, dpop, metadata, oauth_token, revoke,
-    task_routes,
+    task_routes, token_apis,
 };
 
 pub(crate) fn router(state: Shared) -> Router {
@@ -67,6 +67,7 @@ pub(crate) fn router(state: Shared) -> Router {
             post(admin_routes::revoke_refresh),
         )
         .route("/admin/stats", get(admin_routes::stats))
+        .merge(token_apis::routes())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)

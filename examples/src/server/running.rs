@@ -18,6 +18,7 @@ use super::resource_indicator::ResourceRequest;
 use super::router::router;
 use super::state::{AppState, Shared};
 use super::stats::ServerStats;
+use super::token_apis;
 
 /// How long [`RunningServer::shutdown`] waits for open requests before it stops anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -134,6 +135,15 @@ impl RunningServer {
     /// an old nonce gets `use_dpop_nonce`.
     pub fn rotate_dpop_nonces(&self) {
         self.state.dpop.rotate_nonces();
+    }
+
+    /// A refresh token of the refresh-only API (`POST /refresh-only/refresh`) for
+    /// `username`, as that API's dashboard would hand one out: a new session, which the
+    /// API then rotates on each refresh. `None` when there is no such user (or signing
+    /// fails).
+    #[must_use]
+    pub fn issue_refresh_token(&self, username: &str) -> Option<String> {
+        token_apis::dashboard_refresh_token(&self.state, username)
     }
 
     /// Stops the server and waits until it has closed, at most 5 s for requests still in

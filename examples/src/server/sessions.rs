@@ -222,6 +222,39 @@ impl Sessions {
             .map_err(RefreshError::Signing)
     }
 
+    /// Issues a new access token in the family of the refresh token with `claims` (verified
+    /// by [`Signer::verify`]) for OAuth `client`, without spending the refresh token: APIs
+    /// built on flask-jwt-extended keep one refresh token until its own expiry. A refresh
+    /// token already spent by a rotation is refused as reused.
+    pub(crate) fn renew_access(
+        &mut self,
+        signer: &Signer,
+        claims: &Claims,
+        client: Option<&str>,
+    ) -> Result<String, RefreshError> {
+        self.prune(signer.now());
+        let Some(record) = self.refresh.get(&claims.jti) else {
+            return Err(RefreshError::Revoked);
+        };
+        let Some(family) = self.families.get_mut(&record.family) else {
+            return Err(RefreshError::Revoked);
+        };
+        if family.revoked || family.user != claims.sub {
+            return Err(RefreshError::Revoked);
+        }
+        if family.client.as_deref() != client {
+            return Err(RefreshError::OtherClient);
+        }
+        if record.used {
+            family.revoked = true;
+            return Err(RefreshError::Reused);
+        }
+        let (user, family_id) = (family.user.clone(), record.family.clone());
+        self.issue_access(signer, &user, &family_id, None)
+            .map(|(access_token, _)| access_token)
+            .map_err(RefreshError::Signing)
+    }
+
     /// The scope granted to the login the refresh token `jti` descends from.
     pub(crate) fn granted_scope(&self, jti: &str) -> Option<&str> {
         let family = self.refresh.get(jti)?.family.as_str();
@@ -317,6 +350,35 @@ impl Sessions {
         family: &str,
         narrower: Option<&str>,
     ) -> Result<TokenPair, jsonwebtoken::errors::Error> {
+        let (access_token, scope) = self.issue_access(signer, user, family, narrower)?;
+        let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
+        if let Some(family) = self.families.get_mut(family) {
+            family.exp = family.exp.max(refresh.exp);
+        }
+        self.refresh.insert(
+            refresh.jti,
+            RefreshRecord {
+                family: family.to_owned(),
+                exp: refresh.exp,
+                used: false,
+            },
+        );
+        Ok(TokenPair {
+            access_token,
+            refresh_token,
+            scope,
+        })
+    }
+
+    /// Issues an access token of `family` for `user`, with the `narrower` scope or the
+    /// login's; answers it and its scope.
+    fn issue_access(
+        &mut self,
+        signer: &Signer,
+        user: &str,
+        family: &str,
+        narrower: Option<&str>,
+    ) -> Result<(String, Option<String>), jsonwebtoken::errors::Error> {
         let resource = self
             .families
             .get(family)
@@ -334,7 +396,6 @@ impl Sessions {
             scope.as_deref(),
             resource.as_deref(),
         )?;
-        let (refresh_token, refresh) = signer.issue(TokenType::Refresh, user, Some(family))?;
         self.access.insert(
             access.jti,
             AccessRecord {
@@ -345,22 +406,7 @@ impl Sessions {
                 revoked: false,
             },
         );
-        if let Some(family) = self.families.get_mut(family) {
-            family.exp = family.exp.max(refresh.exp);
-        }
-        self.refresh.insert(
-            refresh.jti,
-            RefreshRecord {
-                family: family.to_owned(),
-                exp: refresh.exp,
-                used: false,
-            },
-        );
-        Ok(TokenPair {
-            access_token,
-            refresh_token,
-            scope,
-        })
+        Ok((access_token, scope))
     }
 
     /// Forgets expired tokens and families: their `exp` rejects them without a record.

@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use super::token_apis::{TokenApiCounters, TokenApiStats};
+
 /// What the server has done since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerStats {
@@ -50,6 +52,11 @@ pub struct ServerStats {
     /// Access tokens issued bound to a DPoP key (`cnf.jkt`, `token_type: DPoP`).
     #[serde(default)]
     pub dpop_bound_tokens_issued: u64,
+    /// The token API shapes (`/fastapi`, `/flask`, `/cookie`, `/keys`, `/refresh-only`),
+    /// each counted on its own: their logins and refreshes are not in the counters above
+    /// (their reuses are, in [`reuse_detected`](Self::reuse_detected)).
+    #[serde(default)]
+    pub token_apis: TokenApiStats,
 }
 
 /// The live counters behind [`ServerStats`].
@@ -69,6 +76,7 @@ pub(crate) struct Counters {
     dpop_proofs_refused: AtomicU64,
     dpop_proofs_replayed: AtomicU64,
     dpop_bound_tokens_issued: AtomicU64,
+    pub(crate) token_apis: TokenApiCounters,
 }
 
 impl Counters {
@@ -152,6 +160,7 @@ impl Counters {
             dpop_proofs_refused: self.dpop_proofs_refused.load(Ordering::Relaxed),
             dpop_proofs_replayed: self.dpop_proofs_replayed.load(Ordering::Relaxed),
             dpop_bound_tokens_issued: self.dpop_bound_tokens_issued.load(Ordering::Relaxed),
+            token_apis: self.token_apis.snapshot(),
         }
     }
 }

@@ -23,4 +23,5 @@ mod oauth_secrets_in_logs;
 mod oauth_server;
 mod resource_logins;
 mod server;
+mod token_apis;
 mod walkthrough;
