@@ -252,7 +252,7 @@
 //! | `GET /flask/protected` | `Authorization: Bearer <access token>` | `{"logged_in_as"}` |
 //! | `POST /cookie/login` | JSON `{"username", "password"}` | `{"accessToken"}` and `Set-Cookie: refresh_token=<refresh token>; HttpOnly; Path=/cookie; SameSite=Strict`; 401 `{"message"}` |
 //! | `POST /cookie/refresh` | `Cookie: refresh_token=<refresh token>`, no body | `{"accessToken"}` and a new `Set-Cookie` (rotation); 401 `{"message"}` without the cookie, `{"message": "Invalid refresh token <the token>"}` with a refused one |
-//! | `POST /keys/auth` | JSON `{"key": <username>, "secret": <password>}` | `{"data": {"token", "expiresAt": "<RFC 3339, UTC>"}}`, no refresh token: each renewal logs in; 401 `{"error": "invalid key or secret", "received": <the request, quoted>}` |
+//! | `POST /keys/auth` | JSON `{"key": <username>, "secret": <password>}` | `{"data": {"token", "expiresAt": "<RFC 3339, UTC>"}}`, no refresh token: each renewal logs in; 401 `{"error": "invalid key or secret", "detail": "no account matches <the request, quoted>"}` |
 //! | `POST /refresh-only/refresh` | JSON `{"refresh"}` | `{"token", "refresh", "expires_at": <epoch seconds>}` (rotation); 401 `{"error": "invalid refresh token", "detail": "<quotes the token>"}`. The first refresh token comes from [`RunningServer::issue_refresh_token`], standing for the API's dashboard |
 //!
 //! The flask routes refuse in flask-jwt-extended's words: 401 `{"msg": "Missing

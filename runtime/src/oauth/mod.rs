@@ -38,7 +38,9 @@
 //! Every message names the endpoint (scheme, host, port and path, never the query string)
 //! and the status, and never contains a token, a refresh token, a client secret or a
 //! password: bodies sent are zeroed when dropped, bodies received are described, not quoted,
-//! and a server's `error_description` (or `message`) is repeated only with those secrets cut
+//! and a server's `error_description` (or the `message`, `detail` or `msg` that JSON login
+//! APIs, FastAPI and flask-jwt-extended answer instead; of FastAPI's list of field errors,
+//! each field and message, never the value sent) is repeated only with those secrets cut
 //! out in every spelling a server may echo them in: raw, form-urlencoded (any hex case, `+`
 //! or `%20`, any choice of escaped characters), JSON-escaped (including `\uXXXX` and `\/`),
 //! and the Basic credentials in base64 (standard or URL-safe, padded or not). An `error` code

@@ -1,6 +1,7 @@
 // Input: `POST /keys/auth {"key", "secret"}`, an API key login with names of its own.
 // Output: `{"data": {"token", "expiresAt"}}` (RFC 3339, UTC) and no refresh token, so every
-// renewal logs in again; 401 `{"error": "invalid key or secret", "received": <the request>}`.
+// renewal logs in again; 401 `{"error": "invalid key or secret", "detail": "no account
+// matches <the request>"}`.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -55,7 +56,10 @@ pub(crate) async fn auth(
         // must not pass it on.
         Err(_) => json(
             StatusCode::UNAUTHORIZED,
-            json!({"error": "invalid key or secret", "received": sent}),
+            json!({
+                "error": "invalid key or secret",
+                "detail": format!("no account matches {sent}"),
+            }),
         ),
     }
 }

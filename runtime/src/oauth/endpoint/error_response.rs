@@ -78,9 +78,10 @@ pub(crate) struct ErrorBody {
 }
 
 impl ErrorBody {
-    /// Reads `error` and `error_description` (or `message`, which login APIs tend to use),
-    /// with every secret in `secrets`, in any spelling, replaced by `[redacted]`; a code that
-    /// holds one is dropped.
+    /// Reads `error` and `error_description`, or the description login APIs give instead:
+    /// `message` (Express and most JSON APIs), `detail` (FastAPI, also its 422 list of
+    /// fields), `msg` (flask-jwt-extended). Every secret in `secrets`, in any spelling, is
+    /// replaced by `[redacted]`; a code that holds one is dropped.
     pub(crate) fn read(body: &[u8], secrets: &Redactions) -> Self {
         let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
             return Self::default();
@@ -89,12 +90,43 @@ impl ErrorBody {
         let code = text("error")
             .filter(|code| is_error_code(code) && !secrets.found_in(code))
             .map(str::to_owned);
-        let description = text("error_description")
-            .or_else(|| text("message"))
-            .map(|description| clean(description, secrets))
+        let description = ["error_description", "message", "detail", "msg"]
+            .into_iter()
+            .find_map(|name| text(name).map(str::to_owned))
+            .or_else(|| fields.get("detail").and_then(field_errors))
+            .map(|description| clean(&description, secrets))
             .filter(|description| !description.is_empty());
         Self { code, description }
     }
+}
+
+/// FastAPI's (pydantic's) 422 `detail`, `[{"loc": ["body", "username"], "msg": "Field
+/// required", "input": ...}]`, as `body.username: Field required`, one per field; never the
+/// `input`, which holds what was sent.
+fn field_errors(detail: &Value) -> Option<String> {
+    let errors: Vec<String> = detail
+        .as_array()?
+        .iter()
+        .filter_map(|error| {
+            let msg = error.get("msg")?.as_str()?;
+            let loc: Vec<String> = error
+                .get("loc")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|part| {
+                    part.as_str()
+                        .map_or_else(|| part.to_string(), str::to_owned)
+                })
+                .collect();
+            Some(if loc.is_empty() {
+                msg.to_owned()
+            } else {
+                format!("{}: {msg}", loc.join("."))
+            })
+        })
+        .collect();
+    (!errors.is_empty()).then(|| errors.join("; "))
 }
 
 /// The `AuthError` for a non-2xx answer, with `remedy` chosen by the source.
@@ -319,6 +351,35 @@ mod tests {
         );
         assert_eq!(body.code, None);
         assert_eq!(body.description.as_deref(), Some("Invalid credentials"));
+    }
+
+    #[test]
+    fn fastapi_and_flask_refusals_are_descriptions() {
+        let read = |body: &str| {
+            ErrorBody::read(body.as_bytes(), &Redactions::new(&["SECRET-1"])).description
+        };
+        assert_eq!(
+            read(r#"{"detail":"Incorrect username or password"}"#).as_deref(),
+            Some("Incorrect username or password")
+        );
+        assert_eq!(
+            read(r#"{"msg":"Token has been revoked"}"#).as_deref(),
+            Some("Token has been revoked")
+        );
+        assert_eq!(
+            read(r#"{"detail":"bad refresh token SECRET-1"}"#).as_deref(),
+            Some("bad refresh token [redacted]")
+        );
+        // FastAPI's 422: where each field went wrong.
+        let missing = r#"{"detail":[
+            {"type":"missing","loc":["body","username"],"msg":"Field required","input":null},
+            {"type":"missing","loc":["body","password"],"msg":"Field required","input":"SECRET-1"}
+        ]}"#;
+        assert_eq!(
+            read(missing).as_deref(),
+            Some("body.username: Field required; body.password: Field required")
+        );
+        assert_eq!(read(r#"{"detail":[{"x":1}]}"#), None);
     }
 
     #[test]

@@ -56,6 +56,13 @@ async fn a_fastapi_backend_logs_in_with_a_form_refreshes_once_for_a_hundred_call
     cache.expire_now();
     let error = cache.token().await.unwrap_err();
     assert!(error.needs_reauthentication(), "{error}");
+    // The server quotes the token it refuses; the error says why, without it.
+    let message = format!("{error} {error:?}");
+    assert!(
+        message.contains("bad refresh token [redacted]"),
+        "{message}"
+    );
+    assert!(!message.contains(&rotated), "{message}");
     cache.reset();
     assert_eq!(api.me().await.unwrap().username, "alice");
     assert_eq!(oauth.server.stats().token_apis.fastapi.logins, 2);
@@ -77,7 +84,12 @@ async fn the_fastapi_login_takes_only_a_form() {
     // FastAPI's answer to JSON: every form field is missing.
     let error = login(BodyFormat::Json).fetch(None).await.unwrap_err();
     assert!(!error.needs_reauthentication(), "{error}");
-    assert!(error.to_string().contains("422"), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("422"), "{message}");
+    assert!(
+        message.contains("body.username: Field required; body.password: Field required"),
+        "{message}"
+    );
     let json_body = post_json(
         &oauth,
         "/fastapi/token",
@@ -110,6 +122,10 @@ async fn the_fastapi_login_takes_only_a_form() {
     .login_format(BodyFormat::Form);
     let error = wrong.fetch(None).await.unwrap_err();
     assert!(error.needs_reauthentication(), "{error}");
+    assert!(
+        error.to_string().contains("Incorrect username or password"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

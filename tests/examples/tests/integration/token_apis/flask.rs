@@ -72,6 +72,10 @@ async fn a_flask_backend_gives_no_expires_in_and_takes_the_refresh_token_as_a_be
     cache.expire_now();
     let error = cache.token().await.unwrap_err();
     assert!(error.needs_reauthentication(), "{error}");
+    assert!(
+        error.to_string().contains("Token has been revoked"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -96,6 +100,11 @@ async fn the_flask_refresh_refuses_a_body_and_a_token_it_cannot_verify() {
     cache.set_refresh_token("not.a.jwt");
     let error = cache.token().await.unwrap_err();
     assert!(error.needs_reauthentication(), "{error}");
-    assert!(error.to_string().contains("422"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("422 Unprocessable Entity: Signature verification failed"),
+        "{error}"
+    );
     assert_eq!(oauth.server.stats().token_apis.flask.refreshes, 0);
 }

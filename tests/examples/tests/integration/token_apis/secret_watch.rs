@@ -83,6 +83,19 @@ async fn no_secret_of_a_token_api_is_logged_or_shown() {
     ] {
         assert!(stats.refused >= 1, "{shape} refused nothing: {stats:?}");
     }
+    // The refusals that quote what was sent are shown, with the secrets cut out.
+    for quoted in [
+        "bad refresh token [redacted]",
+        "Invalid refresh token [redacted]",
+        r#""otp":"[redacted]","secret":"[redacted]""#,
+        "refused [redacted]",
+    ] {
+        assert!(
+            seen.texts.iter().any(|text| text.contains(quoted)),
+            "no error shows `{quoted}`: {:#?}",
+            seen.texts
+        );
+    }
     let logs = logs.text();
     // The watch saw freshtoken and the server at work, not an empty log.
     assert!(logs.contains("token refreshed"), "nothing captured: {logs}");
