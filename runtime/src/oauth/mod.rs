@@ -5,8 +5,11 @@
 //! - [`ClientCredentials`]: a service's own token (RFC 6749 section 4.4), no user involved.
 //! - [`PasswordGrant`]: a user's username and password at an RFC 6749 token endpoint
 //!   (section 4.3, form-encoded, with client authentication), then the refresh token grant.
-//! - [`JsonLogin`]: a login API of its own that takes JSON (username and password first, then
-//!   its refresh endpoint, every field name configurable), like the reference server's.
+//! - [`JsonLogin`]: a login API of its own (username and password first, as JSON or a form,
+//!   then its refresh route, the refresh token in a body field, `Authorization: Bearer`, a
+//!   header or a cookie; every field name configurable), like the reference server's.
+//! - [`JsonRefresh`]: an API whose only route is refresh, started from a refresh token the
+//!   program is given.
 //!
 //! - `JwtBearerGrant` (feature `jsonwebtoken`): the JWT bearer grant (RFC 7523), with an
 //!   assertion signed here or supplied from elsewhere.
@@ -31,8 +34,9 @@
 //! | any other 4xx or 3xx (`invalid_scope`, `invalid_request`...) | [`AuthErrorKind::Rejected`] | stops: the configuration needs fixing |
 //! | 2xx without a usable `access_token`, or not JSON | [`AuthErrorKind::InvalidToken`] | retries after a backoff |
 //!
-//! [`JsonLogin`] also counts a 403 as a refusal, and reads `invalid_client` as a refused
-//! login (it sends no client credentials). The `source` of the first four is an
+//! [`JsonLogin`] and [`JsonRefresh`] also count a 403 as a refusal (and a 422 to a refresh,
+//! which flask-jwt-extended and FastAPI answer for a refresh token they cannot decode), and
+//! read `invalid_client` as a refused login (they send no client credentials). The `source` of the first four is an
 //! [`EndpointError`] with the status and the RFC 6749 error code.
 //!
 //! Every message names the endpoint (scheme, host, port and path, never the query string)
