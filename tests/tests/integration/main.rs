@@ -23,4 +23,5 @@ pub mod oauth_sources;
 pub mod redaction_echo;
 pub mod redis_store;
 pub mod refresh_token_http;
+pub mod token_api_requests;
 pub mod tower_clients;
