@@ -48,8 +48,11 @@
 //! # Reading answers
 //!
 //! Lenient where servers differ: `expires_in` may be an integer, a float or a string holding
-//! a number (negative means already expired; absurdly large means unknown), `token_type` may
-//! be in any case, and unknown fields are ignored. Strict where a wrong guess would hurt: a
+//! a number (negative means already expired; absurdly large means unknown); without it, an
+//! `expires_at` field may say when the token expires, in epoch seconds or milliseconds or as
+//! an RFC 3339 time (see [`TokenResponseFields::expires_at`]); with neither, a JWT access
+//! token expires at its `exp`. `token_type` may be in any case, and unknown fields are
+//! ignored. Strict where a wrong guess would hurt: a
 //! 2xx answer must be a JSON object with a non-empty string access token.
 //!
 //! `Retry-After` is read as delta-seconds or as an HTTP-date (all three formats of

@@ -119,7 +119,7 @@ impl<'a> TokenAnswer<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use http::header::RETRY_AFTER;
 
@@ -191,6 +191,74 @@ mod tests {
             text.contains("https://auth.example.com:443/token"),
             "{text}"
         );
+    }
+
+    /// `lifetime` is `expected` give or take the couple of seconds the wall clock may tick.
+    fn assert_about(lifetime: Option<Duration>, expected: u64) {
+        let lifetime = lifetime.expect("a known lifetime");
+        let expected = Duration::from_secs(expected);
+        assert!(
+            lifetime <= expected + Duration::from_secs(1)
+                && lifetime + Duration::from_secs(2) >= expected,
+            "{lifetime:?} is not about {expected:?}"
+        );
+    }
+
+    fn epoch_now() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    fn read_ok(fields: &TokenResponseFields, body: &serde_json::Value) -> Token {
+        let endpoint: Url = "https://api.example.com/v1/login".parse().unwrap();
+        let body = serde_json::to_vec(body).unwrap();
+        TokenAnswer::new(&endpoint, StatusCode::OK, &HeaderMap::new(), &body)
+            .fields(fields)
+            .read()
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_nested_camel_case_answer_with_an_rfc_3339_expiry_becomes_a_token() {
+        let fields = TokenResponseFields::default()
+            .access_token("/data/accessToken")
+            .refresh_token("/data/refreshToken")
+            .expires_at("/data/expiresAt");
+        // 2099-12-31T23:59:59Z is far enough to be in the future whenever this runs.
+        let token = read_ok(
+            &fields,
+            &serde_json::json!({ "data": {
+                "accessToken": "at-1",
+                "refreshToken": "rt-1",
+                "expiresAt": "2099-12-31T23:59:59Z",
+            }}),
+        );
+        assert_eq!(token.access_token().expose_secret(), "at-1");
+        assert_eq!(token.refresh_token().unwrap().expose_secret(), "rt-1");
+        assert_about(token.lifetime(), 4_102_444_799 - epoch_now());
+
+        let fields = TokenResponseFields::default().expires_at("expiresAt");
+        let token = read_ok(
+            &fields,
+            &serde_json::json!({ "access_token": "at", "expiresAt": (epoch_now() + 300) * 1000 }),
+        );
+        assert_about(token.lifetime(), 300);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_field_with_only_a_jwt_expires_at_the_jwt_exp() {
+        use base64::Engine as _;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!(r#"{{"sub":"u","exp":{}}}"#, epoch_now() + 900));
+        let jwt = format!("eyJhbGciOiJIUzI1NiJ9.{payload}.sig");
+        let fields = TokenResponseFields::default().access_token("token");
+        let token = read_ok(&fields, &serde_json::json!({ "token": jwt }));
+        assert_eq!(token.access_token().expose_secret(), jwt);
+        assert_about(token.lifetime(), 900);
+        let opaque = read_ok(&fields, &serde_json::json!({ "token": "opaque" }));
+        assert_eq!(opaque.expires_at(), None, "no lifetime anywhere: unknown");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub(crate) mod client_auth;
 pub(crate) mod endpoint_error;
 pub(crate) mod error_response;
 pub(crate) mod exchange;
+pub(crate) mod expires_at;
 pub(crate) mod grant_request;
 #[cfg(test)]
 mod hostile_input_tests;
