@@ -18,7 +18,8 @@
 //! with the client authentication of a [`ClientAuth`] and reads the answer as these sources
 //! do.
 //! For a login flow of your own, [`TokenAnswer`] reads the token endpoint's answer as these
-//! sources read theirs: a [`Token`](crate::Token), or the classified error below.
+//! sources read theirs: a [`Token`](crate::Token), or the classified error below;
+//! [`TokenAnswer::receive`] reads it straight from what reqwest's `send()` returned.
 //!
 //! # What the errors mean
 //!
@@ -84,6 +85,7 @@ pub use endpoint::answer::TokenAnswer;
 pub use endpoint::client_auth::ClientAuth;
 pub use endpoint::endpoint_error::EndpointError;
 pub use endpoint::grant_request::GrantRequest;
+pub use endpoint::received_answer::ReceivedAnswer;
 pub(crate) use endpoint::redaction;
 pub use endpoint::response_fields::TokenResponseFields;
 pub use grants::client_credentials::ClientCredentials;

@@ -21,6 +21,36 @@ use crate::{AuthError, Token};
 /// retry, with `Retry-After`...; see the table in [the module docs](crate::oauth)), naming
 /// the endpoint and never quoting a secret.
 ///
+/// A token source of your own reads the answer straight from what `send()` returned with
+/// [`receive`](Self::receive), which also turns a request that got no answer into the error
+/// the sources give for it:
+///
+/// ```no_run
+/// use freshtoken::oauth::TokenAnswer;
+/// use freshtoken::{AuthError, Token, TokenSource};
+///
+/// /// Renews a session at an API of its own: the refresh token as bearer, an RFC 6749 answer.
+/// struct Session {
+///     http: reqwest::Client,
+/// }
+///
+/// impl TokenSource for Session {
+///     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+///         let refresh_token = previous
+///             .and_then(Token::refresh_token)
+///             .ok_or_else(|| AuthError::reauthenticate("no session: log in first"))?
+///             .expose_secret();
+///         let sent = self.http.post("https://api.example.com/session/refresh")
+///             .bearer_auth(refresh_token)
+///             .send()
+///             .await;
+///         TokenAnswer::receive(sent).await?.answer().sent_secrets(&[refresh_token]).read()
+///     }
+/// }
+/// ```
+///
+/// With the status, headers and body in hand, [`new`](Self::new) reads them:
+///
 /// ```
 /// use freshtoken::oauth::{TokenAnswer, Url};
 /// use http::{HeaderMap, StatusCode};
@@ -49,11 +79,14 @@ pub struct TokenAnswer<'a> {
     fields: Option<&'a TokenResponseFields>,
     sent_secrets: Vec<&'a str>,
     client_authenticated: bool,
+    /// The body is the first `MAX_BODY` bytes of a longer one.
+    truncated: bool,
 }
 
 impl<'a> TokenAnswer<'a> {
     /// What `endpoint` answered: the status, headers and body as received. Only the first
-    /// 1 MiB of the body is read, as the sources do.
+    /// 1 MiB of the body is read, as the sources do. [`receive`](Self::receive) gets all
+    /// three from a `reqwest` response.
     #[must_use]
     pub fn new(
         endpoint: &'a Url,
@@ -69,7 +102,14 @@ impl<'a> TokenAnswer<'a> {
             fields: None,
             sent_secrets: Vec::new(),
             client_authenticated: false,
+            truncated: false,
         }
+    }
+
+    /// `body` is the start of a longer body, cut at `MAX_BODY` as it was read.
+    pub(crate) fn truncated(mut self, truncated: bool) -> Self {
+        self.truncated = truncated;
+        self
     }
 
     /// The names of the answer's fields, when they are not RFC 6749's.
@@ -103,7 +143,7 @@ impl<'a> TokenAnswer<'a> {
     /// [`AuthErrorKind::InvalidToken`](crate::AuthErrorKind::InvalidToken) for a 2xx answer
     /// without a usable access token.
     pub fn read(&self) -> Result<Token, AuthError> {
-        let truncated = self.body.len() > MAX_BODY;
+        let truncated = self.truncated || self.body.len() > MAX_BODY;
         let body = Zeroizing::new(self.body[..self.body.len().min(MAX_BODY)].to_vec());
         let answer = Answer::new(self.status, self.headers, body, truncated);
         let default_fields = TokenResponseFields::default();

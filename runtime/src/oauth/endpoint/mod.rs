@@ -15,6 +15,7 @@ pub(crate) mod expires_at;
 pub(crate) mod grant_request;
 #[cfg(test)]
 mod hostile_input_tests;
+pub(crate) mod received_answer;
 pub(crate) mod redaction;
 pub(crate) mod request_body;
 pub(crate) mod response_fields;
