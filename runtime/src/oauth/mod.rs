@@ -21,7 +21,8 @@
 //! with the client authentication of a [`ClientAuth`] and reads the answer as these sources
 //! do.
 //! For a login flow of your own, [`TokenAnswer`] reads the token endpoint's answer as these
-//! sources read theirs: a [`Token`](crate::Token), or the classified error below.
+//! sources read theirs: a [`Token`](crate::Token), or the classified error below;
+//! [`TokenAnswer::receive`] reads it straight from what reqwest's `send()` returned.
 //!
 //! # What the errors mean
 //!
@@ -52,8 +53,11 @@
 //! # Reading answers
 //!
 //! Lenient where servers differ: `expires_in` may be an integer, a float or a string holding
-//! a number (negative means already expired; absurdly large means unknown), `token_type` may
-//! be in any case, and unknown fields are ignored. Strict where a wrong guess would hurt: a
+//! a number (negative means already expired; absurdly large means unknown); without it, an
+//! `expires_at` field may say when the token expires, in epoch seconds or milliseconds or as
+//! an RFC 3339 time (see [`TokenResponseFields::expires_at`]); with neither, a JWT access
+//! token expires at its `exp`. `token_type` may be in any case, and unknown fields are
+//! ignored. Strict where a wrong guess would hurt: a
 //! 2xx answer must be a JSON object with a non-empty string access token.
 //!
 //! `Retry-After` is read as delta-seconds or as an HTTP-date (all three formats of
@@ -85,6 +89,7 @@ pub use endpoint::answer::TokenAnswer;
 pub use endpoint::client_auth::ClientAuth;
 pub use endpoint::endpoint_error::EndpointError;
 pub use endpoint::grant_request::GrantRequest;
+pub use endpoint::received_answer::ReceivedAnswer;
 pub(crate) use endpoint::redaction;
 pub use endpoint::response_fields::TokenResponseFields;
 pub use grants::client_credentials::ClientCredentials;
