@@ -185,14 +185,14 @@ async fn a_refresh_only_api_without_a_refresh_token_sends_nothing_and_asks_for_o
     let text = error.to_string();
     assert!(text.contains("set_refresh_token"), "{text}");
     assert!(text.contains(REFRESH_PATH), "names the endpoint: {text}");
-    assert_eq!(mock.hits_async().await, 0);
+    assert_eq!(mock.calls_async().await, 0);
 
     cache.set_refresh_token("rt-SECRET");
     assert_eq!(
         cache.token().await.unwrap().access_token().expose_secret(),
         "never"
     );
-    assert_eq!(mock.hits_async().await, 1);
+    assert_eq!(mock.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -238,5 +238,5 @@ async fn a_bad_header_or_cookie_name_is_refused_before_anything_is_sent() {
         assert!(text.contains(name), "{text}");
         assert!(!text.contains("rt-SECRET"), "{text}");
     }
-    assert_eq!(mock.hits_async().await, 0);
+    assert_eq!(mock.calls_async().await, 0);
 }
