@@ -130,13 +130,16 @@ pub enum AuthErrorKind {
         reason: String,
     },
 
-    /// The token request, or the token source as a whole, took longer than its timeout.
+    /// The token request, or the token source as a whole, took longer than its timeout: the
+    /// limit, or zero when it is the HTTP client's own, which reqwest does not report (a
+    /// request your code sent, read with `oauth::TokenAnswer::receive`).
     #[error(
-        "token refresh timed out after {0:?}; the token endpoint may be down or slow, or an \
+        "token refresh timed out {}; the token endpoint may be down or slow, or an \
          interactive login (a browser, a device code) took longer (the limits are \
          `TokenCacheBuilder::refresh_timeout`, an interactive source's own `login_timeout`, \
          and the sources' own `timeout`); an interactive login can be done before: the \
-         source's `login`, its token saved with `TokenCache::save_token`"
+         source's `login`, its token saved with `TokenCache::save_token`",
+        timed_out_after(*.0)
     )]
     Timeout(Duration),
 
@@ -363,6 +366,15 @@ impl AuthError {
     }
 }
 
+/// `after 5s`, or, for a zero, the limit nobody reported to us.
+fn timed_out_after(limit: Duration) -> String {
+    if limit.is_zero() {
+        "at the HTTP client's own timeout".to_owned()
+    } else {
+        format!("after {limit:?}")
+    }
+}
+
 impl From<AuthErrorKind> for AuthError {
     fn from(kind: AuthErrorKind) -> Self {
         Self {
@@ -446,6 +458,24 @@ mod tests {
         assert_eq!(error.to_string(), error.kind().to_string());
         let source = error.source().expect("a refresh failure has a source");
         assert_eq!(source.to_string(), "endpoint answered 503");
+    }
+
+    #[test]
+    fn a_timeout_says_its_limit_or_that_it_was_the_http_clients() {
+        let known = AuthError::from(AuthErrorKind::Timeout(Duration::from_secs(5)));
+        assert!(
+            known
+                .to_string()
+                .starts_with("token refresh timed out after 5s;"),
+            "{known}"
+        );
+        let unreported = AuthError::from(AuthErrorKind::Timeout(Duration::ZERO));
+        assert!(
+            unreported
+                .to_string()
+                .starts_with("token refresh timed out at the HTTP client's own timeout;"),
+            "{unreported}"
+        );
     }
 
     /// `?` in `main` and `unwrap()` print `Debug`: the fix the message names must be there.

@@ -8,6 +8,7 @@ mod method;
 mod options;
 mod path;
 mod render;
+mod unauthorized;
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident};
@@ -68,7 +69,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let client = options
         .name
         .unwrap_or_else(|| format_ident!("{}Client", item.ident));
-    render::render(item, &methods, &client)
+    render::render(item, &methods, &client, options.unauthorized.as_ref())
 }
 
 /// An error at each `#[async_trait]` on the trait (it expands after this attribute), which is

@@ -8,6 +8,8 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Token, Type};
 
+use super::unauthorized::Unauthorized;
+
 /// The options of the trait's attribute.
 #[derive(Default)]
 pub(crate) struct ClientOptions {
@@ -15,6 +17,9 @@ pub(crate) struct ClientOptions {
     pub(crate) error: Option<Type>,
     /// `name = Ident`: the generated client's name.
     pub(crate) name: Option<Ident>,
+    /// `unauthorized = [401, 422]` or `= path::to::function`: what a refused token looks
+    /// like, for every method without its own.
+    pub(crate) unauthorized: Option<Unauthorized>,
 }
 
 impl ClientOptions {
@@ -39,9 +44,16 @@ impl ClientOptions {
                     "expected a name after `name =`, for example `name = TasksApi`",
                 )
             })?);
+        } else if meta.path.is_ident("unauthorized") {
+            if self.unauthorized.is_some() {
+                return Err(meta.error(
+                    "duplicate `unauthorized` option: give the statuses or the function once",
+                ));
+            }
+            self.unauthorized = Some(Unauthorized::parse(meta.value()?)?);
         } else {
             return Err(meta.error(format!(
-                "unknown option {}: `#[freshtoken::client]` accepts `error = <type>` and `name = <client name>`",
+                "unknown option {}: `#[freshtoken::client]` accepts `error = <type>`, `name = <client name>` and `unauthorized = [401, ...]`",
                 path_text(meta)
             )));
         }
@@ -59,7 +71,7 @@ pub(crate) const HTTP_METHODS: [(&str, &str); 6] = [
     ("head", "HEAD"),
 ];
 
-/// A method's `#[get("/tasks/{id}", auth = none, timeout = "2s")]`.
+/// A method's `#[get("/tasks/{id}", auth = none, timeout = "2s", unauthorized = [401, 422])]`.
 pub(crate) struct HttpAttr {
     /// `GET`.
     pub(crate) method: &'static str,
@@ -68,6 +80,8 @@ pub(crate) struct HttpAttr {
     pub(crate) auth: bool,
     /// `timeout = "..."`, in milliseconds.
     pub(crate) timeout_ms: Option<u64>,
+    /// `unauthorized = ...`: what a refused token looks like, over the trait's option.
+    pub(crate) unauthorized: Option<Unauthorized>,
 }
 
 impl HttpAttr {
@@ -95,11 +109,19 @@ impl HttpAttr {
                 error
             }
         })?;
+        let auth = parsed.auth.is_none_or(|(auth, _)| auth);
+        if let (false, Some((_, key))) = (auth, &parsed.unauthorized) {
+            return Err(syn::Error::new(
+                *key,
+                "`auth = none` sends no token, so no answer can refuse one: remove `unauthorized`, or `auth = none`",
+            ));
+        }
         Ok(Self {
             method,
             path: parsed.path,
-            auth: parsed.auth.is_none_or(|(auth, _)| auth),
+            auth,
             timeout_ms: parsed.timeout,
+            unauthorized: parsed.unauthorized.map(|(unauthorized, _)| unauthorized),
         })
     }
 }
@@ -109,6 +131,7 @@ struct HttpArgs {
     path: LitStr,
     auth: Option<(bool, Span)>,
     timeout: Option<u64>,
+    unauthorized: Option<(Unauthorized, Span)>,
 }
 
 impl Parse for HttpArgs {
@@ -123,6 +146,7 @@ impl Parse for HttpArgs {
             path,
             auth: None,
             timeout: None,
+            unauthorized: None,
         };
         let mut timeout_seen = false;
         while !input.is_empty() {
@@ -133,7 +157,7 @@ impl Parse for HttpArgs {
             let key: Ident = input.parse().map_err(|error| {
                 syn::Error::new(
                     error.span(),
-                    "expected an option: `auth = none` or `timeout = \"2s\"`",
+                    "expected an option: `auth = none`, `timeout = \"2s\"` or `unauthorized = [401, ...]`",
                 )
             })?;
             input.parse::<Token![=]>().map_err(|error| {
@@ -180,11 +204,19 @@ impl Parse for HttpArgs {
                     )
                 })?;
                 args.timeout = Some(parse_timeout(&value)?);
+            } else if key == "unauthorized" {
+                if args.unauthorized.is_some() {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "duplicate `unauthorized` option: give the statuses or the function once",
+                    ));
+                }
+                args.unauthorized = Some((Unauthorized::parse(input)?, key.span()));
             } else {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown option `{key}`: an HTTP attribute accepts `auth = none` and `timeout = \"2s\"`"
+                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"` and `unauthorized = [401, ...]`"
                     ),
                 ));
             }

@@ -10,8 +10,15 @@ use syn::{Ident, ItemTrait, ReturnType, TraitItem, Type};
 
 use super::method::{Kind, Method, Param};
 use super::path::Piece;
+use super::unauthorized::Unauthorized;
 
-pub(crate) fn render(mut item: ItemTrait, methods: &[Method], client: &Ident) -> TokenStream {
+/// `unauthorized` is the trait's option, for the methods without their own.
+pub(crate) fn render(
+    mut item: ItemTrait,
+    methods: &[Method],
+    client: &Ident,
+    unauthorized: Option<&Unauthorized>,
+) -> TokenStream {
     let impl_fns: Vec<TokenStream> = item
         .items
         .iter()
@@ -22,7 +29,7 @@ pub(crate) fn render(mut item: ItemTrait, methods: &[Method], client: &Ident) ->
         .zip(methods)
         .map(|(item, method)| {
             let sig = &item.sig;
-            let body = method_body(method);
+            let body = method_body(method, unauthorized);
             quote! { #sig { #body } }
         })
         .collect();
@@ -140,7 +147,7 @@ fn desugar_async(sig: &mut syn::Signature) {
     };
 }
 
-fn method_body(method: &Method) -> TokenStream {
+fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> TokenStream {
     let name = method.ident.to_string();
     let http_method = format_ident!("{}", method.http.method);
     let template = method.http.path.value();
@@ -157,6 +164,8 @@ fn method_body(method: &Method) -> TokenStream {
         .headers
         .iter()
         .map(|(name, value)| quote!((#name, #value)));
+    let unauthorized =
+        Unauthorized::spec_value(method.http.unauthorized.as_ref().or(trait_unauthorized));
     let steps = method.params.iter().map(param_step);
     let decoder = decoder(&method.ok);
     let err = &method.err;
@@ -171,6 +180,7 @@ fn method_body(method: &Method) -> TokenStream {
             auth: #auth,
             timeout: #timeout,
             headers: &[#(#headers),*],
+            unauthorized: #unauthorized,
         };
         #into_result(
             self.core
@@ -233,6 +243,7 @@ fn decoder(ty: &Type) -> TokenStream {
             };
             match last.ident.to_string().as_str() {
                 "String" => quote!(#path::AsText),
+                "Json" => quote!(#path::AsJsonWrapped::new()),
                 "Bytes" => quote!(#path::AsBytes),
                 "ByteStream" => quote!(#path::AsStream),
                 "Answer" => {

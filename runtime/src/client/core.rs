@@ -1,7 +1,8 @@
 // Input: a method's spec, a closure that adds its arguments to a request, a decoder.
 // Output: the decoded answer, or an error. In between: the token from the cache, the request
-// built anew for each attempt, and one retry after a 401 by the same policy as
-// `#[refresh_token]` (`__private::Call`), so there is one retry policy in the crate.
+// built anew for each attempt, and one retry after a 401 (or what the method's `unauthorized`
+// option names) by the same policy as `#[refresh_token]` (`__private::Call`), so there is one
+// retry policy in the crate.
 
 use std::fmt;
 use std::ops::ControlFlow;
@@ -14,6 +15,7 @@ use reqwest::Url;
 use super::Error;
 use super::decode::Decode;
 use super::redirect::other_origin;
+use super::refused::Refusal;
 use super::request::{Request, call};
 use super::spec::Spec;
 use crate::__private::Call;
@@ -99,8 +101,8 @@ impl<S: TokenSource> ClientCore<S> {
     /// each attempt, `decoder` reads a 2xx answer.
     ///
     /// # Errors
-    /// [`Error`]: no token, transport, a non-2xx status (after one retry for a 401), an
-    /// argument that cannot be sent, or an answer that does not decode.
+    /// [`Error`]: no token, transport, a non-2xx status (after one retry for a refused
+    /// token), an argument that cannot be sent, or an answer that does not decode.
     pub async fn call<B, D>(
         &self,
         spec: &'static Spec,
@@ -120,7 +122,8 @@ impl<S: TokenSource> ClientCore<S> {
         decoder.decode(call(spec), response).await
     }
 
-    /// Sends with a token from `cache`; after a 401, invalidates it and sends once more.
+    /// Sends with a token from `cache`; after a refusal of it (a 401, or what
+    /// `spec.unauthorized` names), invalidates it and sends once more.
     async fn send_with_token<B>(
         &self,
         cache: &TokenCache<S>,
@@ -134,14 +137,17 @@ impl<S: TokenSource> ClientCore<S> {
         loop {
             let attempt = match policy.token().await {
                 Ok(token) => {
-                    let result = self.attempt(spec, build, Some(&token)).await;
+                    let result = self
+                        .attempt(spec, build, Some(&token))
+                        .await
+                        .map_err(|error| Refusal::new(spec.unauthorized, error));
                     Ok((token, result))
                 }
                 Err(error) => Err(error),
             };
             match policy.finish(attempt) {
                 ControlFlow::Continue(()) => {}
-                ControlFlow::Break(result) => return result,
+                ControlFlow::Break(result) => return result.map_err(|refusal| refusal.error),
             }
         }
     }

@@ -1,7 +1,7 @@
 // Input: a 2xx response and the method's return type, as the macro read it.
 // Output: the value the method returns. The macro picks the decoder from the type as written
-// (`()`, `String`, `Bytes`, `ByteStream`, `Answer<T>`, anything else as JSON), because one
-// blanket impl over `DeserializeOwned` could not coexist with the others.
+// (`()`, `String`, `Bytes`, `ByteStream`, `Answer<T>`, `Json<T>`, anything else as JSON),
+// because one blanket impl over `DeserializeOwned` could not coexist with the others.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::Error;
 use super::answer::{Answer, ByteStream};
 use super::error::Call;
+use super::json::Json;
 use super::json_error;
 
 /// Turns a 2xx response into a method's return value.
@@ -62,6 +63,32 @@ impl<T: DeserializeOwned> Decode for AsJson<T> {
             call,
             reason: json_error::reason(&error),
         })
+    }
+}
+
+/// The body as JSON, in [`Json`]: for `Json<T>`, whatever `T` is.
+#[derive(Debug)]
+pub struct AsJsonWrapped<T>(AsJson<T>);
+
+impl<T> AsJsonWrapped<T> {
+    /// The decoder; the type comes from the method's return type.
+    #[must_use]
+    pub fn new() -> Self {
+        Self(AsJson::new())
+    }
+}
+
+impl<T> Default for AsJsonWrapped<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: DeserializeOwned> Decode for AsJsonWrapped<T> {
+    type Output = Json<T>;
+
+    async fn decode(self, call: Call, response: reqwest::Response) -> Result<Json<T>, Error> {
+        self.0.decode(call, response).await.map(Json)
     }
 }
 

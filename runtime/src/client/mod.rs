@@ -4,11 +4,12 @@
 //! The attribute turns a trait into a client; each generated method is one call of
 //! [`ClientCore::call`](__macro::ClientCore::call) with the method's spec, a closure that adds
 //! the arguments to the request, and a decoder picked by the return type. Building the
-//! request, the token, the retry after a 401 and decoding are here, as ordinary code.
+//! request, the token, the retry after a refused token (a 401 by default) and decoding are
+//! here, as ordinary code.
 //!
 //! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
 //! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
-//! [`Multipart`], [`Streamed`], [`QueryValue`].
+//! [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`].
 //!
 //! # Redirects stay within the API's origin
 //!
@@ -26,9 +27,11 @@ mod builder;
 mod core;
 mod decode;
 mod error;
+mod json;
 mod json_error;
 mod query_value;
 mod redirect;
+mod refused;
 mod request;
 mod spec;
 
@@ -36,6 +39,7 @@ pub use answer::{Answer, ByteStream};
 pub use body::{BodySource, Multipart, Streamed};
 pub use builder::{Builder, NoAuth};
 pub use error::{BuildError, Call, Error};
+pub use json::Json;
 pub use query_value::QueryValue;
 pub use redirect::redirect_policy;
 
@@ -43,7 +47,10 @@ pub use redirect::redirect_policy;
 #[doc(hidden)]
 pub mod __macro {
     pub use super::core::{ClientCore, Generated};
-    pub use super::decode::{AsBytes, AsJson, AsStream, AsText, AsUnit, Decode, WithAnswer};
+    pub use super::decode::{
+        AsBytes, AsJson, AsJsonWrapped, AsStream, AsText, AsUnit, Decode, WithAnswer,
+    };
+    pub use super::refused::TokenRefused;
     pub use super::request::Request;
     pub use super::spec::{PathPart, Spec};
 

@@ -340,6 +340,7 @@ mod tests {
     use http::Method;
 
     use super::{PathPart, Request, Spec};
+    use crate::client::refused::TokenRefused;
 
     static REPEATED: Spec = Spec {
         name: "copy",
@@ -354,6 +355,7 @@ mod tests {
         auth: false,
         timeout: None,
         headers: &[],
+        unauthorized: TokenRefused::Status401,
     };
 
     fn path_with(value: &str) -> String {

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use http::Method;
 
-/// One method of a generated client: its HTTP method, path template, auth and timeout.
+use super::refused::TokenRefused;
+
+/// One method of a generated client: its HTTP method, path template, auth, timeout, and
+/// what a refused token looks like.
 #[derive(Debug)]
 pub struct Spec {
     /// The trait method's name, for error messages.
@@ -23,6 +26,9 @@ pub struct Spec {
     pub timeout: Option<Duration>,
     /// Headers with fixed values, from the method's `#[header("name", "value")]` attributes.
     pub headers: &'static [(&'static str, &'static str)],
+    /// Which answers mean the token was refused (the method's or the trait's
+    /// `unauthorized = ...`, else a 401): each costs one resend with a new token.
+    pub unauthorized: TokenRefused,
 }
 
 /// A piece of a path template.

@@ -5,8 +5,11 @@
 //! - [`ClientCredentials`]: a service's own token (RFC 6749 section 4.4), no user involved.
 //! - [`PasswordGrant`]: a user's username and password at an RFC 6749 token endpoint
 //!   (section 4.3, form-encoded, with client authentication), then the refresh token grant.
-//! - [`JsonLogin`]: a login API of its own that takes JSON (username and password first, then
-//!   its refresh endpoint, every field name configurable), like the reference server's.
+//! - [`JsonLogin`]: a login API of its own (username and password first, as JSON or a form,
+//!   then its refresh route, the refresh token in a body field, `Authorization: Bearer`, a
+//!   header or a cookie; every field name configurable), like the reference server's.
+//! - [`JsonRefresh`]: an API whose only route is refresh, started from a refresh token the
+//!   program is given.
 //!
 //! - `JwtBearerGrant` (feature `jsonwebtoken`): the JWT bearer grant (RFC 7523), with an
 //!   assertion signed here or supplied from elsewhere.
@@ -18,7 +21,8 @@
 //! with the client authentication of a [`ClientAuth`] and reads the answer as these sources
 //! do.
 //! For a login flow of your own, [`TokenAnswer`] reads the token endpoint's answer as these
-//! sources read theirs: a [`Token`](crate::Token), or the classified error below.
+//! sources read theirs: a [`Token`](crate::Token), or the classified error below;
+//! [`TokenAnswer::receive`] reads it straight from what reqwest's `send()` returned.
 //!
 //! # What the errors mean
 //!
@@ -31,8 +35,9 @@
 //! | any other 4xx or 3xx (`invalid_scope`, `invalid_request`...) | [`AuthErrorKind::Rejected`] | stops: the configuration needs fixing |
 //! | 2xx without a usable `access_token`, or not JSON | [`AuthErrorKind::InvalidToken`] | retries after a backoff |
 //!
-//! [`JsonLogin`] also counts a 403 as a refusal, and reads `invalid_client` as a refused
-//! login (it sends no client credentials). The `source` of the first four is an
+//! [`JsonLogin`] and [`JsonRefresh`] also count a 403 as a refusal (and a 422 to a refresh,
+//! which flask-jwt-extended and FastAPI answer for a refresh token they cannot decode), and
+//! read `invalid_client` as a refused login (they send no client credentials). The `source` of the first four is an
 //! [`EndpointError`] with the status and the RFC 6749 error code.
 //!
 //! Every message names the endpoint (scheme, host, port and path, never the query string)
@@ -50,8 +55,11 @@
 //! # Reading answers
 //!
 //! Lenient where servers differ: `expires_in` may be an integer, a float or a string holding
-//! a number (negative means already expired; absurdly large means unknown), `token_type` may
-//! be in any case, and unknown fields are ignored. Strict where a wrong guess would hurt: a
+//! a number (negative means already expired; absurdly large means unknown); without it, an
+//! `expires_at` field may say when the token expires, in epoch seconds or milliseconds or as
+//! an RFC 3339 time (see [`TokenResponseFields::expires_at`]); with neither, a JWT access
+//! token expires at its `exp`. `token_type` may be in any case, and unknown fields are
+//! ignored. Strict where a wrong guess would hurt: a
 //! 2xx answer must be a JSON object with a non-empty string access token.
 //!
 //! `Retry-After` is read as delta-seconds or as an HTTP-date (all three formats of
@@ -83,6 +91,7 @@ pub use endpoint::answer::TokenAnswer;
 pub use endpoint::client_auth::ClientAuth;
 pub use endpoint::endpoint_error::EndpointError;
 pub use endpoint::grant_request::GrantRequest;
+pub use endpoint::received_answer::ReceivedAnswer;
 pub(crate) use endpoint::redaction;
 pub use endpoint::response_fields::TokenResponseFields;
 pub use grants::client_credentials::ClientCredentials;

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use freshtoken::client::{Answer, ByteStream, Multipart, Streamed};
+use freshtoken::client::{Answer, ByteStream, Json, Multipart, Streamed};
 use freshtoken_ui_tests::cache;
 use httpmock::Method::GET;
 use httpmock::MockServer;
@@ -39,8 +39,14 @@ impl From<freshtoken::client::Error> for SdkError {
     }
 }
 
+/// Whether the API refused the token: a 422 that says so.
+fn token_refused(error: &freshtoken::client::Error) -> bool {
+    error.status().is_some_and(|status| status == 422)
+        && error.body().is_some_and(|body| body.contains("token"))
+}
+
 /// A Tasks API, in every form the attribute accepts.
-#[freshtoken::client(error = SdkError, name = TasksSdk)]
+#[freshtoken::client(error = SdkError, name = TasksSdk, unauthorized = [401, 498])]
 pub trait Tasks {
     /// One task of a project.
     #[get("/projects/{project}/tasks/{id}")]
@@ -97,6 +103,10 @@ pub trait Tasks {
     /// Items of a type.
     #[get("/items/{type}", auth = bearer, timeout = "500ms")]
     async fn items(&self, r#type: &str, #[query] r#match: &str) -> Result<String>;
+
+    /// A task's title, a JSON string, from an endpoint that refuses a token its own way.
+    #[get("/tasks/{id}/title", unauthorized = token_refused)]
+    async fn title(&self, id: u64) -> Result<Json<String>>;
 
     /// The server's health, with the client's own error.
     #[delete("/health", auth = none)]

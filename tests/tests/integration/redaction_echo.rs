@@ -16,7 +16,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use freshtoken::oauth::{ClientAuth, ClientCredentials, JsonLogin, RefreshTokenGrant};
+use freshtoken::oauth::{
+    BodyFormat, ClientAuth, ClientCredentials, JsonLogin, JsonRefresh, RefreshTokenGrant,
+    RefreshTokenIn,
+};
 use freshtoken::{AuthError, Token, TokenCache, TokenSource};
 use freshtoken_tests::echo::{Echo, EchoServer, Spelling};
 use freshtoken_tests::faults::SecretWatch;
@@ -26,6 +29,8 @@ const CLIENT_SECRET: &str = "q7/Zx+Lm9w==";
 const REFRESH_TOKEN: &str = "1//0gAb+c=";
 const USERNAME: &str = "alice@example.com";
 const PASSWORD: &str = "pass\"word\\ é 42";
+/// A secret field of a login API's own (a one-time code, an API secret).
+const OTP: &str = "otp/+SECRET= 7";
 
 const TOKEN_PATH: &str = "/oauth/token";
 const LOGIN_PATH: &str = "/auth/login";
@@ -154,7 +159,7 @@ fn basic_spellings() -> Vec<String> {
 /// Every spelling of every secret of this file.
 fn every_spelling() -> Vec<String> {
     let mut forms = basic_spellings();
-    for secret in [CLIENT_SECRET, REFRESH_TOKEN, PASSWORD] {
+    for secret in [CLIENT_SECRET, REFRESH_TOKEN, PASSWORD, OTP] {
         forms.extend(spellings(secret));
     }
     forms
@@ -245,6 +250,41 @@ async fn password_login_refresh_shows_no_echoed_refresh_token() {
     assert_no_echoed_secret(REFRESH_PATH, |url| {
         let login = url.join(LOGIN_PATH).unwrap();
         let source = JsonLogin::new(login, url, USERNAME, PASSWORD);
+        first_error(source, Some(expired()))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_form_login_with_a_secret_field_shows_neither_echoed() {
+    assert_no_echoed_secret(LOGIN_PATH, |url| {
+        let refresh = url.join(REFRESH_PATH).unwrap();
+        let source = JsonLogin::new(url, refresh, USERNAME, PASSWORD)
+            .login_format(BodyFormat::Form)
+            .login_secret_param("otp", OTP);
+        first_error(source, None)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refresh_token_sent_as_bearer_is_not_shown_when_echoed() {
+    assert_no_echoed_secret(REFRESH_PATH, |url| {
+        let login = url.join(LOGIN_PATH).unwrap();
+        let source = JsonLogin::new(login, url, USERNAME, PASSWORD)
+            .refresh_token_in(RefreshTokenIn::BearerHeader);
+        first_error(source, Some(expired()))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refresh_only_api_shows_no_echoed_refresh_token_or_secret_field() {
+    assert_no_echoed_secret(REFRESH_PATH, |url| {
+        let source = JsonRefresh::new(url)
+            .refresh_token_field("refresh")
+            .refresh_format(BodyFormat::Form)
+            .refresh_secret_param("otp", OTP);
         first_error(source, Some(expired()))
     })
     .await;

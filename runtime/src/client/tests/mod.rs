@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use http::Method;
 
-use super::__macro::{ClientCore, Decode, Generated, PathPart, Request, Spec};
+use super::__macro::{ClientCore, Decode, Generated, PathPart, Request, Spec, TokenRefused};
 use super::{Builder, Error, NoAuth};
 use crate::{Token, TokenCache, TokenSource, source_fn};
 use server::Server;
@@ -50,6 +50,7 @@ fn spec(template: &'static str, path: &'static [PathPart], auth: bool) -> Spec {
         auth,
         timeout: None,
         headers: &[],
+        unauthorized: TokenRefused::Status401,
     }
 }
 

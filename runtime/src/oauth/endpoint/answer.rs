@@ -21,6 +21,36 @@ use crate::{AuthError, Token};
 /// retry, with `Retry-After`...; see the table in [the module docs](crate::oauth)), naming
 /// the endpoint and never quoting a secret.
 ///
+/// A token source of your own reads the answer straight from what `send()` returned with
+/// [`receive`](Self::receive), which also turns a request that got no answer into the error
+/// the sources give for it:
+///
+/// ```no_run
+/// use freshtoken::oauth::TokenAnswer;
+/// use freshtoken::{AuthError, Token, TokenSource};
+///
+/// /// Renews a session at an API of its own: the refresh token as bearer, an RFC 6749 answer.
+/// struct Session {
+///     http: reqwest::Client,
+/// }
+///
+/// impl TokenSource for Session {
+///     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
+///         let refresh_token = previous
+///             .and_then(Token::refresh_token)
+///             .ok_or_else(|| AuthError::reauthenticate("no session: log in first"))?
+///             .expose_secret();
+///         let sent = self.http.post("https://api.example.com/session/refresh")
+///             .bearer_auth(refresh_token)
+///             .send()
+///             .await;
+///         TokenAnswer::receive(sent).await?.answer().sent_secrets(&[refresh_token]).read()
+///     }
+/// }
+/// ```
+///
+/// With the status, headers and body in hand, [`new`](Self::new) reads them:
+///
 /// ```
 /// use freshtoken::oauth::{TokenAnswer, Url};
 /// use http::{HeaderMap, StatusCode};
@@ -49,11 +79,14 @@ pub struct TokenAnswer<'a> {
     fields: Option<&'a TokenResponseFields>,
     sent_secrets: Vec<&'a str>,
     client_authenticated: bool,
+    /// The body is the first `MAX_BODY` bytes of a longer one.
+    truncated: bool,
 }
 
 impl<'a> TokenAnswer<'a> {
     /// What `endpoint` answered: the status, headers and body as received. Only the first
-    /// 1 MiB of the body is read, as the sources do.
+    /// 1 MiB of the body is read, as the sources do. [`receive`](Self::receive) gets all
+    /// three from a `reqwest` response.
     #[must_use]
     pub fn new(
         endpoint: &'a Url,
@@ -69,7 +102,14 @@ impl<'a> TokenAnswer<'a> {
             fields: None,
             sent_secrets: Vec::new(),
             client_authenticated: false,
+            truncated: false,
         }
+    }
+
+    /// `body` is the start of a longer body, cut at `MAX_BODY` as it was read.
+    pub(crate) fn truncated(mut self, truncated: bool) -> Self {
+        self.truncated = truncated;
+        self
     }
 
     /// The names of the answer's fields, when they are not RFC 6749's.
@@ -103,7 +143,7 @@ impl<'a> TokenAnswer<'a> {
     /// [`AuthErrorKind::InvalidToken`](crate::AuthErrorKind::InvalidToken) for a 2xx answer
     /// without a usable access token.
     pub fn read(&self) -> Result<Token, AuthError> {
-        let truncated = self.body.len() > MAX_BODY;
+        let truncated = self.truncated || self.body.len() > MAX_BODY;
         let body = Zeroizing::new(self.body[..self.body.len().min(MAX_BODY)].to_vec());
         let answer = Answer::new(self.status, self.headers, body, truncated);
         let default_fields = TokenResponseFields::default();
@@ -119,7 +159,7 @@ impl<'a> TokenAnswer<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use http::header::RETRY_AFTER;
 
@@ -191,6 +231,74 @@ mod tests {
             text.contains("https://auth.example.com:443/token"),
             "{text}"
         );
+    }
+
+    /// `lifetime` is `expected` give or take the couple of seconds the wall clock may tick.
+    fn assert_about(lifetime: Option<Duration>, expected: u64) {
+        let lifetime = lifetime.expect("a known lifetime");
+        let expected = Duration::from_secs(expected);
+        assert!(
+            lifetime <= expected + Duration::from_secs(1)
+                && lifetime + Duration::from_secs(2) >= expected,
+            "{lifetime:?} is not about {expected:?}"
+        );
+    }
+
+    fn epoch_now() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    fn read_ok(fields: &TokenResponseFields, body: &serde_json::Value) -> Token {
+        let endpoint: Url = "https://api.example.com/v1/login".parse().unwrap();
+        let body = serde_json::to_vec(body).unwrap();
+        TokenAnswer::new(&endpoint, StatusCode::OK, &HeaderMap::new(), &body)
+            .fields(fields)
+            .read()
+            .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_nested_camel_case_answer_with_an_rfc_3339_expiry_becomes_a_token() {
+        let fields = TokenResponseFields::default()
+            .access_token("/data/accessToken")
+            .refresh_token("/data/refreshToken")
+            .expires_at("/data/expiresAt");
+        // 2099-12-31T23:59:59Z is far enough to be in the future whenever this runs.
+        let token = read_ok(
+            &fields,
+            &serde_json::json!({ "data": {
+                "accessToken": "at-1",
+                "refreshToken": "rt-1",
+                "expiresAt": "2099-12-31T23:59:59Z",
+            }}),
+        );
+        assert_eq!(token.access_token().expose_secret(), "at-1");
+        assert_eq!(token.refresh_token().unwrap().expose_secret(), "rt-1");
+        assert_about(token.lifetime(), 4_102_444_799 - epoch_now());
+
+        let fields = TokenResponseFields::default().expires_at("expiresAt");
+        let token = read_ok(
+            &fields,
+            &serde_json::json!({ "access_token": "at", "expiresAt": (epoch_now() + 300) * 1000 }),
+        );
+        assert_about(token.lifetime(), 300);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_field_with_only_a_jwt_expires_at_the_jwt_exp() {
+        use base64::Engine as _;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!(r#"{{"sub":"u","exp":{}}}"#, epoch_now() + 900));
+        let jwt = format!("eyJhbGciOiJIUzI1NiJ9.{payload}.sig");
+        let fields = TokenResponseFields::default().access_token("token");
+        let token = read_ok(&fields, &serde_json::json!({ "token": jwt }));
+        assert_eq!(token.access_token().expose_secret(), jwt);
+        assert_about(token.lifetime(), 900);
+        let opaque = read_ok(&fields, &serde_json::json!({ "token": "opaque" }));
+        assert_eq!(opaque.expires_at(), None, "no lifetime anywhere: unknown");
     }
 
     #[test]

@@ -217,7 +217,7 @@ async fn exchange(
 
 /// Reads at most `MAX_BODY` bytes. The buffer grows by copying into a new zeroizing one, so
 /// no freed allocation keeps a copy of the token.
-async fn read_body(
+pub(crate) async fn read_body(
     response: &mut reqwest::Response,
 ) -> Result<(Zeroizing<Vec<u8>>, bool), reqwest::Error> {
     let expected = response

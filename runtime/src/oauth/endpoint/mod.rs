@@ -11,9 +11,11 @@ pub(crate) mod client_auth;
 pub(crate) mod endpoint_error;
 pub(crate) mod error_response;
 pub(crate) mod exchange;
+pub(crate) mod expires_at;
 pub(crate) mod grant_request;
 #[cfg(test)]
 mod hostile_input_tests;
+pub(crate) mod received_answer;
 pub(crate) mod redaction;
 pub(crate) mod request_body;
 pub(crate) mod response_fields;

@@ -20,11 +20,35 @@ use serde_json::Value;
 ///     .expires_in("ttl");
 /// # let _ = fields;
 /// ```
+///
+/// The lifetime is read from `expires_in` (seconds from now) or else from
+/// [`expires_at`](Self::expires_at) (a time on the wall clock); with neither, a JWT access
+/// token expires at its own `exp`, and any other token is used until the server answers 401:
+///
+/// ```
+/// use freshtoken::oauth::{TokenAnswer, TokenResponseFields, Url};
+/// use http::{HeaderMap, StatusCode};
+///
+/// let endpoint: Url = "https://api.example.com/v1/session".parse()?;
+/// let body = br#"{"data": {"accessToken": "at-1", "refreshToken": "rt-1",
+///                 "expiresAt": "2099-12-31T23:59:59Z"}}"#;
+/// let fields = TokenResponseFields::default()
+///     .access_token("/data/accessToken")
+///     .refresh_token("/data/refreshToken")
+///     .expires_at("/data/expiresAt");
+/// let token = TokenAnswer::new(&endpoint, StatusCode::OK, &HeaderMap::new(), body)
+///     .fields(&fields)
+///     .read()?;
+/// assert_eq!(token.refresh_token().unwrap().expose_secret(), "rt-1");
+/// assert!(token.expires_at().is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct TokenResponseFields {
     pub(crate) access_token: String,
     pub(crate) token_type: String,
     pub(crate) expires_in: String,
+    pub(crate) expires_at: String,
     pub(crate) refresh_token: String,
     pub(crate) scope: String,
     pub(crate) refresh_token_cookie: Option<String>,
@@ -32,12 +56,13 @@ pub struct TokenResponseFields {
 
 impl Default for TokenResponseFields {
     /// The RFC 6749 names: `access_token`, `token_type`, `expires_in`, `refresh_token`,
-    /// `scope`.
+    /// `scope`; and `expires_at`, which no OAuth2 server sends and many other token APIs do.
     fn default() -> Self {
         Self {
             access_token: "access_token".to_owned(),
             token_type: "token_type".to_owned(),
             expires_in: "expires_in".to_owned(),
+            expires_at: "expires_at".to_owned(),
             refresh_token: "refresh_token".to_owned(),
             scope: "scope".to_owned(),
             refresh_token_cookie: None,
@@ -65,6 +90,23 @@ impl TokenResponseFields {
     #[must_use]
     pub fn expires_in(mut self, name: impl Into<String>) -> Self {
         self.expires_in = name.into();
+        self
+    }
+
+    /// The field that holds when the token expires (optional; read only when the
+    /// [`expires_in`](Self::expires_in) field is absent or unreadable, since a lifetime is
+    /// immune to a skew between the server's clock and ours).
+    ///
+    /// Accepted: epoch seconds or milliseconds as a JSON number or a string of digits, told
+    /// apart by size (from `100_000_000_000` on, milliseconds: in seconds that would be past
+    /// the year 5000), or an RFC 3339 string (`2026-12-31T23:59:59Z`,
+    /// `2026-12-31T23:59:59.5+02:00`). The time is turned into a lifetime against the local
+    /// wall clock when the answer is read, and counted from then on the monotonic clock. A time
+    /// already past gives an expired token; anything else (unreadable, more than a century
+    /// away) leaves the expiry unknown, as an absent field does.
+    #[must_use]
+    pub fn expires_at(mut self, name: impl Into<String>) -> Self {
+        self.expires_at = name.into();
         self
     }
 
@@ -121,13 +163,14 @@ mod tests {
     }
 
     #[test]
-    fn the_default_names_are_rfc_6749() {
+    fn the_default_names_are_rfc_6749_and_expires_at() {
         let fields = TokenResponseFields::default();
         assert_eq!(
             [
                 &fields.access_token,
                 &fields.token_type,
                 &fields.expires_in,
+                &fields.expires_at,
                 &fields.refresh_token,
                 &fields.scope
             ],
@@ -135,6 +178,7 @@ mod tests {
                 "access_token",
                 "token_type",
                 "expires_in",
+                "expires_at",
                 "refresh_token",
                 "scope"
             ]

@@ -2,14 +2,15 @@
 // Output: a `Token`, or `AuthErrorKind::InvalidToken` that says what is wrong with the answer
 // (naming the endpoint, the status and the content type, never echoing the body).
 //
-// Lenient where servers differ (`expires_in` as a number or a string, `token_type` in any
-// case, extra fields), strict where a wrong guess would hurt (no usable access token).
+// Lenient where servers differ (`expires_in` as a number or a string, or `expires_at` as an
+// epoch or RFC 3339 time, `token_type` in any case, extra fields), strict where a wrong guess would hurt (no usable access token).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
 use super::exchange::{Answer, MAX_BODY};
+use super::expires_at::lifetime_until;
 use super::response_fields::{TokenResponseFields, take};
 use crate::token::MAX_LIFETIME;
 use crate::{AuthError, AuthErrorKind, Token, TokenBuilder};
@@ -71,11 +72,18 @@ fn token_builder(
     if let Some(Value::String(token_type)) = take(&mut body, &fields.token_type) {
         token = token.token_type(token_type);
     }
-    if let Some(expires_in) = take(&mut body, &fields.expires_in)
+    // `expires_in` first: it is relative, so immune to a skew between the server's clock and
+    // ours. `expires_at` becomes a lifetime now, to be counted on the monotonic clock.
+    let lifetime = take(&mut body, &fields.expires_in)
         .as_ref()
         .and_then(expires_in)
-    {
-        token = token.expires_in(expires_in);
+        .or_else(|| {
+            take(&mut body, &fields.expires_at)
+                .as_ref()
+                .and_then(|at| lifetime_until(at, SystemTime::now()))
+        });
+    if let Some(lifetime) = lifetime {
+        token = token.expires_in(lifetime);
     }
     // An empty refresh token is no refresh token: the cache then keeps the previous one.
     if let Some(Value::String(refresh)) = take(&mut body, &fields.refresh_token)
@@ -435,3 +443,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "token_response_expiry_tests.rs"]
+mod expiry_tests;

@@ -1,5 +1,5 @@
-// Input: a username and password, or the previous token's refresh token, and the field names
-// of a JSON login API.
+// Input: a username and password, or the previous token's refresh token, and the shape of a
+// login API of its own (field names, body format, where the refresh token goes).
 // Output: a new token: from the login URL when there is no refresh token to use, from the
 // refresh URL when there is one.
 
@@ -15,16 +15,20 @@ use crate::oauth::endpoint::token_request::TokenRequest;
 use crate::oauth::endpoint::url::Endpoint;
 use crate::{AuthError, ClientSecret, Token, TokenSource};
 
-/// Gets tokens from a JSON login API: a password login first, then refreshes.
+/// Gets tokens from a login API of its own: a password login first, then refreshes.
 ///
 /// With no refresh token to use (the first fetch, and after
 /// [`TokenCache::reset`](crate::TokenCache::reset)), it POSTs
-/// `{"username": ..., "password": ...}` to the login URL. With one, it POSTs
-/// `{"refresh_token": ...}` to the refresh URL. Both answer JSON with `access_token` and
+/// `{"username": ..., "password": ...}` to the login URL (or a form:
+/// [`login_format`](Self::login_format)). With one, it POSTs `{"refresh_token": ...}` to the
+/// refresh URL (or sends the refresh token in `Authorization: Bearer`, a header or a cookie:
+/// [`refresh_token_in`](Self::refresh_token_in)). Both answer JSON with `access_token` and
 /// optionally `refresh_token` and `expires_in`. Every field name, of the requests and of the
-/// answers, is configurable, so an API with its own names needs no request code.
+/// answers, is configurable, and extra fields can be added (secret ones are cut out of every
+/// error), so an API with its own names needs no request code. The guide's logins chapter
+/// has a table of API shapes and their options.
 ///
-/// A refused refresh (401, 403, or `invalid_grant`) is
+/// A refused refresh (401, 403, 422, or `invalid_grant`) is
 /// [`AuthErrorKind::ReauthenticationRequired`](crate::AuthErrorKind::ReauthenticationRequired): it never falls back to the password by itself,
 /// so a revoked session reaches the application, which decides whether to log in again
 /// (with [`TokenCache::reset`](crate::TokenCache::reset), after which the next fetch does).

@@ -1,10 +1,10 @@
 //! Every kind of return of a `#[freshtoken::client]` method, decoded from a real HTTP answer
 //! (httpmock on 127.0.0.1): a JSON struct, `()`, `String`, `Bytes`, a `ByteStream` read
-//! chunk by chunk, and `Answer<T>` with its status and headers; and a non-2xx answer as an
-//! error with its status and the start of its body.
+//! chunk by chunk, `Answer<T>` with its status and headers, and `Json<T>`, which is JSON
+//! whatever `T` is; and a non-2xx answer as an error with its status and the start of its body.
 
 use bytes::Bytes;
-use freshtoken::client::{Answer, ByteStream, Error};
+use freshtoken::client::{Answer, ByteStream, Error, Json};
 use freshtoken_tests::GatedSource;
 use freshtoken_tests::client::open_cache;
 use httpmock::Method::{DELETE, GET, POST};
@@ -38,6 +38,26 @@ pub trait Returns {
     /// JSON with the status and headers.
     #[post("/task")]
     async fn create(&self) -> Result<Answer<Task>>;
+
+    /// A JSON string, decoded.
+    #[get("/name")]
+    async fn name(&self) -> Result<Json<String>>;
+
+    /// The same answer as text.
+    #[get("/name")]
+    async fn name_text(&self) -> Result<String>;
+
+    /// A JSON number.
+    #[get("/count")]
+    async fn count(&self) -> Result<Json<u64>>;
+
+    /// A JSON array of bytes.
+    #[get("/octets")]
+    async fn octets(&self) -> Result<Json<Vec<u8>>>;
+
+    /// A JSON string with the status and headers.
+    #[get("/name")]
+    async fn name_answer(&self) -> Result<Answer<Json<String>>>;
 }
 
 /// A task, as JSON.
@@ -221,4 +241,69 @@ async fn a_large_error_body_is_cut_to_the_limit() {
     );
     assert!(page.starts_with(body), "the start of the body is kept");
     assert!(error.to_string().len() < Error::MAX_BODY + 200);
+}
+
+#[tokio::test]
+async fn json_of_string_strips_the_quotes_that_string_keeps() {
+    let server = server().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/name");
+            then.status(200).body(r#""abc""#);
+        })
+        .await;
+    let client = client(&server);
+    let name: Json<String> = client.name().await.expect("a JSON string");
+    assert_eq!(name.into_inner(), "abc");
+    assert_eq!(
+        client.name_text().await.expect("any text"),
+        r#""abc""#,
+        "`String` is the body as it is"
+    );
+    let answer = client.name_answer().await.expect("a JSON string");
+    assert_eq!(answer.status(), 200);
+    assert_eq!(*answer.body(), Json("abc".to_owned()));
+}
+
+#[tokio::test]
+async fn json_of_a_number_or_of_bytes_reads_the_json_value() {
+    let server = server().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/count");
+            then.status(200).body("42");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/octets");
+            then.status(200).body("[1, 2, 255]");
+        })
+        .await;
+    let client = client(&server);
+    assert_eq!(*client.count().await.expect("a JSON number"), 42);
+    assert_eq!(
+        client.octets().await.expect("a JSON array").0,
+        [1, 2, 255],
+        "the array's values, not the body's bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_decode_error_naming_the_method_not_the_body() {
+    let server = server().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/name");
+            then.status(200).body("hunter2 is not JSON");
+        })
+        .await;
+    let error = client(&server).name().await.expect_err("not JSON");
+    assert!(matches!(&error, Error::Decode { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(text.contains("name (GET /name)"), "names the call: {text}");
+    assert!(
+        !text.contains("hunter2") && !format!("{error:?}").contains("hunter2"),
+        "the body is not quoted: {text}"
+    );
 }

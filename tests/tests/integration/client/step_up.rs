@@ -1,7 +1,8 @@
 //! A generated client after a 403 `insufficient_scope` (httpmock on 127.0.0.1): one step-up
 //! through the cache and one resend with the wider token; one step-up for a hundred callers;
 //! a resource that keeps refusing costs one step-up, not one per call; other 403s are
-//! returned as they are.
+//! returned as they are; a method whose `unauthorized` statuses include 403 still steps up
+//! after an `insufficient_scope` one.
 
 use freshtoken::Unauthorized;
 use freshtoken_tests::client::cache_over;
@@ -15,6 +16,11 @@ pub trait Scoped {
     /// Needs `tasks:write`.
     #[delete("/tasks/{id}")]
     async fn delete_task(&self, id: u32) -> Result<(), freshtoken::client::Error>;
+
+    /// Needs `tasks:write`; a 403 otherwise means a refused token.
+    #[delete("/tasks/{id}", unauthorized = [401, 403])]
+    async fn delete_task_refusing_with_403(&self, id: u32)
+    -> Result<(), freshtoken::client::Error>;
 }
 
 async fn server() -> MockServer {
@@ -144,4 +150,41 @@ async fn a_403_without_insufficient_scope_is_returned_without_a_step_up() {
     assert_eq!(error.insufficient_scope(), None);
     assert!(source.step_ups().is_empty());
     assert_eq!(refused.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn a_403_insufficient_scope_steps_up_where_403_also_means_a_refused_token() {
+    let server = server().await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/tasks/7")
+                .header("authorization", "Bearer narrow");
+            then.status(403)
+                .header("www-authenticate", INSUFFICIENT_SCOPE);
+        })
+        .await;
+    let accepted = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path("/tasks/7")
+                .header("authorization", "Bearer wide-1");
+            then.status(204);
+        })
+        .await;
+    let source = ScopedSource::default();
+    let client = client(&server, &source);
+
+    client
+        .delete_task_refusing_with_403(7)
+        .await
+        .expect("the resend with the wider token is accepted");
+
+    assert_eq!(refused.calls_async().await, 1);
+    assert_eq!(accepted.calls_async().await, 1);
+    assert_eq!(
+        source.step_ups(),
+        [["tasks:read", WRITE]],
+        "a step-up, not a new token of the same scopes"
+    );
 }

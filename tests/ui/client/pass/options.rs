@@ -1,5 +1,6 @@
-// The options: the trait's `error` and `name`, a method's `auth = none`, `timeout` and fixed
-// `#[header]`s, and an explicit `Result<T, E>` beside the rewritten `Result<T>`.
+// The options: the trait's `error`, `name` and `unauthorized`, a method's `auth = none`,
+// `timeout`, `unauthorized` and fixed `#[header]`s, and an explicit `Result<T, E>` beside the
+// rewritten `Result<T>`.
 use freshtoken_ui_tests::{cache, is_refused, refused_url};
 
 #[derive(Debug)]
@@ -22,7 +23,15 @@ impl From<freshtoken::client::Error> for OtherError {
     }
 }
 
-#[freshtoken::client(error = SdkError, name = TasksSdk)]
+mod refusals {
+    /// flask-jwt-extended's answer to a token it cannot verify.
+    pub fn bad_signature(error: &freshtoken::client::Error) -> bool {
+        error.status().is_some_and(|status| status == 422)
+            && error.body().is_some_and(|body| body.contains("Signature verification failed"))
+    }
+}
+
+#[freshtoken::client(error = SdkError, name = TasksSdk, unauthorized = [401, 422])]
 pub trait Tasks {
     #[get("/health", auth = none, timeout = "500ms")]
     async fn health(&self) -> Result<String>;
@@ -34,6 +43,12 @@ pub trait Tasks {
 
     #[post("/reports", timeout = "1m")]
     async fn report(&self) -> std::result::Result<String, OtherError>;
+
+    #[get("/signed", unauthorized = refusals::bad_signature)]
+    async fn signed(&self) -> Result<()>;
+
+    #[get("/legacy", timeout = "2s", unauthorized = [403])]
+    async fn legacy(&self) -> Result<()>;
 
     #[get("/plain")]
     async fn plain(&self) -> core::result::Result<(), freshtoken::client::Error>;

@@ -1,7 +1,7 @@
 // Every kind of answer, chosen by the `Ok` type as written: nothing, text, bytes, a stream,
-// the status and headers with a body, and JSON.
+// the status and headers with a body, JSON, and JSON whatever the type (`Json<T>`).
 use bytes::Bytes;
-use freshtoken::client::{Answer, ByteStream};
+use freshtoken::client::{Answer, ByteStream, Json};
 use freshtoken_ui_tests::{cache, is_refused, refused_url};
 
 #[freshtoken::client]
@@ -32,6 +32,15 @@ pub trait Files {
 
     #[get("/files/sizes")]
     async fn sizes(&self) -> Result<std::collections::HashMap<String, u64>>;
+
+    #[get("/files/{id}/title")]
+    async fn title(&self, id: u64) -> Result<Json<String>>;
+
+    #[get("/files/{id}/octets")]
+    async fn octets(&self, id: u64) -> Result<freshtoken::client::Json<Vec<u8>>>;
+
+    #[get("/files/{id}/title")]
+    async fn titled(&self, id: u64) -> Result<Answer<Json<String>>>;
 }
 
 #[tokio::main]
