@@ -41,6 +41,11 @@ impl Oauth {
     /// A server whose clock stands still until the test advances it.
     pub async fn start(config: ServerConfig) -> Self {
         let clock = Clock::manual(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+        Self::start_with_clock(config, clock).await
+    }
+
+    /// A server that reads the time from `clock`.
+    pub async fn start_with_clock(config: ServerConfig, clock: Clock) -> Self {
         let server = server::start_with_clock(config, clock.clone())
             .await
             .unwrap();

@@ -6,12 +6,11 @@ use reqwest::StatusCode;
 use reqwest::header::SET_COOKIE;
 use serde_json::json;
 
-use super::{cache, herd_at_expiry, post_json, refresh_token_of, url};
-use crate::common::Oauth;
+use super::{cache, herd_at_expiry, post_json, refresh_token_of, start, url};
 
 #[tokio::test]
 async fn a_cookie_backend_s_refresh_token_is_read_from_set_cookie_sent_as_a_cookie_and_rotated() {
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let source = JsonLogin::new(
         url(&oauth, "/cookie/login"),
         url(&oauth, "/cookie/refresh"),
@@ -63,7 +62,7 @@ async fn a_cookie_backend_s_refresh_token_is_read_from_set_cookie_sent_as_a_cook
 
 #[tokio::test]
 async fn the_cookie_refresh_refuses_a_request_without_the_cookie() {
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let answer = post_json(&oauth, "/cookie/refresh", &json!({}), &[]).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{answer:?}");
     assert_eq!(answer.body["message"], "No refresh token cookie");

@@ -8,12 +8,11 @@ use reqwest::StatusCode;
 use reqwest::header::WWW_AUTHENTICATE;
 use serde_json::json;
 
-use super::{cache, herd_at_expiry, post_json, refresh_token_of, url};
-use crate::common::Oauth;
+use super::{cache, herd_at_expiry, post_json, refresh_token_of, start, url};
 
 #[tokio::test]
 async fn a_fastapi_backend_logs_in_with_a_form_refreshes_once_for_a_hundred_callers_and_rotates() {
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let login = fastapi_sdk::login(&oauth.base_url, "alice", "wonderland").unwrap();
     let cache = cache(login);
     let api = FastApiClient::builder(&oauth.base_url, cache.clone())
@@ -70,7 +69,7 @@ async fn a_fastapi_backend_logs_in_with_a_form_refreshes_once_for_a_hundred_call
 
 #[tokio::test]
 async fn the_fastapi_login_takes_only_a_form() {
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let login = |format| {
         JsonLogin::new(
             url(&oauth, "/fastapi/token"),
@@ -130,7 +129,7 @@ async fn the_fastapi_login_takes_only_a_form() {
 
 #[tokio::test]
 async fn fastapi_users_me_refuses_a_bad_token_with_a_bearer_challenge() {
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let answer = super::get_with_bearer(&oauth, "/fastapi/users/me", "not-a-token").await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{answer:?}");
     assert_eq!(answer.body["detail"], "Could not validate credentials");

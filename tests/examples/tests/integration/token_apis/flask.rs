@@ -8,7 +8,7 @@ use freshtoken::oauth::{JsonLogin, RefreshTokenIn};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{cache, get_with_bearer, herd_at_expiry, post_json, refresh_token_of, url};
+use super::{cache, get_with_bearer, herd_at_expiry, post_json, refresh_token_of, start, url};
 use crate::common::Oauth;
 
 fn flask_login(oauth: &Oauth) -> JsonLogin {
@@ -23,7 +23,7 @@ fn flask_login(oauth: &Oauth) -> JsonLogin {
 
 #[tokio::test]
 async fn a_flask_backend_gives_no_expires_in_and_takes_the_refresh_token_as_a_bearer_header() {
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let cache = cache(flask_login(&oauth));
 
     let first = cache.token().await.unwrap();
@@ -80,7 +80,7 @@ async fn a_flask_backend_gives_no_expires_in_and_takes_the_refresh_token_as_a_be
 
 #[tokio::test]
 async fn the_flask_refresh_refuses_a_body_and_a_token_it_cannot_verify() {
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let first = flask_login(&oauth).fetch(None).await.unwrap();
     let bearer = format!("Bearer {}", refresh_token_of(&first));
 

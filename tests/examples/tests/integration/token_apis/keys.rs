@@ -1,10 +1,13 @@
 //! A key/secret login with names of its own and a nested answer, without refresh tokens:
 //! every renewal logs in again.
 
+use std::time::{Duration, SystemTime};
+
 use freshtoken::TokenSource;
 use freshtoken::oauth::{JsonLogin, TokenResponseFields};
+use freshtoken_examples::server::{Clock, ServerConfig};
 
-use super::{cache, herd_at_expiry, url};
+use super::{cache, herd_at_expiry, start, url};
 use crate::common::Oauth;
 
 fn keys_login(oauth: &Oauth, secret: &str) -> JsonLogin {
@@ -21,7 +24,7 @@ fn keys_login(oauth: &Oauth, secret: &str) -> JsonLogin {
 
 #[tokio::test]
 async fn a_key_and_secret_api_logs_in_again_once_for_a_hundred_callers() {
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let cache = cache(keys_login(&oauth, "wonderland"));
 
     let first = cache.token().await.unwrap();
@@ -41,4 +44,26 @@ async fn a_key_and_secret_api_logs_in_again_once_for_a_hundred_callers() {
         .await
         .unwrap_err();
     assert!(error.needs_reauthentication(), "{error}");
+}
+
+#[tokio::test]
+async fn a_key_and_secret_api_s_nested_rfc_3339_expiry_is_read() {
+    // The server's clock five minutes behind: its 15-minute tokens expire ten minutes from
+    // now by `expiresAt`, where the JWT's `exp - iat` would say fifteen.
+    let behind = SystemTime::now() - Duration::from_secs(300);
+    let oauth = Oauth::start_with_clock(ServerConfig::default(), Clock::manual(behind)).await;
+    let source = keys_login(&oauth, "wonderland").response_fields(
+        TokenResponseFields::default()
+            .access_token("/data/token")
+            .expires_at("/data/expiresAt"),
+    );
+
+    let token = source.fetch(None).await.unwrap();
+    let lifetime = token
+        .lifetime()
+        .expect("the answer says when the token expires");
+    assert!(
+        (Duration::from_secs(598)..=Duration::from_secs(601)).contains(&lifetime),
+        "{lifetime:?}"
+    );
 }

@@ -10,16 +10,23 @@ mod refresh_only;
 mod secret_watch;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use freshtoken::oauth::Url;
 use freshtoken::{Token, TokenCache, TokenSource};
+use freshtoken_examples::server::{Clock, ServerConfig};
 use serde_json::Value;
 
 use crate::common::{Answer, Oauth};
 
 /// How many callers ask for a token at once when it has expired.
 const HERD: usize = 100;
+
+/// The server, its clock standing still at the present: some shapes answer when the token
+/// expires on the wall clock, which the client counts from its own.
+async fn start() -> Oauth {
+    Oauth::start_with_clock(ServerConfig::default(), Clock::manual(SystemTime::now())).await
+}
 
 fn url(oauth: &Oauth, path: &str) -> Url {
     format!("{}{path}", oauth.base_url).parse().unwrap()

@@ -9,7 +9,7 @@ use freshtoken::{FileStore, TokenCache};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{cache, herd_at_expiry, post_json, refresh_token_of, url};
+use super::{cache, herd_at_expiry, post_json, refresh_token_of, start, url};
 use crate::common::Oauth;
 
 fn refresh_only(oauth: &Oauth) -> JsonRefresh {
@@ -24,7 +24,7 @@ fn refresh_only(oauth: &Oauth) -> JsonRefresh {
 
 #[tokio::test]
 async fn a_refresh_only_api_asks_for_a_refresh_token_then_refreshes_once_for_a_hundred_callers() {
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let cache = cache(refresh_only(&oauth));
 
     // No refresh token: nothing is sent, and the program is asked for one.
@@ -68,7 +68,7 @@ async fn a_refresh_only_api_asks_for_a_refresh_token_then_refreshes_once_for_a_h
 
 #[tokio::test]
 async fn a_saved_refresh_token_lets_the_next_start_refresh() {
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("refresh-only.json");
 

@@ -7,7 +7,7 @@
 use freshtoken::oauth::{BodyFormat, JsonLogin, JsonRefresh, RefreshTokenIn, TokenResponseFields};
 use freshtoken::{AuthError, Token, TokenSource};
 
-use super::{cache, url};
+use super::{cache, start, url};
 use crate::common::{Logs, Oauth};
 
 const PASSWORD: &str = "wonderland";
@@ -53,7 +53,7 @@ fn holding(refresh_token: &str) -> Token {
 #[tokio::test]
 async fn no_secret_of_a_token_api_is_logged_or_shown() {
     let (logs, _guard) = Logs::capture();
-    let oauth = Oauth::start_default().await;
+    let oauth = start().await;
     let mut seen = Seen {
         secrets: [
             PASSWORD,
