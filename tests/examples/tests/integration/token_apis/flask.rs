@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use freshtoken::TokenSource;
 use freshtoken::oauth::{JsonLogin, RefreshTokenIn};
+use freshtoken::{Token, TokenSource};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -107,4 +107,27 @@ async fn the_flask_refresh_refuses_a_body_and_a_token_it_cannot_verify() {
         "{error}"
     );
     assert_eq!(oauth.server.stats().token_apis.flask.refreshes, 0);
+}
+
+/// flask-jwt-extended's own route, as a generated client that takes its 422 for a dead
+/// token.
+#[freshtoken::client(unauthorized = [401, 422])]
+trait Flask {
+    #[get("/flask/protected")]
+    async fn protected(&self) -> Result<serde_json::Value>;
+}
+
+#[tokio::test]
+async fn a_flask_422_makes_the_generated_client_renew_the_token() {
+    let oauth = start().await;
+    let cache = cache(flask_login(&oauth));
+    // A token the server cannot verify (signed before a key rotation, say): 422.
+    cache.set_token(Token::builder("not.a.jwt").build().unwrap());
+    let api = FlaskClient::builder(&oauth.base_url, cache.clone())
+        .build()
+        .unwrap();
+
+    let answer = api.protected().await.unwrap();
+    assert_eq!(answer, json!({"logged_in_as": "alice"}));
+    assert_eq!(oauth.server.stats().token_apis.flask.logins, 1);
 }
