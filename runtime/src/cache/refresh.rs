@@ -376,8 +376,9 @@ async fn fetch<S: TokenSource>(shared: &Shared<S>, asked: Asked<'_>) -> Result<T
     let fetched = fetched.unwrap_or_else(|_| Err(AuthErrorKind::Timeout(timeout).into()));
     match fetched {
         Ok(token) if token.is_expired() => Err(AuthError::invalid_token(
-            "the token source returned a token that has already expired (expires_in of 0 \
-             or less: check the token lifetime the server issues)",
+            "the token source returned a token that has already expired (an `expires_in` \
+             of 0 or less, or an `expires_at` in the past: check the token lifetime the \
+             server issues, and that its clock and this host's agree)",
         )),
         Ok(token) => for_the_resource(token, shared),
         Err(error) if error.needs_reauthentication() && !store_reachable => {

@@ -67,3 +67,21 @@ async fn a_key_and_secret_api_s_nested_rfc_3339_expiry_is_read() {
         "{lifetime:?}"
     );
 }
+
+#[tokio::test]
+async fn an_expiry_already_past_by_the_local_clock_is_an_error_that_names_the_clocks() {
+    // The server's clock an hour behind: its 15-minute tokens expired 45 minutes ago.
+    let behind = SystemTime::now() - Duration::from_secs(3600);
+    let oauth = Oauth::start_with_clock(ServerConfig::default(), Clock::manual(behind)).await;
+    let source = keys_login(&oauth, "wonderland").response_fields(
+        TokenResponseFields::default()
+            .access_token("/data/token")
+            .expires_at("/data/expiresAt"),
+    );
+
+    let error = cache(source).token().await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("already expired"), "{message}");
+    assert!(message.contains("`expires_at` in the past"), "{message}");
+    assert!(message.contains("clock"), "{message}");
+}
