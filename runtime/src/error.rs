@@ -85,12 +85,15 @@ pub enum AuthErrorKind {
     /// The credentials are no longer accepted (for example `invalid_grant`: the refresh
     /// token expired or was revoked). Trying again will not help; the cache makes no further
     /// attempt until it is given a new token with
-    /// [`TokenCache::save_token`](crate::TokenCache::save_token) (which reaches every process
-    /// sharing the token store) or [`TokenCache::set_token`](crate::TokenCache::set_token)
-    /// (this cache only), or finds a new login in its store.
+    /// [`TokenCache::save_token`](crate::TokenCache::save_token) or, for a source that only
+    /// refreshes, [`TokenCache::save_refresh_token`](crate::TokenCache::save_refresh_token)
+    /// (both reach every process sharing the token store), or
+    /// [`TokenCache::set_token`](crate::TokenCache::set_token) (this cache only), or finds a
+    /// new login in its store.
     #[error(
         "re-authentication required (log in again): {source}; a login saved with \
-         `TokenCache::save_token` reaches every process that shares the token store"
+         `TokenCache::save_token` (or a refresh token with `save_refresh_token`) reaches every \
+         process that shares the token store"
     )]
     ReauthenticationRequired {
         /// What the token source reported.

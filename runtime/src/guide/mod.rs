@@ -28,7 +28,7 @@
 //! | `tests/` | `freshtoken-tests` | integration tests over real HTTP (httpmock, and a scripted endpoint for the fault suite), threads and processes, a real `redis-server` |
 //! | `tests/examples/` | `freshtoken-examples-tests` | the examples over real HTTP: the reference server's endpoints (DPoP checks included), every login against it, DPoP-bound tokens through every integration, the MCP example, the walkthrough |
 //! | `tests/ui/` | `freshtoken-ui-tests` | the trybuild cases of both attributes: each misuse is a compile error that says what to write |
-//! | `examples/` | `freshtoken-examples` | the example Tasks SDK written by hand (`sdk/`) and as a trait (`trait_sdk/`), the reference auth server, the demo, `quickstart`, `bench_report` |
+//! | `examples/` | `freshtoken-examples` | the example Tasks SDK written by hand (`sdk/`) and as a trait (`trait_sdk/`), a FastAPI client with no hand-written source (`fastapi_sdk`), the reference auth server, the demo, `quickstart`, `bench_report` |
 //!
 //! `cargo run -p freshtoken-examples --bin demo` starts the reference auth server (axum, real
 //! signed JWTs, rotating refresh tokens) on 127.0.0.1 and walks a Tasks SDK written with
