@@ -199,39 +199,22 @@ impl Sessions {
         client: Option<&str>,
         narrower: Option<&str>,
     ) -> Result<TokenPair, RefreshError> {
-        self.prune(signer.now());
-        let Some(record) = self.refresh.get_mut(&claims.jti) else {
-            return Err(RefreshError::Revoked);
-        };
-        let Some(family) = self.families.get_mut(&record.family) else {
-            return Err(RefreshError::Revoked);
-        };
-        if family.revoked || family.user != claims.sub {
-            return Err(RefreshError::Revoked);
+        let (user, family_id) = self.unspent(signer, claims, client)?;
+        if let Some(record) = self.refresh.get_mut(&claims.jti) {
+            record.used = true;
         }
-        if family.client.as_deref() != client {
-            return Err(RefreshError::OtherClient);
-        }
-        if record.used {
-            family.revoked = true;
-            return Err(RefreshError::Reused);
-        }
-        record.used = true;
-        let (user, family_id) = (family.user.clone(), record.family.clone());
         self.issue_pair(signer, &user, &family_id, narrower)
             .map_err(RefreshError::Signing)
     }
 
-    /// Issues a new access token in the family of the refresh token with `claims` (verified
-    /// by [`Signer::verify`]) for OAuth `client`, without spending the refresh token: APIs
-    /// built on flask-jwt-extended keep one refresh token until its own expiry. A refresh
-    /// token already spent by a rotation is refused as reused.
-    pub(crate) fn renew_access(
+    /// The user and family of the unspent refresh token with `claims`, issued to OAuth
+    /// `client`; or why it is refused. Replaying a spent one revokes its whole family.
+    fn unspent(
         &mut self,
         signer: &Signer,
         claims: &Claims,
         client: Option<&str>,
-    ) -> Result<String, RefreshError> {
+    ) -> Result<(String, String), RefreshError> {
         self.prune(signer.now());
         let Some(record) = self.refresh.get(&claims.jti) else {
             return Err(RefreshError::Revoked);
@@ -249,7 +232,20 @@ impl Sessions {
             family.revoked = true;
             return Err(RefreshError::Reused);
         }
-        let (user, family_id) = (family.user.clone(), record.family.clone());
+        Ok((family.user.clone(), record.family.clone()))
+    }
+
+    /// Issues a new access token in the family of the refresh token with `claims` (verified
+    /// by [`Signer::verify`]) for OAuth `client`, without spending the refresh token: APIs
+    /// built on flask-jwt-extended keep one refresh token until its own expiry. A refresh
+    /// token already spent by a rotation is refused as reused.
+    pub(crate) fn renew_access(
+        &mut self,
+        signer: &Signer,
+        claims: &Claims,
+        client: Option<&str>,
+    ) -> Result<String, RefreshError> {
+        let (user, family_id) = self.unspent(signer, claims, client)?;
         self.issue_access(signer, &user, &family_id, None)
             .map(|(access_token, _)| access_token)
             .map_err(RefreshError::Signing)

@@ -315,7 +315,16 @@ impl<S: TokenSource> TokenCache<S> {
     /// timeout (the token is then not put in service), [`AuthErrorKind::Closed`] after
     /// [`close`](Self::close).
     pub async fn save_token(&self, token: Token) -> Result<(), AuthError> {
-        let token = Arc::new(token);
+        self.save_then(Arc::new(token), Shared::put).await
+    }
+
+    /// Saves `token` under the store's lock, any refresh under way made stale first, then
+    /// hands it to `take` (`put` in service, or `give`n to the next refresh).
+    async fn save_then(
+        &self,
+        token: Arc<Token>,
+        take: fn(&Shared<S>, &mut State, Arc<Token>, bool),
+    ) -> Result<(), AuthError> {
         {
             let mut state = self.shared.lock();
             if state.closed {
@@ -331,7 +340,7 @@ impl<S: TokenSource> TokenCache<S> {
         // token, which another host may have rotated meanwhile.
         store_call(shared, "save", shared.store.save(None, &token)).await?;
         let mut state = self.shared.lock();
-        self.shared.put(&mut state, token, true);
+        take(shared, &mut state, token, true);
         Ok(())
     }
 
@@ -386,21 +395,7 @@ impl<S: TokenSource> TokenCache<S> {
         refresh_token: impl Into<RefreshToken>,
     ) -> Result<(), AuthError> {
         let token = Arc::new(Token::refresh_only(refresh_token.into()));
-        {
-            let mut state = self.shared.lock();
-            if state.closed {
-                return Err(AuthErrorKind::Closed.into());
-            }
-            // From here on a refresh under way is stale: it will not save its token.
-            state.epoch += 1;
-            state.flight = None;
-        }
-        let shared = &self.shared;
-        let _lock = store_calls::lock(shared).await?;
-        store_call(shared, "save", shared.store.save(None, &token)).await?;
-        let mut state = self.shared.lock();
-        self.shared.give(&mut state, token, true);
-        Ok(())
+        self.save_then(token, Shared::give).await
     }
 
     /// Logs out here: forgets the token (as [`reset`](Self::reset) does) and clears the

@@ -9,7 +9,6 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use serde::Deserialize;
 use serde_json::json;
 
 use super::Shape;
@@ -23,12 +22,6 @@ const SHAPE: Shape = Shape::Cookie;
 /// The cookie that holds the refresh token.
 const REFRESH_COOKIE: &str = "refresh_token";
 
-#[derive(Deserialize)]
-struct LoginRequest {
-    username: String,
-    password: String,
-}
-
 /// `POST /cookie/login {"username", "password"}`: the access token, and the refresh token
 /// in a cookie.
 pub(crate) async fn login(
@@ -36,7 +29,7 @@ pub(crate) async fn login(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     state.counters.token_apis.token_request(SHAPE);
-    let request: Option<LoginRequest> = body.ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let request = issue::json_login_request(body);
     let Some(request) = request else {
         issue::refused_request(&state, SHAPE);
         return message(

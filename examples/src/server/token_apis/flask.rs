@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::Deserialize;
 use serde_json::json;
 
 use super::Shape;
@@ -21,19 +20,13 @@ use crate::server::tokens::{Rejected, TokenType};
 
 const SHAPE: Shape = Shape::Flask;
 
-#[derive(Deserialize)]
-struct LoginRequest {
-    username: String,
-    password: String,
-}
-
 /// `POST /flask/login {"username", "password"}`: a new session's pair.
 pub(crate) async fn login(
     State(state): State<Shared>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     state.counters.token_apis.token_request(SHAPE);
-    let request: Option<LoginRequest> = body.ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let request = issue::json_login_request(body);
     let Some(request) = request else {
         issue::refused_request(&state, SHAPE);
         return msg(StatusCode::BAD_REQUEST, "Missing username or password");

@@ -2,6 +2,10 @@
 // Output: the tokens it answers (a new session's pair, the next pair, a new access token
 // alone), or a `Refusal` that each shape words in its own style; counted per shape.
 
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use serde::Deserialize;
+
 use super::Shape;
 use crate::server::sessions::{RefreshError, TokenPair};
 use crate::server::state::Shared;
@@ -22,6 +26,19 @@ pub(super) enum Refusal {
     Reused,
     /// Signing a token failed.
     Internal,
+}
+
+/// A JSON login request's `{"username", "password"}`.
+#[derive(Deserialize)]
+pub(super) struct LoginRequest {
+    pub(super) username: String,
+    pub(super) password: String,
+}
+
+/// The JSON login request of `body`, if it is one.
+pub(super) fn json_login_request(body: Result<Bytes, BytesRejection>) -> Option<LoginRequest> {
+    body.ok()
+        .and_then(|body| serde_json::from_slice(&body).ok())
 }
 
 /// A new session for `username`, if `password` is its password: its first pair.
