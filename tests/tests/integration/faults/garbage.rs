@@ -191,7 +191,7 @@ fn check(case: &str, outcomes: &[Outcome], sent: &str, expect: Expect) {
     let (what, from_source) = match expect {
         Expect::Invalid(what) => (what, true),
         // Said by the cache, which knows no endpoint, about what the source returned.
-        Expect::ExpiredOnArrival => ("already expired (expires_in", false),
+        Expect::ExpiredOnArrival => ("already expired (an `expires_in`", false),
         Expect::Token(lifetime) => return check_tokens(case, outcomes, sent, lifetime),
     };
     for outcome in outcomes {
