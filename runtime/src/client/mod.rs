@@ -9,7 +9,8 @@
 //!
 //! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
 //! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
-//! [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`].
+//! [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`], and what an error's body may be
+//! decoded into: [`Problem`] (through [`ErrorBody`]).
 //!
 //! # Redirects stay within the API's origin
 //!
@@ -23,12 +24,15 @@
 
 mod answer;
 mod body;
+mod brackets;
 mod builder;
 mod core;
 mod decode;
 mod error;
+mod error_body;
 mod json;
 mod json_error;
+mod problem;
 mod query_value;
 mod redirect;
 mod refused;
@@ -39,7 +43,9 @@ pub use answer::{Answer, ByteStream};
 pub use body::{BodySource, Multipart, Streamed};
 pub use builder::{Builder, NoAuth};
 pub use error::{BuildError, Call, Error};
+pub use error_body::ErrorBody;
 pub use json::Json;
+pub use problem::Problem;
 pub use query_value::QueryValue;
 pub use redirect::redirect_policy;
 
@@ -50,6 +56,7 @@ pub mod __macro {
     pub use super::decode::{
         AsBytes, AsJson, AsJsonWrapped, AsStream, AsText, AsUnit, Decode, WithAnswer,
     };
+    pub use super::error_body::{DecodeErrorBody, ErrorBodyType, decode_error_body};
     pub use super::refused::TokenRefused;
     pub use super::request::Request;
     pub use super::spec::{PathPart, Spec};
