@@ -387,12 +387,12 @@ fn form_kind(attr: &Attribute) -> syn::Result<Kind> {
         {
             Ok(Kind::Form { brackets: true })
         }
-        _ => Err(syn::Error::new(
-            attr.span(),
-            "write `#[form]`, or `#[form(brackets)]` to send nested objects and arrays as `metadata[key]=v`, `items[0][price]=x`",
-        )),
+        syn::Meta::List(list) => Err(syn::Error::new(list.tokens.span(), FORM_FIX)),
+        syn::Meta::NameValue(_) => Err(syn::Error::new(attr.span(), FORM_FIX)),
     }
 }
+
+const FORM_FIX: &str = "write `#[form]`, or `#[form(brackets)]` to send nested objects and arrays as `metadata[key]=v`, `items[0][price]=x`";
 
 fn query_kind(attr: &Attribute) -> syn::Result<Kind> {
     let fix = "write `#[query]`, `#[query(\"name\")]` to rename it, `#[query(flatten)]` for a struct's fields, or `#[query(flatten, brackets)]` for nested objects and arrays (`created[gte]=1`)";
