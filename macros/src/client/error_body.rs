@@ -10,13 +10,13 @@ use syn::spanned::Spanned;
 /// The method's option over the trait's; `None` leaves only `application/problem+json` to
 /// be decoded, into `Problem`.
 pub(crate) fn spec_value(method: Option<&Type>, trait_: Option<&Type>) -> TokenStream {
-    match method.or(trait_) {
-        Some(ty) => quote_spanned! {ty.span()=>
-            ::core::option::Option::Some(
-                ::freshtoken::client::__macro::decode_error_body::<#ty>
-                    as ::freshtoken::client::__macro::DecodeErrorBody,
-            )
-        },
-        None => quote!(::core::option::Option::None),
+    let Some(ty) = method.or(trait_) else {
+        return quote!(::core::option::Option::None);
+    };
+    quote_spanned! {ty.span()=>
+        ::core::option::Option::Some(
+            ::freshtoken::client::__macro::decode_error_body::<#ty>
+                as ::freshtoken::client::__macro::DecodeErrorBody,
+        )
     }
 }
