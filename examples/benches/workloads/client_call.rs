@@ -161,8 +161,8 @@ impl Subject for Generated {
 pub(crate) type HandError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The request by hand: the token from the cache, the URL by `format!`, `Accept:
-/// application/json`, `error_for_status`,
-/// the body decoded as JSON (what reqwest's `json()` does, without its `json` feature).
+/// application/json`, `error_for_status`, the body decoded as JSON (what reqwest's `json()`
+/// does, without its `json` feature).
 /// Unlike the generated method it does not retry after a 401; none comes here.
 #[derive(Clone)]
 pub(crate) struct HandWritten {
