@@ -36,7 +36,7 @@ fn bracketed<T: Serialize + ?Sized>(value: &T) -> Result<String, String> {
         .map_err(|error| error.to_string())
 }
 
-/// `encoded` without the keys serde_qs writes for a `None` (a key without `=`: it encodes
+/// `encoded` without the keys `serde_qs` writes for a `None` (a key without `=`: it encodes
 /// `=` and `&` in keys and values, and writes `key=` for an empty value), so that `None` is
 /// omitted, as `#[query(flatten)]` and `#[form]` omit it, not sent as an empty value.
 fn without_none(encoded: String) -> String {
