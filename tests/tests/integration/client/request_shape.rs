@@ -46,6 +46,10 @@ pub trait Shaped {
     #[header("accept", "application/vnd.doc+json")]
     async fn vendor(&self) -> Result<Doc>;
 
+    /// JSON, but the caller names the media type.
+    #[get("/doc")]
+    async fn chosen(&self, #[header("accept")] accept: &str) -> Result<Doc>;
+
     /// An optional JSON body.
     #[post("/json")]
     async fn json_body(&self, #[json] doc: Option<&Doc>) -> Result<()>;
