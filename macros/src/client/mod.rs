@@ -8,6 +8,7 @@ mod method;
 mod options;
 mod path;
 mod render;
+mod retry;
 mod unauthorized;
 
 use proc_macro2::TokenStream;
@@ -69,7 +70,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let client = options
         .name
         .unwrap_or_else(|| format_ident!("{}Client", item.ident));
-    render::render(item, &methods, &client, options.unauthorized.as_ref())
+    render::render(
+        item,
+        &methods,
+        &client,
+        options.unauthorized.as_ref(),
+        options.retry.as_ref(),
+    )
 }
 
 /// An error at each `#[async_trait]` on the trait (it expands after this attribute), which is

@@ -8,6 +8,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Token, Type};
 
+use super::retry::{Retry, not_idempotent};
 use super::unauthorized::Unauthorized;
 
 /// The options of the trait's attribute.
@@ -20,6 +21,9 @@ pub(crate) struct ClientOptions {
     /// `unauthorized = [401, 422]` or `= path::to::function`: what a refused token looks
     /// like, for every method without its own.
     pub(crate) unauthorized: Option<Unauthorized>,
+    /// `retry = transient` or `retry(...)`: retries after transient failures, for every
+    /// idempotent method without its own.
+    pub(crate) retry: Option<Retry>,
 }
 
 impl ClientOptions {
@@ -51,9 +55,23 @@ impl ClientOptions {
                 ));
             }
             self.unauthorized = Some(Unauthorized::parse(meta.value()?)?);
+        } else if meta.path.is_ident("retry") {
+            if self.retry.is_some() {
+                return Err(meta.error("duplicate `retry` option: give it once"));
+            }
+            let key = meta.path.require_ident()?;
+            let retry = Retry::parse(key, meta.input)?;
+            if let Retry::On(settings) = &retry
+                && settings.idempotent
+            {
+                return Err(meta.error(
+                    "`idempotent` belongs on the POST or PATCH method that is safe to send twice: `#[post(\"/orders\", retry(idempotent))]`; the trait's `retry` applies to GET, HEAD, PUT and DELETE methods only",
+                ));
+            }
+            self.retry = Some(retry);
         } else {
             return Err(meta.error(format!(
-                "unknown option {}: `#[freshtoken::client]` accepts `error = <type>`, `name = <client name>` and `unauthorized = [401, ...]`",
+                "unknown option {}: `#[freshtoken::client]` accepts `error = <type>`, `name = <client name>`, `unauthorized = [401, ...]` and `retry = transient`",
                 path_text(meta)
             )));
         }
@@ -82,6 +100,8 @@ pub(crate) struct HttpAttr {
     pub(crate) timeout_ms: Option<u64>,
     /// `unauthorized = ...`: what a refused token looks like, over the trait's option.
     pub(crate) unauthorized: Option<Unauthorized>,
+    /// `retry = ...`: retries after transient failures, over the trait's option.
+    pub(crate) retry: Option<Retry>,
 }
 
 impl HttpAttr {
@@ -116,12 +136,19 @@ impl HttpAttr {
                 "`auth = none` sends no token, so no answer can refuse one: remove `unauthorized`, or `auth = none`",
             ));
         }
+        if let Some((Retry::On(settings), key)) = &parsed.retry
+            && !settings.idempotent
+            && matches!(method, "POST" | "PATCH")
+        {
+            return Err(not_idempotent(method, *key));
+        }
         Ok(Self {
             method,
             path: parsed.path,
             auth,
             timeout_ms: parsed.timeout,
             unauthorized: parsed.unauthorized.map(|(unauthorized, _)| unauthorized),
+            retry: parsed.retry.map(|(retry, _)| retry),
         })
     }
 }
@@ -132,6 +159,7 @@ struct HttpArgs {
     auth: Option<(bool, Span)>,
     timeout: Option<u64>,
     unauthorized: Option<(Unauthorized, Span)>,
+    retry: Option<(Retry, Span)>,
 }
 
 impl Parse for HttpArgs {
@@ -147,6 +175,7 @@ impl Parse for HttpArgs {
             auth: None,
             timeout: None,
             unauthorized: None,
+            retry: None,
         };
         let mut timeout_seen = false;
         while !input.is_empty() {
@@ -157,9 +186,19 @@ impl Parse for HttpArgs {
             let key: Ident = input.parse().map_err(|error| {
                 syn::Error::new(
                     error.span(),
-                    "expected an option: `auth = none`, `timeout = \"2s\"` or `unauthorized = [401, ...]`",
+                    "expected an option: `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]` or `retry = transient`",
                 )
             })?;
+            if key == "retry" {
+                if args.retry.is_some() {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "duplicate `retry` option: give it once",
+                    ));
+                }
+                args.retry = Some((Retry::parse(&key, input)?, key.span()));
+                continue;
+            }
             input.parse::<Token![=]>().map_err(|error| {
                 syn::Error::new(
                     error.span(),
@@ -203,7 +242,18 @@ impl Parse for HttpArgs {
                         "`timeout` takes a string such as `timeout = \"2s\"` or `\"500ms\"`",
                     )
                 })?;
-                args.timeout = Some(parse_timeout(&value)?);
+                args.timeout = Some(match parse_duration(&value, "timeout")? {
+                    0 => {
+                        return Err(syn::Error::new(
+                            value.span(),
+                            format!(
+                                "invalid timeout `{}`: a timeout of zero would fail every call; write a whole number and a unit: `\"500ms\"`, `\"2s\"` or `\"1m\"`",
+                                value.value()
+                            ),
+                        ));
+                    }
+                    ms => ms,
+                });
             } else if key == "unauthorized" {
                 if args.unauthorized.is_some() {
                     return Err(syn::Error::new(
@@ -216,7 +266,7 @@ impl Parse for HttpArgs {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"` and `unauthorized = [401, ...]`"
+                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]` and `retry = transient`"
                     ),
                 ));
             }
@@ -225,14 +275,14 @@ impl Parse for HttpArgs {
     }
 }
 
-/// `"2s"`, `"500ms"`, `"1m"` in milliseconds.
-fn parse_timeout(literal: &LitStr) -> syn::Result<u64> {
+/// `"2s"`, `"500ms"`, `"1m"` in milliseconds; `what` names the option in errors.
+pub(crate) fn parse_duration(literal: &LitStr, what: &str) -> syn::Result<u64> {
     let text = literal.value();
     let bad = |why: &str| {
         syn::Error::new(
             literal.span(),
             format!(
-                "invalid timeout `{text}`: {why}; write a whole number and a unit: `\"500ms\"`, `\"2s\"` or `\"1m\"`"
+                "invalid {what} `{text}`: {why}; write a whole number and a unit: `\"500ms\"`, `\"2s\"` or `\"1m\"`"
             ),
         )
     };
@@ -258,7 +308,6 @@ fn parse_timeout(literal: &LitStr) -> syn::Result<u64> {
         .ok()
         .and_then(|number| number.checked_mul(factor))
     {
-        Some(0) => Err(bad("a timeout of zero would fail every call")),
         Some(ms) => Ok(ms),
         None => Err(bad("too long")),
     }

@@ -10,6 +10,7 @@ use syn::{Ident, ItemTrait, ReturnType, TraitItem, Type};
 
 use super::method::{Kind, Method, Param};
 use super::path::Piece;
+use super::retry::Retry;
 use super::unauthorized::Unauthorized;
 
 /// `unauthorized` is the trait's option, for the methods without their own.
@@ -18,6 +19,7 @@ pub(crate) fn render(
     methods: &[Method],
     client: &Ident,
     unauthorized: Option<&Unauthorized>,
+    retry: Option<&Retry>,
 ) -> TokenStream {
     let impl_fns: Vec<TokenStream> = item
         .items
@@ -29,7 +31,7 @@ pub(crate) fn render(
         .zip(methods)
         .map(|(item, method)| {
             let sig = &item.sig;
-            let body = method_body(method, unauthorized);
+            let body = method_body(method, unauthorized, retry);
             quote! { #sig { #body } }
         })
         .collect();
@@ -147,7 +149,11 @@ fn desugar_async(sig: &mut syn::Signature) {
     };
 }
 
-fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> TokenStream {
+fn method_body(
+    method: &Method,
+    trait_unauthorized: Option<&Unauthorized>,
+    trait_retry: Option<&Retry>,
+) -> TokenStream {
     let name = method.ident.to_string();
     let http_method = format_ident!("{}", method.http.method);
     let template = method.http.path.value();
@@ -166,6 +172,9 @@ fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> To
         .map(|(name, value)| quote!((#name, #value)));
     let unauthorized =
         Unauthorized::spec_value(method.http.unauthorized.as_ref().or(trait_unauthorized));
+    // The trait's `retry` is for the methods safe to send twice; a POST or PATCH says so itself.
+    let trait_retry = trait_retry.filter(|_| !matches!(method.http.method, "POST" | "PATCH"));
+    let retry = Retry::spec_value(method.http.retry.as_ref().or(trait_retry));
     let steps = method.params.iter().map(param_step);
     let decoder = decoder(&method.ok);
     let err = &method.err;
@@ -181,6 +190,7 @@ fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> To
             timeout: #timeout,
             headers: &[#(#headers),*],
             unauthorized: #unauthorized,
+            retry: #retry,
         };
         #into_result(
             self.core

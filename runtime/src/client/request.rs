@@ -356,6 +356,7 @@ mod tests {
         timeout: None,
         headers: &[],
         unauthorized: TokenRefused::Status401,
+        retry: None,
     };
 
     fn path_with(value: &str) -> String {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::Method;
 
 use super::refused::TokenRefused;
+use super::transient::Transient;
 
 /// One method of a generated client: its HTTP method, path template, auth, timeout, and
 /// what a refused token looks like.
@@ -29,6 +30,8 @@ pub struct Spec {
     /// Which answers mean the token was refused (the method's or the trait's
     /// `unauthorized = ...`, else a 401): each costs one resend with a new token.
     pub unauthorized: TokenRefused,
+    /// The method's or the trait's `retry` option: attempts after a transient failure.
+    pub retry: Option<Transient>,
 }
 
 /// A piece of a path template.

@@ -51,6 +51,7 @@ fn spec(template: &'static str, path: &'static [PathPart], auth: bool) -> Spec {
         timeout: None,
         headers: &[],
         unauthorized: TokenRefused::Status401,
+        retry: None,
     }
 }
 

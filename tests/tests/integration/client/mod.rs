@@ -4,6 +4,7 @@ pub mod auth;
 pub mod params;
 pub mod redirects;
 pub mod refused;
+pub mod retries;
 pub mod returns;
 pub mod secrets;
 pub mod step_up;
