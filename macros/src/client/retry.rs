@@ -191,7 +191,7 @@ pub(crate) fn not_idempotent(method: &str, key: Span) -> syn::Error {
     syn::Error::new(
         key,
         format!(
-            "a {method} may not be safe to send twice (a retry after a timeout could, say, create two orders), so it is not retried by default: if the server makes it idempotent (an idempotency key, a PUT-like upsert), write `retry(idempotent)`, else remove `retry`"
+            "a {method} may not be safe to send twice (when an answer is lost, a retry could apply it twice), so it is not retried by default: if the server makes it idempotent (an idempotency key, a PUT-like upsert), write `retry(idempotent)`, else remove `retry`"
         ),
     )
 }
