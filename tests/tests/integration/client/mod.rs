@@ -8,4 +8,5 @@ pub mod retries;
 pub mod returns;
 pub mod secrets;
 pub mod step_up;
+pub mod test_kit;
 pub mod timeouts;
