@@ -189,14 +189,9 @@ impl Parse for HttpArgs {
                     "expected an option: `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]` or `retry = transient`",
                 )
             })?;
+            // `retry(...)` has no `=`.
             if key == "retry" {
-                if args.retry.is_some() {
-                    return Err(syn::Error::new(
-                        key.span(),
-                        "duplicate `retry` option: give it once",
-                    ));
-                }
-                args.retry = Some((Retry::parse(&key, input)?, key.span()));
+                args.parse_retry(&key, input)?;
                 continue;
             }
             input.parse::<Token![=]>().map_err(|error| {
@@ -242,18 +237,7 @@ impl Parse for HttpArgs {
                         "`timeout` takes a string such as `timeout = \"2s\"` or `\"500ms\"`",
                     )
                 })?;
-                args.timeout = Some(match parse_duration(&value, "timeout")? {
-                    0 => {
-                        return Err(syn::Error::new(
-                            value.span(),
-                            format!(
-                                "invalid timeout `{}`: a timeout of zero would fail every call; write a whole number and a unit: `\"500ms\"`, `\"2s\"` or `\"1m\"`",
-                                value.value()
-                            ),
-                        ));
-                    }
-                    ms => ms,
-                });
+                args.timeout = Some(parse_timeout(&value)?);
             } else if key == "unauthorized" {
                 if args.unauthorized.is_some() {
                     return Err(syn::Error::new(
@@ -272,6 +256,33 @@ impl Parse for HttpArgs {
             }
         }
         Ok(args)
+    }
+}
+
+impl HttpArgs {
+    fn parse_retry(&mut self, key: &Ident, input: ParseStream) -> syn::Result<()> {
+        if self.retry.is_some() {
+            return Err(syn::Error::new(
+                key.span(),
+                "duplicate `retry` option: give it once",
+            ));
+        }
+        self.retry = Some((Retry::parse(key, input)?, key.span()));
+        Ok(())
+    }
+}
+
+/// A timeout in milliseconds, not zero.
+fn parse_timeout(literal: &LitStr) -> syn::Result<u64> {
+    match parse_duration(literal, "timeout")? {
+        0 => Err(syn::Error::new(
+            literal.span(),
+            format!(
+                "invalid timeout `{}`: a timeout of zero would fail every call; write a whole number and a unit: `\"500ms\"`, `\"2s\"` or `\"1m\"`",
+                literal.value()
+            ),
+        )),
+        ms => Ok(ms),
     }
 }
 

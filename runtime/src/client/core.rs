@@ -2,7 +2,8 @@
 // Output: the decoded answer, or an error. In between: the token from the cache, the request
 // built anew for each attempt, and one retry after a 401 (or what the method's `unauthorized`
 // option names) by the same policy as `#[refresh_token]` (`__private::Call`), so there is one
-// retry policy in the crate.
+// retry policy in the crate for refused tokens. A method with a `retry` option makes more
+// attempts after transient failures (`transient.rs`), each with that policy inside.
 
 use std::fmt;
 use std::ops::ControlFlow;
@@ -116,7 +117,8 @@ impl<S: TokenSource> ClientCore<S> {
         D: Decode,
     {
         let response = if let Some(retry) = &spec.retry {
-            retry.run(spec, || self.send(spec, &build)).await?
+            // Boxed, so that the pauses and the loop do not grow the future of every call.
+            Box::pin(retry.run(spec, || self.send(spec, &build))).await?
         } else if spec.auth {
             self.send_with_token(&self.inner.cache, spec, &build)
                 .await?
