@@ -12,6 +12,7 @@ mod path;
 mod query;
 mod server;
 mod status;
+mod transient;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
