@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::Method;
 
-use super::server::{Reply, Server};
+use super::server::{Recorded, Reply, Server};
 use super::{call, client, leak, spec};
 use crate::client::__macro::{AsText, PathPart, Transient};
 
@@ -49,6 +49,6 @@ async fn each_attempt_builds_its_request_and_body_anew() {
     .expect("the third attempt succeeds");
     assert_eq!(answer, "made");
     assert_eq!(builds.load(Ordering::SeqCst), 3, "one build per attempt");
-    let bodies: Vec<String> = server.requests().iter().map(|r| r.body_text()).collect();
+    let bodies: Vec<String> = server.requests().iter().map(Recorded::body_text).collect();
     assert_eq!(bodies, [r#"{"item":7}"#; 3], "the same body each time");
 }
