@@ -61,7 +61,7 @@ async fn the_kit_asserts_one_retry_after_a_401_against_a_generated_client() {
 }
 
 #[tokio::test]
-async fn the_kit_sees_a_call_that_is_not_retried() {
+async fn the_kit_fails_a_call_whose_second_token_is_refused_too() {
     let server = server().await;
     server
         .mock_async(|when, then| {
