@@ -117,7 +117,8 @@
         feature = "jsonwebtoken",
         feature = "redis",
         feature = "rmcp",
-        feature = "dpop"
+        feature = "dpop",
+        feature = "testing"
     ),
     doc = "\n# Guide\n\nThe [`guide`] goes into depth, one chapter per topic: generated clients, \
            `#[refresh_token]`, the integrations, protected resources, logins, DPoP-bound \
@@ -155,7 +156,8 @@ mod error;
     feature = "jsonwebtoken",
     feature = "redis",
     feature = "rmcp",
-    feature = "dpop"
+    feature = "dpop",
+    feature = "testing"
 ))]
 pub mod guide;
 mod jwt;
@@ -174,6 +176,9 @@ pub mod rmcp;
 mod secret;
 mod source;
 pub mod store;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod token;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]

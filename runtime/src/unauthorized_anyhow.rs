@@ -109,6 +109,7 @@ mod tests {
             challenge: None,
             dpop_nonce: crate::NonceDemand::None,
             error_body: None,
+            retry_after: None,
         }
     }
 

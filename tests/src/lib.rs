@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests in `tests/tests/`.
 
+pub mod answers;
 pub mod client;
 pub mod echo;
 pub mod faults;

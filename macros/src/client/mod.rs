@@ -10,6 +10,7 @@ mod method;
 mod options;
 mod path;
 mod render;
+mod retry;
 mod unauthorized;
 
 use proc_macro2::TokenStream;
@@ -77,6 +78,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         &client,
         options.unauthorized.as_ref(),
         options.error_body.as_ref(),
+        options.retry.as_ref(),
     )
 }
 

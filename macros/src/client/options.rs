@@ -8,6 +8,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Token, Type};
 
+use super::retry::{Retry, not_idempotent};
 use super::unauthorized::Unauthorized;
 
 /// The options of the trait's attribute.
@@ -23,6 +24,9 @@ pub(crate) struct ClientOptions {
     /// `error_body = Type`: what a non-2xx body decodes into, for every method without its
     /// own.
     pub(crate) error_body: Option<Type>,
+    /// `retry = transient` or `retry(...)`: retries after transient failures, for every
+    /// idempotent method without its own.
+    pub(crate) retry: Option<Retry>,
 }
 
 impl ClientOptions {
@@ -61,9 +65,23 @@ impl ClientOptions {
                 );
             }
             self.error_body = Some(parse_error_body(meta.value()?)?);
+        } else if meta.path.is_ident("retry") {
+            if self.retry.is_some() {
+                return Err(meta.error("duplicate `retry` option: give it once"));
+            }
+            let key = meta.path.require_ident()?;
+            let retry = Retry::parse(key, meta.input)?;
+            if let Retry::On(settings) = &retry
+                && settings.idempotent
+            {
+                return Err(meta.error(
+                    "`idempotent` belongs on the POST or PATCH method that is safe to send twice: `#[post(\"/orders\", retry(idempotent))]`; the trait's `retry` applies to GET, HEAD, PUT and DELETE methods only",
+                ));
+            }
+            self.retry = Some(retry);
         } else {
             return Err(meta.error(format!(
-                "unknown option {}: `#[freshtoken::client]` accepts `error = <type>`, `name = <client name>`, `unauthorized = [401, ...]` and `error_body = <type>`",
+                "unknown option {}: `#[freshtoken::client]` accepts `error = <type>`, `name = <client name>`, `unauthorized = [401, ...]`, `error_body = <type>` and `retry = transient`",
                 path_text(meta)
             )));
         }
@@ -94,6 +112,8 @@ pub(crate) struct HttpAttr {
     pub(crate) unauthorized: Option<Unauthorized>,
     /// `error_body = Type`: what a non-2xx body decodes into, over the trait's option.
     pub(crate) error_body: Option<Type>,
+    /// `retry = ...`: retries after transient failures, over the trait's option.
+    pub(crate) retry: Option<Retry>,
 }
 
 impl HttpAttr {
@@ -128,6 +148,12 @@ impl HttpAttr {
                 "`auth = none` sends no token, so no answer can refuse one: remove `unauthorized`, or `auth = none`",
             ));
         }
+        if let Some((Retry::On(settings), key)) = &parsed.retry
+            && !settings.idempotent
+            && matches!(method, "POST" | "PATCH")
+        {
+            return Err(not_idempotent(method, *key));
+        }
         Ok(Self {
             method,
             path: parsed.path,
@@ -135,6 +161,7 @@ impl HttpAttr {
             timeout_ms: parsed.timeout,
             unauthorized: parsed.unauthorized.map(|(unauthorized, _)| unauthorized),
             error_body: parsed.error_body,
+            retry: parsed.retry.map(|(retry, _)| retry),
         })
     }
 }
@@ -146,6 +173,7 @@ struct HttpArgs {
     timeout: Option<u64>,
     unauthorized: Option<(Unauthorized, Span)>,
     error_body: Option<Type>,
+    retry: Option<(Retry, Span)>,
 }
 
 impl Parse for HttpArgs {
@@ -162,6 +190,7 @@ impl Parse for HttpArgs {
             timeout: None,
             unauthorized: None,
             error_body: None,
+            retry: None,
         };
         let mut timeout_seen = false;
         while !input.is_empty() {
@@ -172,9 +201,14 @@ impl Parse for HttpArgs {
             let key: Ident = input.parse().map_err(|error| {
                 syn::Error::new(
                     error.span(),
-                    "expected an option: `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]` or `error_body = <type>`",
+                    "expected an option: `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]`, `error_body = <type>` or `retry = transient`",
                 )
             })?;
+            // `retry(...)` has no `=`.
+            if key == "retry" {
+                args.parse_retry(&key, input)?;
+                continue;
+            }
             input.parse::<Token![=]>().map_err(|error| {
                 syn::Error::new(
                     error.span(),
@@ -239,7 +273,7 @@ impl Parse for HttpArgs {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]` and `error_body = <type>`"
+                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]`, `error_body = <type>` and `retry = transient`"
                     ),
                 ));
             }
@@ -258,14 +292,41 @@ fn parse_error_body(input: ParseStream) -> syn::Result<Type> {
     })
 }
 
-/// `"2s"`, `"500ms"`, `"1m"` in milliseconds.
+impl HttpArgs {
+    fn parse_retry(&mut self, key: &Ident, input: ParseStream) -> syn::Result<()> {
+        if self.retry.is_some() {
+            return Err(syn::Error::new(
+                key.span(),
+                "duplicate `retry` option: give it once",
+            ));
+        }
+        self.retry = Some((Retry::parse(key, input)?, key.span()));
+        Ok(())
+    }
+}
+
+/// A timeout in milliseconds, not zero.
 fn parse_timeout(literal: &LitStr) -> syn::Result<u64> {
+    match parse_duration(literal, "timeout")? {
+        0 => Err(syn::Error::new(
+            literal.span(),
+            format!(
+                "invalid timeout `{}`: a timeout of zero would fail every call; write a whole number and a unit: `\"500ms\"`, `\"2s\"` or `\"1m\"`",
+                literal.value()
+            ),
+        )),
+        ms => Ok(ms),
+    }
+}
+
+/// `"2s"`, `"500ms"`, `"1m"` in milliseconds; `what` names the option in errors.
+pub(crate) fn parse_duration(literal: &LitStr, what: &str) -> syn::Result<u64> {
     let text = literal.value();
     let bad = |why: &str| {
         syn::Error::new(
             literal.span(),
             format!(
-                "invalid timeout `{text}`: {why}; write a whole number and a unit: `\"500ms\"`, `\"2s\"` or `\"1m\"`"
+                "invalid {what} `{text}`: {why}; write a whole number and a unit: `\"500ms\"`, `\"2s\"` or `\"1m\"`"
             ),
         )
     };
@@ -291,7 +352,6 @@ fn parse_timeout(literal: &LitStr) -> syn::Result<u64> {
         .ok()
         .and_then(|number| number.checked_mul(factor))
     {
-        Some(0) => Err(bad("a timeout of zero would fail every call")),
         Some(ms) => Ok(ms),
         None => Err(bad("too long")),
     }

@@ -10,6 +10,7 @@ use syn::{Ident, ItemTrait, ReturnType, TraitItem, Type};
 
 use super::method::{Kind, Method, Param};
 use super::path::Piece;
+use super::retry::Retry;
 use super::unauthorized::Unauthorized;
 use super::{accept, error_body};
 
@@ -20,6 +21,7 @@ pub(crate) fn render(
     client: &Ident,
     unauthorized: Option<&Unauthorized>,
     error_body: Option<&Type>,
+    retry: Option<&Retry>,
 ) -> TokenStream {
     let impl_fns: Vec<TokenStream> = item
         .items
@@ -31,7 +33,7 @@ pub(crate) fn render(
         .zip(methods)
         .map(|(item, method)| {
             let sig = &item.sig;
-            let body = method_body(method, unauthorized, error_body);
+            let body = method_body(method, unauthorized, error_body, retry);
             quote! { #sig { #body } }
         })
         .collect();
@@ -153,6 +155,7 @@ fn method_body(
     method: &Method,
     trait_unauthorized: Option<&Unauthorized>,
     trait_error_body: Option<&Type>,
+    trait_retry: Option<&Retry>,
 ) -> TokenStream {
     let name = method.ident.to_string();
     let http_method = format_ident!("{}", method.http.method);
@@ -174,6 +177,9 @@ fn method_body(
         Unauthorized::spec_value(method.http.unauthorized.as_ref().or(trait_unauthorized));
     let error_body = error_body::spec_value(method.http.error_body.as_ref(), trait_error_body);
     let accept = accept::accept(&method.ok, &method.headers);
+    // The trait's `retry` is for the methods safe to send twice; a POST or PATCH says so itself.
+    let trait_retry = trait_retry.filter(|_| !matches!(method.http.method, "POST" | "PATCH"));
+    let retry = Retry::spec_value(method.http.retry.as_ref().or(trait_retry));
     let steps = method.params.iter().map(param_step);
     let decoder = decoder(&method.ok);
     let err = &method.err;
@@ -191,6 +197,7 @@ fn method_body(
             unauthorized: #unauthorized,
             error_body: #error_body,
             accept: #accept,
+            retry: #retry,
         };
         #into_result(
             self.core

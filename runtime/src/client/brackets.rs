@@ -114,6 +114,7 @@ mod tests {
         unauthorized: TokenRefused::Status401,
         error_body: None,
         accept: None,
+        retry: None,
     };
 
     #[derive(Serialize)]

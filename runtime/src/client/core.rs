@@ -2,14 +2,15 @@
 // Output: the decoded answer, or an error. In between: the token from the cache, the request
 // built anew for each attempt, and one retry after a 401 (or what the method's `unauthorized`
 // option names) by the same policy as `#[refresh_token]` (`__private::Call`), so there is one
-// retry policy in the crate.
+// retry policy in the crate for refused tokens. A method with a `retry` option makes more
+// attempts after transient failures (`transient.rs`), each with that policy inside.
 
 use std::fmt;
 use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::Url;
 
 use super::Error;
@@ -21,6 +22,8 @@ use super::request::{Request, call};
 use super::spec::Spec;
 use crate::__private::Call;
 use crate::authorization::{Sent, answered, authorize};
+use crate::error::MAX_RETRY_AFTER;
+use crate::oauth::endpoint::retry_after::retry_after;
 use crate::oauth::redaction::Redactions;
 use crate::oauth::resource::Challenge;
 use crate::{NonceDemand, Token, TokenCache, TokenSource};
@@ -114,13 +117,29 @@ impl<S: TokenSource> ClientCore<S> {
         B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
         D: Decode,
     {
-        let response = if spec.auth {
+        let response = if let Some(retry) = &spec.retry {
+            // Boxed, so that the pauses and the loop do not grow the future of every call.
+            Box::pin(retry.run(spec, || self.send(spec, &build))).await?
+        } else if spec.auth {
             self.send_with_token(&self.inner.cache, spec, &build)
                 .await?
         } else {
             self.attempt(spec, &build, None).await?
         };
         decoder.decode(call(spec), response).await
+    }
+
+    /// One attempt of a method with a `retry` option: sent as [`call`](Self::call) sends
+    /// one without (a method without the option does not pay for this extra future).
+    async fn send<B>(&self, spec: &'static Spec, build: &B) -> Result<reqwest::Response, Error>
+    where
+        B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
+    {
+        if spec.auth {
+            self.send_with_token(&self.inner.cache, spec, build).await
+        } else {
+            self.attempt(spec, build, None).await
+        }
     }
 
     /// Sends with a token from `cache`; after a refusal of it (a 401, or what
@@ -342,6 +361,11 @@ async fn check_status(
         return Ok(response);
     }
     let headers = response.headers();
+    let retry_after = headers
+        .get(RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| retry_after(value, SystemTime::now()))
+        .map(|delay| delay.min(MAX_RETRY_AFTER));
     let challenge = token
         .and_then(|token| Challenge::with_scheme(headers, token.token_type()))
         .or_else(|| Challenge::bearer(headers))
@@ -376,5 +400,6 @@ async fn check_status(
         challenge,
         dpop_nonce,
         error_body,
+        retry_after,
     })
 }

@@ -3,6 +3,7 @@
 // redacted body, and never holds a secret or a full URL (query strings carry API keys).
 
 use std::fmt;
+use std::time::Duration;
 
 use http::{Method, StatusCode};
 
@@ -58,6 +59,9 @@ pub enum Error {
         /// decode (then [`body`](Error::body) still has the text). Read it with
         /// [`Error::error_body`].
         error_body: Option<ErrorBody>,
+        /// How long the answer's `Retry-After` (seconds or an HTTP date) asked to wait, at
+        /// most an hour.
+        retry_after: Option<Duration>,
     },
     /// The server answered with a redirect to another origin (scheme, host or port) than the
     /// base URL's. It is not followed: the token, the method's headers and its body are sent
@@ -220,6 +224,34 @@ impl Error {
         match self {
             Self::Auth(error) => Some(error),
             _ => None,
+        }
+    }
+
+    /// How long the server asked to wait before the next request (`Retry-After`, in seconds
+    /// or as an HTTP date), at most an hour; `None` without that header.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again later may succeed: a 429 Too Many Requests,
+    /// 502 Bad Gateway, 503 Service Unavailable or 504 Gateway Timeout, or a request that
+    /// could not be sent or got no answer (connection refused or reset, timeout).
+    ///
+    /// A 500 is not transient: it usually means the request hit a bug, which the same request
+    /// hits again. A timeout or a reset connection may come after the server acted on the
+    /// request, so only retry a method that is safe to repeat.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Status { status, .. } => matches!(status.as_u16(), 429 | 502 | 503 | 504),
+            Self::Transport { source, .. } => {
+                source.is_connect() || source.is_timeout() || source.is_request()
+            }
+            _ => false,
         }
     }
 

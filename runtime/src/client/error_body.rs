@@ -17,7 +17,10 @@ use super::problem::Problem;
 /// option names, or into [`Problem`] for `application/problem+json`.
 ///
 /// [`Error::error_body`](super::Error::error_body) gives it back as that type.
-pub struct ErrorBody(Box<dyn Decoded>);
+// Boxed twice: a thin pointer keeps `client::Error` small (every generated method returns it
+// in a `Result`), and a body is decoded only on the error path.
+#[allow(clippy::redundant_allocation)]
+pub struct ErrorBody(Box<Box<dyn Decoded>>);
 
 /// What an error body may be decoded into: `Debug`, so that the error still is, and `Any`,
 /// so that it can be had back as its type.
@@ -36,7 +39,7 @@ impl ErrorBody {
     #[must_use]
     pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
         // Through the box: `Box<dyn Decoded>` is itself `Any`, and would downcast as the box.
-        let value: &dyn Decoded = &*self.0;
+        let value: &dyn Decoded = &**self.0;
         value.as_any().downcast_ref()
     }
 }
@@ -66,7 +69,7 @@ impl<T: DeserializeOwned + fmt::Debug + Send + Sync + 'static> ErrorBodyType for
 pub fn decode_error_body<T: ErrorBodyType>(text: &str) -> Option<ErrorBody> {
     serde_json::from_str::<T>(text)
         .ok()
-        .map(|value| ErrorBody(Box::new(value)))
+        .map(|value| ErrorBody(Box::new(Box::new(value))))
 }
 
 /// The body decoded by the method's decoder; failing that (or without one), as a

@@ -38,6 +38,7 @@ mod redirect;
 mod refused;
 mod request;
 mod spec;
+mod transient;
 
 pub use answer::{Answer, ByteStream};
 pub use body::{BodySource, Multipart, Streamed};
@@ -60,6 +61,7 @@ pub mod __macro {
     pub use super::refused::TokenRefused;
     pub use super::request::Request;
     pub use super::spec::{PathPart, Spec};
+    pub use super::transient::Transient;
 
     /// An error type a method of a generated client may return.
     #[diagnostic::on_unimplemented(

@@ -113,6 +113,7 @@ mod tests {
             challenge: challenge.map(Box::new),
             dpop_nonce,
             error_body: None,
+            retry_after: None,
         }
     }
 

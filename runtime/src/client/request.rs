@@ -362,6 +362,7 @@ mod tests {
         unauthorized: TokenRefused::Status401,
         error_body: None,
         accept: None,
+        retry: None,
     };
 
     fn path_with(value: &str) -> String {

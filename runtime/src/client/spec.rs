@@ -8,6 +8,7 @@ use http::Method;
 
 use super::error_body::DecodeErrorBody;
 use super::refused::TokenRefused;
+use super::transient::Transient;
 
 /// One method of a generated client: its HTTP method, path template, auth, timeout, and
 /// what a refused token looks like.
@@ -36,6 +37,8 @@ pub struct Spec {
     /// The `Accept` the return type asks for (`application/json` for JSON), unless the
     /// method's own or a default `accept` header says otherwise.
     pub accept: Option<&'static str>,
+    /// The method's or the trait's `retry` option: attempts after a transient failure.
+    pub retry: Option<Transient>,
 }
 
 /// A piece of a path template.

@@ -12,6 +12,7 @@ mod path;
 mod query;
 mod server;
 mod status;
+mod transient;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -53,6 +54,7 @@ fn spec(template: &'static str, path: &'static [PathPart], auth: bool) -> Spec {
         unauthorized: TokenRefused::Status401,
         error_body: None,
         accept: None,
+        retry: None,
     }
 }
 

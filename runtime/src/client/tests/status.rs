@@ -165,3 +165,33 @@ async fn a_refused_connection_is_a_transport_error_without_the_url() {
     let text = format!("{error} {error:?}");
     assert!(!text.contains("sekrit"), "{text}");
 }
+
+#[tokio::test]
+async fn retry_after_in_seconds_or_as_a_date_is_kept_with_the_status() {
+    let in_a_minute =
+        httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(60));
+    let server = Server::start([
+        Reply::status(503).header("retry-after", "120"),
+        Reply::status(429).header("retry-after", &in_a_minute),
+        Reply::status(503).header("retry-after", "soon"),
+    ])
+    .await;
+    let client = client(&server);
+    let seconds = call(&client, plain(), no_args, AsUnit)
+        .await
+        .expect_err("503");
+    assert_eq!(seconds.retry_after(), Some(Duration::from_secs(120)));
+    assert!(seconds.is_transient());
+    let date = call(&client, plain(), no_args, AsUnit)
+        .await
+        .expect_err("429");
+    let wait = date.retry_after().expect("a date is a wait");
+    assert!(
+        wait > Duration::from_secs(55) && wait <= Duration::from_secs(60),
+        "{wait:?}"
+    );
+    let garbled = call(&client, plain(), no_args, AsUnit)
+        .await
+        .expect_err("503");
+    assert_eq!(garbled.retry_after(), None, "no wait read from `soon`");
+}
