@@ -3,6 +3,7 @@
 // the trait; on errors, the trait with the macro's attributes removed plus the errors, so
 // the rest of the crate still type-checks around it.
 
+mod call_options;
 mod header;
 mod method;
 mod options;
@@ -63,6 +64,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             )
         }));
     }
+    errors.extend(call_options::name_clashes(&methods));
     if let Some(error) = combine(errors) {
         return with_errors(item.into_token_stream(), error);
     }

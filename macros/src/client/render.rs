@@ -92,6 +92,7 @@ pub(crate) fn render(
          [`{client}::builder`]. Clones share one connection pool and one token cache."
     );
     let core = quote!(::freshtoken::client::__macro::ClientCore<#source>);
+    let with = super::call_options::with_fn(vis);
     quote! {
         #item
 
@@ -102,6 +103,8 @@ pub(crate) fn render(
 
         impl #params #ty {
             #builder
+
+            #with
         }
 
         impl #params ::core::clone::Clone for #ty {

@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use reqwest::Url;
+use tracing::Instrument;
 
 use super::Error;
+use super::call_options::CallOptions;
 use super::decode::Decode;
 use super::redirect::other_origin;
 use super::refused::Refusal;
@@ -38,6 +40,8 @@ pub trait Generated: Sized {
 /// cache and the defaults.
 pub struct ClientCore<S> {
     inner: Arc<Inner<S>>,
+    /// The per-call options of a client made by `with(options)`; `None` on a plain client.
+    options: Option<Arc<CallOptions>>,
 }
 
 struct Inner<S> {
@@ -52,6 +56,7 @@ impl<S> Clone for ClientCore<S> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
+            options: self.options.clone(),
         }
     }
 }
@@ -81,6 +86,17 @@ impl<S: TokenSource> ClientCore<S> {
                 headers,
                 timeout,
             }),
+            options: None,
+        }
+    }
+
+    /// This core with `options` applied to every call made through it (in place of any
+    /// given before): what a generated client's `with(options)` wraps.
+    #[must_use]
+    pub fn with_options(&self, options: CallOptions) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            options: Some(Arc::new(options)),
         }
     }
 
@@ -104,6 +120,29 @@ impl<S: TokenSource> ClientCore<S> {
     /// [`Error`]: no token, transport, a non-2xx status (after one retry for a refused
     /// token), an argument that cannot be sent, or an answer that does not decode.
     pub async fn call<B, D>(
+        &self,
+        spec: &'static Spec,
+        build: B,
+        decoder: D,
+    ) -> Result<D::Output, Error>
+    where
+        B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
+        D: Decode,
+    {
+        // One branch for a plain client: the span exists only for a call with options.
+        match &self.options {
+            None => self.call_plain(spec, build, decoder).await,
+            Some(options) => {
+                let span = options.span(spec);
+                span.in_scope(|| options.trace_start(spec));
+                self.call_plain(spec, build, decoder)
+                    .instrument(span)
+                    .await
+            }
+        }
+    }
+
+    async fn call_plain<B, D>(
         &self,
         spec: &'static Spec,
         build: B,
@@ -229,7 +268,12 @@ impl<S: TokenSource> ClientCore<S> {
         if let Some(form) = parts.multipart {
             request = request.multipart(form);
         }
-        if let Some(timeout) = spec.timeout.or(self.inner.timeout) {
+        let mut timeout = spec.timeout.or(self.inner.timeout);
+        if let Some(options) = &self.options {
+            request = options.apply(spec, request)?;
+            timeout = options.timeout_or(timeout);
+        }
+        if let Some(timeout) = timeout {
             request = request.timeout(timeout);
         }
         let mut request = request.build().map_err(|source| Error::Transport {

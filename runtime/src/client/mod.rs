@@ -9,7 +9,7 @@
 //!
 //! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
 //! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
-//! [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`].
+//! [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`]; and [`CallOptions`] for one call.
 //!
 //! # Redirects stay within the API's origin
 //!
@@ -24,6 +24,7 @@
 mod answer;
 mod body;
 mod builder;
+mod call_options;
 mod core;
 mod decode;
 mod error;
@@ -38,6 +39,7 @@ mod spec;
 pub use answer::{Answer, ByteStream};
 pub use body::{BodySource, Multipart, Streamed};
 pub use builder::{Builder, NoAuth};
+pub use call_options::CallOptions;
 pub use error::{BuildError, Call, Error};
 pub use json::Json;
 pub use query_value::QueryValue;
