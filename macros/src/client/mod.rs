@@ -4,6 +4,7 @@
 // the rest of the crate still type-checks around it.
 
 mod call_options;
+mod events;
 mod header;
 mod method;
 mod options;

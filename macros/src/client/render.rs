@@ -170,7 +170,20 @@ fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> To
     let unauthorized =
         Unauthorized::spec_value(method.http.unauthorized.as_ref().or(trait_unauthorized));
     let steps = method.params.iter().map(param_step);
-    let decoder = decoder(&method.ok);
+    let build = quote! {
+        |request: &mut ::freshtoken::client::__macro::Request| {
+            #(#steps)*
+            ::core::result::Result::Ok(())
+        }
+    };
+    // An event stream rebuilds its request for each reconnection, so it has its own entry.
+    let call = match super::events::data_parser(&method.ok) {
+        Some(parser) => quote!(self.core.events(&SPEC, #build, #parser).await),
+        None => {
+            let decoder = decoder(&method.ok);
+            quote!(self.core.call(&SPEC, #build, #decoder).await)
+        }
+    };
     let err = &method.err;
     let into_result =
         quote_spanned!(err.span()=> ::freshtoken::client::__macro::into_result::<_, #err>);
@@ -185,18 +198,7 @@ fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> To
             headers: &[#(#headers),*],
             unauthorized: #unauthorized,
         };
-        #into_result(
-            self.core
-                .call(
-                    &SPEC,
-                    |request: &mut ::freshtoken::client::__macro::Request| {
-                        #(#steps)*
-                        ::core::result::Result::Ok(())
-                    },
-                    #decoder,
-                )
-                .await,
-        )
+        #into_result(#call)
     }
 }
 

@@ -135,9 +135,7 @@ impl<S: TokenSource> ClientCore<S> {
             Some(options) => {
                 let span = options.span(spec);
                 span.in_scope(|| options.trace_start(spec));
-                self.call_plain(spec, build, decoder)
-                    .instrument(span)
-                    .await
+                self.call_plain(spec, build, decoder).instrument(span).await
             }
         }
     }
@@ -152,13 +150,25 @@ impl<S: TokenSource> ClientCore<S> {
         B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
         D: Decode,
     {
-        let response = if spec.auth {
-            self.send_with_token(&self.inner.cache, spec, &build)
-                .await?
-        } else {
-            self.attempt(spec, &build, None).await?
-        };
+        let response = self.send(spec, &build).await?;
         decoder.decode(call(spec), response).await
+    }
+
+    /// Sends the request `build` makes, with a token when the method is authenticated (and
+    /// once more after a refusal of it); the answer if 2xx.
+    pub(super) async fn send<B>(
+        &self,
+        spec: &'static Spec,
+        build: &B,
+    ) -> Result<reqwest::Response, Error>
+    where
+        B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
+    {
+        if spec.auth {
+            self.send_with_token(&self.inner.cache, spec, build).await
+        } else {
+            self.attempt(spec, build, None).await
+        }
     }
 
     /// Sends with a token from `cache`; after a refusal of it (a 401, or what

@@ -9,7 +9,7 @@
 //!
 //! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
 //! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
-//! [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`]; and [`CallOptions`] for one call.
+//! [`Events`], [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`]; and [`CallOptions`] for one call.
 //!
 //! # Redirects stay within the API's origin
 //!
@@ -28,6 +28,7 @@ mod call_options;
 mod core;
 mod decode;
 mod error;
+mod events;
 mod json;
 mod json_error;
 mod query_value;
@@ -41,6 +42,7 @@ pub use body::{BodySource, Multipart, Streamed};
 pub use builder::{Builder, NoAuth};
 pub use call_options::CallOptions;
 pub use error::{BuildError, Call, Error};
+pub use events::{Event, Events};
 pub use json::Json;
 pub use query_value::QueryValue;
 pub use redirect::redirect_policy;
@@ -52,6 +54,7 @@ pub mod __macro {
     pub use super::decode::{
         AsBytes, AsJson, AsJsonWrapped, AsStream, AsText, AsUnit, Decode, WithAnswer,
     };
+    pub use super::events::{event_json, event_text};
     pub use super::refused::TokenRefused;
     pub use super::request::Request;
     pub use super::spec::{PathPart, Spec};

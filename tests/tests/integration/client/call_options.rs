@@ -58,7 +58,10 @@ async fn a_per_call_timeout_bounds_that_call_only() {
     assert!(error.is_timeout(), "a timeout, not: {error:?}");
     assert!(error.to_string().contains("GET /slow"), "{error}");
 
-    let body = client.slow().await.expect("the client's own timeout is 30 s");
+    let body = client
+        .slow()
+        .await
+        .expect("the client's own timeout is 30 s");
     assert_eq!(body, "late");
 }
 
@@ -88,7 +91,11 @@ async fn a_per_call_header_and_request_id_reach_the_server_for_that_call_only() 
     let options = CallOptions::new()
         .header("x-tenant", "acme")
         .request_id("req-42");
-    let body = client.with(options).get_task(7).await.expect("the server answers");
+    let body = client
+        .with(options)
+        .get_task(7)
+        .await
+        .expect("the server answers");
     assert_eq!(body, "with options");
     with_options.assert_async().await;
 
@@ -113,7 +120,11 @@ async fn a_request_id_goes_under_the_header_name_given() {
     let options = CallOptions::new()
         .request_id_header("x-correlation-id")
         .request_id("corr-1");
-    client.with(options).get_task(1).await.expect("the server answers");
+    client
+        .with(options)
+        .get_task(1)
+        .await
+        .expect("the server answers");
     mock.assert_async().await;
 }
 
@@ -131,7 +142,11 @@ async fn a_call_with_options_is_logged_with_its_method_and_request_id_but_no_hea
     let options = CallOptions::new()
         .header("x-api-key", "key-value-not-for-logs")
         .request_id("req-logged");
-    client.with(options).get_task(3).await.expect("the server answers");
+    client
+        .with(options)
+        .get_task(3)
+        .await
+        .expect("the server answers");
     let logs = watch.logs();
     let line = logs
         .lines()

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod call_options;
+pub mod events;
 pub mod params;
 pub mod redirects;
 pub mod refused;
