@@ -177,12 +177,11 @@ fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> To
         }
     };
     // An event stream rebuilds its request for each reconnection, so it has its own entry.
-    let call = match super::events::data_parser(&method.ok) {
-        Some(parser) => quote!(self.core.events(&SPEC, #build, #parser).await),
-        None => {
-            let decoder = decoder(&method.ok);
-            quote!(self.core.call(&SPEC, #build, #decoder).await)
-        }
+    let call = if let Some(parser) = super::events::data_parser(&method.ok) {
+        quote!(self.core.events(&SPEC, #build, #parser).await)
+    } else {
+        let decoder = decoder(&method.ok);
+        quote!(self.core.call(&SPEC, #build, #decoder).await)
     };
     let err = &method.err;
     let into_result =

@@ -219,7 +219,10 @@ fn backoff(base: Duration, failures: u32, max: Duration) -> Duration {
 }
 
 /// An event's `data` as its text.
-#[must_use]
+///
+/// # Errors
+/// Never: the signature is the one every `data` decoder has.
+#[allow(clippy::unnecessary_wraps)]
 pub fn event_text(data: String) -> Result<String, String> {
     Ok(data)
 }
@@ -228,6 +231,7 @@ pub fn event_text(data: String) -> Result<String, String> {
 ///
 /// # Errors
 /// Why the data does not fit `T`.
+#[allow(clippy::needless_pass_by_value)] // the signature every `data` decoder has
 pub fn event_json<T: DeserializeOwned>(data: String) -> Result<T, String> {
     serde_json::from_str(&data).map_err(|error| json_error::reason(&error))
 }
