@@ -89,7 +89,6 @@ type Start<T> = Box<dyn FnOnce(Reconnect) -> EventStream<T> + Send>;
 ///     }
 ///     Ok(())
 /// }
-/// # let _ = wait::<JobsClient<freshtoken::client::NoAuth>>;
 /// ```
 ///
 /// [`reconnect_delay`]: Events::reconnect_delay
