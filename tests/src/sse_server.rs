@@ -1,7 +1,7 @@
 //! A server-sent events server on 127.0.0.1 whose every connection is scripted by the test:
 //! an event stream that the server then cuts (the body ends without a `Content-Length`, as a
 //! dropped connection looks to the client), or a bare status. It records what each request
-//! carried (the token, `Last-Event-ID`, `Accept`), and stops when dropped.
+//! carried (the token, `Last-Event-ID`, `Accept`, `X-Request-Id`), and stops when dropped.
 
 use std::sync::{Arc, Mutex};
 
@@ -32,6 +32,8 @@ pub struct Seen {
     pub last_event_id: Option<String>,
     /// `Accept`.
     pub accept: Option<String>,
+    /// `X-Request-Id`.
+    pub request_id: Option<String>,
 }
 
 /// The server: connection `n` gets `script[n]`, and every one after the script the last reply.
@@ -129,6 +131,7 @@ fn parse_head(head: &str) -> Seen {
             "authorization" => seen.authorization = value,
             "last-event-id" => seen.last_event_id = value,
             "accept" => seen.accept = value,
+            "x-request-id" => seen.request_id = value,
             _ => {}
         }
     }

@@ -113,6 +113,11 @@ impl<S: TokenSource> ClientCore<S> {
         &self.inner.cache
     }
 
+    /// The per-call options of a client made by `with(options)`.
+    pub(super) fn options(&self) -> Option<&CallOptions> {
+        self.options.as_deref()
+    }
+
     /// Calls the method `spec` describes: `build` adds the arguments to a fresh request for
     /// each attempt, `decoder` reads a 2xx answer.
     ///

@@ -17,6 +17,7 @@ use http::StatusCode;
 use http::header::{ACCEPT, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use sse_stream::{Sse, SseStream};
+use tracing::Instrument;
 
 use super::Error;
 use super::core::ClientCore;
@@ -264,7 +265,7 @@ impl<S: TokenSource> ClientCore<S> {
                 .insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
             Ok(())
         };
-        let response = self.send(spec, &build).await?;
+        let response = send_traced(self, spec, &build).await?;
         if response.status() == StatusCode::NO_CONTENT {
             return Ok(Events::ended());
         }
@@ -420,11 +421,31 @@ impl<S: TokenSource, T> Connection<S, T> {
             }
             Ok(())
         };
-        let response = self.core.send(self.spec, &build).await?;
+        let response = send_traced(&self.core, self.spec, &build).await?;
         if response.status() == StatusCode::NO_CONTENT {
             return Ok(None);
         }
         Ok(Some(sse_body(response)))
+    }
+}
+
+/// `core.send`, in the debug span of the per-call options if the client has some: each
+/// connection of a stream opened through `with(options)` is logged with its request id.
+async fn send_traced<S: TokenSource, B>(
+    core: &ClientCore<S>,
+    spec: &'static Spec,
+    build: &B,
+) -> Result<reqwest::Response, Error>
+where
+    B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
+{
+    match core.options() {
+        None => core.send(spec, build).await,
+        Some(options) => {
+            let span = options.span(spec);
+            span.in_scope(|| options.trace_start(spec));
+            core.send(spec, build).instrument(span).await
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use freshtoken::client::{Error, Event, Events};
+use freshtoken::client::{CallOptions, Error, Event, Events};
 use freshtoken_tests::GatedSource;
 use freshtoken_tests::client::open_cache;
 use freshtoken_tests::sse_server::{Reply, SseServer};
@@ -234,4 +234,34 @@ async fn a_refused_first_connection_is_the_methods_error() {
     let client = client(&server);
     let error = client.log(1).await.expect_err("the server answers 404");
     assert_eq!(error.status().map(|status| status.as_u16()), Some(404));
+}
+
+#[tokio::test]
+async fn per_call_options_apply_to_every_connection_of_a_stream() {
+    let server = SseServer::start(vec![
+        Reply::Events("id: 1\ndata: one\n\n"),
+        Reply::Events("id: 2\ndata: two\n\n"),
+        Reply::Status(204),
+    ])
+    .await;
+    let client = client(&server);
+    let mut events = client
+        .with(CallOptions::new().request_id("stream-1"))
+        .log(1)
+        .await
+        .expect("the stream opens")
+        .reconnect_delay(QUICK);
+    assert_eq!(next(&mut events).await.expect("event one").data, "one");
+    assert_eq!(next(&mut events).await.expect("event two").data, "two");
+
+    let ids: Vec<_> = server
+        .seen()
+        .into_iter()
+        .take(2)
+        .map(|seen| seen.request_id)
+        .collect();
+    assert_eq!(
+        ids,
+        [Some("stream-1".to_owned()), Some("stream-1".to_owned())]
+    );
 }
