@@ -246,6 +246,12 @@ impl fmt::Display for Error {
                 reason,
             } => write!(f, "{call}: argument `{param}` cannot be sent: {reason}"),
             Self::Disconnected {
+                call, attempts: 0, ..
+            } => write!(
+                f,
+                "{call}: the event stream lost its connection, and does not reconnect (`max_reconnects(0)`)"
+            ),
+            Self::Disconnected {
                 call,
                 attempts,
                 last: Some(last),

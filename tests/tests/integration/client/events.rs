@@ -265,3 +265,19 @@ async fn per_call_options_apply_to_every_connection_of_a_stream() {
         [Some("stream-1".to_owned()), Some("stream-1".to_owned())]
     );
 }
+
+#[tokio::test]
+async fn a_stream_without_reconnects_ends_at_the_first_drop() {
+    let server = SseServer::start(vec![Reply::Events("id: 1\ndata: only\n\n")]).await;
+    let client = client(&server);
+    let mut events = client
+        .log(1)
+        .await
+        .expect("the stream opens")
+        .max_reconnects(0);
+    assert_eq!(next(&mut events).await.expect("the one event").data, "only");
+    let error = next(&mut events).await.expect_err("the connection dropped");
+    assert!(error.to_string().contains("does not reconnect"), "{error}");
+    assert!(events.next_event().await.is_none());
+    assert_eq!(server.seen().len(), 1, "no reconnection");
+}
