@@ -8,6 +8,7 @@ pub mod grpc;
 pub mod redis_server;
 pub mod scoped;
 pub mod scripted;
+pub mod sse_server;
 pub mod stepped_clock;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -4,7 +4,9 @@
 // the rest of the crate still type-checks around it.
 
 mod accept;
+mod call_options;
 mod error_body;
+mod events;
 mod header;
 mod method;
 mod options;
@@ -66,6 +68,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             )
         }));
     }
+    errors.extend(call_options::name_clashes(&methods));
     if let Some(error) = combine(errors) {
         return with_errors(item.into_token_stream(), error);
     }

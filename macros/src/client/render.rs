@@ -96,6 +96,7 @@ pub(crate) fn render(
          [`{client}::builder`]. Clones share one connection pool and one token cache."
     );
     let core = quote!(::freshtoken::client::__macro::ClientCore<#source>);
+    let with = super::call_options::with_fn(vis);
     quote! {
         #item
 
@@ -106,6 +107,8 @@ pub(crate) fn render(
 
         impl #params #ty {
             #builder
+
+            #with
         }
 
         impl #params ::core::clone::Clone for #ty {
@@ -181,7 +184,19 @@ fn method_body(
     let trait_retry = trait_retry.filter(|_| !matches!(method.http.method, "POST" | "PATCH"));
     let retry = Retry::spec_value(method.http.retry.as_ref().or(trait_retry));
     let steps = method.params.iter().map(param_step);
-    let decoder = decoder(&method.ok);
+    let build = quote! {
+        |request: &mut ::freshtoken::client::__macro::Request| {
+            #(#steps)*
+            ::core::result::Result::Ok(())
+        }
+    };
+    // An event stream rebuilds its request for each reconnection, so it has its own entry.
+    let call = if let Some(parser) = super::events::data_parser(&method.ok) {
+        quote!(self.core.events(&SPEC, #build, #parser).await)
+    } else {
+        let decoder = decoder(&method.ok);
+        quote!(self.core.call(&SPEC, #build, #decoder).await)
+    };
     let err = &method.err;
     let into_result =
         quote_spanned!(err.span()=> ::freshtoken::client::__macro::into_result::<_, #err>);
@@ -199,18 +214,7 @@ fn method_body(
             accept: #accept,
             retry: #retry,
         };
-        #into_result(
-            self.core
-                .call(
-                    &SPEC,
-                    |request: &mut ::freshtoken::client::__macro::Request| {
-                        #(#steps)*
-                        ::core::result::Result::Ok(())
-                    },
-                    #decoder,
-                )
-                .await,
-        )
+        #into_result(#call)
     }
 }
 

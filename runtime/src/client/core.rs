@@ -12,8 +12,10 @@ use std::time::{Duration, SystemTime};
 
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::Url;
+use tracing::Instrument;
 
 use super::Error;
+use super::call_options::CallOptions;
 use super::decode::Decode;
 use super::error_body;
 use super::redirect::other_origin;
@@ -42,6 +44,8 @@ pub trait Generated: Sized {
 /// cache and the defaults.
 pub struct ClientCore<S> {
     inner: Arc<Inner<S>>,
+    /// The per-call options of a client made by `with(options)`; `None` on a plain client.
+    options: Option<Arc<CallOptions>>,
 }
 
 struct Inner<S> {
@@ -56,6 +60,7 @@ impl<S> Clone for ClientCore<S> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
+            options: self.options.clone(),
         }
     }
 }
@@ -85,6 +90,17 @@ impl<S: TokenSource> ClientCore<S> {
                 headers,
                 timeout,
             }),
+            options: None,
+        }
+    }
+
+    /// This core with `options` applied to every call made through it (in place of any
+    /// given before): what a generated client's `with(options)` wraps.
+    #[must_use]
+    pub fn with_options(&self, options: CallOptions) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            options: Some(Arc::new(options)),
         }
     }
 
@@ -99,6 +115,11 @@ impl<S: TokenSource> ClientCore<S> {
     #[must_use]
     pub fn cache(&self) -> &TokenCache<S> {
         &self.inner.cache
+    }
+
+    /// The per-call options of a client made by `with(options)`.
+    pub(super) fn options(&self) -> Option<&CallOptions> {
+        self.options.as_deref()
     }
 
     /// Calls the method `spec` describes: `build` adds the arguments to a fresh request for
@@ -117,21 +138,44 @@ impl<S: TokenSource> ClientCore<S> {
         B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
         D: Decode,
     {
+        // One branch for a plain client: the span exists only for a call with options.
+        match &self.options {
+            None => self.call_plain(spec, build, decoder).await,
+            Some(options) => {
+                let span = options.span(spec);
+                span.in_scope(|| options.trace_start(spec));
+                self.call_plain(spec, build, decoder).instrument(span).await
+            }
+        }
+    }
+
+    async fn call_plain<B, D>(
+        &self,
+        spec: &'static Spec,
+        build: B,
+        decoder: D,
+    ) -> Result<D::Output, Error>
+    where
+        B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
+        D: Decode,
+    {
         let response = if let Some(retry) = &spec.retry {
             // Boxed, so that the pauses and the loop do not grow the future of every call.
             Box::pin(retry.run(spec, || self.send(spec, &build))).await?
-        } else if spec.auth {
-            self.send_with_token(&self.inner.cache, spec, &build)
-                .await?
         } else {
-            self.attempt(spec, &build, None).await?
+            self.send(spec, &build).await?
         };
         decoder.decode(call(spec), response).await
     }
 
-    /// One attempt of a method with a `retry` option: sent as [`call`](Self::call) sends
-    /// one without (a method without the option does not pay for this extra future).
-    async fn send<B>(&self, spec: &'static Spec, build: &B) -> Result<reqwest::Response, Error>
+    /// Sends the request `build` makes, with a token when the method is authenticated (and
+    /// once more after a refusal of it); the answer if 2xx. One attempt of a method with a
+    /// `retry` option, and one connection of an event stream.
+    pub(super) async fn send<B>(
+        &self,
+        spec: &'static Spec,
+        build: &B,
+    ) -> Result<reqwest::Response, Error>
     where
         B: Fn(&mut Request) -> Result<(), Error> + Send + Sync,
     {
@@ -249,7 +293,12 @@ impl<S: TokenSource> ClientCore<S> {
         if let Some(form) = parts.multipart {
             request = request.multipart(form);
         }
-        if let Some(timeout) = spec.timeout.or(self.inner.timeout) {
+        let mut timeout = spec.timeout.or(self.inner.timeout);
+        if let Some(options) = &self.options {
+            request = options.apply(spec, request)?;
+            timeout = options.timeout_or(timeout);
+        }
+        if let Some(timeout) = timeout {
             request = request.timeout(timeout);
         }
         let mut request = request.build().map_err(|source| Error::Transport {

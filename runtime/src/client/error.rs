@@ -117,6 +117,17 @@ pub enum Error {
         /// What is wrong with it (never its value).
         reason: String,
     },
+    /// An event stream ([`Events`](super::Events)) lost its connection, and that many
+    /// reconnections in a row failed (each refused, or closed before it brought an event):
+    /// the stream ends with this error.
+    Disconnected {
+        /// `watch (GET /jobs/{id}/events)`.
+        call: Call,
+        /// How many reconnections were tried.
+        attempts: u32,
+        /// Why the last one failed; `None` when it connected but closed before an event.
+        last: Option<Box<Error>>,
+    },
 }
 
 /// The trait method, HTTP method and path template of a call, for messages:
@@ -312,6 +323,28 @@ impl fmt::Display for Error {
                 param,
                 reason,
             } => write!(f, "{call}: argument `{param}` cannot be sent: {reason}"),
+            Self::Disconnected {
+                call, attempts: 0, ..
+            } => write!(
+                f,
+                "{call}: the event stream lost its connection, and does not reconnect (`max_reconnects(0)`)"
+            ),
+            Self::Disconnected {
+                call,
+                attempts,
+                last: Some(last),
+            } => write!(
+                f,
+                "{call}: the event stream lost its connection and {attempts} reconnects in a row failed; the last: {last}"
+            ),
+            Self::Disconnected {
+                call,
+                attempts,
+                last: None,
+            } => write!(
+                f,
+                "{call}: the event stream lost its connection and {attempts} reconnects in a row each closed before an event"
+            ),
         }
     }
 }
@@ -321,6 +354,9 @@ impl std::error::Error for Error {
         match self {
             Self::Auth(error) => Some(error),
             Self::Transport { source, .. } => Some(source),
+            Self::Disconnected {
+                last: Some(last), ..
+            } => Some(&**last),
             _ => None,
         }
     }

@@ -9,8 +9,8 @@
 //!
 //! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
 //! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
-//! [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`], and what an error's body may be
-//! decoded into: [`Problem`] (through [`ErrorBody`]).
+//! [`Events`], [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`]; [`CallOptions`] for one
+//! call; and what an error's body may be decoded into: [`Problem`] (through [`ErrorBody`]).
 //!
 //! # Redirects stay within the API's origin
 //!
@@ -26,10 +26,12 @@ mod answer;
 mod body;
 mod brackets;
 mod builder;
+mod call_options;
 mod core;
 mod decode;
 mod error;
 mod error_body;
+mod events;
 mod json;
 mod json_error;
 mod problem;
@@ -43,8 +45,10 @@ mod transient;
 pub use answer::{Answer, ByteStream};
 pub use body::{BodySource, Multipart, Streamed};
 pub use builder::{Builder, NoAuth};
+pub use call_options::CallOptions;
 pub use error::{BuildError, Call, Error};
 pub use error_body::ErrorBody;
+pub use events::{Event, Events};
 pub use json::Json;
 pub use problem::Problem;
 pub use query_value::QueryValue;
@@ -58,6 +62,7 @@ pub mod __macro {
         AsBytes, AsJson, AsJsonWrapped, AsStream, AsText, AsUnit, Decode, WithAnswer,
     };
     pub use super::error_body::{DecodeErrorBody, ErrorBodyType, decode_error_body};
+    pub use super::events::{event_json, event_text};
     pub use super::refused::TokenRefused;
     pub use super::request::Request;
     pub use super::spec::{PathPart, Spec};

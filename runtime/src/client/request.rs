@@ -307,6 +307,28 @@ impl Request {
 
     /// The whole path: `base` (the base URL's path, without a trailing `/`), then the
     /// template with every `{name}` filled in, made in one allocation.
+    /// A copy to send again, when the body can be copied: `None` for a streamed or
+    /// multipart body, which is read once.
+    pub(super) fn try_clone(&self) -> Option<Self> {
+        let body = match &self.body {
+            None => None,
+            Some(body) => Some(reqwest::Body::from(Bytes::copy_from_slice(
+                body.as_bytes()?,
+            ))),
+        };
+        if self.multipart.is_some() {
+            return None;
+        }
+        Some(Self {
+            spec: self.spec,
+            path_values: self.path_values.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            body,
+            multipart: None,
+        })
+    }
+
     pub(super) fn path(&self, base: &str) -> Result<String, Error> {
         let parts = self.spec.path.iter().zip(&self.path_values);
         let len: usize = parts

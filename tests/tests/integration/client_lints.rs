@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use freshtoken::client::{Answer, ByteStream, Json, Multipart, Streamed};
+use freshtoken::client::{Answer, ByteStream, CallOptions, Events, Json, Multipart, Streamed};
 use freshtoken_ui_tests::cache;
 use httpmock::Method::GET;
 use httpmock::MockServer;
@@ -108,6 +108,14 @@ pub trait Tasks {
     #[get("/tasks/{id}/title", unauthorized = token_refused)]
     async fn title(&self, id: u64) -> Result<Json<String>>;
 
+    /// A task's changes, as JSON events.
+    #[get("/tasks/{id}/changes")]
+    async fn changes(&self, id: u64) -> Result<Events<serde_json::Value>>;
+
+    /// The server's log, as text events.
+    #[get("/log", timeout = "1m")]
+    async fn log(&self, #[query] since: Option<&str>) -> Result<Events>;
+
     /// The server's health, with the client's own error.
     #[delete("/health", auth = none)]
     async fn health(&self) -> Result<(), freshtoken::client::Error>;
@@ -147,6 +155,7 @@ async fn a_generated_client_calls_with_every_parameter_kind() {
         .expect("an http URL on 127.0.0.1 is a base URL");
 
     let body = client
+        .with(CallOptions::new())
         .task("a b", 7, &["title", "done"], Some(3), 42, Some("t-1"))
         .await
         .expect("the mock answers the request it was given");

@@ -1,7 +1,9 @@
 //! `#[freshtoken::client]` clients over real HTTP, one module per concern.
 
 pub mod auth;
+pub mod call_options;
 pub mod error_body;
+pub mod events;
 pub mod params;
 pub mod redirects;
 pub mod refused;
