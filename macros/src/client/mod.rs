@@ -6,6 +6,7 @@
 mod header;
 mod method;
 mod options;
+mod paginate;
 mod path;
 mod render;
 mod unauthorized;

@@ -8,6 +8,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Token, Type};
 
+use super::paginate::Paginate;
 use super::unauthorized::Unauthorized;
 
 /// The options of the trait's attribute.
@@ -82,6 +83,8 @@ pub(crate) struct HttpAttr {
     pub(crate) timeout_ms: Option<u64>,
     /// `unauthorized = ...`: what a refused token looks like, over the trait's option.
     pub(crate) unauthorized: Option<Unauthorized>,
+    /// `paginate = link`, `cursor(..)`, `page(..)`, `offset(..)`: the method lists pages.
+    pub(crate) paginate: Option<Paginate>,
 }
 
 impl HttpAttr {
@@ -122,6 +125,7 @@ impl HttpAttr {
             auth,
             timeout_ms: parsed.timeout,
             unauthorized: parsed.unauthorized.map(|(unauthorized, _)| unauthorized),
+            paginate: parsed.paginate,
         })
     }
 }
@@ -132,6 +136,7 @@ struct HttpArgs {
     auth: Option<(bool, Span)>,
     timeout: Option<u64>,
     unauthorized: Option<(Unauthorized, Span)>,
+    paginate: Option<Paginate>,
 }
 
 impl Parse for HttpArgs {
@@ -147,6 +152,7 @@ impl Parse for HttpArgs {
             auth: None,
             timeout: None,
             unauthorized: None,
+            paginate: None,
         };
         let mut timeout_seen = false;
         while !input.is_empty() {
@@ -212,11 +218,19 @@ impl Parse for HttpArgs {
                     ));
                 }
                 args.unauthorized = Some((Unauthorized::parse(input)?, key.span()));
+            } else if key == "paginate" {
+                if args.paginate.is_some() {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "duplicate `paginate` option: give it once",
+                    ));
+                }
+                args.paginate = Some(Paginate::parse(input)?);
             } else {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"` and `unauthorized = [401, ...]`"
+                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]` and `paginate = link`"
                     ),
                 ));
             }

@@ -171,6 +171,24 @@ fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> To
     let err = &method.err;
     let into_result =
         quote_spanned!(err.span()=> ::freshtoken::client::__macro::into_result::<_, #err>);
+    let call = if let Some(paginate) = &method.http.paginate {
+        super::paginate::method_body(paginate, steps, &into_result)
+    } else {
+        quote! {
+            #into_result(
+                self.core
+                    .call(
+                        &SPEC,
+                        |request: &mut ::freshtoken::client::__macro::Request| {
+                            #(#steps)*
+                            ::core::result::Result::Ok(())
+                        },
+                        #decoder,
+                    )
+                    .await,
+            )
+        }
+    };
     quote! {
         static SPEC: ::freshtoken::client::__macro::Spec = ::freshtoken::client::__macro::Spec {
             name: #name,
@@ -182,18 +200,7 @@ fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> To
             headers: &[#(#headers),*],
             unauthorized: #unauthorized,
         };
-        #into_result(
-            self.core
-                .call(
-                    &SPEC,
-                    |request: &mut ::freshtoken::client::__macro::Request| {
-                        #(#steps)*
-                        ::core::result::Result::Ok(())
-                    },
-                    #decoder,
-                )
-                .await,
-        )
+        #call
     }
 }
 

@@ -107,6 +107,16 @@ pub enum Error {
         /// What is wrong with it (never its value).
         reason: String,
     },
+    /// A paginated method's listing stopped before its end: an answer named a next page on
+    /// another origin (the token goes to the base URL's origin only) or the page it answered,
+    /// its `Link` header could not be read, or the listing ran past the method's
+    /// `max_pages`.
+    Pagination {
+        /// `list_tasks (GET /tasks)`.
+        call: Call,
+        /// Why, and what to do (never a URL's path or query, which may hold a signature).
+        reason: String,
+    },
 }
 
 /// The trait method, HTTP method and path template of a call, for messages:
@@ -234,6 +244,9 @@ impl fmt::Display for Error {
                 param,
                 reason,
             } => write!(f, "{call}: argument `{param}` cannot be sent: {reason}"),
+            Self::Pagination { call, reason } => {
+                write!(f, "{call}: the listing stopped: {reason}")
+            }
         }
     }
 }

@@ -9,7 +9,7 @@
 //!
 //! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
 //! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
-//! [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`].
+//! [`Json`], [`Multipart`], [`Pages`], [`Streamed`], [`QueryValue`].
 //!
 //! # Redirects stay within the API's origin
 //!
@@ -29,6 +29,9 @@ mod decode;
 mod error;
 mod json;
 mod json_error;
+mod link;
+mod pages;
+mod paging;
 mod query_value;
 mod redirect;
 mod refused;
@@ -40,6 +43,7 @@ pub use body::{BodySource, Multipart, Streamed};
 pub use builder::{Builder, NoAuth};
 pub use error::{BuildError, Call, Error};
 pub use json::Json;
+pub use pages::Pages;
 pub use query_value::QueryValue;
 pub use redirect::redirect_policy;
 
@@ -50,6 +54,7 @@ pub mod __macro {
     pub use super::decode::{
         AsBytes, AsJson, AsJsonWrapped, AsStream, AsText, AsUnit, Decode, WithAnswer,
     };
+    pub use super::paging::{PageStyle, Paging};
     pub use super::refused::TokenRefused;
     pub use super::request::Request;
     pub use super::spec::{PathPart, Spec};

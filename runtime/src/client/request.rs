@@ -60,6 +60,10 @@ pub struct Request {
     pub(super) headers: HeaderMap,
     pub(super) body: Option<reqwest::Body>,
     pub(super) multipart: Option<reqwest::multipart::Form>,
+    /// A whole URL that replaces the base URL, path and query: the next page a paginated
+    /// method's answer named (`Link: <...>; rel="next"`), checked to be on the base URL's
+    /// origin. Boxed: most requests have none, and are made on every call.
+    pub(super) url: Option<Box<reqwest::Url>>,
 }
 
 impl Request {
@@ -71,6 +75,21 @@ impl Request {
             headers: HeaderMap::new(),
             body: None,
             multipart: None,
+            url: None,
+        }
+    }
+
+    /// A copy of this request (which has no body: a paginated method takes none) for the
+    /// next page, which then sets its own query parameter or URL.
+    pub(super) fn copy_for_page(&self) -> Self {
+        Self {
+            spec: self.spec,
+            path_values: self.path_values.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            body: None,
+            multipart: None,
+            url: None,
         }
     }
 

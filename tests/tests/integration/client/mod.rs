@@ -1,6 +1,7 @@
 //! `#[freshtoken::client]` clients over real HTTP, one module per concern.
 
 pub mod auth;
+pub mod pages;
 pub mod params;
 pub mod redirects;
 pub mod refused;
