@@ -286,7 +286,7 @@ fn take_params(
             if http.paginate.is_some() {
                 errors.push(syn::Error::new(
                     ident.span(),
-                    format!("a paginated method asks for each page again with the same request, which has no body: send `{name}` as `#[query]`, or remove `paginate`"),
+                    format!("a paginated method asks for each page again with the same request, which has no body: send `{name}` as `#[query]` (a struct as `#[query(flatten)]`), or remove `paginate`"),
                 ));
             } else if let Some(first) = &body {
                 errors.push(syn::Error::new(
