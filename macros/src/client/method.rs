@@ -137,10 +137,16 @@ pub(crate) fn parse_method(item: &mut TraitItemFn, error_type: &Type) -> syn::Re
         .unwrap_or_default();
     let params = take_params(item, &http, &pieces, &mut errors);
     let returns = rewrite_return(&mut item.sig.output, error_type, item.sig.ident.span());
-    if let (Ok((ok, _)), Some(_)) = (&returns, &http.paginate)
-        && !super::paginate::is_pages(ok)
-    {
-        errors.push(super::paginate::not_pages(ok));
+    if let Ok((ok, _)) = &returns {
+        match &http.paginate {
+            Some(_) if !super::paginate::is_pages(ok) => {
+                errors.push(super::paginate::not_pages(ok));
+            }
+            None if super::paginate::names_freshtoken_pages(ok) => {
+                errors.push(super::paginate::not_paginated(ok));
+            }
+            _ => {}
+        }
     }
     match (returns, combine(errors)) {
         (Ok((ok, err)), None) => Ok(Method {

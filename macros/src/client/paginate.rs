@@ -306,6 +306,38 @@ pub(crate) fn is_pages(ty: &Type) -> bool {
     }))
 }
 
+/// Whether `ty` names freshtoken's `Pages<Item>` as it is usually written (`Pages<Item>`,
+/// `client::Pages<Item>`, `freshtoken::client::Pages<Item>`), which only a paginated method
+/// returns. A type of the user's own named `Pages` is written with another path.
+pub(crate) fn names_freshtoken_pages(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let names: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    is_pages(ty)
+        && matches!(
+            names
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            ["Pages"] | ["client", "Pages"] | ["freshtoken", "client", "Pages"]
+        )
+}
+
+/// The error for a method that returns `Pages<T>` without `paginate`.
+pub(crate) fn not_paginated(ty: &Type) -> syn::Error {
+    syn::Error::new(
+        ty.span(),
+        format!(
+            "`Pages<Item>` is the items of every page of a listing: say how its pages follow one another with {STYLES} in the HTTP attribute; a type of your own named `Pages` is written with its path, such as `crate::Pages<T>`"
+        ),
+    )
+}
+
 /// The error for a paginated method that returns something else.
 pub(crate) fn not_pages(ty: &Type) -> syn::Error {
     syn::Error::new(

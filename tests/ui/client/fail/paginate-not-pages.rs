@@ -13,4 +13,11 @@ trait Tasks {
     async fn fine(&self) -> Result<Pages<u64>>;
 }
 
+// And `Pages<T>` needs `paginate`: without it, nothing says where the next page is.
+#[freshtoken::client]
+trait Unpaged {
+    #[get("/tasks")]
+    async fn all(&self) -> Result<Pages<u64>>;
+}
+
 fn main() {}
