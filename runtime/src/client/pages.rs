@@ -195,3 +195,49 @@ impl<T> fmt::Debug for Pages<T> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Pages;
+    use crate::client::Error;
+
+    fn failed() -> Error {
+        Error::Pagination {
+            call: crate::client::Call {
+                name: "list",
+                method: http::Method::GET,
+                template: "/list",
+            },
+            reason: "a test's failure".to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn next_page_gives_the_rest_of_the_current_page_then_the_next_pages() {
+        let mut pages = Pages::from_pages([vec![1, 2, 3], vec![], vec![4]]);
+        assert_eq!(pages.next_item().await.map(Result::ok), Some(Some(1)));
+        assert_eq!(
+            pages.next_page().await.map(Result::ok),
+            Some(Some(vec![2, 3]))
+        );
+        assert_eq!(pages.next_page().await.map(Result::ok), Some(Some(vec![])));
+        assert_eq!(pages.next_page().await.map(Result::ok), Some(Some(vec![4])));
+        assert!(pages.next_page().await.is_none());
+        assert!(pages.next_item().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn an_error_is_the_last_item_after_the_pages_before_it() {
+        let mut pages = Pages::from_results([Ok(vec![1]), Err(failed()), Ok(vec![2])]);
+        assert_eq!(pages.next_item().await.map(Result::ok), Some(Some(1)));
+        let error = pages.next_item().await.and_then(Result::err);
+        assert!(matches!(error, Some(Error::Pagination { .. })), "{error:?}");
+        assert!(pages.next_item().await.is_none(), "nothing after the error");
+    }
+
+    #[tokio::test]
+    async fn an_empty_listing_ends_at_once() {
+        let pages = Pages::<u8>::from_pages([]);
+        assert_eq!(pages.try_collect().await.ok(), Some(Vec::new()));
+    }
+}
