@@ -108,6 +108,7 @@ mod tests {
             body: String::new(),
             challenge: None,
             dpop_nonce: crate::NonceDemand::None,
+            error_body: None,
         }
     }
 

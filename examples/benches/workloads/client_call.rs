@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 
 use axum::Router;
 use axum::extract::Path;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -165,8 +165,9 @@ impl Subject for Generated {
 /// An error of the hand-written method: it needs no more than the message.
 pub(crate) type HandError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The request by hand: the token from the cache, the URL by `format!`, `error_for_status`,
-/// the body decoded as JSON (what reqwest's `json()` does, without its `json` feature).
+/// The request by hand: the token from the cache, the URL by `format!`, `Accept:
+/// application/json`, `error_for_status`, the body decoded as JSON (what reqwest's `json()`
+/// does, without its `json` feature).
 /// Unlike the generated method it does not retry after a 401; none comes here.
 #[derive(Clone)]
 pub(crate) struct HandWritten {
@@ -182,6 +183,8 @@ impl HandWritten {
             .http
             .get(format!("{}/items/{id}", self.base_url))
             .header(AUTHORIZATION, token.authorization().clone())
+            // The generated method asks for JSON too: both send the same request.
+            .header(ACCEPT, "application/json")
             .send()
             .await?
             .error_for_status()?;

@@ -42,17 +42,26 @@ pub(crate) struct Param {
 pub(crate) enum Kind {
     Path,
     Query(String),
-    QueryFlatten,
+    /// `#[query(flatten)]`, `brackets` for nested values (`created[gte]=1`).
+    QueryFlatten {
+        brackets: bool,
+    },
     Header(String),
     Json,
-    Form,
+    /// `#[form]`, `brackets` for nested values (`metadata[key]=v`).
+    Form {
+        brackets: bool,
+    },
     Body,
     Multipart,
 }
 
 impl Kind {
     fn is_body(&self) -> bool {
-        matches!(self, Kind::Json | Kind::Form | Kind::Body | Kind::Multipart)
+        matches!(
+            self,
+            Kind::Json | Kind::Form { .. } | Kind::Body | Kind::Multipart
+        )
     }
 }
 
@@ -348,9 +357,10 @@ fn take_kind(attrs: &mut Vec<Attribute>) -> syn::Result<Option<Kind>> {
                 })
                 .and_then(|name| header_name(&name))
                 .map(Kind::Header)
+        } else if attr.path().is_ident("form") {
+            form_kind(attr)
         } else if let Some(kind) = [
             ("json", Kind::Json),
-            ("form", Kind::Form),
             ("body", Kind::Body),
             ("multipart", Kind::Multipart),
         ]
@@ -382,8 +392,26 @@ fn take_kind(attrs: &mut Vec<Attribute>) -> syn::Result<Option<Kind>> {
     result.map(|()| kind.map(|(kind, _)| kind))
 }
 
+/// `#[form]`, or `#[form(brackets)]` for nested objects and arrays.
+fn form_kind(attr: &Attribute) -> syn::Result<Kind> {
+    match &attr.meta {
+        syn::Meta::Path(_) => Ok(Kind::Form { brackets: false }),
+        syn::Meta::List(list)
+            if list
+                .parse_args::<Ident>()
+                .is_ok_and(|ident| ident == "brackets") =>
+        {
+            Ok(Kind::Form { brackets: true })
+        }
+        syn::Meta::List(list) => Err(syn::Error::new(list.tokens.span(), FORM_FIX)),
+        syn::Meta::NameValue(_) => Err(syn::Error::new(attr.span(), FORM_FIX)),
+    }
+}
+
+const FORM_FIX: &str = "write `#[form]`, or `#[form(brackets)]` to send nested objects and arrays as `metadata[key]=v`, `items[0][price]=x`";
+
 fn query_kind(attr: &Attribute) -> syn::Result<Kind> {
-    let fix = "write `#[query]`, `#[query(\"name\")]` to rename it, or `#[query(flatten)]` for a struct's fields";
+    let fix = "write `#[query]`, `#[query(\"name\")]` to rename it, `#[query(flatten)]` for a struct's fields, or `#[query(flatten, brackets)]` for nested objects and arrays (`created[gte]=1`)";
     match &attr.meta {
         syn::Meta::Path(_) => Ok(Kind::Query(String::new())),
         syn::Meta::List(list) => {
@@ -395,16 +423,31 @@ fn query_kind(attr: &Attribute) -> syn::Result<Kind> {
                     ));
                 }
                 Ok(Kind::Query(name.value()))
-            } else if list
-                .parse_args::<Ident>()
-                .is_ok_and(|ident| ident == "flatten")
-            {
-                Ok(Kind::QueryFlatten)
+            } else if let Some(brackets) = flatten_words(list) {
+                Ok(Kind::QueryFlatten { brackets })
             } else {
                 Err(syn::Error::new(list.tokens.span(), fix))
             }
         }
         syn::Meta::NameValue(_) => Err(syn::Error::new(attr.span(), fix)),
+    }
+}
+
+/// `Some(false)` for `flatten`, `Some(true)` for `flatten, brackets`.
+fn flatten_words(list: &syn::MetaList) -> Option<bool> {
+    let words = list
+        .parse_args_with(syn::punctuated::Punctuated::<Ident, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let words: Vec<String> = words.iter().map(ToString::to_string).collect();
+    match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["flatten"] => Some(false),
+        ["flatten", "brackets"] => Some(true),
+        _ => None,
     }
 }
 

@@ -3,6 +3,8 @@
 // the trait; on errors, the trait with the macro's attributes removed plus the errors, so
 // the rest of the crate still type-checks around it.
 
+mod accept;
+mod error_body;
 mod header;
 mod method;
 mod options;
@@ -70,7 +72,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let client = options
         .name
         .unwrap_or_else(|| format_ident!("{}Client", item.ident));
-    render::render(item, &methods, &client, options.unauthorized.as_ref())
+    render::render(
+        item,
+        &methods,
+        &client,
+        options.unauthorized.as_ref(),
+        options.error_body.as_ref(),
+    )
 }
 
 /// An error at each `#[async_trait]` on the trait (it expands after this attribute), which is

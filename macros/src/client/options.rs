@@ -21,6 +21,9 @@ pub(crate) struct ClientOptions {
     /// `unauthorized = [401, 422]` or `= path::to::function`: what a refused token looks
     /// like, for every method without its own.
     pub(crate) unauthorized: Option<Unauthorized>,
+    /// `error_body = Type`: what a non-2xx body decodes into, for every method without its
+    /// own.
+    pub(crate) error_body: Option<Type>,
 }
 
 impl ClientOptions {
@@ -52,9 +55,16 @@ impl ClientOptions {
                 ));
             }
             self.unauthorized = Some(Unauthorized::parse(meta.value()?)?);
+        } else if meta.path.is_ident("error_body") {
+            if self.error_body.is_some() {
+                return Err(
+                    meta.error("duplicate `error_body` option: give the error body's type once")
+                );
+            }
+            self.error_body = Some(parse_error_body(meta.value()?)?);
         } else {
             return Err(meta.error(format!(
-                "unknown option {}: `#[freshtoken::client]` accepts `error = <type>`, `name = <client name>` and `unauthorized = [401, ...]`",
+                "unknown option {}: `#[freshtoken::client]` accepts `error = <type>`, `name = <client name>`, `unauthorized = [401, ...]` and `error_body = <type>`",
                 path_text(meta)
             )));
         }
@@ -85,6 +95,8 @@ pub(crate) struct HttpAttr {
     pub(crate) unauthorized: Option<Unauthorized>,
     /// `paginate = link`, `cursor(..)`, `page(..)`, `offset(..)`: the method lists pages.
     pub(crate) paginate: Option<Paginate>,
+    /// `error_body = Type`: what a non-2xx body decodes into, over the trait's option.
+    pub(crate) error_body: Option<Type>,
 }
 
 impl HttpAttr {
@@ -126,6 +138,7 @@ impl HttpAttr {
             timeout_ms: parsed.timeout,
             unauthorized: parsed.unauthorized.map(|(unauthorized, _)| unauthorized),
             paginate: parsed.paginate,
+            error_body: parsed.error_body,
         })
     }
 }
@@ -137,6 +150,7 @@ struct HttpArgs {
     timeout: Option<u64>,
     unauthorized: Option<(Unauthorized, Span)>,
     paginate: Option<Paginate>,
+    error_body: Option<Type>,
 }
 
 impl Parse for HttpArgs {
@@ -153,6 +167,7 @@ impl Parse for HttpArgs {
             timeout: None,
             unauthorized: None,
             paginate: None,
+            error_body: None,
         };
         let mut timeout_seen = false;
         while !input.is_empty() {
@@ -163,7 +178,7 @@ impl Parse for HttpArgs {
             let key: Ident = input.parse().map_err(|error| {
                 syn::Error::new(
                     error.span(),
-                    "expected an option: `auth = none`, `timeout = \"2s\"` or `unauthorized = [401, ...]`",
+                    "expected an option: `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]` or `error_body = <type>`",
                 )
             })?;
             input.parse::<Token![=]>().map_err(|error| {
@@ -219,24 +234,36 @@ impl Parse for HttpArgs {
                 }
                 args.unauthorized = Some((Unauthorized::parse(input)?, key.span()));
             } else if key == "paginate" {
-                if args.paginate.is_some() {
+                Paginate::parse_once(&mut args.paginate, &key, input)?;
+            } else if key == "error_body" {
+                if args.error_body.is_some() {
                     return Err(syn::Error::new(
                         key.span(),
-                        "duplicate `paginate` option: give it once",
+                        "duplicate `error_body` option: give the error body's type once",
                     ));
                 }
-                args.paginate = Some(Paginate::parse(input)?);
+                args.error_body = Some(parse_error_body(input)?);
             } else {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]` and `paginate = link`"
+                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]`, `error_body = <type>` and `paginate = link`"
                     ),
                 ));
             }
         }
         Ok(args)
     }
+}
+
+/// The type after `error_body =`.
+fn parse_error_body(input: ParseStream) -> syn::Result<Type> {
+    input.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "expected a type after `error_body =`, for example `error_body = ApiFault` or `error_body = freshtoken::client::Problem`",
+        )
+    })
 }
 
 /// `"2s"`, `"500ms"`, `"1m"` in milliseconds.

@@ -49,6 +49,23 @@ struct Keys {
 }
 
 impl Paginate {
+    /// Parses the value of `paginate = ...` into `slot`, which holds the option if it was
+    /// given before.
+    pub(crate) fn parse_once(
+        slot: &mut Option<Self>,
+        key: &Ident,
+        input: ParseStream,
+    ) -> syn::Result<()> {
+        if slot.is_some() {
+            return Err(syn::Error::new(
+                key.span(),
+                "duplicate `paginate` option: give it once",
+            ));
+        }
+        *slot = Some(Self::parse(input)?);
+        Ok(())
+    }
+
     pub(crate) fn parse(input: ParseStream) -> syn::Result<Self> {
         let style: Ident = input.parse().map_err(|error| {
             syn::Error::new(error.span(), format!("`paginate` takes a style: {STYLES}"))

@@ -11,13 +11,15 @@ use syn::{Ident, ItemTrait, ReturnType, TraitItem, Type};
 use super::method::{Kind, Method, Param};
 use super::path::Piece;
 use super::unauthorized::Unauthorized;
+use super::{accept, error_body};
 
-/// `unauthorized` is the trait's option, for the methods without their own.
+/// `unauthorized` and `error_body` are the trait's options, for the methods without their own.
 pub(crate) fn render(
     mut item: ItemTrait,
     methods: &[Method],
     client: &Ident,
     unauthorized: Option<&Unauthorized>,
+    error_body: Option<&Type>,
 ) -> TokenStream {
     let impl_fns: Vec<TokenStream> = item
         .items
@@ -29,7 +31,7 @@ pub(crate) fn render(
         .zip(methods)
         .map(|(item, method)| {
             let sig = &item.sig;
-            let body = method_body(method, unauthorized);
+            let body = method_body(method, unauthorized, error_body);
             quote! { #sig { #body } }
         })
         .collect();
@@ -147,7 +149,11 @@ fn desugar_async(sig: &mut syn::Signature) {
     };
 }
 
-fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> TokenStream {
+fn method_body(
+    method: &Method,
+    trait_unauthorized: Option<&Unauthorized>,
+    trait_error_body: Option<&Type>,
+) -> TokenStream {
     let name = method.ident.to_string();
     let http_method = format_ident!("{}", method.http.method);
     let template = method.http.path.value();
@@ -166,6 +172,8 @@ fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> To
         .map(|(name, value)| quote!((#name, #value)));
     let unauthorized =
         Unauthorized::spec_value(method.http.unauthorized.as_ref().or(trait_unauthorized));
+    let error_body = error_body::spec_value(method.http.error_body.as_ref(), trait_error_body);
+    let accept = accept::accept(&method.ok, &method.headers);
     let steps = method.params.iter().map(param_step);
     let decoder = decoder(&method.ok);
     let err = &method.err;
@@ -199,6 +207,8 @@ fn method_body(method: &Method, trait_unauthorized: Option<&Unauthorized>) -> To
             timeout: #timeout,
             headers: &[#(#headers),*],
             unauthorized: #unauthorized,
+            error_body: #error_body,
+            accept: #accept,
         };
         #call
     }
@@ -221,17 +231,41 @@ fn param_step(param: &Param) -> TokenStream {
             };
             quote_spanned!(span=> query(#key, &#ident))
         }
-        Kind::QueryFlatten => quote_spanned!(span=> query_flatten(#name, &#ident)),
+        Kind::QueryFlatten { brackets: false } => {
+            quote_spanned!(span=> query_flatten(#name, &#ident))
+        }
+        Kind::QueryFlatten { brackets: true } => {
+            quote_spanned!(span=> query_brackets(#name, &#ident))
+        }
         Kind::Header(header) if is_option(&param.ty) => {
             quote_spanned!(span=> header_opt(#header, #name, ::core::option::Option::as_ref(&#ident)))
         }
         Kind::Header(header) => quote_spanned!(span=> header(#header, #name, &#ident)),
-        Kind::Json => quote_spanned!(span=> json(#name, &#ident)),
-        Kind::Form => quote_spanned!(span=> form(#name, &#ident)),
-        Kind::Body => quote_spanned!(span=> body(#name, &#ident)),
+        // An optional body that is `None` sends no body (not `null`) and no content type.
+        Kind::Json | Kind::Form { .. } | Kind::Body if is_option(&param.ty) => {
+            let call = body_call(&param.kind, name, &quote_spanned!(span=> value), span);
+            return quote_spanned! {span=>
+                if let ::core::option::Option::Some(value) = ::core::option::Option::as_ref(&#ident) {
+                    request.#call?;
+                }
+            };
+        }
+        Kind::Json | Kind::Form { .. } | Kind::Body => {
+            body_call(&param.kind, name, &quote_spanned!(span=> &#ident), span)
+        }
         Kind::Multipart => quote_spanned!(span=> multipart(#name, &#ident)),
     };
     quote_spanned!(span=> request.#call?;)
+}
+
+/// The request's call that sets a `#[json]`, `#[form]` or `#[body]` body to `value`.
+fn body_call(kind: &Kind, name: &str, value: &TokenStream, span: Span) -> TokenStream {
+    match kind {
+        Kind::Form { brackets: false } => quote_spanned!(span=> form(#name, #value)),
+        Kind::Form { brackets: true } => quote_spanned!(span=> form_brackets(#name, #value)),
+        Kind::Body => quote_spanned!(span=> body(#name, #value)),
+        _ => quote_spanned!(span=> json(#name, #value)),
+    }
 }
 
 fn is_option(ty: &Type) -> bool {

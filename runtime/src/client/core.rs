@@ -9,11 +9,12 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::Url;
 
 use super::Error;
 use super::decode::Decode;
+use super::error_body;
 use super::redirect::other_origin;
 use super::refused::Refusal;
 use super::request::{Request, call};
@@ -242,6 +243,14 @@ impl<S: TokenSource> ClientCore<S> {
             call: call(spec),
             source: source.without_url(),
         })?;
+        // Last, so that the method's own `accept`, a header parameter's or a default one
+        // wins over what the return type asks for.
+        if let Some(accept) = spec.accept {
+            request
+                .headers_mut()
+                .entry(ACCEPT)
+                .or_insert(HeaderValue::from_static(accept));
+        }
         let sent = match token {
             Some(token) => {
                 let target = token
@@ -326,7 +335,8 @@ fn middleware_error(spec: &'static Spec, url: &Url, error: reqwest_middleware::E
 }
 
 /// The response when it is 2xx, else an error with the status and the start of the body,
-/// with the token cut out in case the server echoed it.
+/// with the token cut out in case the server echoed it, and that text decoded as the
+/// method's `error_body` type (or as a `Problem`) if it fits.
 async fn check_status(
     spec: &'static Spec,
     mut response: reqwest::Response,
@@ -342,6 +352,7 @@ async fn check_status(
         .and_then(|token| Challenge::with_scheme(headers, token.token_type()))
         .or_else(|| Challenge::bearer(headers))
         .map(Box::new);
+    let problem = error_body::is_problem(headers);
     let mut body = Vec::new();
     // Read at most MAX_BODY (plus one chunk): an error page can be large, and only its
     // start is worth showing.
@@ -363,11 +374,13 @@ async fn check_status(
         end -= 1;
     }
     body.truncate(end);
+    let error_body = error_body::decode(spec.error_body, problem, &body);
     Err(Error::Status {
         call: call(spec),
         status,
         body,
         challenge,
         dpop_nonce,
+        error_body,
     })
 }

@@ -6,6 +6,7 @@ use std::fmt;
 
 use http::{Method, StatusCode};
 
+use super::error_body::ErrorBody;
 use crate::oauth::resource::Challenge;
 use crate::{AuthError, NonceDemand, Unauthorized};
 
@@ -52,6 +53,11 @@ pub enum Error {
         /// For a DPoP-bound token, what a 401 said about the server's nonce: a new one costs
         /// one resend with it ([`Unauthorized::dpop_nonce`]).
         dpop_nonce: NonceDemand,
+        /// The body decoded into the method's `error_body = T`, or into
+        /// [`Problem`](super::Problem) for `application/problem+json`; `None` when it did not
+        /// decode (then [`body`](Error::body) still has the text). Read it with
+        /// [`Error::error_body`].
+        error_body: Option<ErrorBody>,
     },
     /// The server answered with a redirect to another origin (scheme, host or port) than the
     /// base URL's. It is not followed: the token, the method's headers and its body are sent
@@ -173,6 +179,46 @@ impl Error {
     pub fn body(&self) -> Option<&str> {
         match self {
             Self::Status { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// The body of a non-2xx answer decoded into `T`: the type the method's (or the
+    /// trait's) `error_body = T` names, or [`Problem`](super::Problem) for an
+    /// `application/problem+json` answer. `None` for another type, for a body that did not
+    /// decode (it was not JSON of that shape, or longer than [`Error::MAX_BODY`]), and for
+    /// an error without an answer.
+    ///
+    /// It is decoded from [`body`](Error::body), the token already cut out. With
+    /// `error = ApiError`, reach it through the `client::Error` your error wraps.
+    ///
+    /// ```
+    /// use freshtoken::client::{Error, Problem};
+    ///
+    /// #[derive(Debug, serde::Deserialize)]
+    /// pub struct ApiFault {
+    ///     pub code: String,
+    /// }
+    ///
+    /// #[freshtoken::client(error_body = ApiFault)]
+    /// pub trait Tasks {
+    ///     #[get("/tasks")]
+    ///     async fn list(&self) -> Result<Vec<String>>;
+    /// }
+    ///
+    /// fn is_rate_limited(error: &Error) -> bool {
+    ///     error.error_body::<ApiFault>().is_some_and(|fault| fault.code == "rate_limited")
+    ///         || error.error_body::<Problem>().is_some_and(|problem| problem.status == Some(429))
+    /// }
+    /// # let _ = is_rate_limited;
+    /// ```
+    #[must_use]
+    pub fn error_body<T: std::any::Any>(&self) -> Option<&T> {
+        match self {
+            Self::Status {
+                error_body: Some(body),
+                ..
+            } => body.downcast_ref(),
             _ => None,
         }
     }

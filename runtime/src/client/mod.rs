@@ -9,7 +9,8 @@
 //!
 //! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
 //! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
-//! [`Json`], [`Multipart`], [`Pages`], [`Streamed`], [`QueryValue`].
+//! [`Json`], [`Multipart`], [`Pages`], [`Streamed`], [`QueryValue`], and what an error's body may be
+//! decoded into: [`Problem`] (through [`ErrorBody`]).
 //!
 //! # Redirects stay within the API's origin
 //!
@@ -23,15 +24,18 @@
 
 mod answer;
 mod body;
+mod brackets;
 mod builder;
 mod core;
 mod decode;
 mod error;
+mod error_body;
 mod json;
 mod json_error;
 mod link;
 mod pages;
 mod paging;
+mod problem;
 mod query_value;
 mod redirect;
 mod refused;
@@ -42,8 +46,10 @@ pub use answer::{Answer, ByteStream};
 pub use body::{BodySource, Multipart, Streamed};
 pub use builder::{Builder, NoAuth};
 pub use error::{BuildError, Call, Error};
+pub use error_body::ErrorBody;
 pub use json::Json;
 pub use pages::Pages;
+pub use problem::Problem;
 pub use query_value::QueryValue;
 pub use redirect::redirect_policy;
 
@@ -54,6 +60,7 @@ pub mod __macro {
     pub use super::decode::{
         AsBytes, AsJson, AsJsonWrapped, AsStream, AsText, AsUnit, Decode, WithAnswer,
     };
+    pub use super::error_body::{DecodeErrorBody, ErrorBodyType, decode_error_body};
     pub use super::paging::{PageStyle, Paging};
     pub use super::refused::TokenRefused;
     pub use super::request::Request;

@@ -112,6 +112,7 @@ mod tests {
             body: body.to_owned(),
             challenge: challenge.map(Box::new),
             dpop_nonce,
+            error_body: None,
         }
     }
 

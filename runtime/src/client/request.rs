@@ -93,7 +93,7 @@ impl Request {
         }
     }
 
-    fn invalid(&self, param: &'static str, reason: impl Into<String>) -> Error {
+    pub(super) fn invalid(&self, param: &'static str, reason: impl Into<String>) -> Error {
         Error::InvalidArgument {
             call: call(self.spec),
             param,
@@ -194,14 +194,16 @@ impl Request {
         let encoded = serde_urlencoded::to_string(value).map_err(|error| {
             self.invalid(
                 name,
-                format!("`#[query(flatten)]` needs a struct or map of scalars: {error}"),
+                format!(
+                    "`#[query(flatten)]` needs a struct or map of scalars ({error}); for nested objects or arrays (`created[gte]=1`, `expand[0]=a`) write `#[query(flatten, brackets)]`"
+                ),
             )
         })?;
         self.push_query(&encoded);
         Ok(())
     }
 
-    fn push_query(&mut self, encoded: &str) {
+    pub(super) fn push_query(&mut self, encoded: &str) {
         if encoded.is_empty() {
             return;
         }
@@ -278,7 +280,9 @@ impl Request {
         let text = serde_urlencoded::to_string(value).map_err(|error| {
             self.invalid(
                 param,
-                format!("a `#[form]` body needs a struct or map of scalars: {error}"),
+                format!(
+                    "a `#[form]` body needs a struct or map of scalars ({error}); for nested objects or arrays (`metadata[key]=v`, `items[0][price]=x`) write `#[form(brackets)]`"
+                ),
             )
         })?;
         self.set_body(text.into(), "application/x-www-form-urlencoded");
@@ -314,7 +318,7 @@ impl Request {
         Ok(())
     }
 
-    fn set_body(&mut self, body: reqwest::Body, content_type: &'static str) {
+    pub(super) fn set_body(&mut self, body: reqwest::Body, content_type: &'static str) {
         self.body = Some(body);
         self.headers
             .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -375,6 +379,8 @@ mod tests {
         timeout: None,
         headers: &[],
         unauthorized: TokenRefused::Status401,
+        error_body: None,
+        accept: None,
     };
 
     fn path_with(value: &str) -> String {

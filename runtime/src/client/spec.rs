@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http::Method;
 
+use super::error_body::DecodeErrorBody;
 use super::refused::TokenRefused;
 
 /// One method of a generated client: its HTTP method, path template, auth, timeout, and
@@ -29,6 +30,12 @@ pub struct Spec {
     /// Which answers mean the token was refused (the method's or the trait's
     /// `unauthorized = ...`, else a 401): each costs one resend with a new token.
     pub unauthorized: TokenRefused,
+    /// What a non-2xx body is decoded into (the method's or the trait's `error_body = T`);
+    /// `None` decodes only `application/problem+json`, into `Problem`.
+    pub error_body: Option<DecodeErrorBody>,
+    /// The `Accept` the return type asks for (`application/json` for JSON), unless the
+    /// method's own or a default `accept` header says otherwise.
+    pub accept: Option<&'static str>,
 }
 
 /// A piece of a path template.

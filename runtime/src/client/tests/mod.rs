@@ -51,6 +51,8 @@ fn spec(template: &'static str, path: &'static [PathPart], auth: bool) -> Spec {
         timeout: None,
         headers: &[],
         unauthorized: TokenRefused::Status401,
+        error_body: None,
+        accept: None,
     }
 }
 
