@@ -24,7 +24,7 @@ use tokio::sync::oneshot;
 use crate::workloads::subjects::{Issuer, Subject, fresh_cache};
 
 /// What the API answers for every item: a small, fixed JSON body.
-const ITEM_JSON: &str = r#"{"id":7,"title":"write the report","done":false}"#;
+pub(crate) const ITEM_JSON: &str = r#"{"id":7,"title":"write the report","done":false}"#;
 
 /// The item both methods decode.
 #[derive(Debug, Clone, Deserialize)]
@@ -60,6 +60,11 @@ pub(crate) struct Server {
 impl Server {
     /// Binds a free port on 127.0.0.1 and starts serving.
     pub(crate) fn start() -> Self {
+        Self::start_with(Router::new)
+    }
+
+    /// As [`start`](Server::start), with the routes `more` makes too.
+    pub(crate) fn start_with(more: fn() -> Router) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free local port");
         listener
             .set_nonblocking(true)
@@ -76,7 +81,7 @@ impl Server {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener)
                     .expect("the listener joins the server's runtime");
-                let app = Router::new().route("/items/{id}", get(item));
+                let app = more().route("/items/{id}", get(item));
                 // Dropping the runtime after this ends closes every open connection too.
                 tokio::select! {
                     served = axum::serve(listener, app) => served.expect("the server runs"),

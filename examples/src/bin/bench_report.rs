@@ -26,6 +26,9 @@ mod workloads;
 #[path = "../../benches/workloads/client_call.rs"]
 mod client_call;
 
+#[path = "../../benches/workloads/client_pages.rs"]
+mod client_pages;
+
 #[path = "../../benches/workloads/fleet.rs"]
 mod fleet;
 
@@ -70,6 +73,10 @@ const CLIENT_PAIRS: usize = 1_500;
 const CLIENT_CALLS: u64 = 40;
 /// Calls counted for allocations over loopback.
 const CLIENT_ALLOC_CALLS: u64 = 2_000;
+/// Sample pairs of a paginated listing read by the generated method and by hand, and
+/// listings per sample (each `client_pages::PAGES` loopback requests).
+const PAGES_PAIRS: usize = 100;
+const PAGES_LISTINGS: u64 = 4;
 /// Sample pairs of `token().await` beside `fresh_token()`, and reads per sample (some ms).
 const TOKEN_VS_FRESH_PAIRS: usize = 100;
 const TOKEN_VS_FRESH_CALLS: u64 = 200_000;
@@ -171,10 +178,14 @@ fn client_report(rt: &Runtime, started: Instant) {
     eprintln!("generated client against hand-written reqwest, {CLIENT_PAIRS} sample pairs...");
     let client = client_call(rt);
     print!("{}", client.table());
+    eprintln!("a paginated listing, generated and by hand, {PAGES_PAIRS} sample pairs...");
+    let pages = client_pages(rt);
+    print!("{}", pages.table());
     let targets = [client.target()];
     print_targets(&targets);
     let report = json!({
         "client_call": client.json(),
+        "client_pages": pages.json(),
         "worker_threads": 2,
         "targets": targets_json(&targets),
     });
@@ -278,6 +289,81 @@ fn client_call(rt: &Runtime) -> ClientFigures {
         pair_ratio_p75: quartile(3),
         generated_allocs: rt.block_on(alloc::per_call(generated.clone(), CLIENT_ALLOC_CALLS)),
         hand_written_allocs: rt.block_on(alloc::per_call(hand_written.clone(), CLIENT_ALLOC_CALLS)),
+    }
+}
+
+/// A paginated listing read by the generated method against the hand-written loop.
+#[derive(Debug)]
+struct PagesFigures {
+    /// Median µs per page of each.
+    generated_us: f64,
+    hand_written_us: f64,
+    /// Generated over hand-written, of the medians.
+    ratio: f64,
+}
+
+/// Starts the local API with the listing, checks both readers, warms up, then takes
+/// interleaved samples.
+fn client_pages(rt: &Runtime) -> PagesFigures {
+    let server = client_call::Server::start_with(client_pages::routes);
+    let (generated, hand_written) = client_pages::subjects(&server);
+    let items = (
+        rt.block_on(generated.read()).map(|items| items.len()),
+        rt.block_on(hand_written.read()).map(|items| items.len()),
+    );
+    assert!(
+        matches!(items, (Ok(a), Ok(b)) if a == client_pages::ITEMS && b == a),
+        "both read the whole listing: {items:?}"
+    );
+    interleaved(
+        rt,
+        &generated,
+        &hand_written,
+        PAGES_PAIRS / 10,
+        PAGES_LISTINGS,
+    );
+    let (a, b) = interleaved(rt, &generated, &hand_written, PAGES_PAIRS, PAGES_LISTINGS);
+    let us = |samples: &[Duration]| {
+        median(
+            samples
+                .iter()
+                .map(|time| ns_per_call(*time, PAGES_LISTINGS * client_pages::PAGES) / 1e3)
+                .collect(),
+        )
+    };
+    let (generated_us, hand_written_us) = (us(&a), us(&b));
+    PagesFigures {
+        generated_us,
+        hand_written_us,
+        ratio: generated_us / hand_written_us,
+    }
+}
+
+impl PagesFigures {
+    fn table(&self) -> String {
+        format!(
+            "\n| a paginated listing, loopback, 1 task, {} pages of `Link: rel=\"next\"` | µs/page (median) |\n\
+             |---|---:|\n\
+             | `#[freshtoken::client]` method with `paginate = link`, `try_collect()` | {:.2} |\n\
+             | the loop by hand: `token()` per page, `Link` by string search, JSON | {:.2} |\n\
+             \nGenerated / hand-written: {:.3}x per page (of the medians; {PAGES_PAIRS} pairs of \
+             {PAGES_LISTINGS} listings, taken in turns).\n",
+            client_pages::PAGES,
+            self.generated_us,
+            self.hand_written_us,
+            self.ratio,
+        )
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "generated_us_per_page": self.generated_us,
+            "hand_written_us_per_page": self.hand_written_us,
+            "ratio": self.ratio,
+            "pages_per_listing": client_pages::PAGES,
+            "pairs": PAGES_PAIRS,
+            "listings_per_sample": PAGES_LISTINGS,
+        })
     }
 }
 

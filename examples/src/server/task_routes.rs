@@ -1,13 +1,16 @@
 // Input: Tasks API requests of an authenticated user (`/tasks`, `/tasks/{id}`,
 // `/tasks/{id}/complete`).
-// Output: that user's tasks as JSON, or `not_found` for ids that are not theirs; 403
+// Output: that user's tasks as JSON (a page of them with a `Link` to the next for
+// `GET /tasks?limit=N`), or `not_found` for ids that are not theirs; 403
 // `insufficient_scope` when a scoped token lacks `tasks:read` (listing) or `tasks:write`.
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header::LINK;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::bearer::Bearer;
@@ -22,13 +25,50 @@ struct NewTask {
     title: String,
 }
 
-/// `GET /tasks`.
+/// `GET /tasks`: every task; with `?limit=N`, the first `N` (after the task `?after=ID`) and,
+/// when more follow, `Link: </tasks?limit=N&after=LAST>; rel="next"`.
 pub(crate) async fn list(
     State(state): State<Shared>,
     bearer: Bearer,
-) -> Result<Json<Vec<Task>>, ApiError> {
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    const EXPECTED: &str = "`limit` and `after` must be whole numbers, `limit` at least 1";
     bearer.require(&state, TASKS_READ)?;
-    Ok(Json(state.tasks().list(&bearer.user)))
+    let tasks = state.tasks().list(&bearer.user);
+    let Some(query) = query else {
+        return Ok(Json(tasks).into_response());
+    };
+    let page: ListPage =
+        serde_urlencoded::from_str(&query).map_err(|_| ApiError::InvalidRequest(EXPECTED))?;
+    let Some(limit) = page.limit else {
+        return Ok(Json(tasks).into_response());
+    };
+    if limit == 0 {
+        return Err(ApiError::InvalidRequest(EXPECTED));
+    }
+    let mut rest = tasks
+        .into_iter()
+        .filter(|task| page.after.is_none_or(|after| task.id > after));
+    let tasks: Vec<Task> = rest.by_ref().take(limit).collect();
+    let next = match (tasks.last(), rest.next()) {
+        (Some(last), Some(_)) => Some(format!(
+            "</tasks?limit={limit}&after={}>; rel=\"next\"",
+            last.id
+        )),
+        _ => None,
+    };
+    let mut response = Json(tasks).into_response();
+    if let Some(next) = next.and_then(|next| HeaderValue::from_str(&next).ok()) {
+        response.headers_mut().insert(LINK, next);
+    }
+    Ok(response)
+}
+
+/// The query of a page of `GET /tasks`.
+#[derive(Deserialize)]
+struct ListPage {
+    limit: Option<usize>,
+    after: Option<u64>,
 }
 
 /// `POST /tasks {"title"}`: 201 and the new task.

@@ -3,7 +3,7 @@
 //! decoding and the retry after a 401. Compare with `src/sdk/`: same API, same behaviour.
 
 use freshtoken::TokenCache;
-use freshtoken::client::BuildError;
+use freshtoken::client::{BuildError, Pages};
 use freshtoken::oauth::{JsonLogin, Url};
 use serde::Serialize;
 
@@ -15,6 +15,11 @@ pub trait Tasks {
     /// The user's tasks.
     #[get("/tasks")]
     async fn list_tasks(&self) -> Result<Vec<Task>>;
+
+    /// Every task, asked for `limit` at a time: the server names each next page in a
+    /// `Link` header.
+    #[get("/tasks", paginate = link)]
+    async fn all_tasks(&self, #[query] limit: u32) -> Result<Pages<Task>>;
 
     /// Adds a task.
     #[post("/tasks")]

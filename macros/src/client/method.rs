@@ -146,6 +146,17 @@ pub(crate) fn parse_method(item: &mut TraitItemFn, error_type: &Type) -> syn::Re
         .unwrap_or_default();
     let params = take_params(item, &http, &pieces, &mut errors);
     let returns = rewrite_return(&mut item.sig.output, error_type, item.sig.ident.span());
+    if let Ok((ok, _)) = &returns {
+        match &http.paginate {
+            Some(_) if !super::paginate::is_pages(ok) => {
+                errors.push(super::paginate::not_pages(ok));
+            }
+            None if super::paginate::names_freshtoken_pages(ok) => {
+                errors.push(super::paginate::not_paginated(ok));
+            }
+            _ => {}
+        }
+    }
     match (returns, combine(errors)) {
         (Ok((ok, err)), None) => Ok(Method {
             ident: item.sig.ident.clone(),
@@ -287,7 +298,12 @@ fn take_params(
             ));
         }
         if kind.is_body() {
-            if let Some(first) = &body {
+            if http.paginate.is_some() {
+                errors.push(syn::Error::new(
+                    ident.span(),
+                    format!("a paginated method asks for each page again with the same request, which has no body: send `{name}` as `#[query]` (a struct as `#[query(flatten)]`), or remove `paginate`"),
+                ));
+            } else if let Some(first) = &body {
                 errors.push(syn::Error::new(
                     ident.span(),
                     format!("a request has one body, and `{first}` is already it: put both in one struct and send that"),

@@ -10,6 +10,7 @@ mod events;
 mod header;
 mod method;
 mod options;
+mod paginate;
 mod path;
 mod render;
 mod retry;

@@ -8,6 +8,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Token, Type};
 
+use super::paginate::Paginate;
 use super::retry::{Retry, not_idempotent};
 use super::unauthorized::Unauthorized;
 
@@ -110,6 +111,8 @@ pub(crate) struct HttpAttr {
     pub(crate) timeout_ms: Option<u64>,
     /// `unauthorized = ...`: what a refused token looks like, over the trait's option.
     pub(crate) unauthorized: Option<Unauthorized>,
+    /// `paginate = link`, `cursor(..)`, `page(..)`, `offset(..)`: the method lists pages.
+    pub(crate) paginate: Option<Paginate>,
     /// `error_body = Type`: what a non-2xx body decodes into, over the trait's option.
     pub(crate) error_body: Option<Type>,
     /// `retry = ...`: retries after transient failures, over the trait's option.
@@ -160,6 +163,7 @@ impl HttpAttr {
             auth,
             timeout_ms: parsed.timeout,
             unauthorized: parsed.unauthorized.map(|(unauthorized, _)| unauthorized),
+            paginate: parsed.paginate,
             error_body: parsed.error_body,
             retry: parsed.retry.map(|(retry, _)| retry),
         })
@@ -172,6 +176,7 @@ struct HttpArgs {
     auth: Option<(bool, Span)>,
     timeout: Option<u64>,
     unauthorized: Option<(Unauthorized, Span)>,
+    paginate: Option<Paginate>,
     error_body: Option<Type>,
     retry: Option<(Retry, Span)>,
 }
@@ -189,6 +194,7 @@ impl Parse for HttpArgs {
             auth: None,
             timeout: None,
             unauthorized: None,
+            paginate: None,
             error_body: None,
             retry: None,
         };
@@ -201,7 +207,7 @@ impl Parse for HttpArgs {
             let key: Ident = input.parse().map_err(|error| {
                 syn::Error::new(
                     error.span(),
-                    "expected an option: `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]`, `error_body = <type>` or `retry = transient`",
+                    "expected an option: `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]`, `error_body = <type>`, `retry = transient` or `paginate = link`",
                 )
             })?;
             // `retry(...)` has no `=`.
@@ -222,22 +228,7 @@ impl Parse for HttpArgs {
                         "duplicate `auth` option: give it once",
                     ));
                 }
-                let value: Ident = input.parse().map_err(|error| {
-                    syn::Error::new(error.span(), "`auth` takes `none` or `bearer`")
-                })?;
-                let auth = match value.to_string().as_str() {
-                    "none" => false,
-                    "bearer" => true,
-                    _ => {
-                        return Err(syn::Error::new(
-                            value.span(),
-                            format!(
-                                "unknown auth `{value}`: write `auth = none` to send no token, or leave it out (`bearer`, the default)"
-                            ),
-                        ));
-                    }
-                };
-                args.auth = Some((auth, key.span()));
+                args.auth = Some((parse_auth(input)?, key.span()));
             } else if key == "timeout" {
                 if timeout_seen {
                     return Err(syn::Error::new(
@@ -261,6 +252,8 @@ impl Parse for HttpArgs {
                     ));
                 }
                 args.unauthorized = Some((Unauthorized::parse(input)?, key.span()));
+            } else if key == "paginate" {
+                Paginate::parse_once(&mut args.paginate, &key, input)?;
             } else if key == "error_body" {
                 if args.error_body.is_some() {
                     return Err(syn::Error::new(
@@ -273,12 +266,29 @@ impl Parse for HttpArgs {
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]`, `error_body = <type>` and `retry = transient`"
+                        "unknown option `{key}`: an HTTP attribute accepts `auth = none`, `timeout = \"2s\"`, `unauthorized = [401, ...]`, `error_body = <type>`, `retry = transient` and `paginate = link`"
                     ),
                 ));
             }
         }
         Ok(args)
+    }
+}
+
+/// The value after `auth =`: whether the method sends the token.
+fn parse_auth(input: ParseStream) -> syn::Result<bool> {
+    let value: Ident = input
+        .parse()
+        .map_err(|error| syn::Error::new(error.span(), "`auth` takes `none` or `bearer`"))?;
+    match value.to_string().as_str() {
+        "none" => Ok(false),
+        "bearer" => Ok(true),
+        _ => Err(syn::Error::new(
+            value.span(),
+            format!(
+                "unknown auth `{value}`: write `auth = none` to send no token, or leave it out (`bearer`, the default)"
+            ),
+        )),
     }
 }
 

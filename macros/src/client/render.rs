@@ -190,8 +190,11 @@ fn method_body(
             ::core::result::Result::Ok(())
         }
     };
-    // An event stream rebuilds its request for each reconnection, so it has its own entry.
-    let call = if let Some(parser) = super::events::data_parser(&method.ok) {
+    // A listing and an event stream send their request again (for each page, for each
+    // reconnection), so each has its own entry.
+    let call = if let Some(paginate) = &method.http.paginate {
+        super::paginate::call(paginate, &build)
+    } else if let Some(parser) = super::events::data_parser(&method.ok) {
         quote!(self.core.events(&SPEC, #build, #parser).await)
     } else {
         let decoder = decoder(&method.ok);

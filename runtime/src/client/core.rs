@@ -252,15 +252,21 @@ impl<S: TokenSource> ClientCore<S> {
     {
         let mut parts = Request::new(spec);
         build(&mut parts)?;
-        // The base path keeps its prefix (`/v2`), and the template's leading `/` joins it
-        // with exactly one slash, whatever the base URL ends with.
-        let path = parts.path(self.inner.base_url.path().trim_end_matches('/'))?;
-        let mut url = self.inner.base_url.clone();
-        url.set_path(&path);
-        // The builder rejects a base URL with a query, so only a method's own query is set.
-        if !parts.query.is_empty() {
-            url.set_query(Some(&parts.query));
-        }
+        // A paginated method's next page is the URL the previous answer named.
+        let url = if let Some(url) = parts.url.take() {
+            *url
+        } else {
+            // The base path keeps its prefix (`/v2`), and the template's leading `/` joins it
+            // with exactly one slash, whatever the base URL ends with.
+            let path = parts.path(self.inner.base_url.path().trim_end_matches('/'))?;
+            let mut url = self.inner.base_url.clone();
+            url.set_path(&path);
+            // The builder rejects a base URL with a query, so only a method's own query is set.
+            if !parts.query.is_empty() {
+                url.set_query(Some(&parts.query));
+            }
+            url
+        };
 
         let mut request = self.inner.http.client().request(spec.method.clone(), url);
         // A method's fixed header replaces a default of the same name, as its header

@@ -128,6 +128,16 @@ pub enum Error {
         /// Why the last one failed; `None` when it connected but closed before an event.
         last: Option<Box<Error>>,
     },
+    /// A paginated method's listing stopped before its end: an answer named a next page on
+    /// another origin (the token goes to the base URL's origin only) or the page it answered,
+    /// its `Link` header could not be read, or the listing ran past the method's
+    /// `max_pages`.
+    Pagination {
+        /// `list_tasks (GET /tasks)`.
+        call: Call,
+        /// Why, and what to do (never a URL's path or query, which may hold a signature).
+        reason: String,
+    },
 }
 
 /// The trait method, HTTP method and path template of a call, for messages:
@@ -345,6 +355,9 @@ impl fmt::Display for Error {
                 f,
                 "{call}: the event stream lost its connection and {attempts} reconnects in a row each closed before an event"
             ),
+            Self::Pagination { call, reason } => {
+                write!(f, "{call}: the listing stopped: {reason}")
+            }
         }
     }
 }

@@ -9,7 +9,7 @@
 //!
 //! Users meet [`Error`] (every method's error, or the source of theirs), [`BuildError`],
 //! [`Builder`], and the types a method may take or return: [`Answer`], [`ByteStream`],
-//! [`Events`], [`Json`], [`Multipart`], [`Streamed`], [`QueryValue`]; [`CallOptions`] for one
+//! [`Events`], [`Json`], [`Multipart`], [`Pages`], [`Streamed`], [`QueryValue`]; [`CallOptions`] for one
 //! call; and what an error's body may be decoded into: [`Problem`] (through [`ErrorBody`]).
 //!
 //! # Redirects stay within the API's origin
@@ -34,6 +34,9 @@ mod error_body;
 mod events;
 mod json;
 mod json_error;
+mod link;
+mod pages;
+mod paging;
 mod problem;
 mod query_value;
 mod redirect;
@@ -50,6 +53,7 @@ pub use error::{BuildError, Call, Error};
 pub use error_body::ErrorBody;
 pub use events::{Event, Events};
 pub use json::Json;
+pub use pages::Pages;
 pub use problem::Problem;
 pub use query_value::QueryValue;
 pub use redirect::redirect_policy;
@@ -63,6 +67,7 @@ pub mod __macro {
     };
     pub use super::error_body::{DecodeErrorBody, ErrorBodyType, decode_error_body};
     pub use super::events::{event_json, event_text};
+    pub use super::paging::{PageStyle, Paging};
     pub use super::refused::TokenRefused;
     pub use super::request::Request;
     pub use super::spec::{PathPart, Spec};

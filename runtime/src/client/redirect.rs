@@ -97,7 +97,7 @@ pub(super) fn other_origin(spec: &'static Spec, base: &Url, response: &Response)
 
 /// `scheme://host[:port]`, without the path or query (a signed URL's query is a secret); for a
 /// URL without a host (`data:`), just its scheme.
-fn shown_origin(url: &Url) -> String {
+pub(super) fn shown_origin(url: &Url) -> String {
     match url.origin() {
         origin @ url::Origin::Tuple(..) => origin.ascii_serialization(),
         url::Origin::Opaque(_) => format!("{}:", url.scheme()),

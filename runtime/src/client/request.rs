@@ -60,6 +60,10 @@ pub struct Request {
     pub(super) headers: HeaderMap,
     pub(super) body: Option<reqwest::Body>,
     pub(super) multipart: Option<reqwest::multipart::Form>,
+    /// A whole URL that replaces the base URL, path and query: the next page a paginated
+    /// method's answer named (`Link: <...>; rel="next"`), checked to be on the base URL's
+    /// origin. Boxed: most requests have none, and are made on every call.
+    pub(super) url: Option<Box<reqwest::Url>>,
 }
 
 impl Request {
@@ -71,6 +75,21 @@ impl Request {
             headers: HeaderMap::new(),
             body: None,
             multipart: None,
+            url: None,
+        }
+    }
+
+    /// A copy of this request (which has no body: a paginated method takes none) for the
+    /// next page, which then sets its own query parameter or URL.
+    pub(super) fn copy_for_page(&self) -> Self {
+        Self {
+            spec: self.spec,
+            path_values: self.path_values.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            body: None,
+            multipart: None,
+            url: None,
         }
     }
 
@@ -305,8 +324,6 @@ impl Request {
             .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
 
-    /// The whole path: `base` (the base URL's path, without a trailing `/`), then the
-    /// template with every `{name}` filled in, made in one allocation.
     /// A copy to send again, when the body can be copied: `None` for a streamed or
     /// multipart body, which is read once.
     pub(super) fn try_clone(&self) -> Option<Self> {
@@ -326,9 +343,12 @@ impl Request {
             headers: self.headers.clone(),
             body,
             multipart: None,
+            url: self.url.clone(),
         })
     }
 
+    /// The whole path: `base` (the base URL's path, without a trailing `/`), then the
+    /// template with every `{name}` filled in, made in one allocation.
     pub(super) fn path(&self, base: &str) -> Result<String, Error> {
         let parts = self.spec.path.iter().zip(&self.path_values);
         let len: usize = parts

@@ -18,7 +18,9 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use freshtoken::client::{Answer, ByteStream, CallOptions, Events, Json, Multipart, Streamed};
+use freshtoken::client::{
+    Answer, ByteStream, CallOptions, Events, Json, Multipart, Pages, Streamed,
+};
 use freshtoken_ui_tests::cache;
 use httpmock::Method::GET;
 use httpmock::MockServer;
@@ -119,6 +121,17 @@ pub trait Tasks {
     /// The server's health, with the client's own error.
     #[delete("/health", auth = none)]
     async fn health(&self) -> Result<(), freshtoken::client::Error>;
+
+    /// Every task, page by page, after a cursor.
+    #[get(
+        "/tasks",
+        paginate = cursor(field = "/next", param = "after", items = "/tasks", max_pages = 50)
+    )]
+    async fn all(&self, #[query] limit: u32) -> Result<Pages<serde_json::Value>>;
+
+    /// Every file, by page number.
+    #[get("/files", auth = none, paginate = page(param = "p", start = 0, limit = "n"))]
+    async fn files(&self, #[query] n: u32) -> Result<Pages<String>, freshtoken::client::Error>;
 }
 
 /// A client with no authenticated method.

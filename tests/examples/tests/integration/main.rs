@@ -21,6 +21,7 @@ mod logins;
 mod logins_secrets;
 mod oauth_secrets_in_logs;
 mod oauth_server;
+mod paginated_tasks;
 mod resource_logins;
 mod server;
 mod token_apis;

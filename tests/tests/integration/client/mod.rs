@@ -4,6 +4,7 @@ pub mod auth;
 pub mod call_options;
 pub mod error_body;
 pub mod events;
+pub mod pages;
 pub mod params;
 pub mod redirects;
 pub mod refused;
