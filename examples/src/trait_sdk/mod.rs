@@ -1,16 +1,27 @@
 //! The Tasks SDK of [`crate::sdk`] again, written as a trait: `#[freshtoken::client]`
 //! generates the client, and with it the URLs, the bearer header, the status check, the JSON
-//! decoding and the retry after a 401. Compare with `src/sdk/`: same API, same behaviour.
+//! decoding, the error bodies, the pages and the retry after a 401. Compare with `src/sdk/`:
+//! same API, same behaviour.
 
 use freshtoken::TokenCache;
 use freshtoken::client::{BuildError, Pages};
 use freshtoken::oauth::{JsonLogin, Url};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::sdk::Task;
 
-/// The Tasks API. Every method is authenticated; errors are `freshtoken::client::Error`.
-#[freshtoken::client]
+/// What the API says when it refuses a request: `{"error", "error_description"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ApiFault {
+    /// A code: `not_found`, `invalid_request`, `invalid_token`...
+    pub error: String,
+    /// What went wrong, for a person.
+    pub error_description: Option<String>,
+}
+
+/// The Tasks API. Every method is authenticated; errors are `freshtoken::client::Error`, whose
+/// non-2xx bodies decode into [`ApiFault`] (`error.error_body::<ApiFault>()`).
+#[freshtoken::client(error_body = ApiFault)]
 pub trait Tasks {
     /// The user's tasks.
     #[get("/tasks")]

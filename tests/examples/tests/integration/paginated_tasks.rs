@@ -54,5 +54,21 @@ async fn a_limit_of_zero_is_refused_with_a_clear_error() {
         .expect_err("no page of zero tasks");
     assert_eq!(error.status().map(|status| status.as_u16()), Some(400));
     assert!(error.to_string().contains("at least 1"), "{error}");
+    let fault = error.error_body::<trait_sdk::ApiFault>().expect("decoded");
+    assert_eq!(fault.error, "invalid_request");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_of_the_api_decodes_into_its_fault() {
+    let server = server::start(ServerConfig::default()).await.unwrap();
+    let (client, _cache) = trait_sdk::connect(&server.base_url(), "alice", "wonderland").unwrap();
+    let error = client
+        .complete_task(999_999)
+        .await
+        .expect_err("no such task");
+    assert_eq!(error.status().map(|status| status.as_u16()), Some(404));
+    let fault = error.error_body::<trait_sdk::ApiFault>().expect("decoded");
+    assert_eq!(fault.error, "not_found");
     server.shutdown().await;
 }
