@@ -3,6 +3,8 @@
 // Output: the bodies and credential headers of those requests, and the refresh request
 // itself, which `JsonLogin` and `JsonRefresh` share.
 
+use std::borrow::Cow;
+
 use http::header::{AUTHORIZATION, COOKIE};
 use http::{HeaderName, HeaderValue, StatusCode};
 
@@ -129,13 +131,19 @@ impl RefreshRequest {
         }
     }
 
-    /// The answers' fields, reading a cookie the refresh token lives in.
-    pub(super) fn answer_fields(&self, fields: &TokenResponseFields) -> TokenResponseFields {
-        let mut fields = fields.clone();
-        if let RefreshTokenIn::Cookie(name) = &self.token_in {
-            fields.refresh_token_cookie = Some(name.clone());
+    /// The answers' fields, reading a cookie the refresh token lives in (copied only then).
+    pub(super) fn answer_fields<'f>(
+        &self,
+        fields: &'f TokenResponseFields,
+    ) -> Cow<'f, TokenResponseFields> {
+        match &self.token_in {
+            RefreshTokenIn::Cookie(name) => {
+                let mut fields = fields.clone();
+                fields.refresh_token_cookie = Some(name.clone());
+                Cow::Owned(fields)
+            }
+            _ => Cow::Borrowed(fields),
         }
-        fields
     }
 
     /// Renews `previous` with `refresh_token` (a token bound to a DPoP key with that key).
