@@ -169,6 +169,7 @@ pub mod middleware;
 pub mod oauth;
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
 mod origin;
+pub mod partition;
 mod reason;
 #[cfg(feature = "rmcp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rmcp")))]
@@ -199,6 +200,7 @@ pub use error::{AuthError, AuthErrorKind, SourceError};
     doc(cfg(any(feature = "reqwest-middleware", feature = "tower")))
 )]
 pub use origin::OriginError;
+pub use partition::{TokenCaches, TokenCachesBuilder};
 pub use reason::RefreshReason;
 pub use secret::{AccessToken, ClientSecret, RefreshToken};
 pub use source::{SourceFn, TokenSource, source_fn};

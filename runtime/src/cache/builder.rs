@@ -182,6 +182,13 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
         self
     }
 
+    /// A store already boxed: the partitions of a `TokenCaches`, whose stores come from
+    /// its `PartitionStores`.
+    pub(crate) fn boxed_store(mut self, store: Box<dyn DynStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// The tokio runtime that runs refreshes for callers that have none (a plain thread
     /// calling [`TokenCache::blocking_token`], or polling [`TokenCache::token`] with another
     /// executor). Default: the runtime `build` is called in, if any. Callers inside a tokio

@@ -771,6 +771,28 @@ impl<S> Shared<S> {
     }
 }
 
+impl<S> TokenCache<S> {
+    /// Makes every fetch ask the source for `scopes` (`TokenSource::fetch_with_scopes`), as
+    /// after a step-up: the partitions of a `TokenCaches` made for a scope set.
+    pub(crate) fn ask_for_scopes(&self, scopes: &[String]) {
+        if !scopes.is_empty() {
+            self.shared.lock().scopes = Some(Arc::from(scopes));
+        }
+    }
+
+    /// Whether nothing but the caller holds this cache and nothing is under way in it: no
+    /// other clone (a caller waiting, a client holding it), no refresh, no token waiting to be
+    /// saved. A `TokenCaches` evicts only such a partition, so dropping it loses nothing the
+    /// store does not keep.
+    pub(crate) fn is_idle(&self) -> bool {
+        if Arc::strong_count(&self.shared) > 1 {
+            return false;
+        }
+        let state = self.shared.lock();
+        state.flight.is_none() && !state.unsaved
+    }
+}
+
 impl<S> Clone for TokenCache<S> {
     fn clone(&self) -> Self {
         Self {

@@ -8,6 +8,7 @@
 mod error;
 mod file;
 mod memory;
+mod partitions;
 #[cfg(feature = "redis")]
 mod redis;
 pub(crate) mod saved;
@@ -20,6 +21,7 @@ use std::pin::Pin;
 pub use self::error::StoreError;
 pub use self::file::FileStore;
 pub use self::memory::MemoryStore;
+pub use self::partitions::{FileStores, MemoryStores, PartitionStores};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::RedisStore;
