@@ -8,11 +8,9 @@ use serde::Serialize;
 
 use super::id::Naming;
 use super::resident::Residents;
-use super::{DEFAULT_MAX_PARTITIONS, Inner, PartitionId, ScopeSet, TokenCaches};
-use crate::store::{DynStore, MemoryStores, PartitionStores};
+use super::{Configure, DEFAULT_MAX_PARTITIONS, Inner, ScopeSet, SourceFor, StoreFor, TokenCaches};
+use crate::store::{MemoryStores, PartitionStores};
 use crate::{TokenCacheBuilder, TokenSource};
-
-type Configure<S> = Box<dyn Fn(TokenCacheBuilder<S>) -> TokenCacheBuilder<S> + Send + Sync>;
 
 /// Configures [`TokenCaches`]; start with [`TokenCaches::builder`].
 ///
@@ -33,8 +31,8 @@ type Configure<S> = Box<dyn Fn(TokenCacheBuilder<S>) -> TokenCacheBuilder<S> + S
 /// ```
 #[must_use]
 pub struct TokenCachesBuilder<K, S> {
-    source_for: Box<dyn Fn(&K) -> S + Send + Sync>,
-    store_for: Box<dyn Fn(&PartitionId) -> Box<dyn DynStore> + Send + Sync>,
+    source_for: SourceFor<K, S>,
+    store_for: StoreFor,
     configure: Configure<S>,
     max_partitions: usize,
     naming: Naming,
@@ -53,7 +51,7 @@ where
     K: Hash + Eq + Clone + Serialize + Send + Sync + 'static,
     S: TokenSource,
 {
-    pub(super) fn new(source_for: Box<dyn Fn(&K) -> S + Send + Sync>) -> Self {
+    pub(super) fn new(source_for: SourceFor<K, S>) -> Self {
         let stores = MemoryStores::default();
         Self {
             source_for,
@@ -101,6 +99,7 @@ where
     }
 
     /// The caches.
+    #[must_use]
     pub fn build(self) -> TokenCaches<K, S> {
         TokenCaches {
             inner: Arc::new(Inner {

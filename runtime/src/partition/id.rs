@@ -114,7 +114,11 @@ mod tests {
             .name("alice@example.com", &ScopeSet::new(["calendar.read"]))
             .unwrap();
         assert_eq!(name.as_str().len(), 32);
-        assert!(name.as_str().bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(
+            name.as_str()
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
         assert!(!name.as_str().contains("alice"));
     }
 
@@ -130,7 +134,9 @@ mod tests {
         assert_ne!(alice, naming.name(&("tenant-1", "alice"), &read).unwrap());
         assert_ne!(
             alice,
-            Naming::with_secret(b"fleet secret").name(&("tenant-1", "alice"), &none).unwrap()
+            Naming::with_secret(b"fleet secret")
+                .name(&("tenant-1", "alice"), &none)
+                .unwrap()
         );
         // Scope order does not matter: a scope set is a set.
         assert_eq!(

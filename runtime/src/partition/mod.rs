@@ -23,8 +23,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use self::builder::TokenCachesBuilder;
-pub use self::id::PartitionId;
 use self::id::Naming;
+pub use self::id::PartitionId;
 use self::nameless::NamelessStore;
 use self::resident::{Found, Residents};
 pub use self::scopes::ScopeSet;
@@ -101,11 +101,15 @@ pub struct TokenCaches<K, S> {
     inner: Arc<Inner<K, S>>,
 }
 
+type SourceFor<K, S> = Box<dyn Fn(&K) -> S + Send + Sync>;
+type StoreFor = Box<dyn Fn(&PartitionId) -> Box<dyn DynStore> + Send + Sync>;
+type Configure<S> = Box<dyn Fn(TokenCacheBuilder<S>) -> TokenCacheBuilder<S> + Send + Sync>;
+
 struct Inner<K, S> {
     residents: Residents<K, S>,
-    source_for: Box<dyn Fn(&K) -> S + Send + Sync>,
-    store_for: Box<dyn Fn(&PartitionId) -> Box<dyn DynStore> + Send + Sync>,
-    configure: Box<dyn Fn(TokenCacheBuilder<S>) -> TokenCacheBuilder<S> + Send + Sync>,
+    source_for: SourceFor<K, S>,
+    store_for: StoreFor,
+    configure: Configure<S>,
     naming: Naming,
     /// The empty scope set, kept so that `token(&key)` needs no allocation.
     no_scopes: ScopeSet,
@@ -167,7 +171,11 @@ where
     ///
     /// # Errors
     /// As for [`TokenCache::token`].
-    pub fn token_for<'a>(&'a self, key: &'a K, scopes: &'a ScopeSet) -> PartitionTokenFuture<'a, K, S> {
+    pub fn token_for<'a>(
+        &'a self,
+        key: &'a K,
+        scopes: &'a ScopeSet,
+    ) -> PartitionTokenFuture<'a, K, S> {
         PartitionTokenFuture::new(self, key, scopes)
     }
 
@@ -198,6 +206,7 @@ where
 
     /// Drops every idle partition from memory (those in use stay); returns how many went.
     /// They come back from their stores when next used.
+    #[allow(clippy::must_use_candidate)] // called for its effect; the count is a bonus
     pub fn evict_idle(&self) -> usize {
         self.inner.residents.evict_idle()
     }

@@ -2,8 +2,8 @@
 // Output: a store that refuses every use with the reason, so the partition's callers get a
 // clear error instead of a panic, and nothing is kept under a made-up name.
 
-use crate::store::{StoreError, TokenStore};
 use crate::Token;
+use crate::store::{StoreError, TokenStore};
 
 pub(super) struct NamelessStore {
     reason: String,

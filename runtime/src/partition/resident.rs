@@ -26,7 +26,7 @@ const MAX_SHARDS: usize = 64;
 
 pub(super) struct Residents<K, S> {
     shards: Box<[Shard<K, S>]>,
-    /// SipHash with a random key: keys come from requests (user ids), so collisions must not
+    /// `SipHash` with a random key: keys come from requests (user ids), so collisions must not
     /// be choosable.
     hasher: RandomState,
     mask: u64,
@@ -63,7 +63,9 @@ pub(super) enum Found<S> {
 
 impl<K: Hash + Eq + Clone, S: TokenSource> Residents<K, S> {
     pub(super) fn new(cap: usize) -> Self {
-        let shards = (cap / PARTITIONS_PER_SHARD).clamp(1, MAX_SHARDS).next_power_of_two();
+        let shards = (cap / PARTITIONS_PER_SHARD)
+            .clamp(1, MAX_SHARDS)
+            .next_power_of_two();
         let shards = shards.min(MAX_SHARDS);
         Self {
             shards: (0..shards)
@@ -161,13 +163,15 @@ impl<K: Hash + Eq + Clone, S: TokenSource> Residents<K, S> {
             cache: cache.clone(),
             stamp: AtomicU64::new(stamp),
         });
-        if self.count.fetch_add(1, Ordering::Relaxed) >= self.cap {
-            if evict_one(&mut groups, stamp) {
-                self.count.fetch_sub(1, Ordering::Relaxed);
-            } else {
-                drop(groups);
-                self.evict_elsewhere(hash);
-            }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        // Partitions that were in use when others came in may be idle now: evict until the
+        // cap holds again, not just one for the one added.
+        while self.len() > self.cap && evict_one(&mut groups, stamp) {
+            self.count.fetch_sub(1, Ordering::Relaxed);
+        }
+        drop(groups);
+        if self.len() > self.cap {
+            self.evict_elsewhere(hash);
         }
         if self.len() > self.cap {
             tracing::debug!(
@@ -180,16 +184,20 @@ impl<K: Hash + Eq + Clone, S: TokenSource> Residents<K, S> {
         cache
     }
 
-    /// Evicts one idle partition from another shard than the one at `hash` (which had none).
+    /// Evicts idle partitions from the shards other than the one at `hash` (which has no
+    /// more) until the cap holds. With nothing idle anywhere, the count stays above the cap
+    /// until a later insert finds partitions idle.
     fn evict_elsewhere(&self, hash: u64) {
-        let first = self.shard(hash) as *const Shard<K, S>;
+        let first = std::ptr::from_ref(self.shard(hash));
         for shard in self.shards.iter().filter(|s| !std::ptr::eq(*s, first)) {
-            if evict_one(&mut shard.write(), u64::MAX) {
+            let mut groups = shard.write();
+            while self.len() > self.cap && evict_one(&mut groups, u64::MAX) {
                 self.count.fetch_sub(1, Ordering::Relaxed);
+            }
+            if self.len() <= self.cap {
                 return;
             }
         }
-        // Nothing idle anywhere: the count stays above the cap until an insert finds one.
     }
 
     /// Evicts every idle partition (`TokenCaches::evict_idle`); returns how many.
