@@ -226,7 +226,7 @@ async fn a_partition_refreshing_in_the_background_is_not_evicted_and_keeps_its_n
     let caches = forgetful_caches(&issuer, 1);
     caches.token(&1).await.unwrap();
     // Ageing: the read serves the old token and starts a refresh-ahead that takes 5 s.
-    advance(LIFETIME - Duration::from_secs(90)).await;
+    advance(Duration::from_secs(510)).await; // 90 s before expiry
     assert_eq!(access(&caches.token(&1).await.unwrap()), "at-1-1");
     // Newcomers while the refresh runs: 1 must stay (the cap is exceeded meanwhile).
     let newcomer = {
