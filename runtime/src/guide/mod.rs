@@ -14,6 +14,7 @@
 //! | [`logins`] | you choose how the first token is obtained: PKCE, device code, password, client credentials, JWT bearer, a JSON login route |
 //! | [`dpop`] | the server binds tokens to a key the client holds (DPoP, RFC 9449), or you want it to |
 //! | [`stores_and_fleets`] | a token should survive restarts, or many processes and hosts should share one |
+//! | [`many_identities`] | one process holds tokens for many users, tenants, resources or scope sets |
 //! | [`guarantees`] | you need to know what callers see when the token endpoint, the store or the network misbehaves |
 //! | [`testing`] | you test code that uses freshtoken |
 //! | [`runtime_requirements`] | you run freshtoken outside a plain `#[tokio::main]` |
@@ -58,6 +59,9 @@ pub mod logins {}
 
 #[doc = include_str!("protected_resources.md")]
 pub mod protected_resources {}
+
+#[doc = include_str!("many_identities.md")]
+pub mod many_identities {}
 
 #[doc = include_str!("dpop.md")]
 pub mod dpop {}

@@ -89,7 +89,7 @@ where
         self
     }
 
-    /// A secret that keys the hash naming partitions in stores ([`PartitionId`]), so that no
+    /// A secret that keys the hash naming partitions in stores ([`PartitionId`](super::PartitionId)), so that no
     /// one who reads the store can test a guessed key (user numbers, emails) against the
     /// names. Every host of a fleet sharing a store must use the same secret; changing it
     /// orphans every stored entry. Without it, names are still hashes, with a fixed key.

@@ -43,7 +43,7 @@ pub const DEFAULT_MAX_PARTITIONS: usize = 10_000;
 /// does everything a `TokenCache` does: one refresh however many callers need it, refresh
 /// ahead of expiry, backoff, invalidation after a 401, and a store entry with the store's
 /// lock and compare-and-set, so the hosts of a fleet share each user's single flight and
-/// rotation through [`RedisStore`](crate::store::RedisStore).
+/// rotation through `RedisStore` (feature `redis`).
 ///
 /// - [`cache`](Self::cache) gives the partition's `TokenCache`: a handle that the generated
 ///   clients, `#[refresh_token]`, the middleware and the tower layer take like any other.
