@@ -10,6 +10,8 @@ pub mod scoped;
 pub mod scripted;
 pub mod sse_server;
 pub mod stepped_clock;
+pub mod user_source;
+pub mod user_tokens;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -20,6 +20,7 @@ pub mod herd_on_many_threads;
 pub mod middleware;
 pub mod oauth_resource_grants;
 pub mod oauth_sources;
+pub mod partitions;
 pub mod received_answers;
 pub mod redaction_echo;
 pub mod redis_store;
