@@ -64,7 +64,7 @@ pub const DEFAULT_MAX_PARTITIONS: usize = 10_000;
 ///   [`PartitionId`], a keyed hash of the key that shows no user data.
 ///
 /// The key must serialize (`serde::Serialize`) to the same JSON on every host and after a
-/// restart: derive it for your own types, and avoid `HashMap` fields (their order varies).
+/// restart: derive it for your own types of strings and numbers.
 ///
 /// ```
 /// use std::time::Duration;
