@@ -16,7 +16,9 @@ use crate::partition::PartitionId;
 /// A partition evicted from memory comes back from its store, so a store that outlives the
 /// partitions keeps every login: [`MemoryStores`] (the default, for one process),
 /// [`FileStores`] (a directory, for the processes of one host) and `RedisStore` (feature
-/// `redis`, for a fleet: each partition gets its own lease and compare-and-set).
+/// `redis`, for a fleet: each partition gets its own keys `freshtoken:{<prefix>:<partition
+/// id>}:…`, lease and compare-and-set, on the connections of the store it is made from; on one
+/// server or a Redis Cluster, over whose nodes the partitions spread).
 ///
 /// ```
 /// use freshtoken::partition::PartitionId;

@@ -8,6 +8,8 @@
 /// pasted in place of a name, say).
 const MAX_PREFIX_LEN: usize = 128;
 
+use crate::partition::PartitionId;
+
 /// The keys of one shared token.
 #[derive(Debug, Clone)]
 pub(super) struct Keys {
@@ -52,6 +54,18 @@ impl Keys {
             events: format!("freshtoken:{{{prefix}}}:events"),
             registrations: format!("freshtoken:{{{prefix}}}:registrations"),
         })
+    }
+
+    /// The keys of the partition `partition` of the token `prefix` (a prefix `Keys::new`
+    /// accepted): `freshtoken:{<prefix>:<partition>}:…`, one hash tag per partition.
+    pub(super) fn partition(prefix: &str, partition: &PartitionId) -> Self {
+        let tag = format!("{prefix}:{partition}");
+        Self {
+            token: format!("freshtoken:{{{tag}}}:token"),
+            lease: format!("freshtoken:{{{tag}}}:lease"),
+            events: format!("freshtoken:{{{tag}}}:events"),
+            registrations: format!("freshtoken:{{{tag}}}:registrations"),
+        }
     }
 }
 

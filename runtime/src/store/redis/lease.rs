@@ -139,7 +139,7 @@ pub(super) async fn acquire(store: &RedisStore) -> Result<Lease, StoreError> {
             }
         };
 
-        if store.has_client() && !waited_for_subscription && !store.wakeups.subscribed() {
+        if store.can_subscribe() && !waited_for_subscription && !store.wakeups.subscribed() {
             // The first wait of this store: once subscribed, try again at once, since the
             // lease may have been released before the subscription could hear of it.
             waited_for_subscription = true;

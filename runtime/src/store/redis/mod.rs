@@ -2,10 +2,13 @@
 // Output: one token for the fleet: a lease so one host refreshes at a time (`lease.rs`), a
 // compare-and-set save so a host that lost its lease (or was logged out) cannot overwrite a
 // newer token (`scripts.rs`), wake-ups for the hosts waiting for the lease (`wakeups.rs`),
-// and keys named after the user's prefix (`keys.rs`).
+// keys named after the user's prefix (`keys.rs`), a store per partition of a `TokenCaches`
+// sharing the connections (`partitions.rs`), on one server or a cluster (`connection.rs`).
 
+mod connection;
 mod keys;
 mod lease;
+mod partitions;
 #[cfg(feature = "reqwest")]
 mod registrations;
 mod scripts;
@@ -15,13 +18,14 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use redis::{RedisResult, Script};
 use tokio::sync::OnceCell;
 
+use self::connection::{Connection, Target};
 use self::keys::Keys;
 use self::lease::LeaseSlot;
-use self::wakeups::Wakeups;
+use self::wakeups::{Subscriber, Wakeups};
 use super::{OutagePolicy, StoreError, StoreLock, TokenStore, saved};
 use crate::Token;
 
@@ -52,17 +56,30 @@ const RECONNECT_PAUSE: Duration = Duration::from_millis(20);
 ///   when told, or when the lease it waits for would expire (a holder that died, a message
 ///   lost). A rotation costs the host that refreshes three round trips, and each host that
 ///   waits two. A store made with [`with_connection`](Self::with_connection) has no client to
-///   subscribe with, and polls.
+///   subscribe with, and a cluster store ([`open_cluster`](Self::open_cluster)) no
+///   subscription: both poll.
 /// - **Logout**: [`clear`](TokenStore::clear) leaves a marker that refuses every
 ///   compare-and-set save, so a host stopped mid-refresh cannot write its token back and log
 ///   the fleet in again; only a login (a save with no previous token) replaces it.
 /// - **Keys**: `freshtoken:{<prefix>}:token` (a hash: the token as JSON, and a SHA-256
 ///   fingerprint of its secrets; or the logout marker) and `freshtoken:{<prefix>}:lease`. The
-///   braces are a Redis Cluster hash tag: both keys live on one slot. Key names never hold
+///   braces are a Redis Cluster hash tag: all of a token's keys live on one slot. Key names never hold
 ///   token bytes. With the `reqwest` feature the store is also a
 ///   [`RegistrationStore`](crate::oauth::resource::RegistrationStore): the clients the fleet
 ///   registered, one field per authorization server of the hash
 ///   `freshtoken:{<prefix>}:registrations` (`HGET`, `HSET`, `HDEL`), which a logout leaves.
+/// - **Many identities**: the store is also the [`PartitionStores`](crate::store::PartitionStores)
+///   of a [`TokenCaches`](crate::TokenCaches): each partition has the same keys with its
+///   [`PartitionId`](crate::partition::PartitionId) in the tag,
+///   `freshtoken:{<prefix>:<partition id>}:token` (a hash of the user's key, never the key
+///   itself), its own lease and compare-and-set, and this store's settings. The partitions
+///   share this store's connection and its one subscription connection (each partition's
+///   channel is subscribed on it on demand), so a thousand users cost no more connections than
+///   one.
+/// - **Redis Cluster**: [`open_cluster`](Self::open_cluster). Each token's (and each
+///   partition's) keys share a hash tag, so they live on one slot and every script runs on the
+///   one node that holds it; partitions spread over the nodes. redis-rs follows slots that move
+///   (`MOVED`, `ASK`). Hosts waiting for a lease poll rather than subscribe.
 /// - **Redis down or slow**: every command is bounded by the command timeout (default 1 s),
 ///   and a refused connection fails at once; what the caches do meanwhile is the store's
 ///   [`OutagePolicy`] (see [`on_outage`](Self::on_outage)). Waiting for another host's lease
@@ -76,8 +93,8 @@ const RECONNECT_PAUSE: Duration = Duration::from_millis(20);
 ///   `Cargo.toml`, for example `redis = { version = "1", features = ["tokio-rustls-comp"] }`).
 ///   Error messages and [`name`](TokenStore::name) never show the URL's password.
 /// - The connection is made on first use (so the store can be built outside a runtime) and
-///   re-made after an error by redis-rs's `ConnectionManager`; the subscription has a
-///   connection of its own.
+///   re-made after an error by redis-rs (`ConnectionManager`, or the cluster connection);
+///   the subscription has a connection of its own, one for the store and all its partitions.
 ///
 /// ```no_run
 /// use freshtoken::oauth::{ClientAuth, RefreshTokenGrant, Url};
@@ -95,8 +112,7 @@ const RECONNECT_PAUSE: Duration = Duration::from_millis(20);
 /// ```
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: Arc<OnceCell<ConnectionManager>>,
-    client: Option<redis::Client>,
+    shared: Arc<Shared>,
     keys: Arc<Keys>,
     name: Arc<str>,
     lease: Duration,
@@ -107,6 +123,20 @@ pub struct RedisStore {
     /// The fingerprint of the last token refused because of a logout: saved again with no
     /// previous token, it is the same refresh forcing its way in, not a login.
     refused_after_logout: Arc<Mutex<Option<String>>>,
+}
+
+/// What a store shares with its clones and with the stores of its partitions.
+struct Shared {
+    /// Made on first use (so a store can be built outside a runtime).
+    connection: OnceCell<Connection>,
+    target: Target,
+    /// The one subscription connection of a single server's stores; none on a cluster or a
+    /// connection of the user's (they poll).
+    subscriber: Option<Arc<Subscriber>>,
+    /// The server (or the cluster's first node) as errors and logs name it: no password.
+    server: String,
+    /// The key prefix the user gave, which the partitions' keys start with.
+    prefix: String,
 }
 
 impl RedisStore {
@@ -125,12 +155,67 @@ impl RedisStore {
             // The client's message names what did not parse, never the URL (or its password).
             reason: format!("the URL is not a usable Redis URL: {error}"),
         })?;
-        let name = format!(
-            "redis {} key {}",
-            client.get_connection_info().addr(),
-            keys.token
-        );
-        Ok(Self::new(None, Some(client), keys, name))
+        let server = client.get_connection_info().addr().to_string();
+        let subscriber = Subscriber::new(client.clone());
+        Ok(Self::new(
+            None,
+            Target::Single(client),
+            Some(Arc::new(subscriber)),
+            keys,
+            server,
+            prefix,
+        ))
+    }
+
+    /// A store on a Redis Cluster, reached through any of its nodes `urls` (`redis://host:port`,
+    /// `rediss://` for TLS; redis-rs finds the others, and follows the slots as they move),
+    /// for the token named `prefix`.
+    ///
+    /// The token's keys share one hash tag, so each command and script goes to the one node
+    /// that holds the token's slot; the partitions of a [`TokenCaches`](crate::TokenCaches)
+    /// spread over the nodes. A cluster store has no subscription: hosts waiting for the lease
+    /// poll (every 5 ms at first, up to every 50 ms) rather than being woken.
+    ///
+    /// Nothing is connected until the cache first needs the store; the first use then
+    /// connects to the cluster's nodes.
+    ///
+    /// ```no_run
+    /// use freshtoken::store::RedisStore;
+    ///
+    /// # fn main() -> Result<(), freshtoken::StoreError> {
+    /// let store = RedisStore::open_cluster(
+    ///     &["redis://:password@redis-1.internal:6379/", "redis://:password@redis-2.internal:6379/"],
+    ///     "billing-api",
+    /// )?;
+    /// # let _ = store;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidConfig`] when `urls` is empty or holds a URL that is not a Redis
+    /// URL, or `prefix` is not usable (see [`open`](Self::open)).
+    pub fn open_cluster(urls: &[&str], prefix: &str) -> Result<Self, StoreError> {
+        let keys = Self::keys(prefix, "redis cluster")?;
+        let invalid = |reason: String| StoreError::InvalidConfig {
+            store: "redis cluster".to_owned(),
+            reason,
+        };
+        let Some(first) = urls.first() else {
+            return Err(invalid(
+                "no node URL given; name at least one node of the cluster, e.g. \
+                 \"redis://redis-1.internal:6379/\""
+                    .to_owned(),
+            ));
+        };
+        let server = redis::IntoConnectionInfo::into_connection_info(*first)
+            .map_err(|error| invalid(not_a_node_url(&error)))?
+            .addr()
+            .to_string();
+        let target = Target::cluster(urls, DEFAULT_COMMAND_TIMEOUT)
+            .map_err(|error| invalid(not_a_node_url(&error)))?;
+        let server = format!("cluster {server}");
+        Ok(Self::new(None, target, None, keys, server, prefix))
     }
 
     /// A store on a connection you made (with your own TLS, credentials or timeouts);
@@ -144,8 +229,14 @@ impl RedisStore {
         prefix: &str,
     ) -> Result<Self, StoreError> {
         let keys = Self::keys(prefix, server)?;
-        let name = format!("redis {server} key {}", keys.token);
-        Ok(Self::new(Some(connection), None, keys, name))
+        Ok(Self::new(
+            Some(Connection::Single(connection)),
+            Target::Given,
+            None,
+            keys,
+            server.to_owned(),
+            prefix,
+        ))
     }
 
     /// How long a lease lasts before it must be renewed (default 2 s; at least 30 ms): how
@@ -176,21 +267,34 @@ impl RedisStore {
     }
 
     fn new(
-        connection: Option<ConnectionManager>,
-        client: Option<redis::Client>,
+        connection: Option<Connection>,
+        target: Target,
+        subscriber: Option<Arc<Subscriber>>,
         keys: Keys,
-        name: String,
+        server: String,
+        prefix: &str,
     ) -> Self {
+        let shared = Arc::new(Shared {
+            connection: OnceCell::new_with(connection),
+            target,
+            subscriber,
+            server,
+            prefix: prefix.to_owned(),
+        });
+        Self::with_keys(shared, keys)
+    }
+
+    /// A store of `keys` on `shared`'s connections, with the default settings.
+    fn with_keys(shared: Arc<Shared>, keys: Keys) -> Self {
         Self {
-            connection: Arc::new(OnceCell::new_with(connection)),
-            client,
+            name: format!("redis {} key {}", shared.server, keys.token).into(),
+            wakeups: Arc::new(Wakeups::new(shared.subscriber.clone(), &keys.events)),
+            shared,
             keys: Arc::new(keys),
-            name: name.into(),
             lease: DEFAULT_LEASE,
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
             outage: OutagePolicy::WaitForStore,
             lease_slot: Arc::default(),
-            wakeups: Arc::default(),
             refused_after_logout: Arc::default(),
         }
     }
@@ -201,18 +305,15 @@ impl RedisStore {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn has_client(&self) -> bool {
-        self.client.is_some()
+    fn can_subscribe(&self) -> bool {
+        self.wakeups.can_subscribe()
     }
 
     /// Subscribes (once) to the channel on which hosts announce saved tokens and released
-    /// leases. A store built on a connection of yours has no client to subscribe with, and
-    /// polls while it waits for the lease.
+    /// leases. A store built on a connection of yours, or on a cluster, has no subscription,
+    /// and polls while it waits for the lease.
     fn start_wakeups(&self) {
-        if let Some(client) = &self.client {
-            self.wakeups
-                .start(client, &self.keys.events, self.command_timeout);
-        }
+        self.wakeups.start(self.command_timeout);
     }
 
     fn keys(prefix: &str, store: &str) -> Result<Keys, StoreError> {
@@ -232,7 +333,7 @@ impl RedisStore {
     /// sent again on the connection the manager makes anew, a few times in all.
     async fn call<T, F, Fut>(&self, operation: &'static str, command: F) -> Result<T, StoreError>
     where
-        F: Fn(ConnectionManager) -> Fut,
+        F: Fn(Connection) -> Fut,
         Fut: Future<Output = RedisResult<T>>,
     {
         let unreachable = |reason: String| StoreError::Unreachable {
@@ -246,8 +347,9 @@ impl RedisStore {
         };
         let run = async {
             let connection = self
+                .shared
                 .connection
-                .get_or_try_init(|| async { self.connect() })
+                .get_or_try_init(|| self.shared.target.connect(self.command_timeout))
                 .await
                 .map_err(failed)?;
             let mut tries = 1;
@@ -277,20 +379,6 @@ impl RedisStore {
                     self.command_timeout
                 )))
             })
-    }
-
-    fn connect(&self) -> RedisResult<ConnectionManager> {
-        // Only a store built with `open` has no connection yet, and it has a client.
-        let client = self.client.clone().ok_or_else(|| {
-            redis::RedisError::from((redis::ErrorKind::Client, "no Redis client to connect with"))
-        })?;
-        // No retries with backoff inside one connection attempt: a refused connection fails
-        // the command at once, and the next command connects again.
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.command_timeout))
-            .set_response_timeout(Some(self.command_timeout))
-            .set_number_of_retries(0);
-        ConnectionManager::new_lazy_with_config(client, config)
     }
 
     /// Redis refused this store's credentials or rights: a configuration error, logged at
@@ -358,6 +446,15 @@ impl RedisStore {
             _ => Ok(()),
         }
     }
+}
+
+/// Why a cluster node's URL was refused, from the client's message (which names what did
+/// not parse, never the URL or its password).
+fn not_a_node_url(error: &redis::RedisError) -> String {
+    format!(
+        "a node URL is not a usable Redis URL (`redis://host:port/`, `rediss://` for TLS): \
+         {error}"
+    )
 }
 
 /// What Redis said when it refused the credentials or the rights of this store's user
