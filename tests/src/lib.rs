@@ -5,6 +5,7 @@ pub mod client;
 pub mod echo;
 pub mod faults;
 pub mod grpc;
+pub mod redis_cluster;
 pub mod redis_server;
 pub mod scoped;
 pub mod scripted;

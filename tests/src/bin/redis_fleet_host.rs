@@ -11,6 +11,13 @@
 //! With `FRESHTOKEN_ROLE=hold-lease` (and only the Redis URL and prefix) the process instead
 //! takes the refresh lease, prints `holding`, and keeps renewing it until it is killed: a host
 //! that dies in the middle of a refresh.
+//!
+//! With `FRESHTOKEN_ROLE=partitions` the host is one `TokenCaches` whose partitions keep their
+//! tokens in Redis (`RedisStore` as `PartitionStores`), with one caller per user key: user `i`
+//! (key `user-i@example.com`) gets its tokens from the `i`-th of the comma-separated
+//! `FRESHTOKEN_TOKEN_URLS` and calls the `i`-th of `FRESHTOKEN_API_URLS`.
+//! `FRESHTOKEN_REDIS_URL` is then a comma-separated list of cluster nodes when
+//! `FRESHTOKEN_CLUSTER=1`. It prints the same line, added up over the users.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -18,7 +25,7 @@ use std::time::Duration;
 
 use freshtoken::oauth::{ClientAuth, RefreshTokenGrant, Url};
 use freshtoken::store::RedisStore;
-use freshtoken::{AuthError, AuthErrorKind, TokenCache, TokenStore};
+use freshtoken::{AuthError, AuthErrorKind, TokenCache, TokenCaches, TokenStore};
 
 struct Config {
     token_url: Url,
@@ -171,10 +178,98 @@ async fn hold_lease() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The key of user `i` in the partitions test.
+fn user(i: usize) -> String {
+    format!("user-{i}@example.com")
+}
+
+/// The store the partitions of this host are kept in.
+fn partition_stores(redis: &str, prefix: &str) -> Result<RedisStore, String> {
+    let store = if std::env::var("FRESHTOKEN_CLUSTER").as_deref() == Ok("1") {
+        let nodes: Vec<&str> = redis.split(',').collect();
+        RedisStore::open_cluster(&nodes, prefix)
+    } else {
+        RedisStore::open(redis, prefix)
+    };
+    store.map_err(|error| error.to_string())
+}
+
+/// One `TokenCaches` for every user, a caller per user.
+async fn partitions() -> Result<Counts, String> {
+    let var = |name: &str| std::env::var(name).map_err(|_| format!("set {name}"));
+    let token_urls = var("FRESHTOKEN_TOKEN_URLS")?
+        .split(',')
+        .map(|url| {
+            url.parse::<Url>()
+                .map_err(|error| format!("FRESHTOKEN_TOKEN_URLS: {error}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let api_urls: Vec<String> = var("FRESHTOKEN_API_URLS")?
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let run = Duration::from_millis(
+        var("FRESHTOKEN_RUN_MS")?
+            .parse()
+            .map_err(|error| format!("FRESHTOKEN_RUN_MS: {error}"))?,
+    );
+    let stores = partition_stores(&var("FRESHTOKEN_REDIS_URL")?, &var("FRESHTOKEN_PREFIX")?)?;
+    let users: Vec<String> = (0..token_urls.len()).map(user).collect();
+    let sources = users.clone();
+    let caches = TokenCaches::builder(move |key: &String| {
+        let i = sources.iter().position(|user| user == key).unwrap_or(0);
+        RefreshTokenGrant::new(token_urls[i].clone(), ClientAuth::public("fleet"))
+    })
+    .stores(stores)
+    .configure(|builder| builder.min_refresh_interval(Duration::from_millis(100)))
+    .build();
+    let until = tokio::time::Instant::now() + run;
+    let http = reqwest::Client::new();
+    let callers: Vec<_> = users
+        .iter()
+        .zip(api_urls)
+        .map(|(user, api_url)| {
+            tokio::spawn(call_until(caches.cache(user), http.clone(), api_url, until))
+        })
+        .collect();
+    let mut counts = Counts::default();
+    for caller in callers {
+        counts.add(&caller.await.unwrap_or(Counts {
+            failed: 1,
+            ..Counts::default()
+        }));
+    }
+    Ok(counts)
+}
+
+fn print(counts: &Counts) {
+    println!(
+        "calls={} failed={} store_errors={} reauth={} max_wait_ms={}",
+        counts.calls,
+        counts.failed,
+        counts.store_errors,
+        counts.reauth,
+        counts.max_wait.as_millis()
+    );
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    if std::env::var("FRESHTOKEN_ROLE").as_deref() == Ok("hold-lease") {
-        return hold_lease().await;
+    match std::env::var("FRESHTOKEN_ROLE").as_deref() {
+        Ok("hold-lease") => return hold_lease().await,
+        Ok("partitions") => {
+            return match partitions().await {
+                Ok(counts) => {
+                    print(&counts);
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("{error}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        _ => {}
     }
     let config = match config() {
         Ok(config) => config,
@@ -208,13 +303,6 @@ async fn main() -> ExitCode {
             ..Counts::default()
         }));
     }
-    println!(
-        "calls={} failed={} store_errors={} reauth={} max_wait_ms={}",
-        counts.calls,
-        counts.failed,
-        counts.store_errors,
-        counts.reauth,
-        counts.max_wait.as_millis()
-    );
+    print(&counts);
     ExitCode::SUCCESS
 }

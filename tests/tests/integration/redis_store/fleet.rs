@@ -17,7 +17,7 @@ use super::{seed_expired, store};
 const HOSTS: usize = 4;
 
 /// Processes; any still running when dropped (a failed test) are killed.
-struct Processes(Vec<Child>);
+pub(super) struct Processes(pub(super) Vec<Child>);
 
 impl Drop for Processes {
     fn drop(&mut self) {
@@ -30,12 +30,12 @@ impl Drop for Processes {
 
 /// What the hosts of a run saw, added up (see `redis_fleet_host`).
 #[derive(Debug, Default)]
-struct Seen {
-    calls: u64,
-    failed: u64,
-    store_errors: u64,
-    reauth: u64,
-    max_wait: Duration,
+pub(super) struct Seen {
+    pub(super) calls: u64,
+    pub(super) failed: u64,
+    pub(super) store_errors: u64,
+    pub(super) reauth: u64,
+    pub(super) max_wait: Duration,
 }
 
 fn host(server: &ScriptedServer, redis: &RedisServer, prefix: &str, run: Duration) -> Command {
@@ -65,7 +65,7 @@ fn start_hosts(
 }
 
 /// Waits for the hosts to end; asserts each ran to the end, and adds up what they saw.
-async fn seen(mut hosts: Processes) -> Seen {
+pub(super) async fn seen(mut hosts: Processes) -> Seen {
     let mut seen = Seen::default();
     for child in std::mem::take(&mut hosts.0) {
         let output = tokio::task::spawn_blocking(|| child.wait_with_output())

@@ -1,10 +1,14 @@
 //! `RedisStore` on a real `redis-server` (started by each test on a free loopback port, see
 //! `freshtoken_tests::redis_server`): the store's own guarantees, caches on several "hosts"
-//! (caches with their own connections), and a fleet of processes.
+//! (caches with their own connections), and a fleet of processes; the partitions of
+//! `TokenCaches` in Redis, and all of it on a three-master Redis Cluster
+//! (`freshtoken_tests::redis_cluster`).
 
 pub mod cache;
+pub mod cluster;
 pub mod commands;
 pub mod fleet;
+pub mod partitions;
 pub mod store;
 
 use std::time::Duration;
