@@ -70,6 +70,9 @@ impl Subscriber {
         if state.task.as_ref().is_some_and(|task| !task.is_finished()) {
             return;
         }
+        // A task that ended with its runtime left no word of it: whatever it had is gone.
+        state.sink = None;
+        self.up.send_replace(false);
         state.connect_timeout = connect_timeout;
         state.task = Some(tokio::spawn(listen(Arc::downgrade(self))).abort_handle());
     }

@@ -173,7 +173,7 @@ async fn twenty_partitions_share_one_command_connection_and_one_subscription_con
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_partition_waiting_for_another_hosts_lease_subscribes_its_channel_and_adopts_the_saved_token()
+async fn a_partition_waiting_for_another_hosts_lease_subscribes_its_channel_adopts_the_saved_token_and_unsubscribes_when_evicted()
  {
     let redis = RedisServer::start();
     let (caches, logins) = counting_caches(RedisStore::open(&redis.url(), "wake").unwrap());
@@ -192,21 +192,7 @@ async fn a_partition_waiting_for_another_hosts_lease_subscribes_its_channel_and_
     // made when it took the lease, is the other subscriber).
     let channel = format!("freshtoken:{{wake:{id}}}:events");
     let mut probe = connection(&redis).await;
-    let subscribed = async {
-        loop {
-            let (_, subscribers): (String, u32) = redis::cmd("PUBSUB")
-                .arg("NUMSUB")
-                .arg(&channel)
-                .query_async(&mut probe)
-                .await
-                .unwrap();
-            if subscribers == 2 {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), subscribed)
+    tokio::time::timeout(Duration::from_secs(5), subscribers(&mut probe, &channel, 2))
         .await
         .expect("the waiting partition never subscribed to its channel");
 
@@ -228,4 +214,26 @@ async fn a_partition_waiting_for_another_hosts_lease_subscribes_its_channel_and_
         0,
         "the waiting partition logged in itself"
     );
+
+    // Evicted, the partition gives its channel up; the holder's subscription stays.
+    assert_eq!(caches.evict_idle(), 1);
+    tokio::time::timeout(Duration::from_secs(5), subscribers(&mut probe, &channel, 1))
+        .await
+        .expect("the evicted partition's channel stayed subscribed");
+}
+
+/// Returns once `channel` has `count` subscribers (`PUBSUB NUMSUB`).
+async fn subscribers(probe: &mut redis::aio::MultiplexedConnection, channel: &str, count: u32) {
+    loop {
+        let (_, subscribers): (String, u32) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(channel)
+            .query_async(probe)
+            .await
+            .unwrap();
+        if subscribers == count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
