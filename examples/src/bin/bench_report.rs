@@ -44,6 +44,9 @@ mod dpop;
 #[path = "bench_report/partitions.rs"]
 mod partitions;
 
+#[path = "bench_report/partition_memory.rs"]
+mod partition_memory;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

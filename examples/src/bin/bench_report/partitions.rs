@@ -1,20 +1,18 @@
 //! Section 9: `TokenCaches`, a `TokenCache` per user. What a hit on a user's partition costs
 //! beside a plain `TokenCache` read (1 thread, and 4 threads each on a user of its own), what
-//! the partition's handle costs, and what an idle partition weighs in memory.
+//! the partition's handle costs, and (`partition_memory.rs`) what an idle partition weighs.
 
 use std::future::{Future, ready};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use freshtoken::store::{FileStores, MemoryStores, PartitionStores};
-use freshtoken::{AuthError, Token, TokenCache, TokenCaches, TokenSource};
+use freshtoken::{AuthError, Token, TokenCache, TokenCaches};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
-use super::workloads::alloc;
-use super::workloads::subjects::{Cache, Issuer, LIFETIME, Subject, fresh_cache};
+use super::partition_memory::{MEMORY_BUDGET_MIB, MEMORY_PARTITIONS, Memory, Weight, memory};
+use super::workloads::subjects::{Cache, Issuer, Subject, fresh_cache};
 use super::{Target, interleaved, median, ns_per_call};
 
 /// Sample pairs of a partition hit beside a plain read, and reads per sample (some ms).
@@ -24,16 +22,11 @@ const CALLS: u64 = 200_000;
 const THREADS: usize = 4;
 /// Users resident beside the ones read, so the hit looks its user up in a table of some size.
 const RESIDENT_USERS: usize = 1_000;
-/// Partitions built for the memory figures.
-const MEMORY_PARTITIONS: usize = 100_000;
-/// The budget the guide documents for `MEMORY_PARTITIONS` idle partitions with the default
-/// stores, their tokens included.
-const MEMORY_BUDGET_MIB: f64 = 512.0;
 /// The target: a hit on a partition at most this many times a plain `TokenCache` read.
 const HIT_TARGET: f64 = 1.5;
 
 /// A user id as services have them: a UUID's 36 characters, different for each `n`.
-fn user_id(n: usize) -> String {
+pub(crate) fn user_id(n: usize) -> String {
     // A multiplicative hash spreads neighbouring numbers over every digit.
     let mixed = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     format!(
@@ -230,152 +223,6 @@ fn timings(rt: &Runtime) -> Timings {
         hit: hit_pair,
         hit_threads,
         handle: Pair::of(&a, &b, CALLS),
-    }
-}
-
-/// A source that logs a user in with a token of typical size: an 800-byte JWT-like access
-/// token, a refresh token, an expiry. Holds nothing, as a source sharing its HTTP client
-/// through an `Arc` holds next to nothing per user.
-#[derive(Clone, Copy)]
-struct TypicalLogin;
-
-/// A token of the size the memory figures are for.
-fn typical_token() -> Token {
-    let mut access = String::from("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.");
-    while access.len() < 800 {
-        access.push_str("eyJzdWIiOiJ1c2VyIiwic2NvcGUiOiJyZWFkIHdyaXRlIn0");
-    }
-    access.truncate(800);
-    Token::builder(access)
-        .refresh_token("rt-8f14e45fceea167a5a36dedd4bea2543-0d61f8370cad1d412f80b84d143e1257")
-        .expires_in(LIFETIME)
-        .build()
-        .expect("a typical token is valid")
-}
-
-impl TokenSource for TypicalLogin {
-    async fn fetch(&self, _previous: Option<&Token>) -> Result<Token, AuthError> {
-        Ok(typical_token())
-    }
-}
-
-/// What `MEMORY_PARTITIONS` idle partitions weigh with one kind of store.
-#[derive(Debug, Clone, Copy)]
-struct Weight {
-    /// Bytes allocated per partition holding its token (counting allocator: requested sizes).
-    bytes_per_partition: f64,
-    /// Blocks allocated per partition: each costs the allocator a header and rounding more.
-    blocks_per_partition: f64,
-    /// Bytes still allocated per partition after every one was evicted (what the stores keep).
-    bytes_per_evicted: f64,
-}
-
-impl Weight {
-    #[allow(clippy::cast_precision_loss)] // 100,000 is exact in an f64
-    fn total_mib(&self) -> f64 {
-        self.bytes_per_partition * MEMORY_PARTITIONS as f64 / (1024.0 * 1024.0)
-    }
-
-    fn json(&self) -> Value {
-        json!({
-            "bytes_per_partition": self.bytes_per_partition,
-            "blocks_per_partition": self.blocks_per_partition,
-            "bytes_per_evicted_partition": self.bytes_per_evicted,
-            "total_mib": self.total_mib(),
-        })
-    }
-}
-
-/// Bytes and blocks allocated from `before` to now, each per `count`.
-fn live_since(before: (u64, u64), count: usize) -> (f64, f64) {
-    let now = alloc::live();
-    // Two's complement: a difference that shrank reads as negative.
-    #[allow(clippy::cast_possible_wrap, clippy::cast_precision_loss)]
-    let per = |now: u64, before: u64| now.wrapping_sub(before) as i64 as f64 / count as f64;
-    (per(now.0, before.0), per(now.1, before.1))
-}
-
-/// Builds `MEMORY_PARTITIONS` partitions with `stores`, each logged in once, then weighs them.
-fn weigh(rt: &Runtime, stores: impl PartitionStores) -> Weight {
-    let before = alloc::live();
-    let caches = TokenCaches::builder(|_user: &String| TypicalLogin)
-        .max_partitions(MEMORY_PARTITIONS)
-        .stores(stores)
-        .build();
-    let filled = rt.block_on(async {
-        // A few users at a time: the file stores' writes run on the blocking pool.
-        let workers: Vec<_> = (0..16)
-            .map(|worker| {
-                let caches = caches.clone();
-                tokio::spawn(async move {
-                    for n in (worker..MEMORY_PARTITIONS).step_by(16) {
-                        caches.token(&user_id(n)).await.expect("the login answers");
-                    }
-                })
-            })
-            .collect();
-        for worker in workers {
-            worker.await.expect("a login task does not panic");
-        }
-        caches.len()
-    });
-    assert_eq!(filled, MEMORY_PARTITIONS, "every partition stays resident");
-    let (bytes_per_partition, blocks_per_partition) = live_since(before, MEMORY_PARTITIONS);
-    let evicted = caches.evict_idle();
-    assert_eq!(evicted, MEMORY_PARTITIONS, "every partition was idle");
-    let (bytes_per_evicted, _) = live_since(before, MEMORY_PARTITIONS);
-    drop(caches);
-    Weight {
-        bytes_per_partition,
-        blocks_per_partition,
-        bytes_per_evicted,
-    }
-}
-
-/// A directory for the file stores, removed when dropped (also when the run fails). On
-/// tmpfs where there is one: the figures are about memory, and 100,000 synced writes to a
-/// disk take minutes.
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn new() -> Self {
-        let shm = Path::new("/dev/shm");
-        let base = if shm.is_dir() {
-            shm.to_path_buf()
-        } else {
-            std::env::temp_dir()
-        };
-        let dir = base.join(format!("freshtoken-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a scratch directory for the file stores");
-        Self(dir)
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The weights with both kinds of store, and of one token alone for comparison.
-struct Memory {
-    memory_stores: Weight,
-    file_stores: Weight,
-    token_bytes: f64,
-}
-
-fn memory(rt: &Runtime) -> Memory {
-    let before = alloc::live();
-    let tokens: Vec<Token> = (0..1_000).map(|_| typical_token()).collect();
-    let (token_bytes, _) = live_since(before, tokens.len());
-    drop(tokens);
-    let memory_stores = weigh(rt, MemoryStores::default());
-    let dir = ScratchDir::new();
-    let file_stores = weigh(rt, FileStores::new(&dir.0));
-    Memory {
-        memory_stores,
-        file_stores,
-        token_bytes,
     }
 }
 
