@@ -9,11 +9,14 @@
 //! cargo run --release -p freshtoken-examples --bin bench_report client   # issue 12 only
 //! cargo run --release -p freshtoken-examples --bin bench_report fleet    # issue 14 only
 //! cargo run --release -p freshtoken-examples --bin bench_report token-vs-fresh
+//! cargo run --release -p freshtoken-examples --bin bench_report partitions
 //! cargo run -p freshtoken-examples --bin bench_report markdown  # the guide's table, from the JSON
 //! ```
 //!
 //! `token-vs-fresh` runs only `token().await` beside `fresh_token()` on one cache, with 1 and
-//! 64 tasks, samples taken in turns: the cost of the future itself.
+//! 64 tasks, samples taken in turns: the cost of the future itself. `partitions` runs only
+//! the `TokenCaches` section: a hit on a user's partition beside a plain cache read, and the
+//! memory of 100,000 idle partitions.
 //!
 //! Prints markdown tables (ratios to the floor and to the baselines), whether each target of
 //! the issue was met, and writes the figures to `target/bench-report.json` at the workspace
@@ -37,6 +40,12 @@ mod markdown;
 
 #[path = "bench_report/dpop.rs"]
 mod dpop;
+
+#[path = "bench_report/partitions.rs"]
+mod partitions;
+
+#[path = "bench_report/partition_memory.rs"]
+mod partition_memory;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -94,6 +103,7 @@ fn main() {
         Some("fleet") => fleet_report(&rt, started),
         Some("token-vs-fresh") => token_vs_fresh_report(&rt, started),
         Some("dpop") => dpop_report(started),
+        Some("partitions") => partitions_report(&rt, started),
         Some("markdown") => markdown::markdown_report(),
         Some(other) => {
             eprintln!(
@@ -101,7 +111,7 @@ fn main() {
                  with `client` for the generated client against hand-written reqwest only, \
                  `fleet` for the RedisStore figures only, `token-vs-fresh` for \
                  `token().await` beside `fresh_token()` only, `dpop` for the DPoP proofs \
-                 only, or `markdown` to write the \
+                 only, `partitions` for the `TokenCaches` figures only, or `markdown` to write the \
                  guide's performance table from the last runs' JSON"
             );
             std::process::exit(2);
@@ -149,14 +159,18 @@ fn full_report(rt: &Runtime, started: Instant) {
     let client = client_call(rt);
     eprintln!("DPoP proofs...");
     let proofs = dpop::dpop_proofs();
+    eprintln!("TokenCaches: partition hits, handles, and 100,000 idle partitions...");
+    let partitions = partitions::partitions(rt);
 
     let figures = Figures::new(&timings, &hard, &ahead, &allocs, herd_floor_ms);
     print!("{}", figures.tables(&hard, &ahead, &allocs));
     println!("{}", client.table());
     print!("{}", proofs.table());
+    print!("{}", partitions.table());
     let mut targets = figures.targets();
     targets.push(client.target());
     targets.push(proofs.target());
+    targets.extend(partitions.targets());
     print_targets(&targets);
 
     let path = write_json(&figures, &hard, &ahead, &allocs, &client, &targets);
@@ -164,6 +178,7 @@ fn full_report(rt: &Runtime, started: Instant) {
         serde_json::from_str(&std::fs::read_to_string(&path).expect("the report was written"))
             .expect("the report is JSON");
     report["dpop_proofs"] = proofs.json();
+    report["partitions"] = partitions.json();
     let path = write_report("bench-report.json", &report);
     println!(
         "\nRun in {:.0?} ({ROUNDS} rounds, medians; 2 tokio workers). Figures written to {}.",
@@ -208,6 +223,26 @@ fn dpop_report(started: Instant) {
     let path = write_report("bench-report-dpop.json", &report);
     println!(
         "\nRun in {:.0?}. Figures written to {}.",
+        started.elapsed(),
+        path.display()
+    );
+}
+
+/// The `TokenCaches` section alone; figures to `target/bench-report-partitions.json`.
+fn partitions_report(rt: &Runtime, started: Instant) {
+    eprintln!("TokenCaches: partition hits, handles, and 100,000 idle partitions...");
+    let partitions = partitions::partitions(rt);
+    print!("{}", partitions.table());
+    let targets = partitions.targets();
+    print_targets(&targets);
+    let report = json!({
+        "partitions": partitions.json(),
+        "worker_threads": 2,
+        "targets": targets_json(&targets),
+    });
+    let path = write_report("bench-report-partitions.json", &report);
+    println!(
+        "\nRun in {:.0?} (2 tokio workers). Figures written to {}.",
         started.elapsed(),
         path.display()
     );

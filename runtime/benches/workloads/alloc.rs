@@ -1,5 +1,6 @@
 // Input: every allocation the process makes.
-// Output: how many there were, so a workload can count those of the calls it makes.
+// Output: how many there were, so a workload can count those of the calls it makes, and how
+// many bytes are allocated and not yet freed, so it can weigh what a structure keeps.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -12,6 +13,13 @@ pub(crate) struct CountingAlloc;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 
+/// Bytes asked for and not yet given back (the sizes callers request: the allocator's own
+/// rounding and headers are not in it).
+static LIVE_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// Blocks allocated and not yet freed: each costs the allocator a header and rounding.
+static LIVE_BLOCKS: AtomicU64 = AtomicU64::new(0);
+
 #[global_allocator]
 static GLOBAL: CountingAlloc = CountingAlloc;
 
@@ -21,23 +29,34 @@ static GLOBAL: CountingAlloc = CountingAlloc;
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        LIVE_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        LIVE_BLOCKS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller's contract for `alloc` is passed on unchanged.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        LIVE_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        LIVE_BLOCKS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller's contract for `alloc_zeroed` is passed on unchanged.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // Wrapping: the sum over all threads is exact even when a shrink is counted first.
+        LIVE_BYTES.fetch_add(
+            (new_size as u64).wrapping_sub(layout.size() as u64),
+            Ordering::Relaxed,
+        );
         // SAFETY: the caller's contract for `realloc` is passed on unchanged.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+        LIVE_BLOCKS.fetch_sub(1, Ordering::Relaxed);
         // SAFETY: the caller's contract for `dealloc` is passed on unchanged.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -46,6 +65,16 @@ unsafe impl GlobalAlloc for CountingAlloc {
 /// Allocations made by the whole process so far.
 pub(crate) fn allocations() -> u64 {
     ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+/// Bytes and blocks allocated by the whole process and not yet freed. (Each wraps around
+/// below zero: take differences with `wrapping_sub`.)
+#[allow(dead_code)] // the criterion benchmark counts allocations only; `bench_report` weighs
+pub(crate) fn live() -> (u64, u64) {
+    (
+        LIVE_BYTES.load(Ordering::Relaxed),
+        LIVE_BLOCKS.load(Ordering::Relaxed),
+    )
 }
 
 /// Allocations per read of `subject`, over `calls` reads in one task on the current runtime

@@ -73,6 +73,9 @@ pub(crate) fn figures_markdown(full: &Value, fleet: Option<&Value>) -> Result<St
     cache_rows(full, &mut out)?;
     method_rows(full, &mut out)?;
     herd_and_client_rows(full, &mut out)?;
+    if let Some(partitions) = full.get("partitions") {
+        partition_rows(partitions, &mut out)?;
+    }
     if let Some(fleet) = fleet {
         fleet_rows(fleet, &mut out)?;
     }
@@ -294,6 +297,73 @@ fn herd_and_client_rows(full: &Value, out: &mut String) -> Result<(), String> {
     Ok(())
 }
 
+/// `TokenCaches`: a partition hit beside a plain read, and the memory of idle partitions
+/// (reports written before the section was added have none).
+fn partition_rows(partitions: &Value, out: &mut String) -> Result<(), String> {
+    let p = |path: &str| num(partitions, path);
+    let ratio = |pair: &str| -> Result<String, String> {
+        Ok(format!(
+            "{:.2}x (per pair; quartiles {:.2}x–{:.2}x)",
+            p(&format!("/{pair}/pair_ratio_p50"))?,
+            p(&format!("/{pair}/pair_ratio_p25"))?,
+            p(&format!("/{pair}/pair_ratio_p75"))?
+        ))
+    };
+    for (name, pair) in [
+        (
+            "1 task: `caches.token(&user).await` / `cache.token().await`".to_owned(),
+            "hit_1_thread",
+        ),
+        (
+            format!(
+                "{} threads, a user each: the same / a cache each",
+                p("/threads")?
+            ),
+            "hit_threads",
+        ),
+        (
+            "1 task: `caches.cache(&user)` / `cache.clone()`".to_owned(),
+            "handle_1_thread",
+        ),
+    ] {
+        row(
+            out,
+            &[
+                name,
+                format!(
+                    "{:.1} / {:.1} ns/call",
+                    p(&format!("/{pair}/partition_ns"))?,
+                    p(&format!("/{pair}/plain_ns"))?
+                ),
+                ratio(pair)?,
+                String::new(),
+            ],
+        );
+    }
+    for (name, stores) in [
+        ("`MemoryStores`", "memory_stores"),
+        ("`FileStores`", "file_stores"),
+    ] {
+        row(
+            out,
+            &[
+                format!(
+                    "{} idle partitions with {name}, an 800-byte access token each",
+                    p("/memory_partitions")?
+                ),
+                format!(
+                    "{:.0} B each, {:.1} MiB in all",
+                    p(&format!("/{stores}/bytes_per_partition"))?,
+                    p(&format!("/{stores}/total_mib"))?
+                ),
+                String::new(),
+                String::new(),
+            ],
+        );
+    }
+    Ok(())
+}
+
 /// The fleet on `RedisStore`, from its own report.
 fn fleet_rows(fleet: &Value, out: &mut String) -> Result<(), String> {
     let g = |path: &str| num(fleet, path);
@@ -447,6 +517,49 @@ mod tests {
         assert!(
             !text.contains("fleet:"),
             "no fleet rows without a fleet report: {text}"
+        );
+        assert!(
+            !text.contains("idle partitions"),
+            "no partition rows in a report without them: {text}"
+        );
+    }
+
+    #[test]
+    fn a_report_with_partitions_shows_the_hit_ratio_and_the_memory() {
+        let mut full = report(40.0, 50.0, &json!([]));
+        let pair = |partition: f64, plain: f64| {
+            json!({ "partition_ns": partition, "plain_ns": plain, "pair_ratio_p25": 1.2,
+                    "pair_ratio_p50": 1.4, "pair_ratio_p75": 1.6 })
+        };
+        let weight =
+            |bytes: f64, mib: f64| json!({ "bytes_per_partition": bytes, "total_mib": mib });
+        full["partitions"] = json!({
+            "hit_1_thread": pair(70.0, 50.0),
+            "hit_threads": pair(60.0, 40.0),
+            "handle_1_thread": pair(30.0, 5.0),
+            "threads": 4,
+            "memory_partitions": 100_000,
+            "memory_stores": weight(3800.0, 362.4),
+            "file_stores": weight(2700.0, 257.5),
+        });
+        let text = figures_markdown(&full, None).unwrap();
+        assert!(
+            text.contains(
+                "| 1 task: `caches.token(&user).await` / `cache.token().await` | 70.0 / 50.0 \
+                 ns/call | 1.40x (per pair; quartiles 1.20x–1.60x) |"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("| 4 threads, a user each: the same / a cache each | 60.0 / 40.0"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "| 100000 idle partitions with `MemoryStores`, an 800-byte access token each \
+                 | 3800 B each, 362.4 MiB in all |"
+            ),
+            "{text}"
         );
     }
 
