@@ -6,9 +6,10 @@
 // and the slot) behind `std` read-write locks: a hit takes one shard's read lock and writes
 // nothing shared unless its partition was not already the shard's most recently used one.
 // Recency is a per-shard counter: a hit stamps its partition with the next count only when
-// the stamp is behind, so a hot partition costs no write at all, and eviction takes the
-// smallest stamp among the idle partitions of the shard that grew (exact LRU with one shard;
-// with several, LRU within each, the shard chosen by the key's hash).
+// the stamp has fallen behind the shard's most recent quarter, so hot partitions cost no
+// write at all, and eviction takes the smallest stamp among the idle partitions of the shard
+// that grew (LRU with one shard, exact while it is small; with several, LRU within each, the
+// shard chosen by the key's hash).
 
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -103,7 +104,7 @@ impl<K: Hash + Eq + Clone, S: TokenSource> Residents<K, S> {
         let group = groups.find(hash, |group| group.key == *key)?;
         group.partitions.iter().find_map(|partition| {
             let token = partition.serving(wanted)?;
-            shard.touch(partition);
+            shard.touch(partition, groups.len());
             Some(token)
         })
     }
@@ -117,14 +118,18 @@ impl<K: Hash + Eq + Clone, S: TokenSource> Residents<K, S> {
         let Some(group) = groups.find(hash, |group| group.key == *key) else {
             return Found::Missing;
         };
-        let chosen = group
-            .partitions
-            .iter()
-            .find(|partition| partition.serving(wanted).is_some())
-            .or_else(|| group.partitions.iter().find(|p| p.scopes == *wanted));
+        let chosen = match group.partitions.as_slice() {
+            // The common case, one partition per key: no freshness to compare (which would
+            // read the clock, and start a refresh ahead of expiry the caller may not want yet).
+            [only] if only.scopes == *wanted => Some(only),
+            partitions => partitions
+                .iter()
+                .find(|partition| partition.serving(wanted).is_some())
+                .or_else(|| partitions.iter().find(|p| p.scopes == *wanted)),
+        };
         match chosen {
             Some(partition) => {
-                shard.touch(partition);
+                shard.touch(partition, groups.len());
                 Found::Serving(partition.cache.clone())
             }
             None => Found::Missing,
@@ -154,7 +159,7 @@ impl<K: Hash + Eq + Clone, S: TokenSource> Residents<K, S> {
                 .into_mut(),
         };
         if let Some(existing) = group.partitions.iter().find(|p| p.scopes == *scopes) {
-            shard.touch(existing);
+            shard.touch(existing, 0);
             return existing.cache.clone();
         }
         let stamp = shard.next_stamp();
@@ -261,10 +266,18 @@ impl<K, S> Shard<K, S> {
         self.clock.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Marks `partition` most recently used, writing only if it was not already.
+    /// Marks `partition` most recently used, unless it is among the shard's recently used
+    /// already: stamped within the last quarter of `resident` (the shard's keys) stamps. So a
+    /// shard's hits mostly write nothing even when several users alternate in it, and the
+    /// order is exact for small shards and least-recently-used to within a quarter of the
+    /// shard for large ones (eviction only ever looks at the oldest).
     #[inline]
-    fn touch(&self, partition: &Partition<S>) {
-        if partition.stamp.load(Ordering::Relaxed) != self.clock.load(Ordering::Relaxed) {
+    fn touch(&self, partition: &Partition<S>, resident: usize) {
+        let age = self
+            .clock
+            .load(Ordering::Relaxed)
+            .saturating_sub(partition.stamp.load(Ordering::Relaxed));
+        if age > (resident / 4) as u64 {
             partition.stamp.store(self.next_stamp(), Ordering::Relaxed);
         }
     }
