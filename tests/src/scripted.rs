@@ -9,6 +9,7 @@
 //! whenever the runtime looks, so the clock advances only past real waits (a hang, a backoff).
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -208,22 +209,32 @@ impl ScriptedServer {
 
     fn serve(&self, listener: TcpListener) {
         let shared = Arc::clone(&self.shared);
-        let serving = tokio::spawn(async move {
-            // Dropped with the task when the server stops: aborts every connection's task.
-            let mut connections = JoinSet::new();
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    // Out of file descriptors, say: let the open connections finish first.
-                    tokio::task::yield_now().await;
-                    continue;
-                };
-                connections.spawn(answer(stream, Arc::clone(&shared)));
-                // Reap finished connections so the set does not grow over a long test.
-                while connections.try_join_next().is_some() {}
-            }
-        });
+        let serving = accept_loop(listener, move |stream| answer(stream, Arc::clone(&shared)));
         *lock(&self.serving) = Some(serving);
     }
+}
+
+/// Accepts connections on `listener` until the returned task is aborted, each answered by a
+/// task of its own running `answer`; aborting the loop aborts them too.
+pub(crate) fn accept_loop<F, Fut>(listener: TcpListener, answer: F) -> JoinHandle<()>
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        // Dropped with the task when the server stops: aborts every connection's task.
+        let mut connections = JoinSet::new();
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                // Out of file descriptors, say: let the open connections finish first.
+                tokio::task::yield_now().await;
+                continue;
+            };
+            connections.spawn(answer(stream));
+            // Reap finished connections so the set does not grow over a long test.
+            while connections.try_join_next().is_some() {}
+        }
+    })
 }
 
 impl Drop for ScriptedServer {

@@ -14,10 +14,10 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
 
 use crate::lock;
-use crate::scripted::{bind_loopback, read_request};
+use crate::scripted::{accept_loop, bind_loopback, read_request};
 
 /// The token requests one user made, and what the API saw of that user.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -77,17 +77,8 @@ impl UserTokenServer {
             ..Accounts::default()
         }));
         let accounts = Arc::clone(&shared);
-        let serving = tokio::spawn(async move {
-            // Dropped with the task when the server stops: aborts every connection's task.
-            let mut connections = JoinSet::new();
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    tokio::task::yield_now().await;
-                    continue;
-                };
-                connections.spawn(answer(stream, Arc::clone(&accounts)));
-                while connections.try_join_next().is_some() {}
-            }
+        let serving = accept_loop(listener, move |stream| {
+            answer(stream, Arc::clone(&accounts))
         });
         Self {
             addr,

@@ -3,17 +3,16 @@
 //! of each partition on one slot, the partitions over every master, no user key in any key
 //! name; and the partitioned fleet of `partitions.rs` on the cluster.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 
+use freshtoken::TokenCache;
 use freshtoken::oauth::{ClientAuth, RefreshTokenGrant, Url};
 use freshtoken::partition::ScopeSet;
 use freshtoken::store::RedisStore;
-use freshtoken::{Token, TokenCache, TokenCaches, source_fn};
 use freshtoken_tests::redis_cluster::RedisCluster;
 use freshtoken_tests::scripted::{Reply, ScriptedServer};
 
-use super::partitions::{Redis, naming, ten_users_on_three_processes, user};
+use super::partitions::{Redis, counting_caches, naming, ten_users_on_three_processes, user};
 use super::{access, seed_expired};
 
 fn cluster_store(cluster: &RedisCluster, prefix: &str) -> RedisStore {
@@ -99,21 +98,7 @@ async fn two_hosts_on_a_cluster_make_one_token_request_per_rotation_and_share_th
 async fn partition_keys_share_one_slot_spread_over_every_master_and_name_no_user() {
     const USERS: usize = 60;
     let cluster = RedisCluster::start();
-    let logins = Arc::new(AtomicU32::new(0));
-    let counted = Arc::clone(&logins);
-    let caches = TokenCaches::builder(move |_user: &String| {
-        let logins = Arc::clone(&counted);
-        source_fn(move |_previous| {
-            let n = logins.fetch_add(1, Ordering::SeqCst);
-            async move {
-                Token::builder(format!("access-{n}"))
-                    .refresh_token(format!("refresh-{n}"))
-                    .build()
-            }
-        })
-    })
-    .stores(cluster_store(&cluster, "tenants"))
-    .build();
+    let (caches, logins) = counting_caches(cluster_store(&cluster, "tenants"));
     for i in 0..USERS {
         caches.token(&user(i)).await.unwrap();
     }

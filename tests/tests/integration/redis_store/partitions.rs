@@ -128,7 +128,7 @@ async fn ten_users_on_three_processes_through_one_redis_make_one_token_request_p
 }
 
 /// Caches whose partitions log in with `access-N` tokens (living an hour), counting logins.
-fn counting_caches(
+pub(super) fn counting_caches(
     stores: RedisStore,
 ) -> (
     TokenCaches<String, impl freshtoken::TokenSource>,
