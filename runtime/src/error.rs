@@ -275,6 +275,29 @@ impl AuthError {
         .into()
     }
 
+    /// A short, stable name of the error's kind (`refresh_failed`, `timeout`, `store`...):
+    /// the `error.type` attribute of the metrics.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn kind_name(&self) -> &'static str {
+        match self.kind() {
+            AuthErrorKind::RefreshFailed { .. } => "refresh_failed",
+            AuthErrorKind::ReauthenticationRequired { .. } => "reauthentication_required",
+            AuthErrorKind::InvalidClient { .. } => "invalid_client",
+            AuthErrorKind::Rejected { .. } => "rejected",
+            AuthErrorKind::InvalidToken { .. } => "invalid_token",
+            AuthErrorKind::Timeout(_) => "timeout",
+            AuthErrorKind::RefreshAborted => "refresh_aborted",
+            AuthErrorKind::NoRuntime => "no_runtime",
+            AuthErrorKind::BlockingInAsyncContext => "blocking_in_async_context",
+            AuthErrorKind::RefreshNotRunning(_) => "refresh_not_running",
+            AuthErrorKind::Store { .. } => "store",
+            AuthErrorKind::Closed => "closed",
+            AuthErrorKind::SourceUsesOwnCache => "source_uses_own_cache",
+            AuthErrorKind::InsufficientScope { .. } => "insufficient_scope",
+            AuthErrorKind::NoTimeDriver => "no_time_driver",
+        }
+    }
+
     /// What went wrong, with its details.
     #[must_use]
     pub fn kind(&self) -> &AuthErrorKind {

@@ -161,6 +161,7 @@ mod error;
 ))]
 pub mod guide;
 mod jwt;
+pub mod metrics;
 #[cfg(feature = "reqwest-middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
 pub mod middleware;

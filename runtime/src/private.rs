@@ -200,6 +200,7 @@ impl<'c, S: TokenSource> Call<'c, S> {
             return false;
         }
         self.stepped_up = true;
+        crate::metrics::resent(self.cache.name(), "step_up");
         tracing::debug!(target: "freshtoken", scope = %scopes.join(" "), "403 insufficient_scope: stepping up, then retrying once");
         self.step_up = Some((used, scopes));
         true
@@ -216,6 +217,7 @@ impl<'c, S: TokenSource> Call<'c, S> {
             // would not help either.
             NonceDemand::New if !self.nonce_resent => {
                 self.nonce_resent = true;
+                crate::metrics::resent(self.cache.name(), "nonce");
                 tracing::debug!(target: "freshtoken", "401 use_dpop_nonce: sending once more with the server's nonce");
                 return true;
             }
@@ -231,6 +233,7 @@ impl<'c, S: TokenSource> Call<'c, S> {
             return false;
         }
         self.retried = true;
+        crate::metrics::resent(self.cache.name(), "unauthorized");
         tracing::debug!(target: "freshtoken", "401: retrying once with a new token");
         true
     }

@@ -182,6 +182,16 @@ impl<S: TokenSource> TokenCacheBuilder<S> {
         self
     }
 
+    /// The cache's name in its metrics and spans (attribute `freshtoken.cache`; default
+    /// `default`): say which API or identity the cache is for (`billing`, `users`). Keep the
+    /// number of names small and never put a user id or a secret in one: every name is a
+    /// series on the operator's dashboard. The partitions of a
+    /// [`TokenCaches`](crate::TokenCaches) share theirs (set with its `configure`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.config.name = Arc::from(name.into());
+        self
+    }
+
     /// A store already boxed: the partitions of a `TokenCaches`, whose stores come from
     /// its `PartitionStores`.
     pub(crate) fn boxed_store(mut self, store: Box<dyn DynStore>) -> Self {

@@ -1,6 +1,7 @@
 // Input: the user's choices for one cache.
 // Output: the settings the cache runs with, defaults filled in and clamped to be safe.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Settings of one [`TokenCache`](crate::TokenCache); made by
@@ -16,6 +17,8 @@ pub(crate) struct Config {
     pub(crate) min_refresh_interval: Duration,
     /// The protected resource (RFC 8707) this cache's tokens are for, if it is one resource's.
     pub(crate) resource: Option<String>,
+    /// The cache's name in metrics (`freshtoken.cache`).
+    pub(crate) name: Arc<str>,
 }
 
 impl Default for Config {
@@ -29,6 +32,7 @@ impl Default for Config {
             store_timeout: Duration::from_secs(10),
             min_refresh_interval: Duration::from_secs(1),
             resource: None,
+            name: Arc::from("default"),
         }
     }
 }

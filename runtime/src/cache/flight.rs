@@ -201,6 +201,10 @@ impl<S: TokenSource> Flight<S> {
                 "token refresh failed"
             ),
         }
+        if !refreshed.repeated {
+            let took = started.elapsed();
+            crate::metrics::refreshed(&shared.config.name, reason, took, &refreshed.outcome);
+        }
         if let Some(token) = self.finish(refreshed) {
             super::save_again::spawn(&shared, token);
         }
@@ -231,6 +235,7 @@ impl<S> Flight<S> {
                 state.store_seen = store_seen;
                 match &outcome {
                     Ok(token) => {
+                        crate::metrics::failures_in_a_row(&shared.config.name, 0);
                         state.failure = None;
                         state.given = None;
                         state.skip_store = false;
@@ -270,6 +275,10 @@ impl<S> Flight<S> {
                             Some(at) => shared.ahead.close_until(at),
                             None => shared.ahead.close(),
                         }
+                        crate::metrics::failures_in_a_row(
+                            &shared.config.name,
+                            failure.error.failures_in_a_row(),
+                        );
                         counted = Some(failure.error.clone());
                         state.failure = Some(failure);
                     }

@@ -581,6 +581,7 @@ impl<S: TokenSource> TokenCache<S> {
             if flight::is_running_in(&self.shared) {
                 return (Step::Fail(AuthErrorKind::SourceUsesOwnCache.into()), None);
             }
+            crate::metrics::refresh_joined(&self.shared.config.name);
             return (Step::Wait(flight.clone()), None);
         }
         if let Some(failure) = state.failure.as_ref().filter(|f| f.blocks(now)) {
@@ -652,6 +653,17 @@ impl<S: TokenSource> TokenCache<S> {
         want: Want,
     ) -> Result<Arc<Token>, AuthError> {
         self.shared.counters.wait();
+        let waiting_since = Instant::now();
+        let outcome = self.wait_for(flight, want).await;
+        crate::metrics::token_waited(&self.shared.config.name, waiting_since.elapsed(), &outcome);
+        outcome
+    }
+
+    async fn wait_for(
+        &self,
+        flight: watch::Receiver<Option<Outcome>>,
+        want: Want,
+    ) -> Result<Arc<Token>, AuthError> {
         let outcome = match outcome_of(flight).await {
             // The runtime that ran the refresh shut down (another `#[tokio::test]`, say): not
             // a failure of the token endpoint. Start again, once, on this caller's runtime.
@@ -763,6 +775,12 @@ impl<S> Shared<S> {
 
     /// Puts a token in service. Called with the lock held.
     fn install(&self, state: &mut State, token: Arc<Token>) {
+        if let Some(replaced) = self.current.load().as_deref()
+            && let Some(expires_at) = replaced.token.expires_at()
+        {
+            let remaining = expires_at.saturating_duration_since(Instant::now());
+            crate::metrics::token_replaced(&self.config.name, remaining);
+        }
         state.unauthorized = false;
         state.last = Some(Arc::clone(&token));
         let schedule = Schedule::of(&token, &self.config);
@@ -772,6 +790,12 @@ impl<S> Shared<S> {
 }
 
 impl<S> TokenCache<S> {
+    /// The cache's name in metrics and spans ([`TokenCacheBuilder::name`]; `default` if none).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.shared.config.name
+    }
+
     /// Makes every fetch ask the source for `scopes` (`TokenSource::fetch_with_scopes`), as
     /// after a step-up: the partitions of a `TokenCaches` made for a scope set.
     pub(crate) fn ask_for_scopes(&self, scopes: &[String]) {

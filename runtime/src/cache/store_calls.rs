@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::Shared;
+use crate::metrics;
 use crate::{StoreError, StoreLock};
 
 /// Waits for `call` at most `timeout`; `operation` names it in the error (`lock`, `load`...).
@@ -17,15 +18,21 @@ pub(super) async fn bounded<S, T>(
     timeout: Duration,
     call: impl Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
-    tokio::time::timeout(timeout, call)
-        .await
-        .unwrap_or_else(|_| {
-            Err(StoreError::TimedOut {
-                store: shared.store.name(),
-                operation,
-                timeout,
-            })
+    let started = tokio::time::Instant::now();
+    let answer = tokio::time::timeout(timeout, call).await;
+    let outcome = match &answer {
+        Ok(Ok(_)) => "success",
+        Ok(Err(_)) => "error",
+        Err(_) => "timeout",
+    };
+    metrics::store_operation(&shared.config.name, operation, started.elapsed(), outcome);
+    answer.unwrap_or_else(|_| {
+        Err(StoreError::TimedOut {
+            store: shared.store.name(),
+            operation,
+            timeout,
         })
+    })
 }
 
 /// As [`bounded`], with the cache's store timeout.
@@ -52,6 +59,7 @@ pub(super) fn failed<S>(shared: &Shared<S>, error: &StoreError, what: &'static s
     if shared.store_failing.swap(true, Ordering::Relaxed) {
         tracing::debug!(target: "freshtoken", %error, "{what}");
     } else {
+        metrics::store_outage(&shared.config.name);
         tracing::warn!(target: "freshtoken", %error, "{what}; further failures of the token store are logged at debug level until it answers again");
     }
 }

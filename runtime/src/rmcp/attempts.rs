@@ -41,6 +41,7 @@ where
                 return Err(from_reqwest_client(error));
             }
             renewed = true;
+            crate::metrics::resent(cache.name(), "unauthorized");
             tracing::debug!(target: "freshtoken", "MCP server: 401, retrying once with a new token");
             token = cache.token().await.map_err(no_token)?;
             continue;
