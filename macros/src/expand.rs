@@ -281,6 +281,23 @@ mod tests {
     }
 
     #[test]
+    fn each_attempt_runs_in_the_calls_span() {
+        let blocking = wrapped("cache = self.auth", BLOCKING);
+        assert!(
+            blocking.contains("__refresh_token_call.span()"),
+            "{blocking}"
+        );
+        assert!(blocking.contains(".enter()"), "{blocking}");
+        let awaited = wrapped("cache = self.auth", &format!("async {BLOCKING}"));
+        assert!(awaited.contains("__refresh_token_call.span()"), "{awaited}");
+        assert_eq!(
+            awaited.matches("Instrument::instrument(").count(),
+            2,
+            "the token and the body: {awaited}"
+        );
+    }
+
+    #[test]
     fn a_blocking_fn_without_retry_runs_its_body_in_place() {
         let body = wrapped("cache = self.auth, retry = false", BLOCKING);
         assert!(body.contains("blocking_token()"), "{body}");
@@ -290,11 +307,9 @@ mod tests {
     #[test]
     fn an_async_fn_awaits_its_token_and_its_body() {
         let body = wrapped("cache = self.auth", &format!("async {BLOCKING}"));
-        assert!(
-            body.contains("__refresh_token_call.token().await"),
-            "{body}"
-        );
+        assert!(body.contains("__refresh_token_call.token(),"), "{body}");
         assert!(body.contains("async{"), "{body}");
+        assert!(body.contains(".await"), "{body}");
         assert!(!body.contains("blocking_token"), "{body}");
     }
 }
