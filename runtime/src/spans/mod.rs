@@ -49,7 +49,8 @@ pub(crate) fn store_operation(cache: &str, operation: &'static str) -> Span {
     )
 }
 
-/// Records the outcome (`success`, `error`, `timeout`) of the store call `span` stands for.
+/// Records the outcome (`success`, `error`, `timeout`, `conflict`, `corrupt`) of the store
+/// call `span` stands for.
 pub(crate) fn store_ended(span: &Span, outcome: &'static str) {
     span.record("freshtoken.outcome", outcome);
 }
