@@ -26,7 +26,7 @@
 //! - `freshtoken.outcome`: `success` or `error`; for store operations also `timeout`,
 //!   `conflict` (a compare-and-set found another token: a fleet host saved first) and
 //!   `corrupt` (the store holds what is not a token).
-//! - `error.type`: the kind of a failed token request (`refresh_failed`,
+//! - `error.type` (failures only): the kind of a failed token request (`refresh_failed`,
 //!   `reauthentication_required`, `invalid_client`, `rejected`, `timeout`, ...).
 //! - `freshtoken.operation`: `lock`, `load`, `save`, `clear`, `refresh_token_rejected`.
 //!

@@ -113,7 +113,7 @@ async fn a_login_a_herd_and_cached_calls_record_what_they_did() {
     assert_eq!(
         login.get(
             names::TOKEN_REQUEST_DURATION,
-            &format!("error.type=,{ok},freshtoken.reason=absent")
+            &format!("{ok},freshtoken.reason=absent")
         ),
         1.0
     );
