@@ -151,7 +151,8 @@ impl Parts {
                         #(#stmts)*
                     }
                 };
-                quote_spanned!(Span::mixed_site()=> #future.await)
+                let span = Ident::new("__refresh_token_span", Span::mixed_site());
+                quote_spanned!(Span::mixed_site()=> ::freshtoken::__private::Instrument::instrument(#future, #span).await)
             }
             // A closure made and called anew in each attempt, as the async block is awaited
             // anew: a body that moves an argument out is then the same "moved in the previous
@@ -181,7 +182,19 @@ impl Parts {
         } = self;
         let site = Span::mixed_site();
         let outcome = Ident::new("outcome", site);
-        let get_token = self.get_token();
+        let span = Ident::new("__refresh_token_span", site);
+        // A resend runs in the call's resend span, its token (the refresh after a 401)
+        // included: entered around a blocking attempt, instrumenting an async one's futures.
+        let (enter, get_token) = match self.flavor {
+            Flavor::Async => (
+                quote_spanned!(site=> let #span = #call.span();),
+                quote_spanned!(site=> ::freshtoken::__private::Instrument::instrument(#call.token(), ::core::clone::Clone::clone(&#span)).await),
+            ),
+            Flavor::Blocking => (
+                quote_spanned!(site=> let #span = #call.span(); let _entered = #span.enter();),
+                self.get_token(),
+            ),
+        };
         let attempt = self.attempt(block);
         // rustc reports a failed bound of `finish` at its argument, and reports anything
         // spanned `mixed_site` at the attribute; an identity call spanned at the return type
@@ -192,6 +205,7 @@ impl Parts {
         quote_spanned! {site=>
             #prologue
             loop {
+                #enter
                 let #outcome = match #get_token {
                     ::core::result::Result::Ok(#token) => {
                         let result: #output = #attempt;
@@ -267,6 +281,23 @@ mod tests {
     }
 
     #[test]
+    fn each_attempt_runs_in_the_calls_span() {
+        let blocking = wrapped("cache = self.auth", BLOCKING);
+        assert!(
+            blocking.contains("__refresh_token_call.span()"),
+            "{blocking}"
+        );
+        assert!(blocking.contains(".enter()"), "{blocking}");
+        let awaited = wrapped("cache = self.auth", &format!("async {BLOCKING}"));
+        assert!(awaited.contains("__refresh_token_call.span()"), "{awaited}");
+        assert_eq!(
+            awaited.matches("Instrument::instrument(").count(),
+            2,
+            "the token and the body: {awaited}"
+        );
+    }
+
+    #[test]
     fn a_blocking_fn_without_retry_runs_its_body_in_place() {
         let body = wrapped("cache = self.auth, retry = false", BLOCKING);
         assert!(body.contains("blocking_token()"), "{body}");
@@ -276,11 +307,9 @@ mod tests {
     #[test]
     fn an_async_fn_awaits_its_token_and_its_body() {
         let body = wrapped("cache = self.auth", &format!("async {BLOCKING}"));
-        assert!(
-            body.contains("__refresh_token_call.token().await"),
-            "{body}"
-        );
+        assert!(body.contains("__refresh_token_call.token(),"), "{body}");
         assert!(body.contains("async{"), "{body}");
+        assert!(body.contains(".await"), "{body}");
         assert!(!body.contains("blocking_token"), "{body}");
     }
 }

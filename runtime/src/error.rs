@@ -276,8 +276,7 @@ impl AuthError {
     }
 
     /// A short, stable name of the error's kind (`refresh_failed`, `timeout`, `store`...):
-    /// the `error.type` attribute of the metrics.
-    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    /// the `error.type` attribute of the metrics and spans.
     pub(crate) fn kind_name(&self) -> &'static str {
         match self.kind() {
             AuthErrorKind::RefreshFailed { .. } => "refresh_failed",

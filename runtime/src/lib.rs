@@ -179,6 +179,7 @@ mod reason;
 pub mod rmcp;
 mod secret;
 mod source;
+mod spans;
 pub mod store;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

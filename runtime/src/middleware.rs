@@ -22,6 +22,7 @@ use std::ops::ControlFlow;
 use http::{Extensions, StatusCode};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
+use tracing::Instrument;
 
 use crate::__private::Call;
 use crate::attempt_failure::{AttemptFailure, insufficient_scope};
@@ -183,7 +184,9 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
         let mut request = Some(request);
         let mut rejected: Option<Response> = None;
         loop {
-            let attempt = match policy.token().await {
+            // A resend's span covers its token (the refresh after a 401) and its send.
+            let span = policy.span();
+            let attempt = match policy.token().instrument(span.clone()).await {
                 Err(error) => Err(error),
                 Ok(token) => {
                     let Some(mut this) = request.take() else {
@@ -196,7 +199,7 @@ impl<S: TokenSource> Middleware for BearerAuth<S> {
                         .is_dpop_bound()
                         .then(|| (this.method().clone(), this.url().clone()));
                     let sent = authorize(&token, target, this.headers_mut()).map_err(no_token)?;
-                    let result = match next.clone().run(this, extensions).await {
+                    let result = match next.clone().run(this, extensions).instrument(span).await {
                         // A 401 from where a redirect below led (reqwest follows them) is
                         // not the API's verdict on the token.
                         Ok(response)

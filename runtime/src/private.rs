@@ -13,6 +13,8 @@ use crate::{
 
 /// The `http` crate, for the `Method` of a generated client's specs.
 pub use http;
+/// Runs `#[refresh_token]`'s resends in their spans.
+pub use tracing::Instrument;
 
 /// The return type of a wrapped method: `Result<T, E>` under any alias.
 #[diagnostic::on_unimplemented(
@@ -117,6 +119,9 @@ pub struct Call<'c, S> {
     retried: bool,
     stepped_up: bool,
     nonce_resent: bool,
+    /// Attempts sent again so far, and why the last one was.
+    resends: u32,
+    resend_reason: &'static str,
     /// The refused token and the scopes the resource asked for, until the next attempt's
     /// token is asked for.
     step_up: Option<(Arc<Token>, Vec<String>)>,
@@ -131,8 +136,30 @@ impl<'c, S: TokenSource> Call<'c, S> {
             retried: false,
             stepped_up: false,
             nonce_resent: false,
+            resends: 0,
+            resend_reason: "",
             step_up: None,
         }
+    }
+
+    /// The span the next attempt runs in (its token included): none for the first; for a
+    /// resend, `freshtoken.resend` with `http.request.resend_count`, as OpenTelemetry's HTTP
+    /// client conventions ask.
+    #[inline]
+    #[must_use]
+    pub fn span(&self) -> tracing::Span {
+        if self.resends == 0 {
+            tracing::Span::none()
+        } else {
+            crate::spans::resend(self.cache.name(), self.resends, self.resend_reason)
+        }
+    }
+
+    /// The next attempt is a resend, for `reason`.
+    fn resending(&mut self, reason: &'static str) {
+        self.resends += 1;
+        self.resend_reason = reason;
+        crate::metrics::resent(self.cache.name(), reason);
     }
 
     /// The token for the next attempt.
@@ -200,7 +227,7 @@ impl<'c, S: TokenSource> Call<'c, S> {
             return false;
         }
         self.stepped_up = true;
-        crate::metrics::resent(self.cache.name(), "step_up");
+        self.resending("step_up");
         tracing::debug!(target: "freshtoken", scope = %scopes.join(" "), "403 insufficient_scope: stepping up, then retrying once");
         self.step_up = Some((used, scopes));
         true
@@ -217,7 +244,7 @@ impl<'c, S: TokenSource> Call<'c, S> {
             // would not help either.
             NonceDemand::New if !self.nonce_resent => {
                 self.nonce_resent = true;
-                crate::metrics::resent(self.cache.name(), "nonce");
+                self.resending("nonce");
                 tracing::debug!(target: "freshtoken", "401 use_dpop_nonce: sending once more with the server's nonce");
                 return true;
             }
@@ -233,7 +260,7 @@ impl<'c, S: TokenSource> Call<'c, S> {
             return false;
         }
         self.retried = true;
-        crate::metrics::resent(self.cache.name(), "unauthorized");
+        self.resending("unauthorized");
         tracing::debug!(target: "freshtoken", "401: retrying once with a new token");
         true
     }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::backoff::Failure;
 use super::refresh::{Plan, Refreshed, refresh};
@@ -167,7 +168,15 @@ struct Flight<S> {
 }
 
 impl<S: TokenSource> Flight<S> {
-    async fn run(mut self, reason: RefreshReason, plan: Plan) {
+    /// The refresh, in its span. The span is made here, in the context of the caller that
+    /// started the refresh, so that it is the parent of the refresh's span rather than
+    /// the refresh a trace of its own; the source's spans and events are its children.
+    fn run(self, reason: RefreshReason, plan: Plan) -> impl Future<Output = ()> + Send {
+        let span = crate::spans::refresh(&self.shared.config.name, reason);
+        self.refresh(reason, plan, span.clone()).instrument(span)
+    }
+
+    async fn refresh(mut self, reason: RefreshReason, plan: Plan, span: tracing::Span) {
         let started = Instant::now();
         let shared = Arc::clone(&self.shared);
         let checking_store = plan.dead.is_some();
@@ -201,6 +210,7 @@ impl<S: TokenSource> Flight<S> {
                 "token refresh failed"
             ),
         }
+        crate::spans::refresh_ended(&span, &refreshed.outcome);
         if !refreshed.repeated {
             let took = started.elapsed();
             crate::metrics::refreshed(&shared.config.name, reason, took, &refreshed.outcome);

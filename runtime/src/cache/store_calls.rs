@@ -7,9 +7,11 @@ use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use super::Shared;
-use crate::metrics;
 use crate::{StoreError, StoreLock};
+use crate::{metrics, spans};
 
 /// Waits for `call` at most `timeout`; `operation` names it in the error (`lock`, `load`...).
 pub(super) async fn bounded<S, T>(
@@ -18,8 +20,11 @@ pub(super) async fn bounded<S, T>(
     timeout: Duration,
     call: impl Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
+    let span = spans::store_operation(&shared.config.name, operation);
     let started = tokio::time::Instant::now();
-    let answer = tokio::time::timeout(timeout, call).await;
+    let answer = tokio::time::timeout(timeout, call)
+        .instrument(span.clone())
+        .await;
     let outcome = match &answer {
         Ok(Ok(_)) => "success",
         // The store answered: another token is stored, or garbage. Not an outage.
@@ -28,6 +33,7 @@ pub(super) async fn bounded<S, T>(
         Ok(Err(_)) => "error",
         Err(_) => "timeout",
     };
+    spans::store_ended(&span, outcome);
     metrics::store_operation(&shared.config.name, operation, started.elapsed(), outcome);
     // A lock that succeeds says little (a store's default lock excludes nothing and asks
     // the store nothing): only the store's data answering ends an outage.

@@ -199,10 +199,13 @@ impl<S: TokenSource> ClientCore<S> {
     {
         let mut policy = Call::new(cache);
         loop {
-            let attempt = match policy.token().await {
+            // A resend's span covers its token (the refresh after a 401) and its send.
+            let span = policy.span();
+            let attempt = match policy.token().instrument(span.clone()).await {
                 Ok(token) => {
                     let result = self
                         .attempt(spec, build, Some(&token))
+                        .instrument(span)
                         .await
                         .map_err(|error| Refusal::new(spec.unauthorized, error));
                     Ok((token, result))

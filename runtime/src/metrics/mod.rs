@@ -41,6 +41,25 @@
 //!
 //! Call [`describe`] once (after installing your recorder) to give exporters each
 //! instrument's unit and description.
+//!
+//! # Spans
+//!
+//! With or without this feature, the slow path runs in [`tracing`](https://docs.rs/tracing)
+//! spans (target `freshtoken`) with the same attribute names, for a `tracing-opentelemetry`
+//! layer to export:
+//!
+//! | span | level | attributes |
+//! |---|---|---|
+//! | `freshtoken.refresh` | info | `freshtoken.cache`, `freshtoken.reason`, `freshtoken.outcome`, `error.type` (on failure) |
+//! | `freshtoken.store` | debug | `freshtoken.cache`, `freshtoken.operation`, `freshtoken.outcome` |
+//! | `freshtoken.resend` | debug | `http.request.resend_count`, `freshtoken.cache`, `freshtoken.reason` |
+//!
+//! A refresh's span is a child of the span of the call that started it, and the parent of
+//! the token source's own spans and events and of the store calls the refresh makes. Each
+//! attempt after the first of `#[refresh_token]` methods, generated clients, `BearerAuth`,
+//! `BearerLayer` and the rmcp client runs in a `freshtoken.resend` span (its new token
+//! included), as OpenTelemetry's HTTP client conventions ask of a resend; the first attempt
+//! runs in the caller's span. No span field ever holds a token, a user key or a URL.
 
 mod record;
 #[cfg(all(test, feature = "metrics"))]

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use ::rmcp::transport::streamable_http_client::{InsufficientScopeError, StreamableHttpError};
+use tracing::Instrument;
 
 use super::error::{AuthorizedHttpError, ScopeList, TransportError, from_reqwest_client};
 use crate::oauth::resource::{Challenge, ChallengeError};
@@ -28,8 +29,11 @@ where
     let mut token = cache.token().await.map_err(no_token)?;
     let mut renewed = false;
     let mut stepped_up = false;
+    // The span of the attempt under way: none for the first, a resend's after.
+    let mut span = tracing::Span::none();
+    let mut resends = 0;
     loop {
-        let error = match send(Arc::clone(&token)).await {
+        let error = match send(Arc::clone(&token)).instrument(span.clone()).await {
             Ok(answer) => return Ok(answer),
             Err(error) => error,
         };
@@ -41,9 +45,15 @@ where
                 return Err(from_reqwest_client(error));
             }
             renewed = true;
+            resends += 1;
             crate::metrics::resent(cache.name(), "unauthorized");
             tracing::debug!(target: "freshtoken", "MCP server: 401, retrying once with a new token");
-            token = cache.token().await.map_err(no_token)?;
+            span = crate::spans::resend(cache.name(), resends, "unauthorized");
+            token = cache
+                .token()
+                .instrument(span.clone())
+                .await
+                .map_err(no_token)?;
             continue;
         }
         let challenge = match &error {
@@ -56,7 +66,12 @@ where
             return Err(from_reqwest_client(error));
         };
         stepped_up = true;
-        token = stepped_up_token(cache, &token, &challenge).await?;
+        resends += 1;
+        crate::metrics::resent(cache.name(), "step_up");
+        span = crate::spans::resend(cache.name(), resends, "step_up");
+        token = stepped_up_token(cache, &token, &challenge)
+            .instrument(span.clone())
+            .await?;
     }
 }
 

@@ -215,3 +215,36 @@ async fn a_failed_request_reaches_rmcp_without_its_url() {
     ));
     assert!(!text.contains("SECRET"), "{text}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn each_resend_runs_in_a_span_with_its_count_and_reason() {
+    let (captured, _guard) = crate::spans::capture::capture();
+    let (cache, _) = counting_cache();
+    let challenge = "Bearer error=\"insufficient_scope\", scope=\"write\"";
+
+    let replies = vec![status_error(401), forbidden(challenge), Ok("written")];
+    let (result, sent) = run(&cache, replies).await;
+
+    assert_eq!(result.unwrap(), "written");
+    assert_eq!(sent.len(), 3);
+    let resends = captured.spans("freshtoken.resend");
+    let fields: Vec<&str> = resends.iter().map(|s| s.fields.as_str()).collect();
+    assert_eq!(fields.len(), 2, "{fields:?}");
+    assert!(
+        fields[0].contains("http.request.resend_count=1")
+            && fields[0].contains("freshtoken.reason=unauthorized"),
+        "{fields:?}"
+    );
+    assert!(
+        fields[1].contains("http.request.resend_count=2")
+            && fields[1].contains("freshtoken.reason=step_up"),
+        "{fields:?}"
+    );
+    let refreshes = captured.spans("freshtoken.refresh");
+    let parents: Vec<_> = refreshes.iter().map(|r| r.parent).collect();
+    assert_eq!(
+        parents,
+        [None, Some("freshtoken.resend"), Some("freshtoken.resend")],
+        "the new token and the step-up belong to their resends"
+    );
+}

@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 
 use http::{Request, Response};
 use tower_service::Service;
+use tracing::Instrument;
 use url::Url;
 
 use super::no_token::no_token_error;
@@ -250,7 +251,9 @@ where
     let mut rejected: Option<Response<RB>> = None;
     let mut readied = true;
     loop {
-        let attempt = match policy.token().await {
+        // A resend's span covers its token (the refresh after a 401) and its send.
+        let span = policy.span();
+        let attempt = match policy.token().instrument(span.clone()).await {
             Err(error) => Err(error),
             Ok(token) => {
                 let result = async {
@@ -294,6 +297,7 @@ where
                         Err(error) => Err(Failure::Below(error.into())),
                     }
                 }
+                .instrument(span)
                 .await;
                 Ok((token, result))
             }

@@ -217,3 +217,45 @@ async fn a_request_to_another_origin_passes_through_as_it_is() {
         "no token taken, none invalidated"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_resend_after_a_401_runs_in_a_span_with_its_resend_count() {
+    let (captured, _guard) = crate::spans::capture::capture();
+    let issued = Arc::new(AtomicU32::new(0));
+    let cache = TokenCache::builder(source_fn(move |_previous| {
+        let n = issued.fetch_add(1, Ordering::SeqCst) + 1;
+        async move { Token::builder(format!("tower-SECRET-{n}")).build() }
+    }))
+    .name("spans-tower")
+    .min_refresh_interval(std::time::Duration::ZERO)
+    .build();
+    let service = layer(cache).layer(Scripted::new(&[401]));
+
+    let response = service.oneshot(post("body")).await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let resends = captured.spans("freshtoken.resend");
+    assert_eq!(resends.len(), 1, "{resends:?}");
+    for expected in [
+        "http.request.resend_count=1",
+        "freshtoken.reason=unauthorized",
+        "freshtoken.cache=spans-tower",
+    ] {
+        assert!(
+            resends[0].fields.contains(expected),
+            "{expected}: {resends:?}"
+        );
+    }
+    let refreshes = captured.spans("freshtoken.refresh");
+    let parents: Vec<_> = refreshes.iter().map(|r| r.parent).collect();
+    assert_eq!(
+        parents,
+        [None, Some("freshtoken.resend")],
+        "the refresh after the 401 belongs to the resend"
+    );
+    let text = captured.text();
+    assert!(
+        !text.contains("tower-SECRET-"),
+        "a token in the spans: {text}"
+    );
+}

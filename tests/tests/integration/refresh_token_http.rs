@@ -185,6 +185,39 @@ async fn a_401_is_answered_by_one_refresh_and_one_retry() {
 }
 
 #[tokio::test]
+async fn the_retry_after_a_401_runs_in_a_resend_span_with_its_count() {
+    let watch = freshtoken_tests::faults::SecretWatch::start();
+    let server = MockServer::start_async().await;
+    tasks_api(&server, Some("revoked-SPAN-SECRET"), 401, "").await;
+    tasks_api(&server, Some("fresh-SPAN-SECRET"), 200, "[]").await;
+    let revoked = token("revoked-SPAN-SECRET", Duration::from_secs(3600));
+    let (_issue, client) = setup(&server, "fresh-SPAN-SECRET", Some(revoked)).await;
+
+    assert_eq!(client.list_tasks(1).await.unwrap(), "[]");
+
+    let logs = watch.logs();
+    // The refresh after the 401 logs inside the resend's span, which names its count; the
+    // first attempt's refresh (the given token installed) in no resend span.
+    let refreshed = logs
+        .lines()
+        .filter(|line| line.contains("token refreshed"))
+        .collect::<Vec<_>>();
+    let resent = refreshed
+        .iter()
+        .filter(|line| line.contains("freshtoken.resend{"))
+        .collect::<Vec<_>>();
+    assert_eq!(resent.len(), 1, "{logs}");
+    assert!(
+        resent[0].contains("freshtoken.resend{http.request.resend_count=1")
+            && resent[0].contains("freshtoken.reason=\"unauthorized\"")
+            && resent[0].contains("}:freshtoken.refresh{"),
+        "{logs}"
+    );
+    assert!(refreshed.len() > resent.len(), "{logs}");
+    watch.assert_none_of(&["SPAN-SECRET".to_owned()]);
+}
+
+#[tokio::test]
 async fn a_second_401_is_returned_after_exactly_one_retry() {
     let server = MockServer::start_async().await;
     let api = tasks_api(&server, None, 401, "").await;

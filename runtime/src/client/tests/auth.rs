@@ -154,3 +154,30 @@ async fn clones_of_a_core_share_its_cache() {
     assert_eq!(copy.core.base_url().as_str(), server.url("/"));
     assert!(std::ptr::eq(copy.core.cache(), client.core.cache()));
 }
+
+#[tokio::test]
+async fn the_resend_after_a_401_runs_in_a_span_with_its_resend_count() {
+    let (captured, _guard) = crate::spans::capture::capture();
+    let server = Server::start([Reply::status(401), Reply::ok("done")]).await;
+    let (client, _issued) = authed_client(&server);
+
+    let answer = call(&client, authed(), no_args, AsText).await;
+
+    assert_eq!(answer.expect("the resend succeeds"), "done");
+    let resends = captured.spans("freshtoken.resend");
+    assert_eq!(resends.len(), 1, "{resends:?}");
+    for expected in [
+        "http.request.resend_count=1",
+        "freshtoken.reason=unauthorized",
+    ] {
+        assert!(
+            resends[0].fields.contains(expected),
+            "{expected}: {resends:?}"
+        );
+    }
+    let refreshes = captured.spans("freshtoken.refresh");
+    assert_eq!(refreshes.len(), 2, "{refreshes:?}");
+    assert_eq!(refreshes[1].parent, Some("freshtoken.resend"));
+    let text = captured.text();
+    assert!(!text.contains(SECRET), "a token in the spans: {text}");
+}
