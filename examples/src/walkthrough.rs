@@ -12,6 +12,7 @@ use serde_json::Value;
 use freshtoken::oauth::JsonLogin;
 use freshtoken::{AuthError, TokenCache};
 
+use crate::outage_store::OutageStore;
 use crate::sdk::{Task, TasksClient, TasksError};
 use crate::trait_sdk::{self, NewTask, Tasks as _};
 
@@ -145,12 +146,25 @@ pub async fn run<C: Sdk>(
     username: &str,
     say: &mut dyn FnMut(&str),
 ) -> Vec<StepReport> {
-    let admin = Admin {
-        http: reqwest::Client::new(),
-        base_url: base_url.trim_end_matches('/').to_owned(),
-        username: username.to_owned(),
+    run_observed(client, base_url, username, say, &mut |_| {}).await
+}
+
+/// As [`run`], handing each step's report to `after_each` as soon as the step ends: the
+/// metrics demo shows what each step recorded.
+pub async fn run_observed<C: Sdk>(
+    client: &C,
+    base_url: &str,
+    username: &str,
+    say: &mut dyn FnMut(&str),
+    after_each: &mut dyn FnMut(&StepReport),
+) -> Vec<StepReport> {
+    let admin = Admin::new(base_url, username);
+    let mut reports = Vec::new();
+    let mut done = |report: StepReport| {
+        after_each(&report);
+        reports.push(report);
     };
-    let reports = vec![
+    done(
         step(
             client,
             &admin,
@@ -160,6 +174,8 @@ pub async fn run<C: Sdk>(
             first_call(client),
         )
         .await,
+    );
+    done(
         step(
             client,
             &admin,
@@ -169,6 +185,8 @@ pub async fn run<C: Sdk>(
             cached_call(client),
         )
         .await,
+    );
+    done(
         step(
             client,
             &admin,
@@ -178,6 +196,8 @@ pub async fn run<C: Sdk>(
             herd(client),
         )
         .await,
+    );
+    done(
         step(
             client,
             &admin,
@@ -187,6 +207,8 @@ pub async fn run<C: Sdk>(
             expired(client),
         )
         .await,
+    );
+    done(
         step(
             client,
             &admin,
@@ -196,6 +218,8 @@ pub async fn run<C: Sdk>(
             revoked_access(client, &admin),
         )
         .await,
+    );
+    done(
         step(
             client,
             &admin,
@@ -205,11 +229,34 @@ pub async fn run<C: Sdk>(
             revoked_session(client, &admin),
         )
         .await,
-    ];
+    );
     if let Some(stats) = admin.stats().await {
         say(&format!("\nserver counters: {stats}"));
     }
     reports
+}
+
+/// One more step, for an SDK whose cache keeps its token in `store`: the store stops
+/// answering, the token expires, and the cache refreshes without the store (its outage
+/// policy) so the call still succeeds; then the store comes back.
+pub async fn store_outage(
+    client: &impl Sdk,
+    store: &OutageStore,
+    base_url: &str,
+    username: &str,
+    say: &mut dyn FnMut(&str),
+) -> StepReport {
+    let admin = Admin::new(base_url, username);
+    let body = outage(client, store);
+    step(
+        client,
+        &admin,
+        say,
+        "token store down: refreshed without it",
+        expect(1, 0),
+        body,
+    )
+    .await
 }
 
 fn expect(refreshes: u64, unauthorized: u64) -> Expected {
@@ -280,6 +327,20 @@ async fn revoked_access(client: &impl Sdk, admin: &Admin) -> Done {
         format!(
             "the retry succeeded with a new token ({} tasks)",
             tasks.len()
+        ),
+    ))
+}
+
+async fn outage(client: &impl Sdk, store: &OutageStore) -> Done {
+    store.go_down();
+    client.expire_token_now();
+    let listed = client.list().await.map_err(text);
+    store.come_back();
+    Ok((
+        1,
+        format!(
+            "the store refused; the cache refreshed alone and served the call ({} tasks)",
+            listed?.len()
         ),
     ))
 }
@@ -375,6 +436,14 @@ struct Admin {
 }
 
 impl Admin {
+    fn new(base_url: &str, username: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            username: username.to_owned(),
+        }
+    }
+
     async fn post(&self, action: &str) -> Result<(), String> {
         let url = format!("{}/admin/{action}/{}", self.base_url, self.username);
         let status = self.http.post(url).send().await.map_err(text)?.status();

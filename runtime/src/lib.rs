@@ -118,12 +118,13 @@
         feature = "redis",
         feature = "rmcp",
         feature = "dpop",
-        feature = "testing"
+        feature = "testing",
+        feature = "metrics"
     ),
     doc = "\n# Guide\n\nThe [`guide`] goes into depth, one chapter per topic: generated clients, \
            `#[refresh_token]`, the integrations, protected resources, logins, DPoP-bound \
-           tokens, stores and fleets, what the cache guarantees, testing, runtime \
-           requirements and performance."
+           tokens, stores and fleets, many identities, observability, what the cache \
+           guarantees, testing, runtime requirements and performance."
 )]
 #![forbid(unsafe_code)]
 // docs.rs builds with `--cfg docsrs` on nightly: each feature-gated item is labelled with the
@@ -157,7 +158,8 @@ mod error;
     feature = "redis",
     feature = "rmcp",
     feature = "dpop",
-    feature = "testing"
+    feature = "testing",
+    feature = "metrics"
 ))]
 pub mod guide;
 mod jwt;

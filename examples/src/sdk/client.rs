@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use freshtoken::oauth::{JsonLogin, Url};
-use freshtoken::{CacheStats, Token, TokenCache, refresh_token};
+use freshtoken::{CacheStats, Token, TokenCache, TokenCacheBuilder, refresh_token};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
@@ -35,6 +35,21 @@ impl TasksClient {
         username: &str,
         password: impl Into<String>,
     ) -> Result<Self, TasksError> {
+        Self::with_cache(base_url, username, password, |cache| cache)
+    }
+
+    /// As [`new`](Self::new), with the token cache set up by `configure`: a
+    /// [`name`](TokenCacheBuilder::name) for its metrics, a [`store`](TokenCacheBuilder::store)
+    /// that keeps the login across restarts.
+    ///
+    /// # Errors
+    /// [`TasksError::InvalidBaseUrl`] when `base_url` is not an absolute `http(s)` URL.
+    pub fn with_cache(
+        base_url: &str,
+        username: &str,
+        password: impl Into<String>,
+        configure: impl FnOnce(TokenCacheBuilder<JsonLogin>) -> TokenCacheBuilder<JsonLogin>,
+    ) -> Result<Self, TasksError> {
         let invalid = |reason: String| TasksError::InvalidBaseUrl {
             url: base_url.to_owned(),
             reason,
@@ -59,7 +74,7 @@ impl TasksClient {
         Ok(Self {
             http: reqwest::Client::new(),
             base_url,
-            auth: TokenCache::new(login),
+            auth: configure(TokenCache::builder(login)).build(),
             unauthorized: Arc::default(),
         })
     }

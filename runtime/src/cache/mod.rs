@@ -113,6 +113,9 @@ struct Shared<S> {
     counters: Counters,
     /// Set while the store fails, so an outage is logged once rather than at every refresh.
     store_failing: AtomicBool,
+    /// Set from a store call that failed to the next that answers: one outage in the metrics
+    /// however many calls fail meanwhile.
+    store_down: AtomicBool,
 }
 
 /// The token in service with its deadlines in this cache.
@@ -221,6 +224,7 @@ impl<S: TokenSource> TokenCache<S> {
                 ahead: AheadGate::new(),
                 counters: Counters::default(),
                 store_failing: AtomicBool::new(false),
+                store_down: AtomicBool::new(false),
             }),
         }
     }

@@ -393,7 +393,7 @@ async fn fetch<S: TokenSource>(shared: &Shared<S>, asked: Asked<'_>) -> Result<T
                 && let Some(dead) = previous
                 && let Err(error) = store_call(
                     shared,
-                    "forget the rejected refresh token",
+                    "refresh_token_rejected",
                     shared.store.refresh_token_rejected(dead),
                 )
                 .await

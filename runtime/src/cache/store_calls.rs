@@ -22,10 +22,23 @@ pub(super) async fn bounded<S, T>(
     let answer = tokio::time::timeout(timeout, call).await;
     let outcome = match &answer {
         Ok(Ok(_)) => "success",
+        // The store answered: another token is stored, or garbage. Not an outage.
+        Ok(Err(StoreError::Conflict { .. })) => "conflict",
+        Ok(Err(StoreError::Corrupt { .. })) => "corrupt",
         Ok(Err(_)) => "error",
         Err(_) => "timeout",
     };
     metrics::store_operation(&shared.config.name, operation, started.elapsed(), outcome);
+    // A lock that succeeds says little (a store's default lock excludes nothing and asks
+    // the store nothing): only the store's data answering ends an outage.
+    let down = matches!(outcome, "error" | "timeout");
+    if down {
+        if !shared.store_down.swap(true, Ordering::Relaxed) {
+            metrics::store_outage(&shared.config.name);
+        }
+    } else if operation != "lock" {
+        shared.store_down.store(false, Ordering::Relaxed);
+    }
     answer.unwrap_or_else(|_| {
         Err(StoreError::TimedOut {
             store: shared.store.name(),
@@ -59,7 +72,6 @@ pub(super) fn failed<S>(shared: &Shared<S>, error: &StoreError, what: &'static s
     if shared.store_failing.swap(true, Ordering::Relaxed) {
         tracing::debug!(target: "freshtoken", %error, "{what}");
     } else {
-        metrics::store_outage(&shared.config.name);
         tracing::warn!(target: "freshtoken", %error, "{what}; further failures of the token store are logged at debug level until it answers again");
     }
 }

@@ -15,6 +15,7 @@
 //! | [`dpop`] | the server binds tokens to a key the client holds (DPoP, RFC 9449), or you want it to |
 //! | [`stores_and_fleets`] | a token should survive restarts, or many processes and hosts should share one |
 //! | [`many_identities`] | one process holds tokens for many users, tenants, resources or scope sets |
+//! | [`observability`] | an operator wants metrics and spans of the cache on a dashboard |
 //! | [`guarantees`] | you need to know what callers see when the token endpoint, the store or the network misbehaves |
 //! | [`testing`] | you test code that uses freshtoken |
 //! | [`runtime_requirements`] | you run freshtoken outside a plain `#[tokio::main]` |
@@ -62,6 +63,9 @@ pub mod protected_resources {}
 
 #[doc = include_str!("many_identities.md")]
 pub mod many_identities {}
+
+#[doc = include_str!("observability.md")]
+pub mod observability {}
 
 #[doc = include_str!("dpop.md")]
 pub mod dpop {}

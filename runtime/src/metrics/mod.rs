@@ -23,8 +23,10 @@
 //!   `unauthorized`, `step_up`; for resends `unauthorized` (a 401: a new token), `nonce` (a
 //!   DPoP nonce demand: a new proof) and `step_up` (a 403 `insufficient_scope`: a token with
 //!   wider scopes).
-//! - `freshtoken.outcome`: `success` or `error`; for store operations also `timeout`.
-//! - `error.type`: the kind of a failed token request (`refresh_failed`,
+//! - `freshtoken.outcome`: `success` or `error`; for store operations also `timeout`,
+//!   `conflict` (a compare-and-set found another token: a fleet host saved first) and
+//!   `corrupt` (the store holds what is not a token).
+//! - `error.type` (failures only): the kind of a failed token request (`refresh_failed`,
 //!   `reauthentication_required`, `invalid_client`, `rejected`, `timeout`, ...).
 //! - `freshtoken.operation`: `lock`, `load`, `save`, `clear`, `refresh_token_rejected`.
 //!
@@ -41,6 +43,8 @@
 //! instrument's unit and description.
 
 mod record;
+#[cfg(all(test, feature = "metrics"))]
+mod tests;
 
 pub(crate) use self::record::*;
 
@@ -62,7 +66,8 @@ pub mod names {
     pub const REQUEST_RESENDS: &str = "freshtoken.request.resends";
     /// How long a token store operation took, by operation and outcome.
     pub const STORE_OPERATION_DURATION: &str = "freshtoken.store.operation.duration";
-    /// Times a cache's store started failing (one per outage, not per failed call).
+    /// Times a cache's store started failing (an error or a timeout after a call that
+    /// answered, or as the first call): one per outage, not per failed call.
     pub const STORE_OUTAGES: &str = "freshtoken.store.outages";
 }
 

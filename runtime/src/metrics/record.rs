@@ -56,15 +56,23 @@ pub(crate) fn refreshed(
     #[cfg(feature = "metrics")]
     {
         let reason = reason_name(reason);
-        let error = result.as_ref().err().map_or("", |e| e.kind_name());
-        ::metrics::histogram!(
-            super::names::TOKEN_REQUEST_DURATION,
-            "freshtoken.cache" => cache.to_owned(),
-            "freshtoken.reason" => reason,
-            "freshtoken.outcome" => outcome(result),
-            "error.type" => error,
-        )
-        .record(took.as_secs_f64());
+        // `error.type` only on failures, as OpenTelemetry's conventions have it.
+        let histogram = match result {
+            Ok(_) => ::metrics::histogram!(
+                super::names::TOKEN_REQUEST_DURATION,
+                "freshtoken.cache" => cache.to_owned(),
+                "freshtoken.reason" => reason,
+                "freshtoken.outcome" => "success",
+            ),
+            Err(error) => ::metrics::histogram!(
+                super::names::TOKEN_REQUEST_DURATION,
+                "freshtoken.cache" => cache.to_owned(),
+                "freshtoken.reason" => reason,
+                "freshtoken.outcome" => "error",
+                "error.type" => error.kind_name(),
+            ),
+        };
+        histogram.record(took.as_secs_f64());
         ::metrics::counter!(
             super::names::TOKEN_REFRESHES,
             "freshtoken.cache" => cache.to_owned(),

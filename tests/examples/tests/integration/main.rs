@@ -19,6 +19,7 @@ mod assertions_and_exchange;
 mod dpop;
 mod logins;
 mod logins_secrets;
+mod metrics_walkthrough;
 mod oauth_secrets_in_logs;
 mod oauth_server;
 mod paginated_tasks;

@@ -4,6 +4,8 @@
 // Each test crate uses a part of this module; `pub` is for those test crates.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod recorded_metrics;
+
 use std::time::{Duration, UNIX_EPOCH};
 
 use freshtoken_examples::server::{self, Clock, RunningServer, ServerConfig};
