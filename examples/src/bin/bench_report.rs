@@ -10,13 +10,15 @@
 //! cargo run --release -p freshtoken-examples --bin bench_report fleet    # issue 14 only
 //! cargo run --release -p freshtoken-examples --bin bench_report token-vs-fresh
 //! cargo run --release -p freshtoken-examples --bin bench_report partitions
+//! cargo run --release -p freshtoken-examples --bin bench_report metrics
 //! cargo run -p freshtoken-examples --bin bench_report markdown  # the guide's table, from the JSON
 //! ```
 //!
 //! `token-vs-fresh` runs only `token().await` beside `fresh_token()` on one cache, with 1 and
 //! 64 tasks, samples taken in turns: the cost of the future itself. `partitions` runs only
 //! the `TokenCaches` section: a hit on a user's partition beside a plain cache read, and the
-//! memory of 100,000 idle partitions.
+//! memory of 100,000 idle partitions. `metrics` runs only the read path and a refresh with a
+//! metrics recorder on the calling threads beside the same without one.
 //!
 //! Prints markdown tables (ratios to the floor and to the baselines), whether each target of
 //! the issue was met, and writes the figures to `target/bench-report.json` at the workspace
@@ -46,6 +48,9 @@ mod partitions;
 
 #[path = "bench_report/partition_memory.rs"]
 mod partition_memory;
+
+#[path = "bench_report/metrics_cost.rs"]
+mod metrics_cost;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -104,6 +109,7 @@ fn main() {
         Some("token-vs-fresh") => token_vs_fresh_report(&rt, started),
         Some("dpop") => dpop_report(started),
         Some("partitions") => partitions_report(&rt, started),
+        Some("metrics") => metrics_report(started),
         Some("markdown") => markdown::markdown_report(),
         Some(other) => {
             eprintln!(
@@ -111,8 +117,9 @@ fn main() {
                  with `client` for the generated client against hand-written reqwest only, \
                  `fleet` for the RedisStore figures only, `token-vs-fresh` for \
                  `token().await` beside `fresh_token()` only, `dpop` for the DPoP proofs \
-                 only, `partitions` for the `TokenCaches` figures only, or `markdown` to write the \
-                 guide's performance table from the last runs' JSON"
+                 only, `partitions` for the `TokenCaches` figures only, `metrics` for the read path \
+                 with a metrics recorder and without only, or `markdown` to write the guide's \
+                 performance table from the last runs' JSON"
             );
             std::process::exit(2);
         }
@@ -161,16 +168,20 @@ fn full_report(rt: &Runtime, started: Instant) {
     let proofs = dpop::dpop_proofs();
     eprintln!("TokenCaches: partition hits, handles, and 100,000 idle partitions...");
     let partitions = partitions::partitions(rt);
+    eprintln!("the read path and a refresh with a metrics recorder and without...");
+    let metrics = metrics_cost::metrics_cost();
 
     let figures = Figures::new(&timings, &hard, &ahead, &allocs, herd_floor_ms);
     print!("{}", figures.tables(&hard, &ahead, &allocs));
     println!("{}", client.table());
     print!("{}", proofs.table());
     print!("{}", partitions.table());
+    print!("{}", metrics.table());
     let mut targets = figures.targets();
     targets.push(client.target());
     targets.push(proofs.target());
     targets.extend(partitions.targets());
+    targets.extend(metrics.targets());
     print_targets(&targets);
 
     let path = write_json(&figures, &hard, &ahead, &allocs, &client, &targets);
@@ -179,6 +190,7 @@ fn full_report(rt: &Runtime, started: Instant) {
             .expect("the report is JSON");
     report["dpop_proofs"] = proofs.json();
     report["partitions"] = partitions.json();
+    report["metrics"] = metrics.json();
     let path = write_report("bench-report.json", &report);
     println!(
         "\nRun in {:.0?} ({ROUNDS} rounds, medians; 2 tokio workers). Figures written to {}.",
@@ -243,6 +255,22 @@ fn partitions_report(rt: &Runtime, started: Instant) {
     let path = write_report("bench-report-partitions.json", &report);
     println!(
         "\nRun in {:.0?} (2 tokio workers). Figures written to {}.",
+        started.elapsed(),
+        path.display()
+    );
+}
+
+/// The `metrics` section alone; figures to `target/bench-report-metrics.json`.
+fn metrics_report(started: Instant) {
+    eprintln!("the read path and a refresh with a metrics recorder and without...");
+    let metrics = metrics_cost::metrics_cost();
+    print!("{}", metrics.table());
+    let targets = metrics.targets();
+    print_targets(&targets);
+    let report = json!({ "metrics": metrics.json(), "targets": targets_json(&targets) });
+    let path = write_report("bench-report-metrics.json", &report);
+    println!(
+        "\nRun in {:.0?} (current-thread runtimes, one per thread). Figures written to {}.",
         started.elapsed(),
         path.display()
     );
