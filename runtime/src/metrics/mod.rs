@@ -39,7 +39,7 @@
 //! the refresh margin. `freshtoken.token.refresh.failures` is the refreshes failed in a row (0
 //! after a success): above 0 the cache is backing off.
 //!
-//! Call [`describe`] once (after installing your recorder) to give exporters each
+//! Call `describe` (feature `metrics`) once (after installing your recorder) to give exporters each
 //! instrument's unit and description.
 //!
 //! # Spans
