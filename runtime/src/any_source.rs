@@ -21,6 +21,8 @@ trait ErasedSource: Send + Sync + 'static {
     /// The wrapped type's name, for `Debug`: a type name carries no secret, unlike the
     /// source's fields.
     fn source_type(&self) -> &'static str;
+
+    fn grant_type(&self) -> &'static str;
 }
 
 impl<S: TokenSource> ErasedSource for S {
@@ -30,6 +32,10 @@ impl<S: TokenSource> ErasedSource for S {
 
     fn source_type(&self) -> &'static str {
         type_name::<S>()
+    }
+
+    fn grant_type(&self) -> &'static str {
+        TokenSource::grant_type(self)
     }
 }
 
@@ -102,6 +108,10 @@ impl<S: TokenSource> From<Box<S>> for AnySource {
 impl TokenSource for AnySource {
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
         self.inner.fetch_boxed(previous).await
+    }
+
+    fn grant_type(&self) -> &'static str {
+        self.inner.grant_type()
     }
 }
 

@@ -49,6 +49,15 @@ pub trait TokenSource: Send + Sync + 'static {
         None
     }
 
+    /// What kind of source this is, for metrics and spans (the `freshtoken.grant_type`
+    /// attribute): the OAuth2 grant it sends (`client_credentials`, `refresh_token`,
+    /// `password`, `authorization_code`, `device_code`, `jwt_bearer`, `token_exchange`) or
+    /// the login it makes (`json_login`, `json_refresh`). The default is `custom`. A fixed
+    /// name, never data: each distinct value is a series on a dashboard.
+    fn grant_type(&self) -> &'static str {
+        "custom"
+    }
+
     /// Obtains a token for at least `scopes` (space-separated when sent as `scope`).
     ///
     /// The cache calls it after a resource refused a token for lack of scope

@@ -213,7 +213,13 @@ impl<S: TokenSource> Flight<S> {
         crate::spans::refresh_ended(&span, &refreshed.outcome);
         if !refreshed.repeated {
             let took = started.elapsed();
-            crate::metrics::refreshed(&shared.config.name, reason, took, &refreshed.outcome);
+            crate::metrics::refreshed(
+                &shared.config.name,
+                shared.source.grant_type(),
+                reason,
+                took,
+                &refreshed.outcome,
+            );
         }
         if let Some(token) = self.finish(refreshed) {
             super::save_again::spawn(&shared, token);

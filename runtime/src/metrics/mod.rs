@@ -8,7 +8,7 @@
 //! | instrument | kind | unit | attributes |
 //! |---|---|---|---|
 //! | `freshtoken.token.wait.duration` | histogram | s | `freshtoken.cache`, `freshtoken.outcome` |
-//! | `freshtoken.token.request.duration` | histogram | s | `freshtoken.cache`, `freshtoken.reason`, `freshtoken.outcome`, `error.type` |
+//! | `freshtoken.token.request.duration` | histogram | s | `freshtoken.cache`, `freshtoken.grant_type`, `freshtoken.reason`, `freshtoken.outcome`, `error.type`, `oauth.error` |
 //! | `freshtoken.token.refreshes` | counter | {refresh} | `freshtoken.cache`, `freshtoken.reason`, `freshtoken.outcome` |
 //! | `freshtoken.token.coalesced` | counter | {caller} | `freshtoken.cache` |
 //! | `freshtoken.token.remaining_lifetime` | histogram | s | `freshtoken.cache` |
@@ -26,6 +26,12 @@
 //! - `freshtoken.outcome`: `success` or `error`; for store operations also `timeout`,
 //!   `conflict` (a compare-and-set found another token: a fleet host saved first) and
 //!   `corrupt` (the store holds what is not a token).
+//! - `freshtoken.grant_type`: what the source sends ([`TokenSource::grant_type`](crate::TokenSource::grant_type):
+//!   `client_credentials`, `refresh_token`, `password`, `authorization_code`, `device_code`,
+//!   `jwt_bearer`, `token_exchange`, `json_login`, `json_refresh`, or `custom`).
+//! - `oauth.error` (failures only): the token endpoint's registered error code
+//!   (`invalid_grant`, `invalid_client`, `slow_down`, ...; `other` for a code of the server's
+//!   own, `none` when no endpoint answered with one).
 //! - `error.type` (failures only): the kind of a failed token request (`refresh_failed`,
 //!   `reauthentication_required`, `invalid_client`, `rejected`, `timeout`, ...).
 //! - `freshtoken.operation`: `lock`, `load`, `save`, `clear`, `refresh_token_rejected`.

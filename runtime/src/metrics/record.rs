@@ -49,6 +49,7 @@ pub(crate) fn refresh_joined(cache: &str) {
 /// A refresh for `reason` ended after `took`.
 pub(crate) fn refreshed(
     cache: &str,
+    grant_type: &'static str,
     reason: RefreshReason,
     took: Duration,
     result: &Result<impl Sized, AuthError>,
@@ -56,20 +57,24 @@ pub(crate) fn refreshed(
     #[cfg(feature = "metrics")]
     {
         let reason = reason_name(reason);
-        // `error.type` only on failures, as OpenTelemetry's conventions have it.
+        // `error.type` and `oauth.error` only on failures, as OpenTelemetry's conventions
+        // have it.
         let histogram = match result {
             Ok(_) => ::metrics::histogram!(
                 super::names::TOKEN_REQUEST_DURATION,
                 "freshtoken.cache" => cache.to_owned(),
+                "freshtoken.grant_type" => grant_type,
                 "freshtoken.reason" => reason,
                 "freshtoken.outcome" => "success",
             ),
             Err(error) => ::metrics::histogram!(
                 super::names::TOKEN_REQUEST_DURATION,
                 "freshtoken.cache" => cache.to_owned(),
+                "freshtoken.grant_type" => grant_type,
                 "freshtoken.reason" => reason,
                 "freshtoken.outcome" => "error",
                 "error.type" => error.kind_name(),
+                "oauth.error" => oauth_error(error),
             ),
         };
         histogram.record(took.as_secs_f64());
@@ -80,6 +85,57 @@ pub(crate) fn refreshed(
             "freshtoken.outcome" => outcome(result),
         )
         .increment(1);
+    }
+}
+
+/// The token endpoint's RFC 6749 error code (RFC 8628's, RFC 9449's, RFC 8707's), when a
+/// failed refresh carries one: only the registered codes, so that a server's own cannot grow
+/// the number of series (`other`); `none` when the failure had no endpoint's answer.
+#[cfg(feature = "metrics")]
+fn oauth_error(error: &AuthError) -> &'static str {
+    #[cfg(feature = "reqwest")]
+    {
+        use crate::AuthErrorKind;
+        const REGISTERED: [&str; 15] = [
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+            "access_denied",
+            "server_error",
+            "temporarily_unavailable",
+            "authorization_pending",
+            "slow_down",
+            "expired_token",
+            "invalid_dpop_proof",
+            "use_dpop_nonce",
+            "invalid_target",
+        ];
+        let source = match error.kind() {
+            AuthErrorKind::RefreshFailed { source, .. }
+            | AuthErrorKind::ReauthenticationRequired { source }
+            | AuthErrorKind::InvalidClient { source }
+            | AuthErrorKind::Rejected { source } => source,
+            _ => return "none",
+        };
+        match source
+            .downcast_ref::<crate::oauth::EndpointError>()
+            .and_then(crate::oauth::EndpointError::error_code)
+        {
+            Some(code) => REGISTERED
+                .iter()
+                .find(|registered| **registered == code)
+                .copied()
+                .unwrap_or("other"),
+            None => "none",
+        }
+    }
+    #[cfg(not(feature = "reqwest"))]
+    {
+        let _ = error;
+        "none"
     }
 }
 

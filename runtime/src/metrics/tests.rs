@@ -113,7 +113,7 @@ async fn a_login_a_herd_and_cached_calls_record_what_they_did() {
     assert_eq!(
         login.get(
             names::TOKEN_REQUEST_DURATION,
-            &format!("{ok},freshtoken.reason=absent")
+            "freshtoken.cache=tasks,freshtoken.grant_type=custom,freshtoken.outcome=success,freshtoken.reason=absent"
         ),
         1.0
     );
@@ -179,7 +179,7 @@ async fn failures_in_a_row_are_a_gauge_and_the_error_kind_an_attribute() {
     assert_eq!(
         failed.get(
             names::TOKEN_REQUEST_DURATION,
-            &format!("error.type=refresh_failed,{error},freshtoken.reason=absent")
+            "error.type=refresh_failed,freshtoken.cache=tasks,freshtoken.grant_type=custom,freshtoken.outcome=error,freshtoken.reason=absent,oauth.error=none"
         ),
         1.0
     );

@@ -74,6 +74,10 @@ http_methods!(ClientCredentials);
 dpop_method!(ClientCredentials);
 
 impl TokenSource for ClientCredentials {
+    fn grant_type(&self) -> &'static str {
+        "client_credentials"
+    }
+
     async fn fetch(&self, _previous: Option<&Token>) -> Result<Token, AuthError> {
         self.form()
             .send(&[("grant_type", "client_credentials")], &[])

@@ -326,6 +326,10 @@ http_methods!(DeviceCodeGrant);
 dpop_method!(DeviceCodeGrant);
 
 impl TokenSource for DeviceCodeGrant {
+    fn grant_type(&self) -> &'static str {
+        "device_code"
+    }
+
     /// The longest a device code may be polled, and the request that starts it: a cache
     /// lets a login run that long.
     fn fetch_timeout(&self) -> Option<Duration> {

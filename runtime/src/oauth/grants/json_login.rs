@@ -220,6 +220,10 @@ http_methods!(JsonLogin);
 dpop_method!(JsonLogin);
 
 impl TokenSource for JsonLogin {
+    fn grant_type(&self) -> &'static str {
+        "json_login"
+    }
+
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
         match previous.and_then(|previous| Some((previous, previous.refresh_token()?))) {
             Some((previous, refresh_token)) => {

@@ -86,6 +86,10 @@ http_methods!(JsonRefresh);
 dpop_method!(JsonRefresh);
 
 impl TokenSource for JsonRefresh {
+    fn grant_type(&self) -> &'static str {
+        "json_refresh"
+    }
+
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
         let Some((previous, refresh_token)) =
             previous.and_then(|previous| Some((previous, previous.refresh_token()?)))

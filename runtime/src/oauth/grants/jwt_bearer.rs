@@ -197,6 +197,10 @@ impl JwtBearerGrant {
 }
 
 impl TokenSource for JwtBearerGrant {
+    fn grant_type(&self) -> &'static str {
+        "jwt_bearer"
+    }
+
     async fn fetch(&self, _previous: Option<&Token>) -> Result<Token, AuthError> {
         self.request(self.scope.as_deref()).await
     }

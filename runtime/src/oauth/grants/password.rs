@@ -113,6 +113,10 @@ impl PasswordGrant {
 }
 
 impl TokenSource for PasswordGrant {
+    fn grant_type(&self) -> &'static str {
+        "password"
+    }
+
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
         self.fetch_scope(previous, self.scope.as_deref()).await
     }

@@ -292,6 +292,10 @@ http_methods!(AuthorizationCodePkce);
 dpop_method!(AuthorizationCodePkce);
 
 impl TokenSource for AuthorizationCodePkce {
+    fn grant_type(&self) -> &'static str {
+        "authorization_code"
+    }
+
     /// The login's bound ([`login_timeout`](Self::login_timeout)) and the code exchange's:
     /// a cache lets a login run that long.
     fn fetch_timeout(&self) -> Option<Duration> {

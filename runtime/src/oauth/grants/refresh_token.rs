@@ -97,6 +97,10 @@ impl RefreshTokenGrant {
 }
 
 impl TokenSource for RefreshTokenGrant {
+    fn grant_type(&self) -> &'static str {
+        "refresh_token"
+    }
+
     async fn fetch(&self, previous: Option<&Token>) -> Result<Token, AuthError> {
         self.refresh(previous, self.scope.as_deref()).await
     }

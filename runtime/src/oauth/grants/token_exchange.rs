@@ -194,6 +194,10 @@ http_methods!(TokenExchangeGrant);
 dpop_method!(TokenExchangeGrant);
 
 impl TokenSource for TokenExchangeGrant {
+    fn grant_type(&self) -> &'static str {
+        "token_exchange"
+    }
+
     /// Exchanges the subject token of the moment; `previous` plays no part (a refresh token
     /// the server may have issued is not used: a new exchange needs none).
     async fn fetch(&self, _previous: Option<&Token>) -> Result<Token, AuthError> {

@@ -51,7 +51,7 @@ const EXPECTED: [Step; 7] = [
                 1,
             ),
             (
-                "freshtoken.token.request.duration{freshtoken.outcome=success,freshtoken.reason=absent}",
+                "freshtoken.token.request.duration{freshtoken.grant_type=json_login,freshtoken.outcome=success,freshtoken.reason=absent}",
                 1,
             ),
             (
@@ -86,7 +86,7 @@ const EXPECTED: [Step; 7] = [
                 1,
             ),
             (
-                "freshtoken.token.request.duration{freshtoken.outcome=success,freshtoken.reason=expired}",
+                "freshtoken.token.request.duration{freshtoken.grant_type=json_login,freshtoken.outcome=success,freshtoken.reason=expired}",
                 1,
             ),
             // Every caller of the herd waited: the one that started the refresh and the 99
@@ -120,7 +120,7 @@ const EXPECTED: [Step; 7] = [
                 1,
             ),
             (
-                "freshtoken.token.request.duration{freshtoken.outcome=success,freshtoken.reason=expired}",
+                "freshtoken.token.request.duration{freshtoken.grant_type=json_login,freshtoken.outcome=success,freshtoken.reason=expired}",
                 1,
             ),
             // The second call of the step is served from the cache.
@@ -156,7 +156,7 @@ const EXPECTED: [Step; 7] = [
                 1,
             ),
             (
-                "freshtoken.token.request.duration{freshtoken.outcome=success,freshtoken.reason=unauthorized}",
+                "freshtoken.token.request.duration{freshtoken.grant_type=json_login,freshtoken.outcome=success,freshtoken.reason=unauthorized}",
                 1,
             ),
             (
@@ -200,11 +200,11 @@ const EXPECTED: [Step; 7] = [
                 1,
             ),
             (
-                "freshtoken.token.request.duration{freshtoken.outcome=success,freshtoken.reason=absent}",
+                "freshtoken.token.request.duration{freshtoken.grant_type=json_login,freshtoken.outcome=success,freshtoken.reason=absent}",
                 1,
             ),
             (
-                "freshtoken.token.request.duration{error.type=reauthentication_required,freshtoken.outcome=error,freshtoken.reason=unauthorized}",
+                "freshtoken.token.request.duration{error.type=reauthentication_required,freshtoken.grant_type=json_login,freshtoken.outcome=error,freshtoken.reason=unauthorized,oauth.error=invalid_grant}",
                 1,
             ),
             (
@@ -233,7 +233,7 @@ const EXPECTED: [Step; 7] = [
                 1,
             ),
             (
-                "freshtoken.token.request.duration{freshtoken.outcome=success,freshtoken.reason=expired}",
+                "freshtoken.token.request.duration{freshtoken.grant_type=json_login,freshtoken.outcome=success,freshtoken.reason=expired}",
                 1,
             ),
             (
