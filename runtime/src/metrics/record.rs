@@ -113,12 +113,12 @@ fn oauth_error(error: &AuthError) -> &'static str {
             "use_dpop_nonce",
             "invalid_target",
         ];
-        let source = match error.kind() {
-            AuthErrorKind::RefreshFailed { source, .. }
-            | AuthErrorKind::ReauthenticationRequired { source }
-            | AuthErrorKind::InvalidClient { source }
-            | AuthErrorKind::Rejected { source } => source,
-            _ => return "none",
+        let (AuthErrorKind::RefreshFailed { source, .. }
+        | AuthErrorKind::ReauthenticationRequired { source }
+        | AuthErrorKind::InvalidClient { source }
+        | AuthErrorKind::Rejected { source }) = error.kind()
+        else {
+            return "none";
         };
         match source
             .downcast_ref::<crate::oauth::EndpointError>()
