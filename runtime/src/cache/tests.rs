@@ -619,13 +619,7 @@ pub(super) mod tracing_events {
     }
 
     /// This thread's events at `level` and above, written to the returned `Captured` while
-    /// the guard lives.
-    ///
-    /// tracing caches whether a callsite is enabled once for the whole process, and while a
-    /// single dispatcher is registered it asks the registering thread's: a sibling test with
-    /// no subscriber would cache "never" for a callsite this test watches, and its events
-    /// would be lost here. A second dispatcher kept alive makes tracing ask every registered
-    /// one, this thread's included.
+    /// the guard lives (see `spans::capture::watch_this_thread` for why that needs care).
     pub(in crate::cache) fn capture(level: tracing::Level) -> (Captured, CaptureGuard) {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::fmt()
@@ -633,23 +627,13 @@ pub(super) mod tracing_events {
             .with_writer(captured.clone())
             .with_ansi(false)
             .finish();
-        let anchor = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
-        let default = tracing::subscriber::set_default(subscriber);
-        tracing::callsite::rebuild_interest_cache();
         (
             captured,
-            CaptureGuard {
-                _default: default,
-                _anchor: anchor,
-            },
+            crate::spans::capture::watch_this_thread(subscriber),
         )
     }
 
-    /// Keeps a [`capture`] going.
-    pub(in crate::cache) struct CaptureGuard {
-        _default: tracing::subscriber::DefaultGuard,
-        _anchor: tracing::Dispatch,
-    }
+    pub(in crate::cache) use crate::spans::capture::CaptureGuard;
 
     #[tokio::test(start_paused = true)]
     async fn refresh_events_carry_reason_and_duration_but_no_secret() {

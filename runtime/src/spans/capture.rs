@@ -103,19 +103,24 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Captured {
 /// current-thread runtime's tasks included).
 pub(crate) fn capture() -> (Captured, CaptureGuard) {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::registry().with(captured.clone());
-    // See `cache::tests::tracing_events::capture`: a second dispatcher makes tracing ask
-    // this thread's subscriber about every callsite, whatever a sibling test cached.
+    let guard = watch_this_thread(tracing_subscriber::registry().with(captured.clone()));
+    (captured, guard)
+}
+
+/// Makes `subscriber` this thread's until the guard drops. A second dispatcher kept alive
+/// makes tracing ask every registered subscriber, this thread's included, about every
+/// callsite: with one, a sibling test with no subscriber would cache "never" for a callsite
+/// this test watches.
+pub(crate) fn watch_this_thread(
+    subscriber: impl tracing::Subscriber + Send + Sync + 'static,
+) -> CaptureGuard {
     let anchor = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let default = tracing::subscriber::set_default(subscriber);
     tracing::callsite::rebuild_interest_cache();
-    (
-        captured,
-        CaptureGuard {
-            _default: default,
-            _anchor: anchor,
-        },
-    )
+    CaptureGuard {
+        _default: default,
+        _anchor: anchor,
+    }
 }
 
 /// Keeps a [`capture`] going.
